@@ -1,0 +1,140 @@
+#pragma once
+// The domain model shared by every folder. Plain values: no behaviour that needs I/O.
+// Instants are UTC ISO-8601 strings ("2018-06-07T10:00:00Z"); local wall-clock times
+// ("2018-06-07T12:00") are kept beside them in the programme's IANA zone.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace copsched::scheduler {
+
+enum class organisation_kind { government, company, knowledge_partner };
+enum class organisation_level { starter, advanced };
+enum class person_role { buyer, sustainability_coordinator, budget_holder, project_leader, consultant, other };
+enum class language { nl, en };
+enum class membership_role { member, chair, facilitator };
+enum class event_kind { cop_meeting, working_group_session, other };
+enum class event_status { tentative, confirmed, cancelled };
+enum class token_role { admin, organiser, participant };
+
+// Names as they appear in the API and the database. parse_* return nullopt for an
+// unknown name; callers turn that into a field error.
+std::string_view to_string(organisation_kind) noexcept;
+std::string_view to_string(organisation_level) noexcept;
+std::string_view to_string(person_role) noexcept;
+std::string_view to_string(language) noexcept;
+std::string_view to_string(membership_role) noexcept;
+std::string_view to_string(event_kind) noexcept;
+std::string_view to_string(event_status) noexcept;
+std::string_view to_string(token_role) noexcept;
+
+template <class E> std::optional<E> parse(std::string_view) noexcept;
+template <> std::optional<organisation_kind> parse(std::string_view) noexcept;
+template <> std::optional<organisation_level> parse(std::string_view) noexcept;
+template <> std::optional<person_role> parse(std::string_view) noexcept;
+template <> std::optional<language> parse(std::string_view) noexcept;
+template <> std::optional<membership_role> parse(std::string_view) noexcept;
+template <> std::optional<event_kind> parse(std::string_view) noexcept;
+template <> std::optional<event_status> parse(std::string_view) noexcept;
+template <> std::optional<token_role> parse(std::string_view) noexcept;
+
+struct meeting_rules {
+    int per_year = 4;
+    std::vector<std::string> weekdays{"tue", "wed", "thu"};
+    std::string start_time = "10:00";
+    int duration_minutes = 180;
+    int min_gap_days = 42;
+};
+
+struct programme {
+    std::string id;
+    std::string slug;
+    std::string name;
+    std::string timezone = "Europe/Amsterdam";
+    language lang = language::nl;
+    std::string starts_on; // YYYY-MM-DD
+    std::string ends_on;   // YYYY-MM-DD
+    meeting_rules rules;
+    bool feeds_public = true;
+    std::string created_at;
+    std::string updated_at;
+};
+
+struct organisation {
+    std::string id;
+    std::string programme_id;
+    std::string name;
+    organisation_kind kind = organisation_kind::government;
+    organisation_level level = organisation_level::starter;
+};
+
+struct person {
+    std::string id;
+    std::string programme_id;
+    std::string organisation_id;
+    std::string name;
+    std::string email;
+    person_role role = person_role::other;
+    language lang = language::nl;
+};
+
+struct working_group {
+    std::string id;
+    std::string programme_id;
+    std::string slug;
+    std::string name;
+    std::string description;
+    bool archived = false;
+};
+
+struct membership {
+    std::string id;
+    std::string working_group_id;
+    std::string person_id;
+    membership_role role = membership_role::member;
+    std::string from;  // YYYY-MM-DD
+    std::optional<std::string> until;
+};
+
+struct venue {
+    std::string id;
+    std::string programme_id;
+    std::string name;
+    std::string address;
+    int capacity = 0;
+};
+
+struct event {
+    std::string id;
+    std::string programme_id;
+    event_kind kind = event_kind::other;
+    std::string title;
+    std::string description;
+    std::optional<std::string> working_group_id;
+    std::string start_local; // YYYY-MM-DDTHH:MM in the programme's zone
+    std::string end_local;
+    std::string start_utc;   // YYYY-MM-DDTHH:MM:SSZ
+    std::string end_utc;
+    std::optional<std::string> venue_id;
+    std::string online_url;
+    event_status status = event_status::confirmed;
+    int sequence = 0;
+};
+
+// An API token as stored: the secret itself is never kept, only its SHA-256.
+struct api_token {
+    std::string id;
+    std::string name;
+    token_role role = token_role::participant;
+    std::optional<std::string> programme_id;   // organiser, participant
+    std::optional<std::string> programme_slug; // filled on reads
+    std::vector<std::string> working_group_ids;// organiser scope; empty = whole programme
+    std::optional<std::string> person_id;      // participant
+    std::string created_at;
+    std::optional<std::string> last_used_at;
+    std::optional<std::string> revoked_at;
+};
+
+} // namespace copsched::scheduler

@@ -1,0 +1,139 @@
+#include "server/auth.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace copsched::server {
+namespace {
+
+constexpr std::string_view token_scheme = "cps_";
+constexpr std::size_t token_random_bytes = 32;
+constexpr std::size_t token_body_chars = 43; // base64url of 32 bytes, unpadded
+constexpr std::size_t prefix_chars = 8;
+
+std::string base64url(const unsigned char* data, std::size_t n) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    out.reserve((n * 4 + 2) / 3);
+    std::size_t i = 0;
+    for (; i + 2 < n; i += 3) {
+        const unsigned v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += alphabet[v & 63];
+    }
+    if (n - i == 1) {
+        const unsigned v = data[i] << 16;
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+    } else if (n - i == 2) {
+        const unsigned v = (data[i] << 16) | (data[i + 1] << 8);
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+    }
+    return out;
+}
+
+bool is_base64url(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+} // namespace
+
+std::string random_urlsafe(std::size_t bytes) {
+    std::string buf(bytes, '\0');
+    auto* p = reinterpret_cast<unsigned char*>(buf.data());
+    if (RAND_bytes(p, static_cast<int>(bytes)) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+    auto out = base64url(p, bytes);
+    OPENSSL_cleanse(p, bytes);
+    return out;
+}
+
+issued_token generate_token() {
+    issued_token t;
+    t.secret = std::string(token_scheme) + random_urlsafe(token_random_bytes);
+    t.prefix = t.secret.substr(token_scheme.size(), prefix_chars);
+    t.secret_hash = sha256_hex(t.secret);
+    return t;
+}
+
+std::string sha256_hex(std::string_view data) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    if (EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("OpenSSL SHA-256 failed");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(len * 2);
+    for (unsigned i = 0; i < len; ++i) {
+        out += hex[md[i] >> 4];
+        out += hex[md[i] & 15];
+    }
+    return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::optional<std::string> token_prefix(std::string_view token) {
+    if (!token.starts_with(token_scheme) || token.size() != token_scheme.size() + token_body_chars) return std::nullopt;
+    for (char c : token.substr(token_scheme.size()))
+        if (!is_base64url(c)) return std::nullopt;
+    return std::string(token.substr(token_scheme.size(), prefix_chars));
+}
+
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+    constexpr std::string_view scheme = "Bearer ";
+    if (authorization.size() <= scheme.size()) return std::nullopt;
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+            std::tolower(static_cast<unsigned char>(scheme[i])))
+            return std::nullopt;
+    auto t = authorization.substr(scheme.size());
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    if (t.empty()) return std::nullopt;
+    return t;
+}
+
+std::optional<std::chrono::seconds> auth_throttle::blocked(const std::string& address, clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    const auto it = counts_.find(address);
+    if (it == counts_.end()) return std::nullopt;
+    const auto end = it->second.start + window_;
+    if (now >= end) {
+        counts_.erase(it);
+        return std::nullopt;
+    }
+    if (it->second.failures < limit_) return std::nullopt;
+    return std::chrono::ceil<std::chrono::seconds>(end - now);
+}
+
+void auth_throttle::record_failure(const std::string& address, clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    if (counts_.size() >= max_tracked_) {
+        std::erase_if(counts_, [&](const auto& kv) { return now >= kv.second.start + window_; });
+        if (counts_.size() >= max_tracked_) counts_.clear(); // under attack from many addresses: start over
+    }
+    auto& w = counts_[address];
+    if (w.failures == 0 || now >= w.start + window_) w = {now, 0};
+    ++w.failures;
+}
+
+bool touch_debouncer::due(const std::string& token_id, std::chrono::steady_clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    auto [it, inserted] = last_.try_emplace(token_id, now);
+    if (inserted) return true;
+    if (now - it->second < interval_) return false;
+    it->second = now;
+    return true;
+}
+
+} // namespace copsched::server

@@ -1,0 +1,78 @@
+#pragma once
+// API token secrets and authentication throttling.
+//
+// A token is "cps_" followed by 43 base64url characters (256 random bits from
+// OpenSSL). The store keeps only the first 8 of those characters (an index, not a
+// secret) and the SHA-256 of the whole token; comparison is constant-time.
+
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace copsched::server {
+
+struct issued_token {
+    std::string secret;      // shown once to the caller, never stored
+    std::string prefix;      // lookup index
+    std::string secret_hash; // hex SHA-256 of secret
+};
+
+// Throws std::runtime_error if the system's random generator fails.
+issued_token generate_token();
+
+// `bytes` random bytes from OpenSSL as unpadded base64url. Throws on RNG failure.
+std::string random_urlsafe(std::size_t bytes);
+
+std::string sha256_hex(std::string_view data);
+
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
+
+// The lookup prefix of a presented token, or nullopt when it is not shaped like one.
+std::optional<std::string> token_prefix(std::string_view token);
+
+// The bearer token of an Authorization header value, or nullopt.
+std::optional<std::string_view> bearer_token(std::string_view authorization);
+
+// Counts failed authentications per client address in fixed windows; past the limit
+// the address is refused with 429 until its window ends. Thread-safe.
+class auth_throttle {
+public:
+    using clock = std::chrono::steady_clock;
+    auth_throttle(int limit, std::chrono::milliseconds window, std::size_t max_tracked = 100'000)
+        : limit_(limit), window_(window), max_tracked_(max_tracked) {}
+
+    // When the address is blocked: how long until it may try again.
+    std::optional<std::chrono::seconds> blocked(const std::string& address, clock::time_point now);
+    void record_failure(const std::string& address, clock::time_point now);
+
+private:
+    struct window_count {
+        clock::time_point start;
+        int failures = 0;
+    };
+    const int limit_;
+    const std::chrono::milliseconds window_;
+    const std::size_t max_tracked_;
+    // Guarded by mutex_.
+    std::mutex mutex_;
+    std::unordered_map<std::string, window_count> counts_;
+};
+
+// Decides when a token's last_used_at is worth writing again. Thread-safe.
+class touch_debouncer {
+public:
+    explicit touch_debouncer(std::chrono::milliseconds interval) : interval_(interval) {}
+    // True (and remembers now) when the token was not touched within the interval.
+    bool due(const std::string& token_id, std::chrono::steady_clock::time_point now);
+
+private:
+    const std::chrono::milliseconds interval_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_;
+};
+
+} // namespace copsched::server

@@ -1,0 +1,330 @@
+#include "server/cli.hpp"
+
+#include "scheduler/clock.hpp"
+#include "scheduler/demo.hpp"
+#include "server/auth.hpp"
+#include "server/config.hpp"
+#include "server/dispatch.hpp"
+#include "server/handlers.hpp"
+#include "server/http_server.hpp"
+#include "server/metrics.hpp"
+#include "server/services.hpp"
+#include "storage/database_file.hpp"
+#include "storage/sqlite_database.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+namespace copsched::server {
+namespace {
+
+constexpr const char* usage = R"(copsched - the calendar of a Community of Practice
+
+Usage: copsched [OPTIONS] COMMAND [ARGS]
+
+Commands:
+  serve                      run the HTTP service (migrates the database first)
+  migrate                    create or upgrade the database schema, then exit
+  token create --role ROLE [--name NAME] [--programme SLUG]
+               [--working-group ID]... [--person ID]
+                             create an API token; prints the secret once
+  token list                 list tokens (never their secrets)
+  token revoke ID            revoke a token; it fails on its very next use
+  seed-demo [--if-empty]     add the demo programme "Green Deal Circulair Inkopen 2.0"
+  backup FILE                write a consistent copy of the live database to FILE
+  version                    print the version
+  help, --help               this text
+
+Commands that change data (migrate, token create/revoke, seed-demo) refuse to run
+while a server holds the database; use the HTTP API then (POST /api/v1/tokens).
+
+Options (each also as environment variable; flags win):
+)";
+
+void print_help(std::ostream& out) {
+    out << usage;
+    for (const auto& o : describe_options()) {
+        std::string flag = "  " + o.flag + " VALUE";
+        if (flag.size() < 34) flag.resize(34, ' ');
+        out << flag << o.help << "\n" << std::string(34, ' ') << "default " << o.value << ", env " << o.env << "\n";
+    }
+}
+
+int fail(const std::string& message, int code = 1) {
+    std::cerr << "copsched: " << message << "\n";
+    return code;
+}
+
+int fail(const scheduler::error& e) {
+    std::string text = e.detail;
+    for (const auto& f : e.fields) text += "\n  " + f.field + ": " + f.problem;
+    return fail(text);
+}
+
+std::string take_flag(std::vector<std::string>& args, const std::string& name) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == name && i + 1 < args.size()) {
+            auto v = args[i + 1];
+            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+            return v;
+        }
+        if (args[i].rfind(name + "=", 0) == 0) {
+            auto v = args[i].substr(name.size() + 1);
+            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+            return v;
+        }
+    }
+    return {};
+}
+
+bool take_switch(std::vector<std::string>& args, const std::string& name) {
+    for (auto it = args.begin(); it != args.end(); ++it)
+        if (*it == name) {
+            args.erase(it);
+            return true;
+        }
+    return false;
+}
+
+int check_no_more(const std::vector<std::string>& args) {
+    if (!args.empty()) return fail("unexpected argument '" + args.front() + "' (see copsched --help)", 2);
+    return 0;
+}
+
+void ensure_parent(const std::string& path) {
+    const auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+}
+
+// Runs a data-changing command while holding the database's writer lock.
+int with_writer_lock(const config& cfg, const std::function<int()>& f) {
+    ensure_parent(cfg.database);
+    storage::writer_lock lock(cfg.database);
+    if (!lock.acquire())
+        return fail("the database " + cfg.database +
+                    " is in use by a running copsched server; stop it first or use the HTTP API");
+    auto m = storage::migrate_file(cfg.database, cfg.db_busy_timeout_ms);
+    if (!m) return fail(m.err());
+    return f();
+}
+
+int cmd_migrate(const config& cfg) {
+    ensure_parent(cfg.database);
+    storage::writer_lock lock(cfg.database);
+    if (!lock.acquire()) return fail("the database " + cfg.database + " is in use by a running copsched server");
+    auto m = storage::migrate_file(cfg.database, cfg.db_busy_timeout_ms);
+    if (!m) return fail(m.err());
+    std::cout << "schema version " << m->to_version << " (applied " << m->applied << " migration"
+              << (m->applied == 1 ? "" : "s") << ")\n";
+    return 0;
+}
+
+int cmd_token(const config& cfg, std::vector<std::string> args) {
+    if (args.empty()) return fail("token needs a subcommand: create, list or revoke", 2);
+    const auto sub = args.front();
+    args.erase(args.begin());
+    if (sub == "create") {
+        scheduler::new_api_token t;
+        const auto role = take_flag(args, "--role");
+        const auto parsed = scheduler::parse<scheduler::token_role>(role);
+        if (!parsed) return fail("--role must be admin, organiser or participant", 2);
+        t.role = *parsed;
+        t.name = take_flag(args, "--name");
+        if (t.name.empty()) t.name = role + " token";
+        if (auto p = take_flag(args, "--programme"); !p.empty()) t.programme_slug = p;
+        for (auto g = take_flag(args, "--working-group"); !g.empty(); g = take_flag(args, "--working-group"))
+            t.working_group_ids.push_back(g);
+        if (auto p = take_flag(args, "--person"); !p.empty()) t.person_id = p;
+        if (int rc = check_no_more(args)) return rc;
+        const auto issued = generate_token();
+        t.lookup_prefix = issued.prefix;
+        t.secret_hash = issued.secret_hash;
+        return with_writer_lock(cfg, [&] {
+            std::string id;
+            auto st = storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) -> scheduler::status {
+                const auto now = scheduler::now_utc();
+                auto r = s.create_token(t, now);
+                if (!r) return r.err();
+                id = r->id;
+                return s.append_audit({"cli", "token.create", "api_token", r->id, "{\"role\":\"" + role + "\"}"}, now);
+            });
+            if (!st) return fail(st.err());
+            std::cerr << "created " << role << " token " << id << " (shown once; only its hash is stored)\n";
+            std::cout << issued.secret << "\n";
+            return 0;
+        });
+    }
+    if (sub == "list") {
+        if (int rc = check_no_more(args)) return rc;
+        auto st = storage::read_once(cfg.database, cfg.db_busy_timeout_ms, [](scheduler::store& s) -> scheduler::status {
+            auto tokens = s.list_tokens();
+            if (!tokens) return tokens.err();
+            for (const auto& t : *tokens)
+                std::cout << t.id << "\t" << scheduler::to_string(t.role) << "\t" << t.programme_slug.value_or("-")
+                          << "\t" << t.name << "\tcreated " << t.created_at << "\tlast used "
+                          << t.last_used_at.value_or("never") << (t.revoked_at ? "\trevoked " + *t.revoked_at : "")
+                          << "\n";
+            return scheduler::ok();
+        });
+        return st ? 0 : fail(st.err());
+    }
+    if (sub == "revoke") {
+        if (args.size() != 1) return fail("usage: copsched token revoke ID", 2);
+        const auto id = args.front();
+        return with_writer_lock(cfg, [&] {
+            auto st = storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) {
+                const auto now = scheduler::now_utc();
+                auto r = s.revoke_token(id, now);
+                if (!r) return r;
+                return s.append_audit({"cli", "token.revoke", "api_token", id, "{}"}, now);
+            });
+            if (!st) return fail(st.err());
+            std::cout << "revoked " << id << "\n";
+            return 0;
+        });
+    }
+    return fail("unknown token subcommand '" + sub + "'", 2);
+}
+
+int cmd_seed_demo(const config& cfg, std::vector<std::string> args) {
+    const bool if_empty = take_switch(args, "--if-empty");
+    if (int rc = check_no_more(args)) return rc;
+    return with_writer_lock(cfg, [&] {
+        bool seeded = false;
+        auto st = storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) -> scheduler::status {
+            if (if_empty) {
+                auto n = s.count_programmes();
+                if (!n) return n.err();
+                if (*n > 0) return scheduler::ok();
+            }
+            auto r = s.seed_demo(scheduler::demo_programme(), scheduler::now_utc());
+            if (!r) return r.err();
+            seeded = *r;
+            return scheduler::ok();
+        });
+        if (!st) return fail(st.err());
+        std::cout << (seeded ? "seeded the demo programme '" + scheduler::demo_programme().prog.slug + "'"
+                             : std::string("the database already has programmes; nothing seeded"))
+                  << "\n";
+        return 0;
+    });
+}
+
+int cmd_backup(const config& cfg, std::vector<std::string> args) {
+    if (args.size() != 1) return fail("usage: copsched backup FILE", 2);
+    auto st = storage::backup_file(cfg.database, args.front(), cfg.db_busy_timeout_ms);
+    if (!st) return fail(st.err());
+    auto check = storage::integrity_check(args.front(), cfg.db_busy_timeout_ms);
+    if (!check || *check != "ok") return fail("the backup " + args.front() + " failed its integrity check");
+    std::cout << "backup written to " << args.front() << " (integrity_check ok)\n";
+    return 0;
+}
+
+int cmd_serve(config cfg, std::vector<std::string> args) {
+    if (int rc = check_no_more(args)) return rc;
+    ensure_parent(cfg.database);
+    storage::writer_lock lock(cfg.database);
+    if (!lock.acquire()) return fail("the database " + cfg.database + " is in use by another copsched server");
+    auto m = storage::migrate_file(cfg.database, cfg.db_busy_timeout_ms);
+    if (!m) return fail(m.err());
+
+    std::unique_ptr<storage::sqlite_database> db;
+    try {
+        db = std::make_unique<storage::sqlite_database>(storage::sqlite_database::options{
+            cfg.database, cfg.db_readers, cfg.db_busy_timeout_ms, cfg.db_write_batch});
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+    metrics stats;
+    auth_throttle throttle(cfg.auth_failure_limit, cfg.auth_failure_window);
+    touch_debouncer touches(cfg.token_touch_interval);
+    services svc{cfg, *db, stats, throttle, touches};
+    dispatcher dispatch(svc, make_routes());
+
+    asio::io_context ioc(static_cast<int>(cfg.threads));
+    http_server server(ioc, cfg, dispatch, stats);
+    try {
+        cfg.port = server.listen();
+    } catch (const std::exception& e) {
+        return fail("cannot listen on " + cfg.host + ":" + std::to_string(cfg.port) + ": " + e.what());
+    }
+    server.start();
+
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        std::cerr << scheduler::now_utc() << " received signal " << sig << ", shutting down (in-flight requests get "
+                  << std::chrono::duration_cast<std::chrono::seconds>(cfg.shutdown_timeout).count() << "s)\n";
+        server.shutdown();
+        asio::co_spawn(
+            ioc,
+            [&]() -> task<void> {
+                const auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
+                asio::steady_timer tick(ioc);
+                while (server.connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+                    tick.expires_after(std::chrono::milliseconds(20));
+                    co_await tick.async_wait(asio::use_awaitable);
+                }
+                if (server.connections() > 0)
+                    std::cerr << scheduler::now_utc() << " shutdown deadline passed with " << server.connections()
+                              << " connection(s) open\n";
+                ioc.stop();
+            },
+            asio::detached);
+    });
+
+    std::cout << "copsched " << COPSCHED_VERSION << " listening on " << base_url(cfg) << " (database "
+              << cfg.database << ", " << cfg.threads << " I/O thread" << (cfg.threads == 1 ? "" : "s") << ")"
+              << std::endl;
+
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < cfg.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : threads) t.join();
+    db->stop(); // finishes queued writes, checkpoints and closes the database
+    std::cerr << scheduler::now_utc() << " stopped cleanly\n";
+    return 0;
+}
+
+} // namespace
+
+int run_cli(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    for (const auto& a : args)
+        if (a == "--help" || a == "-h" || a == "help") {
+            print_help(std::cout);
+            return 0;
+        }
+    config cfg;
+    if (auto e = apply_environment(cfg); !e.empty()) return fail(e, 2);
+    if (auto e = apply_flags(cfg, args); !e.empty()) return fail(e, 2);
+    if (args.empty()) {
+        print_help(std::cerr);
+        return 2;
+    }
+    const auto command = args.front();
+    args.erase(args.begin());
+    try {
+        if (command == "serve") return cmd_serve(cfg, args);
+        if (command == "migrate") return check_no_more(args) ? 2 : cmd_migrate(cfg);
+        if (command == "token") return cmd_token(cfg, args);
+        if (command == "seed-demo") return cmd_seed_demo(cfg, args);
+        if (command == "backup") return cmd_backup(cfg, args);
+        if (command == "version") {
+            std::cout << "copsched " << COPSCHED_VERSION << "\n";
+            return 0;
+        }
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+    return fail("unknown command '" + command + "' (see copsched --help)", 2);
+}
+
+} // namespace copsched::server

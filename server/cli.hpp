@@ -1,0 +1,9 @@
+#pragma once
+// The copsched command line: serve | migrate | token create/list/revoke | seed-demo |
+// backup FILE | version. Returns the process exit code.
+
+namespace copsched::server {
+
+int run_cli(int argc, char** argv);
+
+} // namespace copsched::server

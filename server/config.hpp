@@ -1,0 +1,55 @@
+#pragma once
+// Service configuration: every limit has a name, a default, a flag and an environment
+// variable (COPSCHED_<NAME>). `copsched --help` and the README list them all from the
+// table in config.cpp. Constant after start-up.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace copsched::server {
+
+struct config {
+    std::string host = "127.0.0.1";
+    unsigned short port = 8080;
+    std::string database = "var/copsched.db";
+    std::string public_url;                       // empty: http://host:port
+    unsigned threads = 0;                         // 0: number of cores
+    int db_readers = 2;
+    int db_busy_timeout_ms = 5000;
+    std::size_t db_write_batch = 256;
+    std::size_t body_limit = 1024 * 1024;         // bytes -> 413
+    std::size_t header_limit = 8 * 1024;          // bytes -> 431
+    std::chrono::milliseconds header_timeout{10'000};
+    std::chrono::milliseconds body_timeout{30'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::chrono::milliseconds write_timeout{30'000};
+    std::chrono::milliseconds shutdown_timeout{10'000};
+    std::size_t max_connections = 1024;
+    std::size_t pipeline_limit = 16;
+    int auth_failure_limit = 10;                  // failures per window and address -> 429
+    std::chrono::milliseconds auth_failure_window{60'000};
+    std::chrono::milliseconds token_touch_interval{60'000};
+    bool access_log = true;
+};
+
+struct option_doc {
+    std::string flag;    // "--body-limit"
+    std::string env;     // "COPSCHED_BODY_LIMIT"
+    std::string value;   // default, as text
+    std::string help;
+};
+
+// Applies COPSCHED_* environment variables, then flags ("--name value" or
+// "--name=value") from args, removing the ones it consumed. Returns the error text for
+// an unknown flag or an unparsable value, empty on success.
+std::string apply_environment(config& c);
+std::string apply_flags(config& c, std::vector<std::string>& args);
+
+std::vector<option_doc> describe_options();
+
+// The base URL clients use to reach this service.
+std::string base_url(const config& c);
+
+} // namespace copsched::server

@@ -1,0 +1,157 @@
+#include "server/dispatch.hpp"
+
+#include "scheduler/clock.hpp"
+#include "server/db_call.hpp"
+#include "server/problem.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+namespace copsched::server {
+
+using scheduler::errc;
+using scheduler::error;
+
+std::string_view request_context::param(std::string_view name) const {
+    for (const auto& [k, v] : params)
+        if (k == name) return v;
+    return {};
+}
+
+std::optional<std::string> request_context::query(std::string_view name) const {
+    auto it = target.params().find(name);
+    if (it == target.params().end()) return std::nullopt;
+    return std::string((*it).value);
+}
+
+std::string http_date_now() {
+    thread_local std::time_t cached_second = 0;
+    thread_local std::string cached;
+    const std::time_t now = std::time(nullptr);
+    if (now != cached_second) {
+        std::tm tm{};
+        gmtime_r(&now, &tm);
+        char buf[64];
+        cached.assign(buf, std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm));
+        cached_second = now;
+    }
+    return cached;
+}
+
+void dispatcher::log_access(std::string_view method, std::string_view route, unsigned status, std::size_t bytes,
+                            std::chrono::nanoseconds duration, const std::string& client) const {
+    if (!svc_.cfg.access_log) return;
+    // The route template, never the raw target: tokens in paths and queries stay out.
+    char line[512];
+    const int n = std::snprintf(line, sizeof line, "%s access %s %.*s %.*s %u %.3fms %zuB\n",
+                                scheduler::now_utc().c_str(), client.c_str(), static_cast<int>(method.size()),
+                                method.data(), static_cast<int>(route.size()), route.data(), status,
+                                std::chrono::duration<double, std::milli>(duration).count(), bytes);
+    if (n > 0) std::fwrite(line, 1, static_cast<std::size_t>(std::min<int>(n, sizeof line - 1)), stderr);
+}
+
+void dispatcher::record_rejected(unsigned status, std::size_t bytes, std::chrono::nanoseconds duration) const {
+    svc_.stats.record_request("-", "(rejected)", status, duration);
+    log_access("-", "(rejected)", status, bytes, duration, "-");
+}
+
+task<response> dispatcher::authenticate_and_run(const route& r, request_context& ctx) {
+    const auto& req = ctx.req;
+    if (r.who == access::public_route) co_return co_await r.fn(ctx);
+
+    const auto now = auth_throttle::clock::now();
+    if (auto wait = svc_.throttle.blocked(ctx.client_address, now)) {
+        auto res = problem(http::status::too_many_requests,
+                           "Too many failed authentication attempts from this address; try again later.",
+                           req.version(), req.keep_alive());
+        res.set(http::field::retry_after, std::to_string(wait->count()));
+        co_return res;
+    }
+    auto unauthorized = [&](std::string detail) {
+        svc_.throttle.record_failure(ctx.client_address, now);
+        auto res = problem(http::status::unauthorized, std::move(detail), req.version(), req.keep_alive());
+        res.set(http::field::www_authenticate, "Bearer realm=\"copsched\"");
+        return res;
+    };
+    const auto presented = bearer_token(req[http::field::authorization]);
+    if (!presented) co_return unauthorized("This route needs an API token: send Authorization: Bearer <token>.");
+    const auto prefix = token_prefix(*presented);
+    if (!prefix) co_return unauthorized("The API token is not valid.");
+
+    const auto hash = sha256_hex(*presented);
+    auto job = [p = *prefix](scheduler::store& s) { return s.find_tokens_by_prefix(p); };
+    auto found = co_await db_read(svc_.db, std::move(job));
+    if (!found) co_return problem(found.err(), req.version(), req.keep_alive());
+    std::optional<scheduler::api_token> caller;
+    for (auto& c : *found)
+        if (constant_time_equal(c.secret_hash, hash) && !c.token.revoked_at) caller = std::move(c.token);
+    if (!caller) co_return unauthorized("The API token is not valid or has been revoked.");
+
+    if (svc_.touches.due(caller->id, now)) {
+        svc_.db.write(
+            [id = caller->id, at = scheduler::now_utc()](scheduler::store& s) { return s.touch_token(id, at); },
+            [](const scheduler::status&) {});
+    }
+    if (r.who == access::admin && caller->role != scheduler::token_role::admin)
+        co_return problem(http::status::forbidden, "This route is for admin tokens only.", req.version(),
+                          req.keep_alive());
+    ctx.caller = std::move(caller);
+    co_return co_await r.fn(ctx);
+}
+
+task<response> dispatcher::handle(request req, std::string client_address) {
+    const auto started = std::chrono::steady_clock::now();
+    std::string_view route_name = "(unmatched)";
+    response res;
+    try {
+        auto target = boost::urls::parse_origin_form(req.target());
+        if (!target) {
+            res = problem(http::status::bad_request, "The request target is not a valid path.", req.version(),
+                          req.keep_alive());
+        } else {
+            auto m = routes_.match(req.method(), target->encoded_path());
+            if (m.found) {
+                route_name = m.found->path;
+                request_context ctx{req, svc_, std::move(m.params), *target, client_address, std::nullopt};
+                try {
+                    res = co_await authenticate_and_run(*m.found, ctx);
+                } catch (const std::exception& e) {
+                    std::fprintf(stderr, "%s error %s %s: %s\n", scheduler::now_utc().c_str(),
+                                 std::string(req.method_string()).c_str(), m.found->path.c_str(), e.what());
+                    res = problem(error{errc::internal, e.what(), {}}, req.version(), req.keep_alive());
+                }
+            } else if (!m.allowed.empty()) {
+                std::string allow;
+                for (auto v : m.allowed) {
+                    if (!allow.empty()) allow += ", ";
+                    allow += std::string(http::to_string(v));
+                    if (v == http::verb::get) allow += ", HEAD";
+                }
+                res = problem(http::status::method_not_allowed,
+                              "This resource does not support " + std::string(req.method_string()) + ".",
+                              req.version(), req.keep_alive());
+                res.set(http::field::allow, allow);
+            } else {
+                res = problem(http::status::not_found, "No resource at this path.", req.version(), req.keep_alive());
+            }
+        }
+    } catch (const std::exception& e) {
+        res = problem(error{errc::internal, e.what(), {}}, req.version(), req.keep_alive());
+    }
+    res.set(http::field::date, http_date_now());
+    if (req.method() == http::verb::head) {
+        // Same headers as GET, no body.
+        const auto length = res.body().size();
+        res.body().clear();
+        res.content_length(length);
+    }
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    svc_.stats.record_request(req.method_string(), route_name, res.result_int(), elapsed);
+    log_access(req.method_string(), route_name, res.result_int(), res.body().size(), elapsed, client_address);
+    co_return res;
+}
+
+} // namespace copsched::server

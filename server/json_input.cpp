@@ -1,0 +1,116 @@
+#include "server/json_input.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace copsched::server {
+
+using scheduler::errc;
+using scheduler::error;
+
+scheduler::result<boost::json::object> parse_json_object(const request& req) {
+    const auto type = req[http::field::content_type];
+    const auto semi = type.find(';');
+    const auto media = type.substr(0, semi);
+    auto lower = std::string(media);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!lower.empty() && lower.back() == ' ') lower.pop_back();
+    if (lower != "application/json")
+        return error{errc::malformed, "The body must be JSON, sent with Content-Type: application/json.", {}};
+    boost::system::error_code ec;
+    auto v = boost::json::parse(req.body(), ec);
+    if (ec) return error{errc::malformed, "The body is not valid JSON: " + ec.message() + ".", {}};
+    if (!v.is_object()) return error{errc::malformed, "The body must be a JSON object.", {}};
+    return std::move(v.get_object());
+}
+
+std::string text_problem(std::string_view s, std::size_t max_chars, bool multiline) {
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < s.size(); ++chars) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        if (len == 0 || i + len > s.size()) return "is not valid UTF-8";
+        for (std::size_t k = 1; k < len; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return "is not valid UTF-8";
+        if (len == 1 && (c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\t')))
+            return multiline ? "contains a control character (only newline and tab are allowed)"
+                             : "contains a control character";
+        i += len;
+    }
+    if (chars > max_chars) return "is longer than " + std::to_string(max_chars) + " characters";
+    return {};
+}
+
+const boost::json::value* object_reader::take(const char* field) {
+    seen_.insert(field);
+    const auto* v = o_.if_contains(field);
+    return v && !v->is_null() ? v : nullptr;
+}
+
+void object_reader::problem(const std::string& field, std::string what) {
+    problems_.push_back({prefix_ + field, std::move(what)});
+}
+
+std::optional<std::string> object_reader::check_string(const std::string& field, const boost::json::value& v,
+                                                       std::size_t max_chars, bool multiline) {
+    if (!v.is_string()) {
+        problem(field, "must be a string");
+        return std::nullopt;
+    }
+    std::string s(v.get_string());
+    if (auto p = text_problem(s, max_chars, multiline); !p.empty()) {
+        problem(field, std::move(p));
+        return std::nullopt;
+    }
+    return s;
+}
+
+std::optional<std::string> object_reader::required_string(const char* field, std::size_t max_chars, bool multiline) {
+    const auto* v = take(field);
+    if (!v) {
+        problem(field, "is required");
+        return std::nullopt;
+    }
+    auto s = check_string(field, *v, max_chars, multiline);
+    if (s && s->empty()) {
+        problem(field, "must not be empty");
+        return std::nullopt;
+    }
+    return s;
+}
+
+std::optional<std::string> object_reader::optional_string(const char* field, std::size_t max_chars, bool multiline) {
+    const auto* v = take(field);
+    if (!v) return std::nullopt;
+    return check_string(field, *v, max_chars, multiline);
+}
+
+std::optional<std::vector<std::string>> object_reader::optional_string_array(const char* field, std::size_t max_items,
+                                                                             std::size_t max_chars) {
+    const auto* v = take(field);
+    if (!v) return std::nullopt;
+    if (!v->is_array()) {
+        problem(field, "must be an array of strings");
+        return std::nullopt;
+    }
+    const auto& a = v->get_array();
+    if (a.size() > max_items) {
+        problem(field, "has more than " + std::to_string(max_items) + " items");
+        return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        auto s = check_string(std::string(field) + "[" + std::to_string(i) + "]", a[i], max_chars, false);
+        if (!s) return std::nullopt;
+        out.push_back(std::move(*s));
+    }
+    return out;
+}
+
+scheduler::status object_reader::finish() {
+    for (const auto& [k, v] : o_)
+        if (!seen_.contains(std::string_view(k))) problem(std::string(k), "is not a known field");
+    if (problems_.empty()) return scheduler::ok();
+    return error{errc::invalid_input, "The request has invalid fields.", std::move(problems_)};
+}
+
+} // namespace copsched::server

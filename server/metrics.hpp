@@ -1,0 +1,45 @@
+#pragma once
+// Prometheus metrics of the HTTP service. Thread-safe: any I/O thread records.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+namespace copsched::server {
+
+class metrics {
+public:
+    // `route` is the template ("/api/v1/tokens/{id}"), never the raw path, so tokens in
+    // paths stay out of the metrics; "unmatched" for 404s.
+    void record_request(std::string_view method, std::string_view route, unsigned status,
+                        std::chrono::nanoseconds duration);
+    void connection_opened() noexcept { open_connections_.fetch_add(1, std::memory_order_relaxed); }
+    void connection_closed() noexcept { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
+    void connection_rejected() noexcept { rejected_connections_.fetch_add(1, std::memory_order_relaxed); }
+    std::int64_t open_connections() const noexcept { return open_connections_.load(std::memory_order_relaxed); }
+
+    // The Prometheus text exposition; `db_queue_depth` is sampled by the caller.
+    std::string render(std::size_t db_queue_depth) const;
+
+    static constexpr std::array<double, 12> buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                    0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+
+private:
+    // Guarded by mutex_.
+    mutable std::mutex mutex_;
+    std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
+    std::array<std::uint64_t, buckets.size() + 1> histogram_{}; // last: +Inf
+    double latency_sum_ = 0;
+    std::uint64_t latency_count_ = 0;
+
+    std::atomic<std::int64_t> open_connections_{0};
+    std::atomic<std::uint64_t> rejected_connections_{0};
+};
+
+} // namespace copsched::server

@@ -1,0 +1,25 @@
+#pragma once
+// What handlers may use. Constructed once in main(); everything here outlives the
+// HTTP server and is safe to use from any I/O thread.
+
+#include "scheduler/store.hpp"
+#include "server/auth.hpp"
+#include "server/config.hpp"
+#include "server/metrics.hpp"
+
+#include <string_view>
+
+namespace copsched::server {
+
+struct services {
+    const config& cfg;
+    scheduler::store_executor& db;
+    metrics& stats;
+    auth_throttle& throttle;
+    touch_debouncer& touches;
+};
+
+// The OpenAPI description compiled into the binary (docs/openapi.json).
+std::string_view openapi_document() noexcept;
+
+} // namespace copsched::server

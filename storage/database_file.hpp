@@ -1,0 +1,40 @@
+#pragma once
+// One-shot operations on a database file, for the CLI and start-up. None of them needs
+// SQLite headers; failures come back as scheduler::error.
+
+#include "scheduler/store.hpp"
+
+#include <functional>
+#include <string>
+
+namespace copsched::storage {
+
+struct schema_state {
+    int from_version = 0;
+    int to_version = 0;
+    int applied = 0;
+};
+
+// Creates the file if needed, sets WAL mode and applies pending migrations, each in
+// its own transaction. errc::unavailable when the file cannot be opened;
+// errc::internal when the database is newer than this binary.
+scheduler::result<schema_state> migrate_file(const std::string& path, int busy_timeout_ms);
+
+// Runs `work` in one IMMEDIATE transaction on a fresh read-write connection; commits
+// when it succeeds, rolls back otherwise. The caller must hold the writer_lock.
+scheduler::status write_once(const std::string& path, int busy_timeout_ms,
+                             const std::function<scheduler::status(scheduler::store&)>& work);
+
+// Runs `work` on a fresh read-only connection.
+scheduler::status read_once(const std::string& path, int busy_timeout_ms,
+                            const std::function<scheduler::status(scheduler::store&)>& work);
+
+// Writes a compact copy of the live database to `target` (VACUUM INTO through a
+// read-only connection: consistent as of one instant, safe while the server writes).
+// Refuses an existing target.
+scheduler::status backup_file(const std::string& path, const std::string& target, int busy_timeout_ms);
+
+// "ok" or the problems PRAGMA integrity_check reports.
+scheduler::result<std::string> integrity_check(const std::string& path, int busy_timeout_ms);
+
+} // namespace copsched::storage

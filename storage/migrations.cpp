@@ -1,0 +1,278 @@
+#include "storage/migrations.hpp"
+
+#include "scheduler/clock.hpp"
+
+#include <array>
+#include <string>
+
+namespace copsched::storage {
+namespace {
+
+// Version 1: every table the service needs. Instants are UTC ISO-8601 text (sorts
+// correctly); local wall-clock times are kept beside them. JSON columns hold small
+// structured values that are never queried by their parts.
+constexpr const char* v1_schema = R"sql(
+CREATE TABLE programmes (
+    id            TEXT PRIMARY KEY,
+    slug          TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    timezone      TEXT NOT NULL,
+    language      TEXT NOT NULL CHECK (language IN ('nl','en')),
+    starts_on     TEXT NOT NULL,
+    ends_on       TEXT NOT NULL,
+    meeting_rules TEXT NOT NULL,              -- JSON
+    feeds_public  INTEGER NOT NULL DEFAULT 1,
+    sender_email  TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    version       INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE organisations (
+    id            TEXT PRIMARY KEY,
+    programme_id  TEXT NOT NULL REFERENCES programmes(id),
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('government','company','knowledge_partner')),
+    level         TEXT NOT NULL CHECK (level IN ('starter','advanced')),
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    version       INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (programme_id, name)
+);
+
+CREATE TABLE people (
+    id              TEXT PRIMARY KEY,
+    programme_id    TEXT NOT NULL REFERENCES programmes(id),
+    organisation_id TEXT NOT NULL REFERENCES organisations(id),
+    name            TEXT NOT NULL,
+    email           TEXT NOT NULL,
+    role            TEXT NOT NULL CHECK (role IN ('buyer','sustainability_coordinator','budget_holder','project_leader','consultant','other')),
+    language        TEXT NOT NULL CHECK (language IN ('nl','en')),
+    active          INTEGER NOT NULL DEFAULT 1,
+    feed_token_hash TEXT UNIQUE,
+    reminders_opt_out INTEGER NOT NULL DEFAULT 0,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    version         INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (programme_id, email)
+);
+CREATE INDEX people_organisation ON people(organisation_id);
+
+CREATE TABLE working_groups (
+    id            TEXT PRIMARY KEY,
+    programme_id  TEXT NOT NULL REFERENCES programmes(id),
+    slug          TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    description   TEXT NOT NULL DEFAULT '',
+    archived_at   TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    version       INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (programme_id, slug)
+);
+
+CREATE TABLE memberships (
+    id               TEXT PRIMARY KEY,
+    working_group_id TEXT NOT NULL REFERENCES working_groups(id),
+    person_id        TEXT NOT NULL REFERENCES people(id),
+    role             TEXT NOT NULL CHECK (role IN ('member','chair','facilitator')),
+    valid_from       TEXT NOT NULL,           -- YYYY-MM-DD, inclusive
+    valid_until      TEXT,                    -- YYYY-MM-DD, inclusive; NULL = open
+    created_at       TEXT NOT NULL,
+    CHECK (valid_until IS NULL OR valid_until >= valid_from)
+);
+CREATE INDEX memberships_group ON memberships(working_group_id);
+CREATE INDEX memberships_person ON memberships(person_id);
+
+CREATE TABLE venues (
+    id            TEXT PRIMARY KEY,
+    programme_id  TEXT NOT NULL REFERENCES programmes(id),
+    name          TEXT NOT NULL,
+    address       TEXT NOT NULL DEFAULT '',
+    capacity      INTEGER NOT NULL CHECK (capacity >= 0),
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    version       INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE series (
+    id            TEXT PRIMARY KEY,
+    programme_id  TEXT NOT NULL REFERENCES programmes(id),
+    rrule         TEXT NOT NULL,
+    start_local   TEXT NOT NULL,
+    end_local     TEXT NOT NULL,
+    template      TEXT NOT NULL,              -- JSON: the event fields shared by occurrences
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    version       INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE events (
+    id                 TEXT PRIMARY KEY,
+    programme_id       TEXT NOT NULL REFERENCES programmes(id),
+    series_id          TEXT REFERENCES series(id),
+    recurrence_local   TEXT,                  -- the occurrence's original local start
+    kind               TEXT NOT NULL CHECK (kind IN ('cop_meeting','working_group_session','other')),
+    title              TEXT NOT NULL,
+    description        TEXT NOT NULL DEFAULT '',
+    working_group_id   TEXT REFERENCES working_groups(id),
+    start_local        TEXT NOT NULL,
+    end_local          TEXT NOT NULL,
+    start_utc          TEXT NOT NULL,
+    end_utc            TEXT NOT NULL,
+    all_day            INTEGER NOT NULL DEFAULT 0,
+    venue_id           TEXT REFERENCES venues(id),
+    online_url         TEXT NOT NULL DEFAULT '',
+    status             TEXT NOT NULL CHECK (status IN ('tentative','confirmed','cancelled')),
+    sequence           INTEGER NOT NULL DEFAULT 0,
+    accepted_conflicts TEXT NOT NULL DEFAULT '[]', -- JSON
+    cancelled_at       TEXT,
+    cancel_reason      TEXT,
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    version            INTEGER NOT NULL DEFAULT 1,
+    CHECK (end_utc > start_utc)
+);
+CREATE INDEX events_programme_start ON events(programme_id, start_utc);
+CREATE INDEX events_venue_start ON events(venue_id, start_utc);
+CREATE INDEX events_group_start ON events(working_group_id, start_utc);
+CREATE INDEX events_series ON events(series_id);
+
+CREATE TABLE attendance (
+    event_id      TEXT NOT NULL REFERENCES events(id),
+    person_id     TEXT NOT NULL REFERENCES people(id),
+    invited_via   TEXT NOT NULL CHECK (invited_via IN ('programme','working_group','guest')),
+    invited_at    TEXT NOT NULL,
+    rsvp          TEXT CHECK (rsvp IN ('accepted','tentative','declined')),
+    rsvp_comment  TEXT,
+    rsvp_at       TEXT,
+    presence      TEXT CHECK (presence IN ('present','absent','excused')),
+    mode          TEXT CHECK (mode IN ('onsite','online')),
+    recorded_at   TEXT,
+    PRIMARY KEY (event_id, person_id)
+);
+CREATE INDEX attendance_person ON attendance(person_id);
+
+CREATE TABLE blackouts (
+    id            TEXT PRIMARY KEY,
+    programme_id  TEXT NOT NULL REFERENCES programmes(id),
+    name          TEXT NOT NULL,
+    start_utc     TEXT NOT NULL,
+    end_utc       TEXT NOT NULL,
+    import_id     TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+);
+CREATE INDEX blackouts_programme ON blackouts(programme_id, start_utc);
+
+CREATE TABLE busy_times (
+    person_id     TEXT NOT NULL REFERENCES people(id),
+    start_utc     TEXT NOT NULL,
+    end_utc       TEXT NOT NULL
+);
+CREATE INDEX busy_times_person ON busy_times(person_id, start_utc);
+
+CREATE TABLE reminders (
+    id            TEXT PRIMARY KEY,
+    programme_id  TEXT NOT NULL REFERENCES programmes(id),
+    event_id      TEXT NOT NULL REFERENCES events(id),
+    person_id     TEXT NOT NULL REFERENCES people(id),
+    kind          TEXT NOT NULL CHECK (kind IN ('invitation','update','cancellation','reminder')),
+    due_at        TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('pending','leased','sent','failed','dead','dropped')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    lease_until   TEXT,
+    leased_by     TEXT,
+    message_id    TEXT,
+    last_error    TEXT,
+    sequence      INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX reminders_due ON reminders(state, due_at);
+CREATE INDEX reminders_event ON reminders(event_id);
+
+CREATE TABLE api_tokens (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('admin','organiser','participant')),
+    programme_id  TEXT REFERENCES programmes(id),
+    person_id     TEXT REFERENCES people(id),
+    lookup_prefix TEXT NOT NULL,
+    secret_hash   TEXT NOT NULL UNIQUE,
+    created_at    TEXT NOT NULL,
+    last_used_at  TEXT,
+    revoked_at    TEXT,
+    CHECK (role = 'admin' OR programme_id IS NOT NULL),
+    CHECK (role <> 'participant' OR person_id IS NOT NULL)
+);
+CREATE INDEX api_tokens_prefix ON api_tokens(lookup_prefix);
+
+CREATE TABLE api_token_working_groups (
+    token_id         TEXT NOT NULL REFERENCES api_tokens(id),
+    working_group_id TEXT NOT NULL REFERENCES working_groups(id),
+    PRIMARY KEY (token_id, working_group_id)
+);
+
+CREATE TABLE idempotency_keys (
+    token_id      TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    request_hash  TEXT NOT NULL,
+    status        INTEGER NOT NULL,
+    response      TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (token_id, key)
+);
+CREATE INDEX idempotency_created ON idempotency_keys(created_at);
+
+CREATE TABLE audit_log (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    at            TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    object_type   TEXT NOT NULL,
+    object_id     TEXT NOT NULL,
+    detail        TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_object ON audit_log(object_type, object_id);
+)sql";
+
+constexpr std::array<migration, 1> migrations{{
+    {1, "initial schema", v1_schema},
+}};
+
+} // namespace
+
+std::span<const migration> all_migrations() { return migrations; }
+
+int schema_version(connection& c) {
+    c.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+           " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+    auto s = c.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    s.step();
+    return static_cast<int>(s.integer(0));
+}
+
+migrate_outcome migrate(connection& c) {
+    migrate_outcome out;
+    out.from_version = out.to_version = schema_version(c);
+    const int newest = migrations.back().version;
+    if (out.from_version > newest)
+        throw sqlite_error(SQLITE_MISMATCH, "the database is at schema version " +
+                                                std::to_string(out.from_version) +
+                                                ", newer than this copsched knows (" +
+                                                std::to_string(newest) + ")");
+    for (const auto& m : migrations) {
+        if (m.version <= out.to_version) continue;
+        transaction tx(c);
+        c.exec(m.sql);
+        c.prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)")
+            .bind_all(m.version, m.name, scheduler::now_utc())
+            .run();
+        tx.commit();
+        out.to_version = m.version;
+        ++out.applied;
+    }
+    return out;
+}
+
+} // namespace copsched::storage

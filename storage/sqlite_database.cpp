@@ -1,0 +1,198 @@
+#include "storage/sqlite_database.hpp"
+
+#include "storage/sqlite.hpp"
+#include "storage/sqlite_store.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace copsched::storage {
+
+using scheduler::errc;
+using scheduler::error;
+using scheduler::status;
+
+sqlite_database::sqlite_database(options o) : options_(std::move(o)) {
+    writer_conn_ = std::make_unique<connection>(options_.path, connection::mode::read_write, options_.busy_timeout_ms);
+    for (int i = 0; i < options_.readers; ++i)
+        reader_conns_.push_back(
+            std::make_unique<connection>(options_.path, connection::mode::read_only, options_.busy_timeout_ms));
+    threads_.emplace_back([this] { writer_loop(); });
+    for (std::size_t i = 0; i < reader_conns_.size(); ++i) threads_.emplace_back([this, i] { reader_loop(i); });
+}
+
+sqlite_database::~sqlite_database() { stop(); }
+
+void sqlite_database::read(read_job job) {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        reads_.push_back(std::move(job));
+    }
+    read_ready_.notify_one();
+}
+
+void sqlite_database::write(write_work work, write_done done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        writes_.push_back({std::move(work), std::move(done)});
+    }
+    write_ready_.notify_one();
+}
+
+std::size_t sqlite_database::queue_depth() const {
+    std::lock_guard lock(mutex_);
+    return reads_.size() + writes_.size();
+}
+
+void sqlite_database::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ && threads_.empty()) return;
+        stopping_ = true;
+    }
+    read_ready_.notify_all();
+    write_ready_.notify_all();
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    threads_.clear();
+    reader_conns_.clear();
+    writer_conn_.reset();
+}
+
+void sqlite_database::reader_loop(std::size_t index) {
+    sqlite_store store(*reader_conns_[index]);
+    for (;;) {
+        read_job job;
+        {
+            std::unique_lock lock(mutex_);
+            read_ready_.wait(lock, [&] { return stopping_ || !reads_.empty(); });
+            if (reads_.empty()) return; // stopping and drained
+            job = std::move(reads_.front());
+            reads_.pop_front();
+        }
+        try {
+            job(store);
+        } catch (...) {
+            // A job must not take the reader down; its own code reports its errors.
+        }
+    }
+}
+
+void sqlite_database::writer_loop() {
+    std::vector<write_job> batch;
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            write_ready_.wait(lock, [&] { return stopping_ || !writes_.empty(); });
+            if (writes_.empty()) return;
+            while (!writes_.empty() && batch.size() < options_.max_batch) {
+                batch.push_back(std::move(writes_.front()));
+                writes_.pop_front();
+            }
+        }
+        run_batch(batch);
+        batch.clear();
+    }
+}
+
+void sqlite_database::run_batch(std::vector<write_job>& batch) {
+    connection& db = *writer_conn_;
+    sqlite_store store(db);
+    std::vector<status> outcomes;
+    outcomes.reserve(batch.size());
+
+    auto fail_all = [&](const error& e) {
+        for (auto& job : batch) {
+            try {
+                job.done(e);
+            } catch (...) {
+            }
+        }
+    };
+
+    try {
+        db.exec("BEGIN IMMEDIATE");
+    } catch (const sqlite_error& e) {
+        fail_all(to_error(e));
+        return;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        status outcome = scheduler::ok();
+        try {
+            db.exec("SAVEPOINT job");
+            try {
+                outcome = batch[i].work(store);
+            } catch (const sqlite_error& e) {
+                outcome = to_error(e);
+            } catch (const std::exception& e) {
+                outcome = error{errc::internal, e.what(), {}};
+            }
+            if (!db.in_transaction()) {
+                // SQLite rolled back the whole transaction (e.g. disk full): the jobs
+                // before this one are lost too. Report them and start afresh.
+                const error lost{errc::unavailable, "The transaction was rolled back by the database.", {}};
+                for (auto& o : outcomes) o = lost;
+                outcomes.push_back(outcome.ok() ? status(lost) : outcome);
+                for (std::size_t j = 0; j <= i; ++j) {
+                    try {
+                        batch[j].done(outcomes[j]);
+                    } catch (...) {
+                    }
+                }
+                batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+                outcomes.clear();
+                if (batch.empty()) return;
+                db.exec("BEGIN IMMEDIATE");
+                i = static_cast<std::size_t>(-1);
+                continue;
+            }
+            if (outcome.ok())
+                db.exec("RELEASE job");
+            else
+                db.exec("ROLLBACK TO job; RELEASE job");
+        } catch (const sqlite_error& e) {
+            outcome = to_error(e);
+        }
+        outcomes.push_back(std::move(outcome));
+    }
+    try {
+        db.exec("COMMIT");
+        commits_.fetch_add(1, std::memory_order_relaxed);
+    } catch (const sqlite_error& e) {
+        try {
+            if (db.in_transaction()) db.exec("ROLLBACK");
+        } catch (...) {
+        }
+        fail_all(to_error(e));
+        return;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        try {
+            batch[i].done(outcomes[i]);
+        } catch (...) {
+        }
+    }
+}
+
+writer_lock::writer_lock(const std::string& database_path) : path_(database_path + ".lock") {}
+
+writer_lock::~writer_lock() {
+    if (fd_ >= 0) ::close(fd_); // closing releases the flock
+}
+
+bool writer_lock::acquire() {
+    if (fd_ >= 0) return true;
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) return false;
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+        return false;
+    }
+    return true;
+}
+
+} // namespace copsched::storage

@@ -1,0 +1,98 @@
+#pragma once
+// The SQLite-backed store_executor: exactly one writer connection on its own thread
+// (Debian's SQLite 3.40 can corrupt a WAL database when two connections write or
+// checkpoint at once), and a few read-only connections, each on its own thread.
+//
+// Writes are group-committed: the writer takes every job waiting in its queue (up to
+// max_batch), runs each in a savepoint inside one IMMEDIATE transaction, commits once
+// with synchronous=FULL, and only then reports each job's outcome.
+
+#include "scheduler/store.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace copsched::storage {
+
+class connection;
+
+class sqlite_database final : public scheduler::store_executor {
+public:
+    struct options {
+        std::string path;
+        int readers = 2;
+        int busy_timeout_ms = 5000;
+        std::size_t max_batch = 256;
+    };
+
+    // Opens the connections and starts the threads. The schema must already be
+    // migrated (see migrate()). Throws sqlite_error when the file cannot be opened.
+    explicit sqlite_database(options o);
+    sqlite_database(const sqlite_database&) = delete;
+    sqlite_database& operator=(const sqlite_database&) = delete;
+    ~sqlite_database() override;
+
+    void read(read_job job) override;
+    void write(write_work work, write_done done) override;
+    std::size_t queue_depth() const override;
+
+    // Finishes every queued job, joins the threads and closes the connections (the
+    // writer last, which checkpoints the WAL). Jobs submitted afterwards are destroyed
+    // without running. Idempotent.
+    void stop();
+
+    // Commits done since start; with group commit this is below the number of writes.
+    std::uint64_t commits() const noexcept { return commits_.load(std::memory_order_relaxed); }
+
+private:
+    struct write_job {
+        write_work work;
+        write_done done;
+    };
+
+    void reader_loop(std::size_t index);
+    void writer_loop();
+    void run_batch(std::vector<write_job>& batch);
+
+    const options options_;
+
+    // Guarded by mutex_.
+    mutable std::mutex mutex_;
+    std::condition_variable read_ready_;
+    std::condition_variable write_ready_;
+    std::deque<read_job> reads_;
+    std::deque<write_job> writes_;
+    bool stopping_ = false;
+
+    // Each connection is touched only by the thread that owns it.
+    std::unique_ptr<connection> writer_conn_;
+    std::vector<std::unique_ptr<connection>> reader_conns_;
+
+    std::vector<std::thread> threads_;
+    std::atomic<std::uint64_t> commits_{0};
+};
+
+// An advisory lock on "<database>.lock" held by the one process that may write: the
+// server while it runs, or a CLI command that changes data. acquire() fails (returns
+// false) when another process holds it.
+class writer_lock {
+public:
+    explicit writer_lock(const std::string& database_path);
+    writer_lock(const writer_lock&) = delete;
+    writer_lock& operator=(const writer_lock&) = delete;
+    ~writer_lock();
+    [[nodiscard]] bool acquire();
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+} // namespace copsched::storage
