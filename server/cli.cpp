@@ -39,6 +39,7 @@ Commands:
   token revoke ID            revoke a token; it fails on its very next use
   seed-demo [--if-empty]     add the demo programme "Green Deal Circulair Inkopen 2.0"
   backup FILE                write a consistent copy of the live database to FILE
+  routes                     list the HTTP routes (method and path template)
   version                    print the version
   help, --help               this text
 
@@ -317,6 +318,13 @@ int run_cli(int argc, char** argv) {
         if (command == "token") return cmd_token(cfg, args);
         if (command == "seed-demo") return cmd_seed_demo(cfg, args);
         if (command == "backup") return cmd_backup(cfg, args);
+        if (command == "routes") {
+            if (int rc = check_no_more(args)) return rc;
+            const auto table = make_routes();
+            for (const auto& r : table.routes())
+                std::cout << http::to_string(r.method) << " " << r.path << "\n";
+            return 0;
+        }
         if (command == "version") {
             std::cout << "copsched " << COPSCHED_VERSION << "\n";
             return 0;

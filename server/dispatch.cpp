@@ -91,9 +91,10 @@ task<response> dispatcher::authenticate_and_run(const route& r, request_context&
     if (!caller) co_return unauthorized("The API token is not valid or has been revoked.");
 
     if (svc_.touches.due(caller->id, now)) {
-        svc_.db.write(
-            [id = caller->id, at = scheduler::now_utc()](scheduler::store& s) { return s.touch_token(id, at); },
-            [](const scheduler::status&) {});
+        // At most once per token and interval, so awaiting the commit costs little and
+        // last_used_at is true by the time the response is read.
+        auto touch = [id = caller->id, at = scheduler::now_utc()](scheduler::store& s) { return s.touch_token(id, at); };
+        (void)co_await db_write(svc_.db, std::move(touch));
     }
     if (r.who == access::admin && caller->role != scheduler::token_role::admin)
         co_return problem(http::status::forbidden, "This route is for admin tokens only.", req.version(),

@@ -1,0 +1,316 @@
+#include "storage/sqlite_store.hpp"
+
+#include "scheduler/demo.hpp"
+#include "storage/migrations.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <string>
+
+using namespace copsched;
+using scheduler::errc;
+using scheduler::token_role;
+using storage::connection;
+
+namespace {
+
+constexpr const char* t0 = "2026-01-05T09:00:00Z";
+constexpr const char* t1 = "2026-01-06T10:30:00Z";
+
+// A migrated database with one connection and a store on it.
+struct fixture {
+    test::temp_dir dir;
+    connection db{dir.file("copsched.db"), connection::mode::read_write, 2000};
+    storage::sqlite_store store{db};
+
+    fixture() { (void)storage::migrate(db); }
+
+    std::int64_t count(const char* sql) {
+        auto s = db.prepare(sql);
+        REQUIRE(s.step());
+        return s.integer(0);
+    }
+    std::string text(const char* sql) {
+        auto s = db.prepare(sql);
+        REQUIRE(s.step());
+        return s.text(0);
+    }
+    void seed() {
+        auto r = store.seed_demo(scheduler::demo_programme(), t0);
+        REQUIRE(r.ok());
+        REQUIRE(*r);
+    }
+    // A second programme with one working group, outside the demo.
+    void add_other_programme() {
+        db.exec("INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, "
+                "created_at, updated_at) VALUES ('prg_other', 'other', 'Other programme', 'Europe/Amsterdam', "
+                "'en', '2025-01-01', '2025-12-31', '{}', 'x', 'x');"
+                "INSERT INTO working_groups(id, programme_id, slug, name, created_at, updated_at) "
+                "VALUES ('wg_other', 'prg_other', 'elsewhere', 'Elsewhere', 'x', 'x');");
+    }
+};
+
+scheduler::new_api_token token(token_role role, std::string prefix, std::optional<std::string> programme = {}) {
+    scheduler::new_api_token t;
+    t.name = "test " + prefix;
+    t.role = role;
+    t.programme_slug = std::move(programme);
+    t.lookup_prefix = prefix;
+    t.secret_hash = std::string(56, 'f') + prefix; // unique per prefix
+    return t;
+}
+
+void require_invalid(const scheduler::result<scheduler::api_token>& r, const std::string& field) {
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.err().code == errc::invalid_input);
+    REQUIRE(r.err().fields.size() == 1);
+    CHECK(r.err().fields[0].field == field);
+    CHECK_FALSE(r.err().fields[0].problem.empty());
+}
+
+} // namespace
+
+TEST_CASE("seed_demo seeds the demo programme once", "[storage][sqlite_store]") {
+    fixture f;
+    const auto& demo = scheduler::demo_programme();
+    auto first = f.store.seed_demo(demo, t0);
+    REQUIRE(first.ok());
+    CHECK(*first);
+
+    std::size_t people = 0, memberships = 0, chairs = 0;
+    for (const auto& o : demo.organisations)
+        for (const auto& p : o.people) {
+            ++people;
+            memberships += p.working_groups.size();
+            if (p.group_role == scheduler::membership_role::chair) ++chairs;
+        }
+    auto check_counts = [&] {
+        CHECK(f.count("SELECT COUNT(*) FROM programmes") == 1);
+        CHECK(f.count("SELECT COUNT(*) FROM working_groups") == static_cast<std::int64_t>(demo.working_groups.size()));
+        CHECK(f.count("SELECT COUNT(*) FROM organisations") == static_cast<std::int64_t>(demo.organisations.size()));
+        CHECK(f.count("SELECT COUNT(*) FROM people") == static_cast<std::int64_t>(people));
+        CHECK(f.count("SELECT COUNT(*) FROM memberships") == static_cast<std::int64_t>(memberships));
+        CHECK(f.count("SELECT COUNT(*) FROM memberships WHERE role = 'chair'") == static_cast<std::int64_t>(chairs));
+        CHECK(f.count("SELECT COUNT(*) FROM venues") == 1);
+        CHECK(f.count("SELECT COUNT(*) FROM events") == 1);
+    };
+    check_counts();
+    CHECK(f.text("SELECT start_utc || '/' || end_utc FROM events") == "2018-06-07T10:00:00Z/2018-06-07T12:00:00Z");
+    CHECK(f.text("SELECT start_local FROM events") == "2018-06-07T12:00");
+    CHECK(f.count("SELECT COUNT(*) FROM events e JOIN venues v ON v.id = e.venue_id") == 1);
+    CHECK(f.count("SELECT COUNT(*) FROM people WHERE email NOT LIKE '%.example.org'") == 0);
+
+    auto second = f.store.seed_demo(demo, t1);
+    REQUIRE(second.ok());
+    CHECK_FALSE(*second);
+    check_counts();
+    CHECK(f.text("SELECT created_at FROM programmes") == t0);
+}
+
+TEST_CASE("seeded programme reads back with its rules", "[storage][sqlite_store]") {
+    fixture f;
+    auto empty = f.store.list_programmes();
+    REQUIRE(empty.ok());
+    CHECK(empty->empty());
+    CHECK(f.store.count_programmes().value() == 0);
+
+    f.seed();
+    auto p = f.store.get_programme("gdci-2");
+    REQUIRE(p.ok());
+    CHECK(p->slug == "gdci-2");
+    CHECK(p->name == "Green Deal Circulair Inkopen 2.0");
+    CHECK(p->timezone == "Europe/Amsterdam");
+    CHECK(p->lang == scheduler::language::nl);
+    CHECK(p->starts_on == "2018-06-07");
+    CHECK(p->ends_on == scheduler::demo_programme().prog.ends_on);
+    CHECK(p->rules.per_year == 4);
+    CHECK(p->rules.weekdays == std::vector<std::string>{"tue", "wed", "thu"});
+    CHECK(p->rules.start_time == "10:00");
+    CHECK(p->rules.duration_minutes == 180);
+    CHECK(p->rules.min_gap_days == 42);
+    CHECK(p->feeds_public);
+    CHECK(p->created_at == t0);
+    CHECK(p->id.starts_with("prg_"));
+
+    auto all = f.store.list_programmes();
+    REQUIRE(all.ok());
+    REQUIRE(all->size() == 1);
+    CHECK(all->front().id == p->id);
+    CHECK(f.store.count_programmes().value() == 1);
+    CHECK(f.store.ping().ok());
+}
+
+TEST_CASE("get_programme reports an unknown slug as not_found", "[storage][sqlite_store]") {
+    fixture f;
+    f.seed();
+    for (const char* slug : {"nope", "", "GDCI-2", "gdci-2 "}) {
+        INFO("slug '" << slug << "'");
+        auto p = f.store.get_programme(slug);
+        REQUIRE_FALSE(p.ok());
+        CHECK(p.err().code == errc::not_found);
+    }
+}
+
+TEST_CASE("create_token validates programme, person and working groups", "[storage][sqlite_store]") {
+    fixture f;
+    f.seed();
+    f.add_other_programme();
+    const auto tokens_before = f.count("SELECT COUNT(*) FROM api_tokens");
+
+    SECTION("unknown programme slug") {
+        require_invalid(f.store.create_token(token(token_role::organiser, "aaaaaaaa", "no-such"), t0), "programme");
+    }
+    SECTION("organiser without programme") {
+        require_invalid(f.store.create_token(token(token_role::organiser, "aaaaaaaa"), t0), "programme");
+    }
+    SECTION("participant without person") {
+        require_invalid(f.store.create_token(token(token_role::participant, "aaaaaaaa", "gdci-2"), t0), "person_id");
+    }
+    SECTION("participant with a person of another programme") {
+        auto t = token(token_role::participant, "aaaaaaaa", "other");
+        t.person_id = f.text("SELECT id FROM people LIMIT 1"); // a gdci-2 person
+        require_invalid(f.store.create_token(t, t0), "person_id");
+    }
+    SECTION("organiser scoped to a working group of another programme") {
+        auto t = token(token_role::organiser, "aaaaaaaa", "gdci-2");
+        t.working_group_ids = {"wg_other"};
+        require_invalid(f.store.create_token(t, t0), "working_groups");
+    }
+    SECTION("organiser scoped to an unknown working group") {
+        auto t = token(token_role::organiser, "aaaaaaaa", "gdci-2");
+        t.working_group_ids = {"wg_nope"};
+        require_invalid(f.store.create_token(t, t0), "working_groups");
+    }
+    // Nothing was written by a refused request.
+    CHECK(f.count("SELECT COUNT(*) FROM api_tokens") == tokens_before);
+    CHECK(f.count("SELECT COUNT(*) FROM api_token_working_groups") == 0);
+}
+
+TEST_CASE("create_token stores valid tokens of each role", "[storage][sqlite_store]") {
+    fixture f;
+    f.seed();
+
+    auto admin = f.store.create_token(token(token_role::admin, "adminpre"), t0);
+    REQUIRE(admin.ok());
+    CHECK(admin->role == token_role::admin);
+    CHECK_FALSE(admin->programme_id.has_value());
+    CHECK(admin->id.starts_with("tok_"));
+    CHECK(admin->created_at == t0);
+
+    const auto wg = f.text("SELECT id FROM working_groups WHERE slug = 'ict'");
+    auto org_req = token(token_role::organiser, "organise", "gdci-2");
+    org_req.working_group_ids = {wg};
+    auto organiser = f.store.create_token(org_req, t0);
+    REQUIRE(organiser.ok());
+    CHECK(organiser->programme_slug == std::optional<std::string>("gdci-2"));
+    CHECK(organiser->programme_id == std::optional<std::string>(f.text("SELECT id FROM programmes")));
+    CHECK(organiser->working_group_ids == std::vector<std::string>{wg});
+
+    auto part_req = token(token_role::participant, "particip", "gdci-2");
+    part_req.person_id = f.text("SELECT id FROM people ORDER BY name LIMIT 1");
+    auto participant = f.store.create_token(part_req, t0);
+    REQUIRE(participant.ok());
+    CHECK(participant->person_id == part_req.person_id);
+
+    auto listed = f.store.list_tokens();
+    REQUIRE(listed.ok());
+    REQUIRE(listed->size() == 3);
+    std::set<std::string> ids;
+    for (const auto& t : *listed) ids.insert(t.id);
+    CHECK(ids == std::set<std::string>{admin->id, organiser->id, participant->id});
+    for (const auto& t : *listed)
+        if (t.id == organiser->id) {
+            CHECK(t.working_group_ids == std::vector<std::string>{wg});
+            CHECK(t.programme_slug == std::optional<std::string>("gdci-2"));
+        }
+
+    SECTION("the same secret hash twice is a conflict") {
+        auto dup = token(token_role::admin, "another1");
+        dup.secret_hash = std::string(56, 'f') + "adminpre";
+        auto r = f.store.create_token(dup, t0);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.err().code == errc::conflict);
+    }
+}
+
+TEST_CASE("find_tokens_by_prefix returns the stored hash for authentication", "[storage][sqlite_store]") {
+    fixture f;
+    f.seed();
+    auto req = token(token_role::organiser, "Ab-_1234", "gdci-2");
+    auto created = f.store.create_token(req, t0);
+    REQUIRE(created.ok());
+
+    auto found = f.store.find_tokens_by_prefix("Ab-_1234");
+    REQUIRE(found.ok());
+    REQUIRE(found->size() == 1);
+    CHECK(found->front().secret_hash == req.secret_hash);
+    CHECK(found->front().token.id == created->id);
+    CHECK(found->front().token.role == token_role::organiser);
+    CHECK(found->front().token.programme_slug == std::optional<std::string>("gdci-2"));
+    CHECK_FALSE(found->front().token.revoked_at.has_value());
+
+    for (const char* other : {"ab-_1234", "Ab-_123", "", "zzzzzzzz"}) {
+        INFO("prefix '" << other << "'");
+        auto none = f.store.find_tokens_by_prefix(other);
+        REQUIRE(none.ok());
+        CHECK(none->empty());
+    }
+
+    SECTION("tokens sharing a prefix are all returned") {
+        auto twin = token(token_role::admin, "Ab-_1234");
+        twin.secret_hash = std::string(64, '0');
+        REQUIRE(f.store.create_token(twin, t0).ok());
+        auto both = f.store.find_tokens_by_prefix("Ab-_1234");
+        REQUIRE(both.ok());
+        CHECK(both->size() == 2);
+    }
+}
+
+TEST_CASE("revoke_token keeps the first revocation time", "[storage][sqlite_store]") {
+    fixture f;
+    auto created = f.store.create_token(token(token_role::admin, "revokeme"), t0);
+    REQUIRE(created.ok());
+
+    auto unknown = f.store.revoke_token("tok_nope", t0);
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(unknown.err().code == errc::not_found);
+
+    REQUIRE(f.store.revoke_token(created->id, t0).ok());
+    REQUIRE(f.store.revoke_token(created->id, t1).ok());
+
+    auto found = f.store.find_tokens_by_prefix("revokeme");
+    REQUIRE(found.ok());
+    REQUIRE(found->size() == 1); // revoked tokens are still found: the caller decides
+    CHECK(found->front().token.revoked_at == std::optional<std::string>(t0));
+}
+
+TEST_CASE("touch_token records last use and append_audit keeps a trail", "[storage][sqlite_store]") {
+    fixture f;
+    auto created = f.store.create_token(token(token_role::admin, "touchme1"), t0);
+    REQUIRE(created.ok());
+    CHECK_FALSE(created->last_used_at.has_value());
+
+    REQUIRE(f.store.touch_token(created->id, t1).ok());
+    auto listed = f.store.list_tokens();
+    REQUIRE(listed.ok());
+    REQUIRE(listed->size() == 1);
+    CHECK(listed->front().last_used_at == std::optional<std::string>(t1));
+
+    REQUIRE(f.store.append_audit({"cli", "token.create", "api_token", created->id, "{\"role\":\"admin\"}"}, t1).ok());
+    CHECK(f.count("SELECT COUNT(*) FROM audit_log") == 1);
+    CHECK(f.text("SELECT actor || ' ' || action || ' ' || object_id || ' ' || at FROM audit_log") ==
+          "cli token.create " + created->id + " " + t1);
+}
+
+TEST_CASE("new_id gives distinct ids with the kind as prefix", "[storage][sqlite_store]") {
+    std::set<std::string> ids;
+    for (int i = 0; i < 1000; ++i) {
+        auto id = storage::new_id("evt");
+        CHECK(id.starts_with("evt_"));
+        CHECK(id.size() == 24);
+        ids.insert(std::move(id));
+    }
+    CHECK(ids.size() == 1000);
+}
