@@ -150,7 +150,9 @@ task<response> dispatcher::handle(request req, std::string client_address) {
         res.content_length(length);
     }
     const auto elapsed = std::chrono::steady_clock::now() - started;
-    svc_.stats.record_request(req.method_string(), route_name, res.result_int(), elapsed);
+    // A static name: metrics keep the view. Unknown methods are counted together.
+    const std::string_view method_name = req.method() == http::verb::unknown ? "OTHER" : http::to_string(req.method());
+    svc_.stats.record_request(method_name, route_name, res.result_int(), elapsed);
     log_access(req.method_string(), route_name, res.result_int(), res.body().size(), elapsed, client_address);
     co_return res;
 }

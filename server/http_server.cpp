@@ -103,6 +103,16 @@ private:
             request req = parser_->release();
             const bool keep = req.keep_alive();
 
+            if (queue_.empty() && buffer_.size() == 0) {
+                // The common case, nothing pipelined behind it: answer inline.
+                auto res = co_await server_.dispatcher_.handle(std::move(req), client_);
+                if (shutting_down_ || !keep) res.keep_alive(false);
+                stream_.expires_after(cfg_.write_timeout);
+                if (auto [ec, n] = co_await http::async_write(stream_, res, use_tuple); ec || !res.keep_alive())
+                    co_return co_await close(false);
+                continue;
+            }
+
             auto slot = std::make_shared<pending>(strand_);
             queue_.push_back(slot);
             asio::co_spawn(strand_, server_.dispatcher_.handle(std::move(req), client_),

@@ -10,7 +10,7 @@ void metrics::record_request(std::string_view method, std::string_view route, un
     std::size_t bucket = 0;
     while (bucket < buckets.size() && seconds > buckets[bucket]) ++bucket;
     std::lock_guard lock(mutex_);
-    ++requests_[{std::string(method), std::string(route), status}];
+    ++requests_[{method, route, status}];
     ++histogram_[bucket];
     latency_sum_ += seconds;
     ++latency_count_;
@@ -25,8 +25,9 @@ std::string metrics::render(std::size_t db_queue_depth) const {
     std::lock_guard lock(mutex_);
     for (const auto& [key, count] : requests_) {
         const auto& [method, route, status] = key;
-        std::snprintf(line, sizeof line, "copsched_http_requests_total{method=\"%s\",route=\"%s\",status=\"%u\"} %llu\n",
-                      method.c_str(), route.c_str(), status, static_cast<unsigned long long>(count));
+        std::snprintf(line, sizeof line, "copsched_http_requests_total{method=\"%.*s\",route=\"%.*s\",status=\"%u\"} %llu\n",
+                      static_cast<int>(method.size()), method.data(), static_cast<int>(route.size()), route.data(),
+                      status, static_cast<unsigned long long>(count));
         out += line;
     }
     out += "# HELP copsched_http_request_duration_seconds Time from a complete request to its response.\n"

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace copsched::server {
@@ -16,7 +17,8 @@ namespace copsched::server {
 class metrics {
 public:
     // `route` is the template ("/api/v1/tokens/{id}"), never the raw path, so tokens in
-    // paths stay out of the metrics; "unmatched" for 404s.
+    // paths stay out of the metrics; "(unmatched)" for 404s. Both strings must outlive
+    // this object (route templates, Beast's method names, literals): they are not copied.
     void record_request(std::string_view method, std::string_view route, unsigned status,
                         std::chrono::nanoseconds duration);
     void connection_opened() noexcept { open_connections_.fetch_add(1, std::memory_order_relaxed); }
@@ -33,7 +35,7 @@ public:
 private:
     // Guarded by mutex_.
     mutable std::mutex mutex_;
-    std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
+    std::map<std::tuple<std::string_view, std::string_view, unsigned>, std::uint64_t> requests_;
     std::array<std::uint64_t, buckets.size() + 1> histogram_{}; // last: +Inf
     double latency_sum_ = 0;
     std::uint64_t latency_count_ = 0;

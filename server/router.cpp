@@ -7,24 +7,24 @@
 namespace copsched::server {
 namespace {
 
-bool match_segment(std::string_view pattern, const std::string& segment, path_params& out) {
+bool match_segment(std::string_view pattern, std::string_view segment, path_params& out) {
     if (pattern.size() >= 2 && pattern.front() == '{') {
         const auto close = pattern.find('}');
         const auto name = pattern.substr(1, close - 1);
         const auto suffix = pattern.substr(close + 1); // e.g. ".ics"
         if (segment.size() <= suffix.size() || !segment.ends_with(suffix)) return false;
-        out.emplace_back(std::string(name), segment.substr(0, segment.size() - suffix.size()));
+        out.emplace_back(std::string(name), std::string(segment.substr(0, segment.size() - suffix.size())));
         return true;
     }
     return pattern == segment;
 }
 
-std::vector<std::string_view> split_template(std::string_view path) {
-    std::vector<std::string_view> out;
+std::vector<std::string> split_template(std::string_view path) {
+    std::vector<std::string> out;
     path.remove_prefix(1); // leading '/'
     while (true) {
         const auto slash = path.find('/');
-        out.push_back(path.substr(0, slash));
+        out.emplace_back(path.substr(0, slash));
         if (slash == std::string_view::npos) break;
         path.remove_prefix(slash + 1);
     }
@@ -43,19 +43,34 @@ std::optional<std::vector<std::string>> decode_segments(std::string_view path) {
 }
 
 void router::add(http::verb method, std::string path, access who, handler fn) {
-    routes_.push_back({method, std::move(path), who, std::move(fn)});
+    auto segments = split_template(path);
+    routes_.push_back({method, std::move(path), who, std::move(fn), std::move(segments)});
 }
 
 route_match router::match(http::verb method, std::string_view path) const {
     route_match m;
-    const auto segments = decode_segments(path);
-    if (!segments) return m;
+    // Most paths have no percent-escapes: split them in place; decode only when needed.
+    std::vector<std::string_view> segments;
+    std::optional<std::vector<std::string>> decoded;
+    if (path.find('%') != std::string_view::npos) {
+        decoded = decode_segments(path);
+        if (!decoded) return m;
+        segments.assign(decoded->begin(), decoded->end());
+    } else {
+        if (path.empty() || path.front() != '/') return m;
+        auto rest = path.substr(1);
+        while (true) {
+            const auto slash = rest.find('/');
+            segments.push_back(rest.substr(0, slash));
+            if (slash == std::string_view::npos) break;
+            rest.remove_prefix(slash + 1);
+        }
+    }
     for (const auto& r : routes_) {
-        const auto pattern = split_template(r.path);
-        if (pattern.size() != segments->size()) continue;
+        if (r.segments.size() != segments.size()) continue;
         path_params params;
         bool ok = true;
-        for (std::size_t i = 0; ok && i < pattern.size(); ++i) ok = match_segment(pattern[i], (*segments)[i], params);
+        for (std::size_t i = 0; ok && i < segments.size(); ++i) ok = match_segment(r.segments[i], segments[i], params);
         if (!ok) continue;
         const bool same = r.method == method || (method == http::verb::head && r.method == http::verb::get);
         if (same && !m.found) {

@@ -26,6 +26,7 @@ struct route {
     std::string path; // template
     access who;
     handler fn;
+    std::vector<std::string> segments; // the template split at '/', made by router::add
 };
 
 using path_params = std::vector<std::pair<std::string, std::string>>;

@@ -10,10 +10,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -242,7 +245,7 @@ TEST_CASE("a failing write is rolled back alone while its batch commits", "[stor
     db.write([](scheduler::store& s) { return audit(s, "a"); }, [&](const scheduler::status& st) { a.set_value(st); });
     db.write(
         [](scheduler::store& s) -> scheduler::status {
-            REQUIRE(audit(s, "b").ok()); // written, then undone by the error result
+            (void)audit(s, "b"); // written, then undone by the error result
             return scheduler::error{errc::conflict, "clash", {}};
         },
         [&](const scheduler::status& st) { b.set_value(st); });

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Benchmark: copsched's /healthz against nginx serving a small static file of the same
+# size, on this machine, in the same run, in alternating rounds (the machine is noisy).
+# Writes the medians and the ratio to docs/PERFORMANCE.md.
+#
+# Usage: tests/bench/http.sh [BINARY]   (default build/release/server/copsched)
+# Tunables: ROUNDS (5), DURATION (5s), CONNECTIONS (64), WRK_THREADS (2)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$root/deploy/lib.sh"
+install_packages wrk nginx-light
+bin="${1:-$root/build/release/server/copsched}"
+if [ ! -x "$bin" ]; then
+  build build/release -DCMAKE_BUILD_TYPE=Release -DCOPSCHED_TESTS=OFF
+  bin="$root/build/release/server/copsched"
+fi
+rounds="${ROUNDS:-5}" duration="${DURATION:-5s}" conns="${CONNECTIONS:-64}" wrk_threads="${WRK_THREADS:-2}"
+
+work="$(mktemp -d)"; chmod 755 "$work"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# copsched, release build, access log off (nginx's is off too), as many I/O threads as cores.
+cport="$(free_port)"
+"$bin" --database "$work/bench.db" migrate >/dev/null
+"$bin" --database "$work/bench.db" --port "$cport" --access-log false serve >"$work/copsched.out" 2>&1 &
+pids+=($!)
+
+# nginx with one worker per core, serving the same 15 bytes /healthz answers.
+nport="$(free_port)"
+mkdir -p "$work/www" "$work/nginx"
+printf '{"status":"ok"}' >"$work/www/healthz"
+chmod -R a+rX "$work/www"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  default_type application/json;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:$nport; root $work/www; keepalive_requests 1000000; }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' &
+pids+=($!)
+
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$cport/healthz" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$nport/healthz" >/dev/null 2>&1 && break
+  sleep 0.05
+done
+
+# Prints "REQUESTS_PER_SECOND P99".
+run_wrk() { wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "$1" | awk '/Requests\/sec/ {r=$2} / 99%/ {p=$2} END {print r, p}'; }
+
+c_rps=(); n_rps=(); c_p99=(); n_p99=()
+for r in $(seq 1 "$rounds"); do
+  read -r rps p99 < <(run_wrk "http://127.0.0.1:$cport/healthz"); c_rps+=("$rps"); c_p99+=("$p99")
+  read -r rps p99 < <(run_wrk "http://127.0.0.1:$nport/healthz"); n_rps+=("$rps"); n_p99+=("$p99")
+  echo "round $r: copsched ${c_rps[-1]} req/s (p99 ${c_p99[-1]}), nginx ${n_rps[-1]} req/s (p99 ${n_p99[-1]})" >&2
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+cm="$(median "${c_rps[@]}")"; nm="$(median "${n_rps[@]}")"
+ratio="$(awk -v c="$cm" -v n="$nm" 'BEGIN {printf "%.2f", c/n}')"
+verdict="$(awk -v r="$ratio" 'BEGIN {print (r >= 0.8 ? "meets" : "misses")}')"
+echo "copsched median $cm req/s, nginx median $nm req/s, ratio $ratio ($verdict the 0.8x target)" >&2
+
+section="$(cat <<MD
+## HTTP core: \`/healthz\` against nginx
+
+Measured $(date -u +%Y-%m-%d) by \`tests/bench/http.sh\` on this machine ($(nproc) cores): wrk with $wrk_threads threads and
+$conns keep-alive connections, $rounds alternating rounds of $duration against copsched (release build,
+$(nproc) I/O threads, access log off) and nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') (\`worker_processes auto\`, access log off) serving
+the same 15-byte body as a static file. wrk runs on the same 2 cores as the servers.
+
+| | median req/s | per round | p99 per round |
+|---|---|---|---|
+| copsched | $cm | ${c_rps[*]} | ${c_p99[*]} |
+| nginx | $nm | ${n_rps[*]} | ${n_p99[*]} |
+
+**Ratio copsched / nginx: $ratio** (target >= 0.8: $verdict).
+MD
+)"
+python3 - "$root/docs/PERFORMANCE.md" "$section" <<'PY'
+import re, sys
+path, section = sys.argv[1], sys.argv[2]
+try:
+    text = open(path).read()
+except FileNotFoundError:
+    text = "# Performance\n\nEvery figure here is written by a script in `tests/bench`; each compares against a baseline measured in the same run.\n"
+title = section.splitlines()[0]
+pattern = re.compile(re.escape(title) + r"\n.*?(?=\n## |\Z)", re.S)
+text = pattern.sub(lambda m: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
+open(path, "w").write(text)
+PY
+echo "written to docs/PERFORMANCE.md" >&2

@@ -1,0 +1,465 @@
+#include "server/handlers.hpp"
+
+#include "../storage/temp_dir.hpp"
+#include "scheduler/clock.hpp"
+#include "scheduler/demo.hpp"
+#include "server/auth.hpp"
+#include "server/config.hpp"
+#include "server/dispatch.hpp"
+#include "server/metrics.hpp"
+#include "server/services.hpp"
+#include "storage/database_file.hpp"
+#include "storage/sqlite_database.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+
+#include <sqlite3.h>
+
+#include <cctype>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+using namespace copsched;
+using namespace copsched::server;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+constexpr int busy_ms = 2000;
+constexpr int auth_limit = 3;
+
+void exec_sql(const std::string& path, const char* sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+    const std::string message = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    INFO(message);
+    REQUIRE(rc == SQLITE_OK);
+}
+
+long long count_sql(const std::string& path, const char* sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    long long n = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+config test_config() {
+    config c;
+    c.access_log = false; // keep the test output readable
+    c.auth_failure_limit = auth_limit;
+    return c;
+}
+
+// The whole service minus the socket: a seeded database with an admin and an organiser
+// token, the database executor and the dispatcher with the real route table.
+struct app {
+    test::temp_dir dir;
+    std::string path = dir.file("copsched.db");
+    issued_token admin = generate_token();
+    issued_token organiser = generate_token();
+    std::string admin_id;
+    std::string organiser_id;
+    config cfg = test_config();
+    std::unique_ptr<storage::sqlite_database> db;
+    metrics stats;
+    auth_throttle throttle{cfg.auth_failure_limit, cfg.auth_failure_window};
+    touch_debouncer touches{cfg.token_touch_interval};
+    std::unique_ptr<services> svc;
+    std::unique_ptr<dispatcher> dispatch;
+
+    app() {
+        REQUIRE(storage::migrate_file(path, busy_ms).ok());
+        const auto st = storage::write_once(path, busy_ms, [&](scheduler::store& s) -> scheduler::status {
+            const auto now = scheduler::now_utc();
+            auto seeded = s.seed_demo(scheduler::demo_programme(), now);
+            if (!seeded) return seeded.err();
+            scheduler::new_api_token a;
+            a.name = "admin";
+            a.role = scheduler::token_role::admin;
+            a.lookup_prefix = admin.prefix;
+            a.secret_hash = admin.secret_hash;
+            auto ra = s.create_token(a, now);
+            if (!ra) return ra.err();
+            admin_id = ra->id;
+            scheduler::new_api_token o;
+            o.name = "organiser";
+            o.role = scheduler::token_role::organiser;
+            o.programme_slug = "gdci-2";
+            o.lookup_prefix = organiser.prefix;
+            o.secret_hash = organiser.secret_hash;
+            auto ro = s.create_token(o, now);
+            if (!ro) return ro.err();
+            organiser_id = ro->id;
+            return scheduler::ok();
+        });
+        REQUIRE(st.ok());
+        // A second programme; there is no API to create one yet.
+        exec_sql(path, "INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, "
+                       "created_at, updated_at) VALUES ('prg_other', 'other', 'Another programme', "
+                       "'Europe/Amsterdam', 'en', '2025-01-01', '2025-12-31', '{}', '2025-01-01T00:00:00Z', "
+                       "'2025-01-01T00:00:00Z')");
+        db = std::make_unique<storage::sqlite_database>(
+            storage::sqlite_database::options{path, cfg.db_readers, busy_ms, cfg.db_write_batch});
+        svc = std::make_unique<services>(services{cfg, *db, stats, throttle, touches});
+        dispatch = std::make_unique<dispatcher>(*svc, make_routes());
+    }
+
+    response send(request req, std::string client = "127.0.0.1") {
+        asio::io_context ioc;
+        auto result = asio::co_spawn(ioc, dispatch->handle(std::move(req), std::move(client)), asio::use_future);
+        ioc.run();
+        REQUIRE(result.wait_for(0s) == std::future_status::ready);
+        return result.get();
+    }
+
+    // Returns once every write queued before it has committed.
+    void drain_writes() {
+        std::promise<void> done;
+        db->write([](scheduler::store&) { return scheduler::ok(); }, [&](const scheduler::status&) { done.set_value(); });
+        REQUIRE(done.get_future().wait_for(10s) == std::future_status::ready);
+    }
+};
+
+request make(http::verb method, std::string target, std::optional<std::string> token = std::nullopt,
+             std::optional<std::string> body = std::nullopt) {
+    request req{method, target, 11};
+    req.set(http::field::host, "localhost");
+    if (token) req.set(http::field::authorization, "Bearer " + *token);
+    if (body) {
+        req.set(http::field::content_type, "application/json");
+        req.body() = *body;
+    }
+    req.keep_alive(true);
+    req.prepare_payload();
+    return req;
+}
+
+json::value body_of(const response& res) {
+    boost::system::error_code ec;
+    auto v = json::parse(res.body(), ec);
+    INFO(res.body());
+    REQUIRE_FALSE(ec);
+    return v;
+}
+
+// Checks an error response: status, problem+json content type and a matching body.
+json::object expect_problem(const response& res, unsigned status) {
+    INFO(res.body());
+    CHECK(res.result_int() == status);
+    CHECK(res[http::field::content_type] == "application/problem+json");
+    auto body = body_of(res);
+    REQUIRE(body.is_object());
+    CHECK(body.at("status").to_number<unsigned>() == status);
+    CHECK(body.at("title").is_string());
+    CHECK(body.at("type").is_string());
+    CHECK(body.at("detail").is_string());
+    return body.as_object();
+}
+
+json::object expect_json(const response& res, unsigned status) {
+    INFO(res.body());
+    CHECK(res.result_int() == status);
+    CHECK(res[http::field::content_type] == "application/json");
+    auto body = body_of(res);
+    REQUIRE(body.is_object());
+    return body.as_object();
+}
+
+std::set<std::string> field_names(const json::object& problem) {
+    std::set<std::string> out;
+    for (const auto& e : problem.at("errors").as_array()) out.insert(std::string(e.at("field").as_string()));
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("health endpoints answer without a token", "[server][handlers]") {
+    app a;
+    const auto health = a.send(make(http::verb::get, "/healthz"));
+    CHECK(expect_json(health, 200) == json::object{{"status", "ok"}});
+    CHECK_FALSE(health[http::field::date].empty());
+    CHECK(health.keep_alive());
+
+    CHECK(expect_json(a.send(make(http::verb::get, "/healthz?verbose=1")), 200) == json::object{{"status", "ok"}});
+    CHECK(expect_json(a.send(make(http::verb::get, "/readyz")), 200) == json::object{{"status", "ready"}});
+}
+
+TEST_CASE("HEAD has the headers of GET and no body", "[server][handlers]") {
+    app a;
+    const auto get = a.send(make(http::verb::get, "/healthz"));
+    const auto head = a.send(make(http::verb::head, "/healthz"));
+    REQUIRE_FALSE(get.body().empty());
+    CHECK(head.result_int() == 200);
+    CHECK(head.body().empty());
+    CHECK(head[http::field::content_length] == std::to_string(get.body().size()));
+    CHECK(head[http::field::content_type] == get[http::field::content_type]);
+}
+
+TEST_CASE("unknown paths are 404 and unsupported methods 405 with Allow", "[server][handlers]") {
+    app a;
+    expect_problem(a.send(make(http::verb::get, "/nope")), 404);
+    expect_problem(a.send(make(http::verb::get, "/api/v1/tokens/x/y", a.admin.secret)), 404);
+
+    const auto put = a.send(make(http::verb::put, "/healthz"));
+    expect_problem(put, 405);
+    const std::string allow(put[http::field::allow]);
+    CHECK(allow.find("GET") != std::string::npos);
+    CHECK(allow.find("HEAD") != std::string::npos);
+    CHECK(allow.find("PUT") == std::string::npos);
+
+    const auto del = a.send(make(http::verb::delete_, "/api/v1/tokens", a.admin.secret));
+    expect_problem(del, 405);
+    const std::string allow_tokens(del[http::field::allow]);
+    CHECK(allow_tokens.find("GET") != std::string::npos);
+    CHECK(allow_tokens.find("POST") != std::string::npos);
+    CHECK(allow_tokens.find("DELETE") == std::string::npos);
+
+    // An absolute-form target is not a path this service answers.
+    expect_problem(a.send(make(http::verb::get, "http://localhost/healthz")), 400);
+}
+
+TEST_CASE("token routes need a valid bearer token", "[server][handlers]") {
+    app a;
+    auto unauthorized = [&](request req) {
+        const auto res = a.send(std::move(req));
+        expect_problem(res, 401);
+        CHECK(std::string(res[http::field::www_authenticate]).starts_with("Bearer"));
+    };
+    unauthorized(make(http::verb::get, "/api/v1/me"));
+    unauthorized(make(http::verb::get, "/api/v1/me", "not-a-token"));
+    unauthorized(make(http::verb::get, "/api/v1/me", generate_token().secret)); // well-formed, unknown
+    unauthorized(make(http::verb::get, "/api/v1/me", a.admin.secret.substr(0, a.admin.secret.size() - 1) + "A"));
+    auto basic = make(http::verb::get, "/api/v1/me");
+    basic.set(http::field::authorization, "Basic YWRtaW46YWRtaW4=");
+    unauthorized(std::move(basic));
+    unauthorized(make(http::verb::get, "/api/v1/programmes"));
+    unauthorized(make(http::verb::get, "/api/v1/tokens"));
+}
+
+TEST_CASE("GET /api/v1/me describes the caller", "[server][handlers]") {
+    app a;
+    const auto admin = expect_json(a.send(make(http::verb::get, "/api/v1/me", a.admin.secret)), 200);
+    CHECK(admin.at("role") == "admin");
+    CHECK(admin.at("id") == json::value(a.admin_id));
+    CHECK(admin.at("programme").is_null());
+    CHECK_FALSE(admin.contains("token"));
+
+    auto lower = make(http::verb::get, "/api/v1/me");
+    lower.set(http::field::authorization, "bearer " + a.organiser.secret);
+    const auto organiser = expect_json(a.send(std::move(lower)), 200);
+    CHECK(organiser.at("role") == "organiser");
+    CHECK(organiser.at("id") == json::value(a.organiser_id));
+    CHECK(organiser.at("programme") == "gdci-2");
+}
+
+TEST_CASE("token administration is for admin tokens only", "[server][handlers]") {
+    app a;
+    expect_problem(a.send(make(http::verb::get, "/api/v1/tokens", a.organiser.secret)), 403);
+    expect_problem(a.send(make(http::verb::post, "/api/v1/tokens", a.organiser.secret,
+                               R"({"name":"mine","role":"admin"})")),
+                   403);
+    expect_problem(a.send(make(http::verb::delete_, "/api/v1/tokens/" + a.admin_id, a.organiser.secret)), 403);
+    // The refused revocation did nothing.
+    CHECK(a.send(make(http::verb::get, "/api/v1/me", a.admin.secret)).result_int() == 200);
+
+    const auto list = a.send(make(http::verb::get, "/api/v1/tokens", a.admin.secret));
+    const auto body = expect_json(list, 200);
+    const auto& items = body.at("items").as_array();
+    std::set<std::string> ids;
+    for (const auto& t : items) {
+        ids.insert(std::string(t.at("id").as_string()));
+        CHECK_FALSE(t.as_object().contains("token"));
+    }
+    CHECK(ids == std::set<std::string>{a.admin_id, a.organiser_id});
+    // Neither secrets nor their hashes ever leave the service.
+    CHECK(list.body().find(a.admin.secret) == std::string::npos);
+    CHECK(list.body().find(a.admin.secret_hash) == std::string::npos);
+    CHECK(list.body().find(a.organiser.secret_hash) == std::string::npos);
+}
+
+TEST_CASE("a created token works at once and fails on the very next request after revocation",
+          "[server][handlers]") {
+    app a;
+    const auto created = a.send(make(http::verb::post, "/api/v1/tokens", a.admin.secret,
+                                     R"({"name":"CI robot","role":"organiser","programme":"gdci-2"})"));
+    const auto body = expect_json(created, 201);
+    const std::string id(body.at("id").as_string());
+    const std::string secret(body.at("token").as_string());
+    CHECK(std::string(created[http::field::location]) == "/api/v1/tokens/" + id);
+    CHECK(created[http::field::cache_control] == "no-store");
+    CHECK(body.at("name") == "CI robot");
+    CHECK(body.at("role") == "organiser");
+    CHECK(body.at("programme") == "gdci-2");
+    CHECK(token_prefix(secret).has_value());
+
+    const auto me = expect_json(a.send(make(http::verb::get, "/api/v1/me", secret)), 200);
+    CHECK(me.at("id") == json::value(id));
+    CHECK(me.at("name") == "CI robot");
+
+    // Listed afterwards, without its secret.
+    const auto list = a.send(make(http::verb::get, "/api/v1/tokens", a.admin.secret));
+    CHECK(expect_json(list, 200).at("items").as_array().size() == 3);
+    CHECK(list.body().find(secret) == std::string::npos);
+
+    const auto revoked = a.send(make(http::verb::delete_, "/api/v1/tokens/" + id, a.admin.secret));
+    CHECK(revoked.result_int() == 204);
+    CHECK(revoked.body().empty());
+    expect_problem(a.send(make(http::verb::get, "/api/v1/me", secret)), 401);
+
+    // The others are unaffected; the trail records both changes.
+    CHECK(a.send(make(http::verb::get, "/api/v1/me", a.admin.secret)).result_int() == 200);
+    CHECK(count_sql(a.path, "SELECT COUNT(*) FROM audit_log WHERE action = 'token.create'") == 1);
+    CHECK(count_sql(a.path, "SELECT COUNT(*) FROM audit_log WHERE action = 'token.revoke'") == 1);
+
+    expect_problem(a.send(make(http::verb::delete_, "/api/v1/tokens/tok_unknown", a.admin.secret)), 404);
+}
+
+TEST_CASE("token creation reports invalid requests by field", "[server][handlers]") {
+    app a;
+    auto post = [&](std::string body) {
+        return a.send(make(http::verb::post, "/api/v1/tokens", a.admin.secret, std::move(body)));
+    };
+
+    auto wrong_type = make(http::verb::post, "/api/v1/tokens", a.admin.secret, R"({"name":"x","role":"admin"})");
+    wrong_type.set(http::field::content_type, "text/plain");
+    wrong_type.prepare_payload();
+    expect_problem(a.send(std::move(wrong_type)), 400);
+    expect_problem(post("{not json"), 400);
+    expect_problem(post(R"(["name","role"])"), 400);
+
+    auto p = expect_problem(post(R"({"name":"x","role":"boss","colour":"red"})"), 422);
+    CHECK(field_names(p) == std::set<std::string>{"role", "colour"});
+
+    p = expect_problem(post(R"({"role":"organiser"})"), 422);
+    CHECK(field_names(p) == std::set<std::string>{"name", "programme"});
+
+    p = expect_problem(post(R"({"name":"x","role":"admin","programme":"gdci-2"})"), 422);
+    CHECK(field_names(p) == std::set<std::string>{"role"});
+
+    p = expect_problem(post(R"({"name":"x","role":"participant","programme":"gdci-2"})"), 422);
+    CHECK(field_names(p) == std::set<std::string>{"person_id"});
+
+    p = expect_problem(post(R"({"name":"x","role":"organiser","programme":"no-such-programme"})"), 422);
+    CHECK(field_names(p) == std::set<std::string>{"programme"});
+
+    p = expect_problem(post(R"({"name":"x","role":"organiser","programme":"gdci-2","working_groups":["wg_nope"]})"),
+                       422);
+    CHECK(field_names(p) == std::set<std::string>{"working_groups"});
+
+    p = expect_problem(post(R"({"name":"line\nbreak","role":"admin"})"), 422);
+    CHECK(field_names(p) == std::set<std::string>{"name"});
+
+    // None of these created anything.
+    CHECK(count_sql(a.path, "SELECT COUNT(*) FROM api_tokens") == 2);
+}
+
+TEST_CASE("callers see only the programmes they belong to", "[server][handlers]") {
+    app a;
+    const auto own = expect_json(a.send(make(http::verb::get, "/api/v1/programmes/gdci-2", a.organiser.secret)), 200);
+    CHECK(own.at("slug") == "gdci-2");
+    CHECK(own.at("name") == "Green Deal Circulair Inkopen 2.0");
+    CHECK(own.at("timezone") == "Europe/Amsterdam");
+    CHECK(own.at("meeting_rules").at("per_year") == 4);
+
+    // Another programme is "not found" for an organiser, never "forbidden".
+    expect_problem(a.send(make(http::verb::get, "/api/v1/programmes/other", a.organiser.secret)), 404);
+    const auto other = expect_json(a.send(make(http::verb::get, "/api/v1/programmes/other", a.admin.secret)), 200);
+    CHECK(other.at("name") == "Another programme");
+    expect_problem(a.send(make(http::verb::get, "/api/v1/programmes/nope", a.admin.secret)), 404);
+
+    auto slugs = [&](const std::string& secret) {
+        std::set<std::string> out;
+        const auto body = expect_json(a.send(make(http::verb::get, "/api/v1/programmes", secret)), 200);
+        for (const auto& p : body.at("items").as_array()) out.insert(std::string(p.at("slug").as_string()));
+        return out;
+    };
+    CHECK(slugs(a.organiser.secret) == std::set<std::string>{"gdci-2"});
+    CHECK(slugs(a.admin.secret) == std::set<std::string>{"gdci-2", "other"});
+}
+
+TEST_CASE("repeated authentication failures from one address are throttled", "[server][handlers]") {
+    app a;
+    const std::string attacker = "198.51.100.7";
+    for (int i = 0; i < auth_limit; ++i)
+        expect_problem(a.send(make(http::verb::get, "/api/v1/me", generate_token().secret), attacker), 401);
+
+    // Even a valid token is refused from that address until the window ends...
+    const auto blocked = a.send(make(http::verb::get, "/api/v1/me", a.admin.secret), attacker);
+    expect_problem(blocked, 429);
+    const auto retry = std::stoll(std::string(blocked[http::field::retry_after]));
+    CHECK(retry > 0);
+    CHECK(retry <= std::chrono::duration_cast<std::chrono::seconds>(a.cfg.auth_failure_window).count());
+    // ...public routes stay open, and other addresses are not affected.
+    CHECK(a.send(make(http::verb::get, "/healthz"), attacker).result_int() == 200);
+    CHECK(a.send(make(http::verb::get, "/api/v1/me", a.admin.secret), "192.0.2.10").result_int() == 200);
+}
+
+TEST_CASE("authenticated use records last_used_at", "[server][handlers]") {
+    app a;
+    CHECK(a.send(make(http::verb::get, "/api/v1/me", a.organiser.secret)).result_int() == 200);
+    a.drain_writes();
+    const auto body = expect_json(a.send(make(http::verb::get, "/api/v1/tokens", a.admin.secret)), 200);
+    for (const auto& t : body.at("items").as_array())
+        if (t.at("id") == json::value(a.organiser_id)) {
+            REQUIRE(t.at("last_used_at").is_string());
+            CHECK(t.at("last_used_at").as_string().size() == 20);
+        }
+}
+
+TEST_CASE("metrics count requests by route template, never the raw path", "[server][handlers]") {
+    app a;
+    CHECK(a.send(make(http::verb::get, "/healthz")).result_int() == 200);
+    CHECK(a.send(make(http::verb::get, "/no/such/thing")).result_int() == 404);
+    CHECK(a.send(make(http::verb::delete_, "/api/v1/tokens/" + a.organiser_id, a.admin.secret)).result_int() == 204);
+
+    const auto res = a.send(make(http::verb::get, "/metrics"));
+    CHECK(res.result_int() == 200);
+    CHECK(std::string(res[http::field::content_type]).starts_with("text/plain"));
+    const auto& text = res.body();
+    CHECK(text.find("copsched_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1\n") !=
+          std::string::npos);
+    CHECK(text.find("route=\"(unmatched)\",status=\"404\"} 1\n") != std::string::npos);
+    CHECK(text.find("copsched_http_requests_total{method=\"DELETE\",route=\"/api/v1/tokens/{id}\",status=\"204\"} 1\n") !=
+          std::string::npos);
+    CHECK(text.find(a.organiser_id) == std::string::npos);
+    CHECK(text.find("no/such") == std::string::npos);
+}
+
+TEST_CASE("the OpenAPI document describes exactly the served routes", "[server][handlers]") {
+    app a;
+    const auto res = a.send(make(http::verb::get, "/openapi.json"));
+    const auto doc = expect_json(res, 200);
+    REQUIRE(doc.contains("paths"));
+    const auto& paths = doc.at("paths").as_object();
+
+    std::set<std::pair<std::string, std::string>> served, documented;
+    for (const auto& r : make_routes().routes()) {
+        std::string method(http::to_string(r.method));
+        for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        served.insert({method, r.path});
+    }
+    static const std::set<std::string> methods{"get", "put", "post", "delete", "patch", "head", "options"};
+    for (const auto& [path, item] : paths)
+        for (const auto& [key, op] : item.as_object())
+            if (methods.count(std::string(key))) documented.insert({std::string(key), std::string(path)});
+    CHECK(served == documented);
+}
