@@ -7,6 +7,7 @@
 #include "server/dispatch.hpp"
 #include "server/handlers.hpp"
 #include "server/http_server.hpp"
+#include "server/io_pool.hpp"
 #include "server/metrics.hpp"
 #include "server/services.hpp"
 #include "storage/database_file.hpp"
@@ -249,8 +250,9 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
     services svc{cfg, *db, stats, throttle, touches};
     dispatcher dispatch(svc, make_routes());
 
-    asio::io_context ioc(static_cast<int>(cfg.threads));
-    http_server server(ioc, cfg, dispatch, stats);
+    io_pool pool(cfg.threads);
+    auto& ioc = pool.main();
+    http_server server(pool, cfg, dispatch, stats);
     try {
         cfg.port = server.listen();
     } catch (const std::exception& e) {
@@ -276,7 +278,7 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
                 if (server.connections() > 0)
                     std::cerr << scheduler::now_utc() << " shutdown deadline passed with " << server.connections()
                               << " connection(s) open\n";
-                ioc.stop();
+                pool.stop();
             },
             asio::detached);
     });
@@ -285,10 +287,7 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
               << cfg.database << ", " << cfg.threads << " I/O thread" << (cfg.threads == 1 ? "" : "s") << ")"
               << std::endl;
 
-    std::vector<std::thread> threads;
-    for (unsigned i = 1; i < cfg.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
-    for (auto& t : threads) t.join();
+    pool.run();
     db->stop(); // finishes queued writes, checkpoints and closes the database
     std::cerr << scheduler::now_utc() << " stopped cleanly\n";
     return 0;

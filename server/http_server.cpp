@@ -210,8 +210,9 @@ private:
     bool shutting_down_ = false;
 };
 
-http_server::http_server(asio::io_context& ioc, const config& cfg, dispatcher& d, metrics& m)
-    : ioc_(ioc), cfg_(cfg), dispatcher_(d), metrics_(m), acceptor_(ioc), acceptor_strand_(asio::make_strand(ioc)) {}
+http_server::http_server(io_pool& pool, const config& cfg, dispatcher& d, metrics& m)
+    : pool_(pool), cfg_(cfg), dispatcher_(d), metrics_(m), acceptor_(pool.main()),
+      acceptor_strand_(asio::make_strand(pool.main())) {}
 
 http_server::~http_server() = default;
 
@@ -230,7 +231,7 @@ void http_server::start() {
 
 task<void> http_server::accept_loop() {
     for (;;) {
-        auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), use_tuple);
+        auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(pool_.next()), use_tuple);
         if (ec) {
             if (!acceptor_.is_open() || ec == asio::error::operation_aborted) co_return;
             // Out of file descriptors or similar: back off instead of spinning.

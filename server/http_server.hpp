@@ -9,6 +9,7 @@
 
 #include "server/config.hpp"
 #include "server/dispatch.hpp"
+#include "server/io_pool.hpp"
 #include "server/metrics.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -25,7 +26,7 @@ class session;
 
 class http_server {
 public:
-    http_server(asio::io_context& ioc, const config& cfg, dispatcher& d, metrics& m);
+    http_server(io_pool& pool, const config& cfg, dispatcher& d, metrics& m);
     http_server(const http_server&) = delete;
     http_server& operator=(const http_server&) = delete;
     ~http_server();
@@ -47,7 +48,7 @@ private:
     task<void> reject(asio::ip::tcp::socket socket);
     void forget(session* s);
 
-    asio::io_context& ioc_;
+    io_pool& pool_;
     const config& cfg_;
     dispatcher& dispatcher_;
     metrics& metrics_;
