@@ -108,6 +108,10 @@ const std::vector<option>& options() {
         {"access-log", "one line per request on standard error (true/false)",
          [](config& c, const std::string& v) { return parse_bool(v, c.access_log); },
          [](const config& c) { return std::string(c.access_log ? "true" : "false"); }},
+        {"trust-forwarded-for",
+         "behind a reverse proxy: take the client address (logs, auth throttling) from the last X-Forwarded-For entry",
+         [](config& c, const std::string& v) { return parse_bool(v, c.trust_forwarded_for); },
+         [](const config& c) { return std::string(c.trust_forwarded_for ? "true" : "false"); }},
     };
     return table;
 }

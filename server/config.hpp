@@ -32,6 +32,7 @@ struct config {
     std::chrono::milliseconds auth_failure_window{60'000};
     std::chrono::milliseconds token_touch_interval{60'000};
     bool access_log = true;
+    bool trust_forwarded_for = false;             // behind a reverse proxy: client = last X-Forwarded-For
 };
 
 struct option_doc {

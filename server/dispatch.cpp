@@ -105,6 +105,16 @@ task<response> dispatcher::authenticate_and_run(const route& r, request_context&
 
 task<response> dispatcher::handle(request req, std::string client_address) {
     const auto started = std::chrono::steady_clock::now();
+    if (svc_.cfg.trust_forwarded_for) {
+        // The proxy appends the address it saw: the last entry is the one to trust.
+        const auto forwarded = req["X-Forwarded-For"];
+        if (!forwarded.empty()) {
+            auto last = forwarded.substr(forwarded.rfind(',') == std::string_view::npos ? 0 : forwarded.rfind(',') + 1);
+            while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+            while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+            if (!last.empty() && last.size() <= 64) client_address.assign(last);
+        }
+    }
     std::string_view route_name = "(unmatched)";
     response res;
     try {

@@ -143,3 +143,15 @@ TEST_CASE("repeated failed authentication from one address is answered 429", "[a
     std::this_thread::sleep_for(std::chrono::milliseconds(2200));
     REQUIRE(s.call("GET", "/api/v1/me", s.admin_token).status == 200);
 }
+
+TEST_CASE("behind a trusted proxy, throttling counts the forwarded client address", "[auth][limits]") {
+    server_process s({"--auth-failure-limit", "3", "--trust-forwarded-for", "true"});
+    auto as = [&](const std::string& client, const std::string& token) {
+        return s.request("GET", "/api/v1/me", "",
+                         {{"Authorization", "Bearer " + token}, {"X-Forwarded-For", "198.51.100.7, " + client}})
+            .status;
+    };
+    for (int i = 0; i < 3; ++i) REQUIRE(as("203.0.113.1", "cps_wrong") == 401);
+    REQUIRE(as("203.0.113.1", s.admin_token) == 429);
+    REQUIRE(as("203.0.113.2", s.admin_token) == 200); // another client behind the same proxy
+}
