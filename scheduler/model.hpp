@@ -58,16 +58,22 @@ struct programme {
     std::string ends_on;   // YYYY-MM-DD
     meeting_rules rules;
     bool feeds_public = true;
+    int version = 1;
     std::string created_at;
     std::string updated_at;
 };
 
+// Every stored resource carries `version` (1 on create, +1 on each update; the HTTP
+// ETag) and its creation and last-update instants.
 struct organisation {
     std::string id;
     std::string programme_id;
     std::string name;
     organisation_kind kind = organisation_kind::government;
     organisation_level level = organisation_level::starter;
+    int version = 1;
+    std::string created_at;
+    std::string updated_at;
 };
 
 struct person {
@@ -78,6 +84,10 @@ struct person {
     std::string email;
     person_role role = person_role::other;
     language lang = language::nl;
+    bool active = true;
+    int version = 1;
+    std::string created_at;
+    std::string updated_at;
 };
 
 struct working_group {
@@ -86,7 +96,10 @@ struct working_group {
     std::string slug;
     std::string name;
     std::string description;
-    bool archived = false;
+    std::optional<std::string> archived_at; // archived groups keep their history
+    int version = 1;
+    std::string created_at;
+    std::string updated_at;
 };
 
 struct membership {
@@ -94,8 +107,9 @@ struct membership {
     std::string working_group_id;
     std::string person_id;
     membership_role role = membership_role::member;
-    std::string from;  // YYYY-MM-DD
-    std::optional<std::string> until;
+    std::string from;  // YYYY-MM-DD, inclusive
+    std::optional<std::string> until; // YYYY-MM-DD, inclusive; none = open-ended
+    std::string created_at;
 };
 
 struct venue {
@@ -104,6 +118,9 @@ struct venue {
     std::string name;
     std::string address;
     int capacity = 0;
+    int version = 1;
+    std::string created_at;
+    std::string updated_at;
 };
 
 struct event {
@@ -120,7 +137,14 @@ struct event {
     std::optional<std::string> venue_id;
     std::string online_url;
     event_status status = event_status::confirmed;
-    int sequence = 0;
+    int sequence = 0;                          // iCalendar SEQUENCE: grows on time, venue or status changes
+    std::vector<std::string> accepted_conflicts; // soft conflict types the organiser accepted
+    std::optional<std::string> series_id;
+    std::optional<std::string> cancelled_at;
+    std::optional<std::string> cancel_reason;
+    int version = 1;
+    std::string created_at;
+    std::string updated_at;
 };
 
 // An API token as stored: the secret itself is never kept, only its SHA-256.

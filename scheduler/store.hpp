@@ -6,6 +6,7 @@
 // thread that owns that connection. Callers reach it through a `store_executor`, which
 // runs jobs on the right thread; nothing here blocks an HTTP I/O thread.
 
+#include "scheduler/conflicts.hpp"
 #include "scheduler/demo.hpp"
 #include "scheduler/model.hpp"
 #include "scheduler/result.hpp"
@@ -34,6 +35,46 @@ struct token_credentials {
     api_token token;
     std::string secret_hash;
 };
+
+// Keyset pagination over ids (ids are opaque and unique; order is by id). `after` is
+// the last id of the previous page; `limit` is already clamped by the caller.
+struct page_request {
+    std::optional<std::string> after;
+    std::size_t limit = 50;
+};
+
+template <class T>
+struct page {
+    std::vector<T> items;
+    std::optional<std::string> next_cursor; // the last id when more may follow
+};
+
+struct organisation_filter {
+    std::optional<organisation_kind> kind;
+    std::optional<organisation_level> level;
+};
+
+struct person_filter {
+    std::optional<std::string> organisation_id;
+    std::optional<person_role> role;
+    std::optional<std::string> email;
+};
+
+struct working_group_filter {
+    bool include_archived = false;
+};
+
+struct event_filter {
+    std::optional<std::string> from_utc; // events ending after this instant
+    std::optional<std::string> to_utc;   // events starting before this instant
+    std::optional<event_kind> kind;
+    std::optional<std::string> working_group_id;
+    std::optional<event_status> status;
+};
+
+// Version check for updates and deletes: nullopt = unconditional; otherwise the
+// stored version must equal it (If-Match), else errc::precondition_failed.
+using expected_version = std::optional<int>;
 
 struct audit_entry {
     std::string actor;       // token id, or "cli"
@@ -70,6 +111,83 @@ public:
     // the demo's slug already exists.
     virtual result<bool> seed_demo(const demo_data& demo, const std::string& now) = 0;
     virtual status append_audit(const audit_entry& e, const std::string& now) = 0;
+
+    // --- programme data ----------------------------------------------------------------
+    // Contract for every create/update below: ids, version and timestamps in the
+    // argument are ignored on create (the store assigns them) and the stored value is
+    // returned. Uniqueness violations (programme slug, organisation name, person e-mail,
+    // working group slug, all within their programme) give errc::conflict with a detail
+    // naming the field. get_* give errc::not_found for an unknown id. update_* and
+    // delete_* give errc::not_found for an unknown id and errc::precondition_failed when
+    // `expected` is set and differs from the stored version; update_* increment the
+    // version. delete_* give errc::conflict (detail says what still refers to it and to
+    // archive instead) when history refers to the object.
+    // Objects are looked up by id alone: the caller checks that the object's
+    // programme_id is one the caller may see.
+    virtual result<programme> create_programme(const programme& p, const std::string& now) = 0;
+    virtual result<programme> get_programme_by_id(const std::string& id) = 0;
+    virtual result<programme> update_programme(const programme& p, expected_version expected, const std::string& now) = 0;
+
+    virtual result<organisation> create_organisation(const organisation& o, const std::string& now) = 0;
+    virtual result<organisation> get_organisation(const std::string& id) = 0;
+    virtual result<page<organisation>> list_organisations(const std::string& programme_id, const organisation_filter& f,
+                                                          const page_request& pr) = 0;
+    virtual result<organisation> update_organisation(const organisation& o, expected_version expected, const std::string& now) = 0;
+    // Refused while people belong to it.
+    virtual status delete_organisation(const std::string& id, expected_version expected) = 0;
+
+    // create/update: errc::invalid_input (field "organisation_id") when the organisation
+    // is not in the person's programme.
+    virtual result<person> create_person(const person& p, const std::string& now) = 0;
+    virtual result<person> get_person(const std::string& id) = 0;
+    virtual result<page<person>> list_people(const std::string& programme_id, const person_filter& f,
+                                             const page_request& pr) = 0;
+    virtual result<person> update_person(const person& p, expected_version expected, const std::string& now) = 0;
+    // Refused while memberships, attendance records or tokens refer to the person.
+    virtual status delete_person(const std::string& id, expected_version expected) = 0;
+
+    virtual result<working_group> create_working_group(const working_group& g, const std::string& now) = 0;
+    virtual result<working_group> get_working_group(const std::string& id) = 0;
+    virtual result<page<working_group>> list_working_groups(const std::string& programme_id, const working_group_filter& f,
+                                                            const page_request& pr) = 0;
+    virtual result<working_group> update_working_group(const working_group& g, expected_version expected, const std::string& now) = 0;
+    // Sets archived_at (keeps the first archival time); bumps the version.
+    virtual result<working_group> archive_working_group(const std::string& id, expected_version expected, const std::string& now) = 0;
+    // Refused while memberships, events or tokens refer to the group.
+    virtual status delete_working_group(const std::string& id, expected_version expected) = 0;
+
+    // errc::invalid_input (field "person_id") when the person is not in the group's
+    // programme; (field "until") when until < from; errc::conflict when the person
+    // already has a membership of this group overlapping [from, until].
+    virtual result<membership> create_membership(const membership& m, const std::string& now) = 0;
+    // Ordered by person id, then from.
+    virtual result<std::vector<membership>> list_memberships(const std::string& working_group_id) = 0;
+
+    virtual result<venue> create_venue(const venue& v, const std::string& now) = 0;
+    virtual result<venue> get_venue(const std::string& id) = 0;
+    virtual result<page<venue>> list_venues(const std::string& programme_id, const page_request& pr) = 0;
+    virtual result<venue> update_venue(const venue& v, expected_version expected, const std::string& now) = 0;
+    // Refused while events refer to the venue.
+    virtual status delete_venue(const std::string& id, expected_version expected) = 0;
+
+    // --- events ---------------------------------------------------------------------------
+    // Same conventions as above. Events are ordered by (start_utc, id); the page cursor is
+    // opaque text made by the store. update_event stores every field of `e` (the caller
+    // decides sequence and status) and bumps the version.
+    virtual result<event> create_event(const event& e, const std::string& now) = 0;
+    virtual result<event> get_event(const std::string& id) = 0;
+    virtual result<page<event>> list_events(const std::string& programme_id, const event_filter& f,
+                                            const page_request& pr) = 0;
+    virtual result<event> update_event(const event& e, expected_version expected, const std::string& now) = 0;
+    // Refused (errc::conflict) while attendance records or reminders refer to it.
+    virtual status delete_event(const std::string& id, expected_version expected) = 0;
+    // The facts to check a booking of `c` in the programme against: overlapping events
+    // (not cancelled; `ignore_event_id` excluded), with the number of people who are at
+    // that date members of both that event's group and c's group; overlapping blackouts;
+    // the venue's capacity; the number of people invited (CoP meeting: the programme's
+    // active people; session: the group's members at that date; other: 0).
+    virtual result<booking_context> booking_facts(const programme& p, const booking_candidate& c,
+                                                  const std::optional<std::string>& ignore_event_id) = 0;
 };
 
 // Runs store jobs on database-owned threads.

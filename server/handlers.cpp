@@ -1,5 +1,9 @@
 #include "server/handlers.hpp"
 
+#include "server/handler_support.hpp"
+#include "server/programme_handlers.hpp"
+#include "server/event_handlers.hpp"
+
 #include "scheduler/clock.hpp"
 #include "server/db_call.hpp"
 #include "server/dispatch.hpp"
@@ -16,56 +20,9 @@ using scheduler::errc;
 using scheduler::error;
 using scheduler::token_role;
 
-response ok_json(const request_context& ctx, http::status s, const json::value& body) {
-    return json_response(s, body, ctx.version(), ctx.keep_alive());
-}
-
-response fail(const request_context& ctx, const error& e) { return problem(e, ctx.version(), ctx.keep_alive()); }
-
-json::value optional_json(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); }
-
-json::object token_json(const scheduler::api_token& t) {
-    json::array groups;
-    for (const auto& g : t.working_group_ids) groups.emplace_back(g);
-    return {
-        {"id", t.id},
-        {"name", t.name},
-        {"role", scheduler::to_string(t.role)},
-        {"programme", optional_json(t.programme_slug)},
-        {"working_groups", std::move(groups)},
-        {"person_id", optional_json(t.person_id)},
-        {"created_at", t.created_at},
-        {"last_used_at", optional_json(t.last_used_at)},
-        {"revoked_at", optional_json(t.revoked_at)},
-    };
-}
-
-json::object programme_json(const scheduler::programme& p) {
-    json::array days;
-    for (const auto& d : p.rules.weekdays) days.emplace_back(d);
-    return {
-        {"id", p.id},
-        {"slug", p.slug},
-        {"name", p.name},
-        {"timezone", p.timezone},
-        {"language", scheduler::to_string(p.lang)},
-        {"starts_on", p.starts_on},
-        {"ends_on", p.ends_on},
-        {"meeting_rules",
-         {{"per_year", p.rules.per_year},
-          {"weekdays", std::move(days)},
-          {"start_time", p.rules.start_time},
-          {"duration_minutes", p.rules.duration_minutes},
-          {"min_gap_days", p.rules.min_gap_days}}},
-        {"feeds_public", p.feeds_public},
-        {"created_at", p.created_at},
-        {"updated_at", p.updated_at},
-    };
-}
-
 // Non-admin callers see only their own programme; anything else is "not found".
 bool may_see_programme(const scheduler::api_token& caller, const scheduler::programme& p) {
-    return caller.role == token_role::admin || caller.programme_id == p.id;
+    return may_read(caller, p.id);
 }
 
 task<response> healthz(request_context& ctx) {
@@ -183,7 +140,7 @@ task<response> list_programmes(request_context& ctx) {
     if (!all) co_return fail(ctx, all.err());
     json::array items;
     for (const auto& p : *all)
-        if (may_see_programme(*ctx.caller, p)) items.push_back(programme_json(p));
+        if (may_see_programme(*ctx.caller, p)) items.push_back(to_json(p));
     co_return ok_json(ctx, http::status::ok, {{"items", std::move(items)}, {"next_cursor", nullptr}});
 }
 
@@ -195,7 +152,7 @@ task<response> get_programme(request_context& ctx) {
     if (!p) co_return fail(ctx, p.err());
     if (!may_see_programme(*ctx.caller, *p))
         co_return fail(ctx, error{errc::not_found, "No programme with slug '" + std::string(ctx.param("slug")) + "'.", {}});
-    co_return ok_json(ctx, http::status::ok, programme_json(*p));
+    co_return ok_json(ctx, http::status::ok, to_json(*p));
 }
 
 } // namespace
@@ -213,6 +170,8 @@ router make_routes() {
     r.add(v::delete_, "/api/v1/tokens/{id}", access::admin, revoke_token);
     r.add(v::get, "/api/v1/programmes", access::any_token, list_programmes);
     r.add(v::get, "/api/v1/programmes/{slug}", access::any_token, get_programme);
+    add_programme_routes(r);
+    add_event_routes(r);
     return r;
 }
 

@@ -1,6 +1,10 @@
 #include "server/json_input.hpp"
 
+#include "scheduler/civil_time.hpp"
+
 #include <boost/json/parse.hpp>
+
+#include <climits>
 
 namespace copsched::server {
 
@@ -104,6 +108,60 @@ std::optional<std::vector<std::string>> object_reader::optional_string_array(con
         out.push_back(std::move(*s));
     }
     return out;
+}
+
+std::optional<long long> object_reader::optional_integer(const char* field, long long min, long long max) {
+    const auto* v = take(field);
+    if (!v) return std::nullopt;
+    if (!v->is_int64() && !v->is_uint64()) {
+        problem(field, "must be an integer");
+        return std::nullopt;
+    }
+    const long long n = v->is_int64() ? v->get_int64() : static_cast<long long>(std::min<std::uint64_t>(v->get_uint64(), LLONG_MAX));
+    if (n < min || n > max) {
+        problem(field, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        return std::nullopt;
+    }
+    return n;
+}
+
+std::optional<bool> object_reader::optional_bool(const char* field) {
+    const auto* v = take(field);
+    if (!v) return std::nullopt;
+    if (!v->is_bool()) {
+        problem(field, "must be true or false");
+        return std::nullopt;
+    }
+    return v->get_bool();
+}
+
+std::optional<std::string> object_reader::optional_date(const char* field) {
+    auto s = optional_string(field, 10);
+    if (!s) return std::nullopt;
+    if (!scheduler::parse_date(*s)) {
+        problem(field, "must be a date YYYY-MM-DD");
+        return std::nullopt;
+    }
+    return s;
+}
+
+const boost::json::object* object_reader::optional_object(const char* field) {
+    const auto* v = take(field);
+    if (!v) return nullptr;
+    if (!v->is_object()) {
+        problem(field, "must be an object");
+        return nullptr;
+    }
+    return &v->get_object();
+}
+
+void object_reader::merge(object_reader&& nested) {
+    for (const auto& [k, v] : nested.o_)
+        if (!nested.seen_.contains(std::string_view(k))) nested.problem(std::string(k), "is not a known field");
+    nested.seen_.clear();
+    for (const auto& [k, v] : nested.o_) nested.seen_.insert(std::string(k));
+    for (auto& p : nested.problems_) problems_.push_back(std::move(p));
+    nested.problems_.clear();
 }
 
 scheduler::status object_reader::finish() {

@@ -2,6 +2,7 @@
 // Reading request bodies into commands. Every problem is reported with the field at
 // fault; unknown fields are rejected; text is checked for length and control characters.
 
+#include "scheduler/model.hpp"
 #include "scheduler/result.hpp"
 #include "server/http.hpp"
 
@@ -33,6 +34,27 @@ public:
     std::optional<std::string> optional_string(const char* field, std::size_t max_chars, bool multiline = false);
     std::optional<std::vector<std::string>> optional_string_array(const char* field, std::size_t max_items,
                                                                   std::size_t max_chars);
+    // Integers within [min, max]; booleans; dates "YYYY-MM-DD" (returned as text).
+    std::optional<long long> optional_integer(const char* field, long long min, long long max);
+    std::optional<bool> optional_bool(const char* field);
+    std::optional<std::string> optional_date(const char* field);
+    // A string that must be one of an enum's API names (scheduler::parse<E>).
+    template <class E>
+    std::optional<E> optional_enum(const char* field, std::string_view allowed) {
+        auto s = optional_string(field, 60);
+        if (!s) return std::nullopt;
+        auto v = scheduler::parse<E>(*s);
+        if (!v) problem(field, "must be one of " + std::string(allowed));
+        return v;
+    }
+    // The nested object at `field` (nullptr when absent; a problem when not an object).
+    const boost::json::object* optional_object(const char* field);
+    // True when the body names this field (even as null).
+    bool has(const char* field) const { return o_.contains(field); }
+    const std::string& prefix() const { return prefix_; }
+    // Adds the problems of a nested reader.
+    void merge(object_reader&& nested);
+
     // Adds a problem for a field checked by the caller.
     void problem(const std::string& field, std::string what);
 

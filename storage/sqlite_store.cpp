@@ -1,5 +1,7 @@
 #include "storage/sqlite_store.hpp"
 
+#include "storage/sqlite_store_internal.hpp"
+
 #include <boost/json.hpp>
 
 #include <random>
@@ -10,18 +12,12 @@ using scheduler::errc;
 using scheduler::error;
 using scheduler::result;
 using scheduler::status;
+using detail::guarded;
+using detail::programme_columns;
+using detail::read_programme;
+using detail::rules_to_json;
 
-namespace {
-
-// Runs `f`, turning SQLite failures into domain errors.
-template <class F>
-auto guarded(F&& f) -> decltype(f()) {
-    try {
-        return f();
-    } catch (const sqlite_error& e) {
-        return to_error(e);
-    }
-}
+namespace detail {
 
 std::string rules_to_json(const scheduler::meeting_rules& r) {
     boost::json::array days;
@@ -35,8 +31,6 @@ std::string rules_to_json(const scheduler::meeting_rules& r) {
     });
 }
 
-// The column is written only by rules_to_json; a damaged value falls back to defaults
-// field by field rather than making the programme unreadable.
 scheduler::meeting_rules rules_from_json(const std::string& text) {
     scheduler::meeting_rules r;
     boost::system::error_code ec;
@@ -58,9 +52,6 @@ scheduler::meeting_rules rules_from_json(const std::string& text) {
     return r;
 }
 
-constexpr const char* programme_columns =
-    "id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, feeds_public, created_at, updated_at";
-
 scheduler::programme read_programme(statement& s) {
     scheduler::programme p;
     p.id = s.text(0);
@@ -74,8 +65,13 @@ scheduler::programme read_programme(statement& s) {
     p.feeds_public = s.integer(8) != 0;
     p.created_at = s.text(9);
     p.updated_at = s.text(10);
+    p.version = static_cast<int>(s.integer(11));
     return p;
 }
+
+} // namespace detail
+
+namespace {
 
 scheduler::api_token read_token(statement& s, connection& db) {
     scheduler::api_token t;

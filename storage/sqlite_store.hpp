@@ -24,6 +24,47 @@ public:
     scheduler::result<bool> seed_demo(const scheduler::demo_data& demo, const std::string& now) override;
     scheduler::status append_audit(const scheduler::audit_entry& e, const std::string& now) override;
 
+    // Programme data: storage/programme_data.cpp.
+    scheduler::result<scheduler::programme> create_programme(const scheduler::programme& p, const std::string& now) override;
+    scheduler::result<scheduler::programme> get_programme_by_id(const std::string& id) override;
+    scheduler::result<scheduler::programme> update_programme(const scheduler::programme& p, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::result<scheduler::organisation> create_organisation(const scheduler::organisation& o, const std::string& now) override;
+    scheduler::result<scheduler::organisation> get_organisation(const std::string& id) override;
+    scheduler::result<scheduler::page<scheduler::organisation>> list_organisations(const std::string& programme_id, const scheduler::organisation_filter& f, const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::organisation> update_organisation(const scheduler::organisation& o, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::status delete_organisation(const std::string& id, scheduler::expected_version expected) override;
+    scheduler::result<scheduler::person> create_person(const scheduler::person& p, const std::string& now) override;
+    scheduler::result<scheduler::person> get_person(const std::string& id) override;
+    scheduler::result<scheduler::page<scheduler::person>> list_people(const std::string& programme_id, const scheduler::person_filter& f, const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::person> update_person(const scheduler::person& p, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::status delete_person(const std::string& id, scheduler::expected_version expected) override;
+    scheduler::result<scheduler::working_group> create_working_group(const scheduler::working_group& g, const std::string& now) override;
+    scheduler::result<scheduler::working_group> get_working_group(const std::string& id) override;
+    scheduler::result<scheduler::page<scheduler::working_group>> list_working_groups(const std::string& programme_id, const scheduler::working_group_filter& f, const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::working_group> update_working_group(const scheduler::working_group& g, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::result<scheduler::working_group> archive_working_group(const std::string& id, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::status delete_working_group(const std::string& id, scheduler::expected_version expected) override;
+    scheduler::result<scheduler::membership> create_membership(const scheduler::membership& m, const std::string& now) override;
+    scheduler::result<std::vector<scheduler::membership>> list_memberships(const std::string& working_group_id) override;
+    scheduler::result<scheduler::venue> create_venue(const scheduler::venue& v, const std::string& now) override;
+    scheduler::result<scheduler::venue> get_venue(const std::string& id) override;
+    scheduler::result<scheduler::page<scheduler::venue>> list_venues(const std::string& programme_id, const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::venue> update_venue(const scheduler::venue& v, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::status delete_venue(const std::string& id, scheduler::expected_version expected) override;
+
+    // Events: storage/events.cpp.
+    scheduler::result<scheduler::event> create_event(const scheduler::event& e, const std::string& now) override;
+    scheduler::result<scheduler::event> get_event(const std::string& id) override;
+    scheduler::result<scheduler::page<scheduler::event>> list_events(const std::string& programme_id,
+                                                                     const scheduler::event_filter& f,
+                                                                     const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::event> update_event(const scheduler::event& e, scheduler::expected_version expected,
+                                                     const std::string& now) override;
+    scheduler::status delete_event(const std::string& id, scheduler::expected_version expected) override;
+    scheduler::result<scheduler::booking_context> booking_facts(const scheduler::programme& p,
+                                                                const scheduler::booking_candidate& c,
+                                                                const std::optional<std::string>& ignore_event_id) override;
+
 private:
     connection& db_;
 };

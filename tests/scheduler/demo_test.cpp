@@ -37,7 +37,7 @@ TEST_CASE("demo has the eight working groups of the Green Deal", "[scheduler][de
         slugs.insert(g.slug);
         INFO("group " << g.name);
         CHECK_FALSE(g.description.empty());
-        CHECK_FALSE(g.archived);
+        CHECK_FALSE(g.archived_at.has_value());
         CHECK_FALSE(g.slug.empty());
         // Slugs appear in URLs: lower-case letters, digits and dashes only.
         CHECK(std::all_of(g.slug.begin(), g.slug.end(),

@@ -248,7 +248,9 @@ TEST_CASE("token routes need a valid bearer token", "[server][handlers]") {
     unauthorized(make(http::verb::get, "/api/v1/me"));
     unauthorized(make(http::verb::get, "/api/v1/me", "not-a-token"));
     unauthorized(make(http::verb::get, "/api/v1/me", generate_token().secret)); // well-formed, unknown
-    unauthorized(make(http::verb::get, "/api/v1/me", a.admin.secret.substr(0, a.admin.secret.size() - 1) + "A"));
+    auto altered = a.admin.secret; // same prefix, different secret
+    altered.back() = altered.back() == 'A' ? 'B' : 'A';
+    unauthorized(make(http::verb::get, "/api/v1/me", altered));
     auto basic = make(http::verb::get, "/api/v1/me");
     basic.set(http::field::authorization, "Basic YWRtaW46YWRtaW4=");
     unauthorized(std::move(basic));
@@ -412,6 +414,36 @@ TEST_CASE("repeated authentication failures from one address are throttled", "[s
     // ...public routes stay open, and other addresses are not affected.
     CHECK(a.send(make(http::verb::get, "/healthz"), attacker).result_int() == 200);
     CHECK(a.send(make(http::verb::get, "/api/v1/me", a.admin.secret), "192.0.2.10").result_int() == 200);
+}
+
+TEST_CASE("X-Forwarded-For decides the throttled address only when trusted", "[server][handlers]") {
+    app a;
+    auto with_forwarded = [&](const std::string& secret, const std::string& forwarded) {
+        auto req = make(http::verb::get, "/api/v1/me", secret);
+        req.set("X-Forwarded-For", forwarded);
+        return req;
+    };
+    const std::string proxy = "127.0.0.1";
+
+    SECTION("not trusted: a client cannot dodge the throttle by inventing addresses") {
+        REQUIRE_FALSE(a.cfg.trust_forwarded_for);
+        for (int i = 0; i < auth_limit; ++i)
+            expect_problem(a.send(with_forwarded(generate_token().secret, "203.0.113." + std::to_string(i)), "10.9.9.9"),
+                           401);
+        expect_problem(a.send(with_forwarded(a.admin.secret, "203.0.113.200"), "10.9.9.9"), 429);
+    }
+    SECTION("trusted: the last entry, the one the proxy appended, is the client") {
+        a.cfg.trust_forwarded_for = true;
+        for (int i = 0; i < auth_limit; ++i)
+            expect_problem(
+                a.send(with_forwarded(generate_token().secret, "198.51.100." + std::to_string(i) + ", 203.0.113.5"), proxy),
+                401);
+        // The same client is blocked whatever it puts in front of the proxy's entry...
+        expect_problem(a.send(with_forwarded(a.admin.secret, "192.0.2.77, 203.0.113.5"), proxy), 429);
+        // ...while other clients behind the same proxy are not.
+        CHECK(a.send(with_forwarded(a.admin.secret, "203.0.113.6"), proxy).result_int() == 200);
+        CHECK(a.send(make(http::verb::get, "/api/v1/me", a.admin.secret), proxy).result_int() == 200);
+    }
 }
 
 TEST_CASE("authenticated use records last_used_at", "[server][handlers]") {

@@ -1,0 +1,469 @@
+// Events over HTTP. A booking, a reschedule and a restore all run their conflict check
+// and their write in one job on the single database writer, so two concurrent bookings
+// of one venue and time cannot both succeed.
+#include "server/event_handlers.hpp"
+
+#include "scheduler/civil_time.hpp"
+#include "scheduler/clock.hpp"
+#include "scheduler/conflicts.hpp"
+#include "scheduler/time_zone.hpp"
+#include "server/db_call.hpp"
+#include "server/handler_support.hpp"
+#include "server/json_input.hpp"
+#include "server/problem.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+namespace copsched::server {
+namespace {
+
+namespace json = boost::json;
+using scheduler::conflict;
+using scheduler::conflict_type;
+using scheduler::errc;
+using scheduler::error;
+using scheduler::event;
+using scheduler::event_kind;
+using scheduler::event_status;
+using scheduler::result;
+using scheduler::store;
+
+constexpr std::size_t url_max_chars = 2000;
+constexpr std::size_t reason_max_chars = 1000;
+
+// A time as the API accepts it, placed in the programme's zone.
+struct placed_time {
+    scheduler::civil_time local;
+    scheduler::sys_seconds utc{};
+    scheduler::local_kind kind = scheduler::local_kind::unique;
+};
+
+// "2019-03-12T10:00" (local), "2019-03-12T09:00:00Z" or "2019-03-12T10:00:00+01:00".
+std::optional<placed_time> place(const std::string& text, const scheduler::time_zone& zone) {
+    if (auto local = scheduler::parse_local_time(text)) {
+        const auto r = zone.to_utc(*local);
+        return placed_time{*local, r.first, r.kind};
+    }
+    if (auto instant = scheduler::parse_instant(text)) return placed_time{zone.to_local(*instant), *instant};
+    if (text.size() >= 22) { // local part with seconds, then +HH:MM or -HH:MM
+        const auto sign_at = text.size() - 6;
+        const char sign = text[sign_at];
+        auto local = scheduler::parse_local_time(text.substr(0, sign_at));
+        if ((sign == '+' || sign == '-') && text[sign_at + 3] == ':' && local) {
+            const auto hh = text.substr(sign_at + 1, 2), mm = text.substr(sign_at + 4, 2);
+            if (std::all_of(hh.begin(), hh.end(), ::isdigit) && std::all_of(mm.begin(), mm.end(), ::isdigit)) {
+                const auto offset = std::chrono::minutes(std::stoi(hh) * 60 + std::stoi(mm)) * (sign == '+' ? 1 : -1);
+                const auto utc = scheduler::seconds_from_civil(*local) - offset;
+                return placed_time{zone.to_local(utc), utc};
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+json::object conflict_json(const conflict& c) {
+    json::array with;
+    for (const auto& w : c.with) with.emplace_back(w);
+    return {{"type", scheduler::to_string(c.type)},
+            {"severity", scheduler::to_string(scheduler::severity_of(c.type))},
+            {"detail", c.detail},
+            {"with", std::move(with)}};
+}
+
+json::object event_json(const event& e, const std::string& timezone) {
+    json::array accepted;
+    for (const auto& a : e.accepted_conflicts) accepted.emplace_back(a);
+    return {{"id", e.id},
+            {"programme_id", e.programme_id},
+            {"kind", scheduler::to_string(e.kind)},
+            {"title", e.title},
+            {"description", e.description},
+            {"working_group_id", optional_json(e.working_group_id)},
+            {"start", e.start_local},
+            {"end", e.end_local},
+            {"start_utc", e.start_utc},
+            {"end_utc", e.end_utc},
+            {"timezone", timezone},
+            {"venue_id", optional_json(e.venue_id)},
+            {"online_url", e.online_url},
+            {"status", scheduler::to_string(e.status)},
+            {"sequence", e.sequence},
+            {"accepted_conflicts", std::move(accepted)},
+            {"series_id", optional_json(e.series_id)},
+            {"cancelled_at", optional_json(e.cancelled_at)},
+            {"cancel_reason", optional_json(e.cancel_reason)},
+            {"version", e.version},
+            {"created_at", e.created_at},
+            {"updated_at", e.updated_at}};
+}
+
+// The result of a booking attempt: the stored event, or the conflicts that stopped it.
+struct booking {
+    std::optional<event> stored;
+    std::vector<conflict> blocking;
+    std::vector<conflict> accepted;
+    std::string timezone;
+};
+
+// The fields an organiser sends for an event, read into `e`. On create every required
+// field must be present; on update only those given change. Times are left as text in
+// *start/*end for the caller to place in the programme's zone.
+struct event_input {
+    std::optional<std::string> start, end;
+    std::optional<std::vector<conflict_type>> accept;
+};
+
+event_input read_event(object_reader& in, event& e, bool create) {
+    event_input out;
+    if (create) {
+        auto k = in.optional_enum<event_kind>("kind", "cop_meeting, working_group_session, other");
+        if (!in.has("kind")) in.problem("kind", "is required");
+        if (k) e.kind = *k;
+        if (auto g = in.optional_string("working_group_id", 100)) e.working_group_id = *g;
+    } else {
+        if (in.has("kind")) in.problem("kind", "cannot change; cancel this event and book a new one");
+        if (in.has("working_group_id")) in.problem("working_group_id", "cannot change; cancel this event and book a new one");
+        (void)in.optional_string("kind", 60);
+        (void)in.optional_string("working_group_id", 100);
+    }
+    auto t = create ? in.required_string("title", name_max_chars) : in.optional_string("title", name_max_chars);
+    if (t) e.title = *t;
+    if (auto d = in.optional_string("description", text_max_chars, true)) e.description = *d;
+    out.start = create ? in.required_string("start", 40) : in.optional_string("start", 40);
+    out.end = create ? in.required_string("end", 40) : in.optional_string("end", 40);
+    if (in.has("venue_id")) {
+        const auto v = in.optional_string("venue_id", 100);
+        e.venue_id = v && !v->empty() ? v : std::nullopt;
+    }
+    if (auto u = in.optional_string("online_url", url_max_chars)) {
+        if (!u->empty() && !u->starts_with("https://") && !u->starts_with("http://"))
+            in.problem("online_url", "must be an http:// or https:// URL");
+        e.online_url = *u;
+    }
+    if (auto s = in.optional_enum<event_status>("status", "tentative, confirmed")) {
+        if (*s == event_status::cancelled) in.problem("status", "use POST /api/v1/events/{id}/cancel to cancel");
+        else e.status = *s;
+    }
+    if (auto a = in.optional_string_array("accept_conflicts", 10, 40)) {
+        std::vector<conflict_type> types;
+        for (const auto& name : *a) {
+            auto c = scheduler::parse<conflict_type>(name);
+            if (!c) in.problem("accept_conflicts", "'" + name + "' is not a conflict type");
+            else if (scheduler::severity_of(*c) == scheduler::conflict_severity::hard)
+                in.problem("accept_conflicts", "'" + name + "' is a hard conflict and cannot be accepted");
+            else types.push_back(*c);
+        }
+        out.accept = types;
+    }
+    return out;
+}
+
+// Places the event's times, checks every conflict and, when nothing blocks, stores it
+// (create when e.id is empty, else update with `expected`). Runs on the writer.
+result<booking> book(store& s, const scheduler::programme& p, event e, const std::optional<std::string>& start_text,
+                     const std::optional<std::string>& end_text, const std::vector<conflict_type>& accept,
+                     scheduler::expected_version expected, bool significant) {
+    booking out;
+    out.timezone = p.timezone;
+    const auto* zone = scheduler::find_time_zone(p.timezone);
+    if (!zone) return error{errc::internal, "The programme's time zone " + p.timezone + " cannot be loaded.", {}};
+    scheduler::booking_candidate c;
+    c.kind = e.kind;
+    c.working_group_id = e.working_group_id;
+    c.venue_id = e.venue_id;
+    std::vector<conflict> local_problems;
+    auto place_field = [&](const char* field, const std::optional<std::string>& text, const std::string& stored_local,
+                           scheduler::civil_time& local, scheduler::sys_seconds& utc) -> scheduler::status {
+        const auto t = place(text ? *text : stored_local, *zone);
+        if (!t) return error::invalid(field, "must be a local time YYYY-MM-DDTHH:MM or an instant with Z or an offset");
+        local = t->local;
+        utc = t->utc;
+        if (t->kind == scheduler::local_kind::nonexistent)
+            local_problems.push_back({conflict_type::nonexistent_local_time,
+                                      std::string("The ") + field + " " + scheduler::format_local_time(t->local) +
+                                          " does not exist in " + p.timezone + " (the clocks skip it).",
+                                      {}});
+        if (t->kind == scheduler::local_kind::ambiguous)
+            local_problems.push_back({conflict_type::ambiguous_local_time,
+                                      std::string("The ") + field + " " + scheduler::format_local_time(t->local) +
+                                          " happens twice in " + p.timezone + " (the clocks go back); give it with an offset.",
+                                      {}});
+        return scheduler::ok();
+    };
+    if (auto st = place_field("start", start_text, e.start_local, c.local_start, c.start_utc); !st) return st.err();
+    if (auto st = place_field("end", end_text, e.end_local, c.local_end, c.end_utc); !st) return st.err();
+
+    auto facts = s.booking_facts(p, c, e.id.empty() ? std::nullopt : std::optional<std::string>(e.id));
+    if (!facts) return facts.err();
+    auto all = scheduler::find_conflicts(c, *facts);
+    all.insert(all.begin(), local_problems.begin(), local_problems.end());
+    out.blocking = scheduler::blocking(all, accept);
+    if (!out.blocking.empty()) return out;
+    for (const auto& x : all) out.accepted.push_back(x);
+
+    e.start_local = scheduler::format_local_time(c.local_start);
+    e.end_local = scheduler::format_local_time(c.local_end);
+    e.start_utc = scheduler::format_instant(c.start_utc);
+    e.end_utc = scheduler::format_instant(c.end_utc);
+    e.accepted_conflicts.clear();
+    for (const auto& x : out.accepted) {
+        const std::string name(scheduler::to_string(x.type));
+        if (std::find(e.accepted_conflicts.begin(), e.accepted_conflicts.end(), name) == e.accepted_conflicts.end())
+            e.accepted_conflicts.push_back(name);
+    }
+    const auto now = scheduler::now_utc();
+    if (e.id.empty()) {
+        auto r = s.create_event(e, now);
+        if (!r) return r.err();
+        out.stored = *r;
+    } else {
+        if (significant) ++e.sequence;
+        auto r = s.update_event(e, expected, now);
+        if (!r) return r.err();
+        out.stored = *r;
+    }
+    return out;
+}
+
+response booking_response(const request_context& ctx, const booking& b, http::status ok_status) {
+    if (!b.blocking.empty()) {
+        json::array conflicts;
+        for (const auto& c : b.blocking) conflicts.push_back(conflict_json(c));
+        const bool hard = std::any_of(b.blocking.begin(), b.blocking.end(), [](const conflict& c) {
+            return scheduler::severity_of(c.type) == scheduler::conflict_severity::hard;
+        });
+        return problem(http::status::conflict,
+                       hard ? "The booking conflicts with the calendar; see conflicts."
+                            : "The booking has soft conflicts; accept them with accept_conflicts to book anyway.",
+                       ctx.version(), ctx.keep_alive(), json::object{{"conflicts", std::move(conflicts)}});
+    }
+    auto body = event_json(*b.stored, b.timezone);
+    json::array accepted;
+    for (const auto& c : b.accepted) accepted.push_back(conflict_json(c));
+    body["conflicts"] = std::move(accepted);
+    auto res = resource_response(ctx, ok_status, body, b.stored->id, b.stored->version);
+    if (ok_status == http::status::created) res.set(http::field::location, "/api/v1/events/" + b.stored->id);
+    return res;
+}
+
+bool may_write_event(const scheduler::api_token& caller, const event& e) {
+    if (e.kind == event_kind::working_group_session && e.working_group_id)
+        return may_write_group(caller, e.programme_id, *e.working_group_id);
+    return may_write_programme(caller, e.programme_id);
+}
+
+task<response> create_event(request_context& ctx) {
+    auto body = parse_json_object(ctx.req);
+    if (!body) co_return fail(ctx, body.err());
+    auto job = [body = std::move(*body), slug = std::string(ctx.param("slug")), caller = *ctx.caller,
+                a = audit(ctx, "event.create", "event", "")](store& s) mutable -> result<booking> {
+        auto p = s.get_programme(slug);
+        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
+        event e;
+        e.programme_id = p->id;
+        object_reader in(body);
+        auto input = read_event(in, e, true);
+        if (e.kind == event_kind::working_group_session && !e.working_group_id)
+            in.problem("working_group_id", "is required for a working group session");
+        if (e.kind != event_kind::working_group_session && e.working_group_id)
+            in.problem("working_group_id", "only working group sessions belong to a group");
+        if (!may_write_event(caller, e)) return forbidden_write();
+        if (auto st = in.finish(); !st) return st.err();
+        auto r = book(s, *p, e, input.start, input.end, input.accept.value_or(std::vector<conflict_type>{}),
+                      std::nullopt, false);
+        if (!r || !r->stored) return r;
+        a.object_id = r->stored->id;
+        a.detail = json::serialize(json::value(body));
+        if (auto st = s.append_audit(a, scheduler::now_utc()); !st) return st.err();
+        return r;
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return booking_response(ctx, *r, http::status::created);
+}
+
+// Loads an event and its programme for a change by `caller`.
+result<std::pair<event, scheduler::programme>> load_for_change(store& s, const std::string& id,
+                                                               const scheduler::api_token& caller) {
+    auto e = s.get_event(id);
+    if (!e || !may_read(caller, e->programme_id)) return not_found("No event with id '" + id + "'.");
+    if (!may_write_event(caller, *e)) return forbidden_write();
+    auto p = s.get_programme_by_id(e->programme_id);
+    if (!p) return p.err();
+    return std::pair{*e, *p};
+}
+
+task<response> patch_event(request_context& ctx) {
+    auto body = parse_json_object(ctx.req);
+    if (!body) co_return fail(ctx, body.err());
+    auto job = [body = std::move(*body), id = std::string(ctx.param("id")), caller = *ctx.caller,
+                tag = std::string(ctx.req[http::field::if_match]),
+                a = audit(ctx, "event.update", "event", std::string(ctx.param("id")))](store& s) mutable -> result<booking> {
+        auto loaded = load_for_change(s, id, caller);
+        if (!loaded) return loaded.err();
+        auto& [current, p] = *loaded;
+        if (current.status == event_status::cancelled)
+            return error{errc::conflict, "The event is cancelled; restore it before changing it.", {}};
+        const auto expected = parse_if_match(tag, id);
+        if (expected && *expected != current.version)
+            return error{errc::precondition_failed,
+                         "The event has changed (version " + std::to_string(current.version) + "); fetch it again and retry.",
+                         {}};
+        auto e = current;
+        object_reader in(body);
+        auto input = read_event(in, e, false);
+        if (auto st = in.finish(); !st) return st.err();
+        std::vector<conflict_type> accept;
+        if (input.accept) accept = *input.accept;
+        else
+            for (const auto& name : current.accepted_conflicts)
+                if (auto c = scheduler::parse<conflict_type>(name)) accept.push_back(*c);
+        const bool significant = input.start || input.end || e.venue_id != current.venue_id ||
+                                 e.online_url != current.online_url || e.status != current.status;
+        auto r = book(s, p, e, input.start, input.end, accept, expected, significant);
+        if (!r || !r->stored) return r;
+        a.detail = json::serialize(json::value(body));
+        if (auto st = s.append_audit(a, scheduler::now_utc()); !st) return st.err();
+        return r;
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return booking_response(ctx, *r, http::status::ok);
+}
+
+// POST /api/v1/events/{id}/cancel and /restore.
+template <bool Cancel>
+task<response> set_cancelled(request_context& ctx) {
+    std::optional<std::string> reason;
+    if (!ctx.req.body().empty()) {
+        auto body = parse_json_object(ctx.req);
+        if (!body) co_return fail(ctx, body.err());
+        object_reader in(*body);
+        reason = in.optional_string("reason", reason_max_chars, true);
+        if (auto st = in.finish(); !st) co_return fail(ctx, st.err());
+    }
+    auto job = [reason, id = std::string(ctx.param("id")), caller = *ctx.caller,
+                tag = std::string(ctx.req[http::field::if_match]),
+                a = audit(ctx, Cancel ? "event.cancel" : "event.restore", "event", std::string(ctx.param("id")),
+                          json::object{{"reason", reason ? json::value(*reason) : json::value(nullptr)}})](store& s)
+        -> result<booking> {
+        auto loaded = load_for_change(s, id, caller);
+        if (!loaded) return loaded.err();
+        auto& [e, p] = *loaded;
+        const auto expected = parse_if_match(tag, id);
+        if (Cancel == (e.status == event_status::cancelled))
+            return error{errc::conflict, Cancel ? "The event is already cancelled." : "The event is not cancelled.", {}};
+        const auto now = scheduler::now_utc();
+        booking out;
+        out.timezone = p.timezone;
+        if (Cancel) {
+            e.status = event_status::cancelled;
+            e.cancelled_at = now;
+            e.cancel_reason = reason;
+            ++e.sequence;
+            auto r = s.update_event(e, expected, now);
+            if (!r) return r.err();
+            out.stored = *r;
+        } else {
+            // Restoring books the event again: the calendar may have filled up meanwhile.
+            e.status = event_status::confirmed;
+            e.cancelled_at.reset();
+            e.cancel_reason.reset();
+            std::vector<conflict_type> accept;
+            for (const auto& name : e.accepted_conflicts)
+                if (auto c = scheduler::parse<conflict_type>(name)) accept.push_back(*c);
+            auto r = book(s, p, e, std::nullopt, std::nullopt, accept, expected, true);
+            if (!r || !r->stored) return r;
+            out = std::move(*r);
+        }
+        if (auto st = s.append_audit(a, now); !st) return st.err();
+        return out;
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return booking_response(ctx, *r, http::status::ok);
+}
+
+task<response> get_event(request_context& ctx) {
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<std::pair<event, std::string>> {
+        auto e = s.get_event(id);
+        if (!e || !may_read(caller, e->programme_id)) return not_found("No event with id '" + id + "'.");
+        auto p = s.get_programme_by_id(e->programme_id);
+        if (!p) return p.err();
+        return std::pair{*e, p->timezone};
+    };
+    auto r = co_await db_read(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return resource_response(ctx, http::status::ok, event_json(r->first, r->second), r->first.id, r->first.version);
+}
+
+task<response> delete_event(request_context& ctx) {
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, tag = std::string(ctx.req[http::field::if_match]),
+                a = audit(ctx, "event.delete", "event", std::string(ctx.param("id")))](store& s) -> scheduler::status {
+        auto loaded = load_for_change(s, id, caller);
+        if (!loaded) return loaded.err();
+        if (auto st = s.delete_event(id, parse_if_match(tag, id)); !st) return st;
+        return s.append_audit(a, scheduler::now_utc());
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return no_content(ctx);
+}
+
+// ?from= and ?to=: a date (local midnight in the programme's zone) or an instant.
+std::optional<std::string> bound(const std::optional<std::string>& text, const scheduler::time_zone& zone) {
+    if (!text) return std::nullopt;
+    if (auto d = scheduler::parse_date(*text)) return scheduler::format_instant(zone.to_utc({*d, 0, 0, 0}).first);
+    if (auto t = place(*text, zone)) return scheduler::format_instant(t->utc);
+    return std::string("invalid");
+}
+
+task<response> list_events(request_context& ctx) {
+    auto pr = page_params(ctx);
+    if (!pr) co_return fail(ctx, pr.err());
+    scheduler::event_filter f;
+    if (auto k = ctx.query("kind")) {
+        f.kind = scheduler::parse<event_kind>(*k);
+        if (!f.kind) co_return fail(ctx, error::invalid("kind", "must be cop_meeting, working_group_session or other"));
+    }
+    if (auto st = ctx.query("status")) {
+        f.status = scheduler::parse<event_status>(*st);
+        if (!f.status) co_return fail(ctx, error::invalid("status", "must be tentative, confirmed or cancelled"));
+    }
+    f.working_group_id = ctx.query("working_group");
+    auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, f, pr = *pr, from = ctx.query("from"),
+                to = ctx.query("to")](store& s) mutable -> result<std::pair<scheduler::page<event>, std::string>> {
+        auto p = s.get_programme(slug);
+        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
+        const auto* zone = scheduler::find_time_zone(p->timezone);
+        if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
+        f.from_utc = bound(from, *zone);
+        f.to_utc = bound(to, *zone);
+        if (f.from_utc == "invalid") return error::invalid("from", "must be a date YYYY-MM-DD or a time");
+        if (f.to_utc == "invalid") return error::invalid("to", "must be a date YYYY-MM-DD or a time");
+        auto page = s.list_events(p->id, f, pr);
+        if (!page) return page.err();
+        return std::pair{std::move(*page), p->timezone};
+    };
+    auto r = co_await db_read(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    const auto& tz = r->second;
+    co_return page_response(ctx, r->first, [&](const event& e) { return event_json(e, tz); });
+}
+
+} // namespace
+
+void add_event_routes(router& r) {
+    using v = http::verb;
+    r.add(v::post, "/api/v1/programmes/{slug}/events", access::any_token, create_event);
+    r.add(v::get, "/api/v1/programmes/{slug}/events", access::any_token, list_events);
+    r.add(v::get, "/api/v1/events/{id}", access::any_token, get_event);
+    r.add(v::patch, "/api/v1/events/{id}", access::any_token, patch_event);
+    r.add(v::delete_, "/api/v1/events/{id}", access::any_token, delete_event);
+    r.add(v::post, "/api/v1/events/{id}/cancel", access::any_token, set_cancelled<true>);
+    r.add(v::post, "/api/v1/events/{id}/restore", access::any_token, set_cancelled<false>);
+}
+
+} // namespace copsched::server

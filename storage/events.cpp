@@ -1,0 +1,275 @@
+// Events on SQLite, and the facts a booking is checked against. The error semantics are
+// the contract in scheduler/store.hpp. Every write runs inside the caller's savepoint on
+// the single writer connection, so a conflict check and the insert that follows it see
+// the same data: of two concurrent bookings of one venue, exactly one gets through.
+#include "storage/sqlite_store.hpp"
+#include "storage/sqlite_store_internal.hpp"
+
+#include <boost/json.hpp>
+
+namespace copsched::storage {
+
+using scheduler::errc;
+using scheduler::error;
+using scheduler::expected_version;
+using scheduler::page;
+using scheduler::page_request;
+using scheduler::result;
+using scheduler::status;
+using detail::guarded;
+
+namespace {
+
+constexpr const char* event_columns =
+    "id, programme_id, series_id, kind, title, description, working_group_id, start_local, end_local, start_utc, "
+    "end_utc, venue_id, online_url, status, sequence, accepted_conflicts, cancelled_at, cancel_reason, created_at, "
+    "updated_at, version";
+
+std::string to_json_array(const std::vector<std::string>& v) {
+    boost::json::array a;
+    for (const auto& s : v) a.emplace_back(s);
+    return boost::json::serialize(a);
+}
+
+std::vector<std::string> from_json_array(const std::string& text) {
+    std::vector<std::string> out;
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(text, ec);
+    if (ec || !v.is_array()) return out;
+    for (const auto& x : v.get_array())
+        if (x.is_string()) out.emplace_back(x.get_string());
+    return out;
+}
+
+scheduler::event read_event(statement& s) {
+    scheduler::event e;
+    e.id = s.text(0);
+    e.programme_id = s.text(1);
+    e.series_id = s.optional_text(2);
+    e.kind = scheduler::parse<scheduler::event_kind>(s.text(3)).value_or(scheduler::event_kind::other);
+    e.title = s.text(4);
+    e.description = s.text(5);
+    e.working_group_id = s.optional_text(6);
+    e.start_local = s.text(7);
+    e.end_local = s.text(8);
+    e.start_utc = s.text(9);
+    e.end_utc = s.text(10);
+    e.venue_id = s.optional_text(11);
+    e.online_url = s.text(12);
+    e.status = scheduler::parse<scheduler::event_status>(s.text(13)).value_or(scheduler::event_status::confirmed);
+    e.sequence = static_cast<int>(s.integer(14));
+    e.accepted_conflicts = from_json_array(s.text(15));
+    e.cancelled_at = s.optional_text(16);
+    e.cancel_reason = s.optional_text(17);
+    e.created_at = s.text(18);
+    e.updated_at = s.text(19);
+    e.version = static_cast<int>(s.integer(20));
+    return e;
+}
+
+const std::string& select_event_sql() {
+    static const std::string sql = std::string("SELECT ") + event_columns + " FROM events WHERE id = ?";
+    return sql;
+}
+
+// References of an event's own fields: the group and venue must be the programme's.
+status check_references(connection& db, const scheduler::event& e) {
+    if (e.working_group_id) {
+        auto s = db.prepare("SELECT archived_at FROM working_groups WHERE id = ? AND programme_id = ?");
+        s.bind_all(*e.working_group_id, e.programme_id);
+        if (!s.step()) return error::invalid("working_group_id", "no such working group in this programme");
+    }
+    if (e.venue_id) {
+        auto s = db.prepare("SELECT 1 FROM venues WHERE id = ? AND programme_id = ?");
+        s.bind_all(*e.venue_id, e.programme_id);
+        if (!s.step()) return error::invalid("venue_id", "no such venue in this programme");
+    }
+    return scheduler::ok();
+}
+
+} // namespace
+
+result<scheduler::event> sqlite_store::create_event(const scheduler::event& in, const std::string& now) {
+    return guarded([&]() -> result<scheduler::event> {
+        if (auto st = check_references(db_, in); !st) return st.err();
+        auto e = in;
+        e.id = new_id("evt");
+        e.version = 1;
+        e.created_at = e.updated_at = now;
+        db_.prepare("INSERT INTO events(id, programme_id, series_id, kind, title, description, working_group_id, "
+                    "start_local, end_local, start_utc, end_utc, venue_id, online_url, status, sequence, "
+                    "accepted_conflicts, cancelled_at, cancel_reason, created_at, updated_at, version) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+            .bind_all(e.id, e.programme_id, e.series_id, scheduler::to_string(e.kind), e.title, e.description,
+                      e.working_group_id, e.start_local, e.end_local, e.start_utc, e.end_utc, e.venue_id, e.online_url,
+                      scheduler::to_string(e.status), e.sequence, to_json_array(e.accepted_conflicts), e.cancelled_at,
+                      e.cancel_reason, now, now)
+            .run();
+        return e;
+    });
+}
+
+result<scheduler::event> sqlite_store::get_event(const std::string& id) {
+    return guarded([&]() -> result<scheduler::event> {
+        auto s = db_.prepare(select_event_sql().c_str());
+        s.bind(1, id);
+        if (!s.step()) return error{errc::not_found, "No event with id '" + id + "'.", {}};
+        return read_event(s);
+    });
+}
+
+result<page<scheduler::event>> sqlite_store::list_events(const std::string& programme_id, const scheduler::event_filter& f,
+                                                         const page_request& pr) {
+    return guarded([&]() -> result<page<scheduler::event>> {
+        // The cursor is "<start_utc> <id>" of the last event of the previous page.
+        std::string after_start, after_id;
+        if (pr.after) {
+            const auto space = pr.after->find(' ');
+            if (space == std::string::npos) return error::invalid("cursor", "is not a cursor this service gave out");
+            after_start = pr.after->substr(0, space);
+            after_id = pr.after->substr(space + 1);
+        }
+        static const std::string sql =
+            std::string("SELECT ") + event_columns +
+            " FROM events WHERE programme_id = ?1"
+            " AND (?2 IS NULL OR end_utc > ?2) AND (?3 IS NULL OR start_utc < ?3)"
+            " AND (?4 IS NULL OR kind = ?4) AND (?5 IS NULL OR working_group_id = ?5) AND (?6 IS NULL OR status = ?6)"
+            " AND (?7 = '' OR start_utc > ?7 OR (start_utc = ?7 AND id > ?8))"
+            " ORDER BY start_utc, id LIMIT ?9";
+        auto s = db_.prepare(sql.c_str());
+        std::optional<std::string> kind, status;
+        if (f.kind) kind = std::string(scheduler::to_string(*f.kind));
+        if (f.status) status = std::string(scheduler::to_string(*f.status));
+        s.bind_all(programme_id, f.from_utc, f.to_utc, kind, f.working_group_id, status, after_start, after_id,
+                   static_cast<std::int64_t>(pr.limit + 1));
+        page<scheduler::event> out;
+        while (s.step()) out.items.push_back(read_event(s));
+        if (out.items.size() > pr.limit) {
+            out.items.resize(pr.limit);
+            out.next_cursor = out.items.back().start_utc + " " + out.items.back().id;
+        }
+        return out;
+    });
+}
+
+result<scheduler::event> sqlite_store::update_event(const scheduler::event& e, expected_version expected,
+                                                    const std::string& now) {
+    return guarded([&]() -> result<scheduler::event> {
+        if (auto st = check_references(db_, e); !st) return st.err();
+        auto s = db_.prepare(
+            "UPDATE events SET title = ?, description = ?, working_group_id = ?, start_local = ?, end_local = ?, "
+            "start_utc = ?, end_utc = ?, venue_id = ?, online_url = ?, status = ?, sequence = ?, accepted_conflicts = ?, "
+            "cancelled_at = ?, cancel_reason = ?, updated_at = ?, version = version + 1 "
+            "WHERE id = ? AND (? IS NULL OR version = ?)");
+        std::optional<std::int64_t> v;
+        if (expected) v = *expected;
+        s.bind_all(e.title, e.description, e.working_group_id, e.start_local, e.end_local, e.start_utc, e.end_utc,
+                   e.venue_id, e.online_url, scheduler::to_string(e.status), e.sequence,
+                   to_json_array(e.accepted_conflicts), e.cancelled_at, e.cancel_reason, now, e.id, v, v)
+            .run();
+        if (db_.changes() == 0) {
+            auto cur = get_event(e.id);
+            if (!cur) return cur.err();
+            return error{errc::precondition_failed,
+                         "The event has changed (version " + std::to_string(cur->version) + "); fetch it again and retry.",
+                         {}};
+        }
+        return get_event(e.id);
+    });
+}
+
+status sqlite_store::delete_event(const std::string& id, expected_version expected) {
+    return guarded([&]() -> status {
+        auto cur = get_event(id);
+        if (!cur) return cur.err();
+        if (expected && *expected != cur->version)
+            return error{errc::precondition_failed,
+                         "The event has changed (version " + std::to_string(cur->version) + "); fetch it again and retry.",
+                         {}};
+        for (const char* sql : {"SELECT 1 FROM attendance WHERE event_id = ? LIMIT 1",
+                                "SELECT 1 FROM reminders WHERE event_id = ? LIMIT 1"}) {
+            auto s = db_.prepare(sql);
+            s.bind(1, id);
+            if (s.step())
+                return error{errc::conflict,
+                             "The event has invitations or messages; cancel it instead (POST /api/v1/events/" + id +
+                                 "/cancel).",
+                             {}};
+        }
+        db_.prepare("DELETE FROM events WHERE id = ?").bind(1, id).run();
+        return scheduler::ok();
+    });
+}
+
+result<scheduler::booking_context> sqlite_store::booking_facts(const scheduler::programme& p,
+                                                               const scheduler::booking_candidate& c,
+                                                               const std::optional<std::string>& ignore_event_id) {
+    return guarded([&]() -> result<scheduler::booking_context> {
+        scheduler::booking_context ctx;
+        ctx.programme_starts_on = scheduler::parse_date(p.starts_on).value_or(scheduler::civil_date{1970, 1, 1});
+        ctx.programme_ends_on = scheduler::parse_date(p.ends_on).value_or(scheduler::civil_date{9999, 12, 31});
+        const auto start = scheduler::format_instant(c.start_utc);
+        const auto end = scheduler::format_instant(c.end_utc);
+        const auto date = scheduler::format_date(c.local_start.date);
+        const std::string group = c.working_group_id.value_or("");
+
+        // Overlapping events, with the members they share with the candidate's group.
+        auto s = db_.prepare(
+            "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id, "
+            " CASE WHEN ?4 = '' OR e.working_group_id IS NULL OR e.working_group_id = ?4 THEN 0 ELSE ("
+            "  SELECT COUNT(DISTINCT a.person_id) FROM memberships a JOIN memberships b ON a.person_id = b.person_id"
+            "  WHERE a.working_group_id = ?4 AND b.working_group_id = e.working_group_id"
+            "   AND a.valid_from <= ?5 AND (a.valid_until IS NULL OR a.valid_until >= ?5)"
+            "   AND b.valid_from <= ?5 AND (b.valid_until IS NULL OR b.valid_until >= ?5)) END"
+            " FROM events e WHERE e.programme_id = ?1 AND e.status <> 'cancelled'"
+            " AND e.start_utc < ?3 AND e.end_utc > ?2 AND e.id <> ?6"
+            " ORDER BY e.start_utc, e.id");
+        s.bind_all(p.id, start, end, group, date, ignore_event_id.value_or(""));
+        while (s.step()) {
+            scheduler::overlapping_event e;
+            e.id = s.text(0);
+            e.kind = scheduler::parse<scheduler::event_kind>(s.text(1)).value_or(scheduler::event_kind::other);
+            e.title = s.text(2);
+            e.working_group_id = s.optional_text(3);
+            e.venue_id = s.optional_text(4);
+            e.shared_members = static_cast<int>(s.integer(5));
+            ctx.overlapping.push_back(std::move(e));
+        }
+        // A venue is one place whatever programme books it: check across programmes too.
+        if (c.venue_id) {
+            auto v = db_.prepare(
+                "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id FROM events e"
+                " WHERE e.venue_id = ?1 AND e.programme_id <> ?2 AND e.status <> 'cancelled'"
+                " AND e.start_utc < ?4 AND e.end_utc > ?3 AND e.id <> ?5");
+            v.bind_all(*c.venue_id, p.id, start, end, ignore_event_id.value_or(""));
+            while (v.step())
+                ctx.overlapping.push_back({v.text(0),
+                                           scheduler::parse<scheduler::event_kind>(v.text(1)).value_or(scheduler::event_kind::other),
+                                           v.text(2), std::nullopt, v.optional_text(4), 0});
+            auto cap = db_.prepare("SELECT capacity FROM venues WHERE id = ?");
+            cap.bind(1, *c.venue_id);
+            if (cap.step()) ctx.venue_capacity = static_cast<int>(cap.integer(0));
+        }
+        auto b = db_.prepare("SELECT id, name FROM blackouts WHERE programme_id = ? AND start_utc < ? AND end_utc > ? "
+                             "ORDER BY start_utc, id");
+        b.bind_all(p.id, end, start);
+        while (b.step()) ctx.blackouts.push_back({b.text(0), b.text(1)});
+
+        if (c.kind == scheduler::event_kind::cop_meeting) {
+            auto n = db_.prepare("SELECT COUNT(*) FROM people WHERE programme_id = ? AND active = 1");
+            n.bind(1, p.id);
+            n.step();
+            ctx.invited = static_cast<int>(n.integer(0));
+        } else if (c.kind == scheduler::event_kind::working_group_session && c.working_group_id) {
+            auto n = db_.prepare("SELECT COUNT(DISTINCT m.person_id) FROM memberships m JOIN people p ON p.id = m.person_id"
+                                 " WHERE m.working_group_id = ?1 AND p.active = 1 AND m.valid_from <= ?2"
+                                 " AND (m.valid_until IS NULL OR m.valid_until >= ?2)");
+            n.bind_all(*c.working_group_id, date);
+            n.step();
+            ctx.invited = static_cast<int>(n.integer(0));
+        }
+        return ctx;
+    });
+}
+
+} // namespace copsched::storage

@@ -1,0 +1,641 @@
+// Programme data on SQLite: programmes, organisations, people, working groups and their
+// memberships, venues. The error semantics are the contract in scheduler/store.hpp.
+//
+// Every write runs inside the caller's savepoint on the single writer connection, so a
+// check (existence, version, uniqueness, references) and the write that follows it see
+// the same data. The UNIQUE and FOREIGN KEY constraints stay as the safety net: a
+// violation the checks missed still becomes errc::conflict through to_error.
+#include "storage/sqlite_store.hpp"
+
+#include "storage/sqlite_store_internal.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace copsched::storage {
+
+using scheduler::errc;
+using scheduler::error;
+using scheduler::expected_version;
+using scheduler::page;
+using scheduler::page_request;
+using scheduler::result;
+using scheduler::status;
+using detail::guarded;
+
+namespace {
+
+// --- errors -----------------------------------------------------------------------------
+
+error missing(std::string_view what, const std::string& id) {
+    return {errc::not_found, "No " + std::string(what) + " with id '" + id + "'.", {}};
+}
+
+error duplicate(std::string field, std::string detail) {
+    return {errc::conflict, std::move(detail), {{std::move(field), "is already in use in this programme"}}};
+}
+
+error stale(std::int64_t stored_version) {
+    return {errc::precondition_failed,
+            "The resource has changed (version " + std::to_string(stored_version) + "); fetch it again and retry.", {}};
+}
+
+// --- small queries ------------------------------------------------------------------------
+
+template <class... A>
+bool exists(connection& db, const char* sql, const A&... args) {
+    auto s = db.prepare(sql);
+    s.bind_all(args...);
+    return s.step();
+}
+
+status require_programme(connection& db, const std::string& programme_id) {
+    if (!exists(db, "SELECT 1 FROM programmes WHERE id = ?", programme_id)) return missing("programme", programme_id);
+    return scheduler::ok();
+}
+
+// The stored row an update or delete applies to, after the contract's checks: unknown
+// id -> not_found; `expected` set and different -> precondition_failed.
+struct stored_row {
+    std::string programme_id;
+    std::int64_t version = 0;
+};
+
+// `sql` selects (programme_id, version) of one row by id.
+result<stored_row> current_row(connection& db, const char* sql, std::string_view what, const std::string& id,
+                               expected_version expected) {
+    auto s = db.prepare(sql);
+    s.bind(1, id);
+    if (!s.step()) return missing(what, id);
+    stored_row row{s.text(0), s.integer(1)};
+    if (expected && *expected != row.version) return stale(row.version);
+    return row;
+}
+
+// An UPDATE or DELETE guarded by id and version changed nothing although current_row
+// accepted it a moment ago; report what the row looks like now.
+error no_change(connection& db, const char* sql, std::string_view what, const std::string& id, expected_version expected) {
+    auto row = current_row(db, sql, what, id, expected);
+    if (!row) return row.err();
+    return {errc::internal, "The " + std::string(what) + " '" + id + "' was not changed.", {}};
+}
+
+// One kind of row that refers to the object being deleted.
+struct reference {
+    const char* count_sql; // SELECT COUNT(*) ... WHERE <column> = ?
+    const char* one;
+    const char* many;
+};
+
+// "2 memberships and 1 API token"; empty when nothing refers to `id`.
+std::string references_to(connection& db, std::initializer_list<reference> kinds, const std::string& id) {
+    std::vector<std::string> parts;
+    for (const auto& k : kinds) {
+        auto s = db.prepare(k.count_sql);
+        s.bind(1, id);
+        s.step();
+        if (const auto n = s.integer(0); n > 0) parts.push_back(std::to_string(n) + " " + (n == 1 ? k.one : k.many));
+    }
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (i > 0) out += i + 1 == parts.size() ? " and " : ", ";
+        out += parts[i];
+    }
+    return out;
+}
+
+error still_referenced(std::string_view what, const std::string& by, std::string_view instead) {
+    return {errc::conflict,
+            "The " + std::string(what) + " cannot be deleted: it is still referred to by " + by + ". " + std::string(instead),
+            {}};
+}
+
+// --- pagination ---------------------------------------------------------------------------
+
+// Ids are never empty, so "id > ''" starts at the beginning.
+std::string after(const page_request& pr) { return pr.after.value_or(""); }
+
+// One row more than the page, to learn whether another page follows.
+std::int64_t fetch_limit(const page_request& pr) {
+    // A zero limit would never advance; the caller clamps the real bounds.
+    const auto limit = std::clamp<std::size_t>(pr.limit, 1, std::numeric_limits<std::int32_t>::max());
+    return static_cast<std::int64_t>(limit) + 1;
+}
+
+template <class T, class Read>
+page<T> read_page(statement& s, const page_request& pr, Read read) {
+    const auto limit = static_cast<std::size_t>(fetch_limit(pr) - 1);
+    page<T> out;
+    while (s.step()) {
+        if (out.items.size() == limit) {
+            out.next_cursor = out.items.back().id;
+            break;
+        }
+        out.items.push_back(read(s));
+    }
+    return out;
+}
+
+template <class E>
+std::optional<std::string_view> name_of(const std::optional<E>& v) {
+    if (!v) return std::nullopt;
+    return scheduler::to_string(*v);
+}
+
+template <class T>
+result<T> get_by_id(connection& db, const char* sql, std::string_view what, const std::string& id, T (*read)(statement&)) {
+    auto s = db.prepare(sql);
+    s.bind(1, id);
+    if (!s.step()) return missing(what, id);
+    return read(s);
+}
+
+// --- rows ---------------------------------------------------------------------------------
+
+constexpr const char* organisation_columns = "id, programme_id, name, kind, level, version, created_at, updated_at";
+
+scheduler::organisation read_organisation(statement& s) {
+    scheduler::organisation o;
+    o.id = s.text(0);
+    o.programme_id = s.text(1);
+    o.name = s.text(2);
+    o.kind = scheduler::parse<scheduler::organisation_kind>(s.text(3)).value_or(scheduler::organisation_kind::government);
+    o.level = scheduler::parse<scheduler::organisation_level>(s.text(4)).value_or(scheduler::organisation_level::starter);
+    o.version = static_cast<int>(s.integer(5));
+    o.created_at = s.text(6);
+    o.updated_at = s.text(7);
+    return o;
+}
+
+constexpr const char* person_columns =
+    "id, programme_id, organisation_id, name, email, role, language, active, version, created_at, updated_at";
+
+scheduler::person read_person(statement& s) {
+    scheduler::person p;
+    p.id = s.text(0);
+    p.programme_id = s.text(1);
+    p.organisation_id = s.text(2);
+    p.name = s.text(3);
+    p.email = s.text(4);
+    p.role = scheduler::parse<scheduler::person_role>(s.text(5)).value_or(scheduler::person_role::other);
+    p.lang = scheduler::parse<scheduler::language>(s.text(6)).value_or(scheduler::language::nl);
+    p.active = s.integer(7) != 0;
+    p.version = static_cast<int>(s.integer(8));
+    p.created_at = s.text(9);
+    p.updated_at = s.text(10);
+    return p;
+}
+
+constexpr const char* working_group_columns =
+    "id, programme_id, slug, name, description, archived_at, version, created_at, updated_at";
+
+scheduler::working_group read_working_group(statement& s) {
+    scheduler::working_group g;
+    g.id = s.text(0);
+    g.programme_id = s.text(1);
+    g.slug = s.text(2);
+    g.name = s.text(3);
+    g.description = s.text(4);
+    g.archived_at = s.optional_text(5);
+    g.version = static_cast<int>(s.integer(6));
+    g.created_at = s.text(7);
+    g.updated_at = s.text(8);
+    return g;
+}
+
+scheduler::membership read_membership(statement& s) {
+    scheduler::membership m;
+    m.id = s.text(0);
+    m.working_group_id = s.text(1);
+    m.person_id = s.text(2);
+    m.role = scheduler::parse<scheduler::membership_role>(s.text(3)).value_or(scheduler::membership_role::member);
+    m.from = s.text(4);
+    m.until = s.optional_text(5);
+    m.created_at = s.text(6);
+    return m;
+}
+
+constexpr const char* venue_columns = "id, programme_id, name, address, capacity, version, created_at, updated_at";
+
+scheduler::venue read_venue(statement& s) {
+    scheduler::venue v;
+    v.id = s.text(0);
+    v.programme_id = s.text(1);
+    v.name = s.text(2);
+    v.address = s.text(3);
+    v.capacity = static_cast<int>(s.integer(4));
+    v.version = static_cast<int>(s.integer(5));
+    v.created_at = s.text(6);
+    v.updated_at = s.text(7);
+    return v;
+}
+
+// --- uniqueness checks (within a programme; `self` is excluded so an update may keep its value) ---
+
+status organisation_name_free(connection& db, const std::string& programme_id, const std::string& name,
+                              const std::string& self) {
+    if (exists(db, "SELECT 1 FROM organisations WHERE programme_id = ? AND name = ? AND id <> ?", programme_id, name, self))
+        return duplicate("name", "An organisation named '" + name + "' already exists in this programme.");
+    return scheduler::ok();
+}
+
+status person_email_free(connection& db, const std::string& programme_id, const std::string& email, const std::string& self) {
+    if (exists(db, "SELECT 1 FROM people WHERE programme_id = ? AND email = ? AND id <> ?", programme_id, email, self))
+        return duplicate("email", "A person with e-mail address '" + email + "' already exists in this programme.");
+    return scheduler::ok();
+}
+
+status organisation_in_programme(connection& db, const std::string& organisation_id, const std::string& programme_id) {
+    if (!exists(db, "SELECT 1 FROM organisations WHERE id = ? AND programme_id = ?", organisation_id, programme_id))
+        return error::invalid("organisation_id", "no such organisation in this programme");
+    return scheduler::ok();
+}
+
+} // namespace
+
+// --- programmes ---------------------------------------------------------------------------
+
+result<scheduler::programme> sqlite_store::create_programme(const scheduler::programme& p, const std::string& now) {
+    return guarded([&]() -> result<scheduler::programme> {
+        if (exists(db_, "SELECT 1 FROM programmes WHERE slug = ?", p.slug))
+            return error{errc::conflict, "A programme with slug '" + p.slug + "' already exists.", {{"slug", "is already in use"}}};
+        const auto id = new_id("prg");
+        db_.prepare("INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, "
+                    "feeds_public, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+            .bind_all(id, p.slug, p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
+                      detail::rules_to_json(p.rules), p.feeds_public, now, now)
+            .run();
+        return get_programme_by_id(id);
+    });
+}
+
+result<scheduler::programme> sqlite_store::get_programme_by_id(const std::string& id) {
+    return guarded([&]() -> result<scheduler::programme> {
+        static const std::string sql = std::string("SELECT ") + detail::programme_columns + " FROM programmes WHERE id = ?";
+        return get_by_id(db_, sql.c_str(), "programme", id, &detail::read_programme);
+    });
+}
+
+// The slug is the programme's public name in URLs and calendar feeds that people have
+// subscribed to, so it never changes: p.slug is ignored, like the stored version and
+// timestamps.
+result<scheduler::programme> sqlite_store::update_programme(const scheduler::programme& p, expected_version expected,
+                                                            const std::string& now) {
+    return guarded([&]() -> result<scheduler::programme> {
+        static constexpr const char* row_sql = "SELECT id, version FROM programmes WHERE id = ?";
+        if (auto row = current_row(db_, row_sql, "programme", p.id, expected); !row) return row.err();
+        db_.prepare("UPDATE programmes SET name = ?, timezone = ?, language = ?, starts_on = ?, ends_on = ?, "
+                    "meeting_rules = ?, feeds_public = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ? AND (? IS NULL OR version = ?)")
+            .bind_all(p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
+                      detail::rules_to_json(p.rules), p.feeds_public, now, p.id, expected, expected)
+            .run();
+        if (db_.changes() == 0) return no_change(db_, row_sql, "programme", p.id, expected);
+        return get_programme_by_id(p.id);
+    });
+}
+
+// --- organisations ------------------------------------------------------------------------
+
+result<scheduler::organisation> sqlite_store::create_organisation(const scheduler::organisation& o, const std::string& now) {
+    return guarded([&]() -> result<scheduler::organisation> {
+        if (auto st = require_programme(db_, o.programme_id); !st) return st.err();
+        if (auto st = organisation_name_free(db_, o.programme_id, o.name, ""); !st) return st.err();
+        const auto id = new_id("org");
+        db_.prepare("INSERT INTO organisations(id, programme_id, name, kind, level, created_at, updated_at, version) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 1)")
+            .bind_all(id, o.programme_id, o.name, scheduler::to_string(o.kind), scheduler::to_string(o.level), now, now)
+            .run();
+        return get_organisation(id);
+    });
+}
+
+result<scheduler::organisation> sqlite_store::get_organisation(const std::string& id) {
+    return guarded([&]() -> result<scheduler::organisation> {
+        static const std::string sql = std::string("SELECT ") + organisation_columns + " FROM organisations WHERE id = ?";
+        return get_by_id(db_, sql.c_str(), "organisation", id, &read_organisation);
+    });
+}
+
+result<page<scheduler::organisation>> sqlite_store::list_organisations(const std::string& programme_id,
+                                                                       const scheduler::organisation_filter& f,
+                                                                       const page_request& pr) {
+    return guarded([&]() -> result<page<scheduler::organisation>> {
+        static const std::string sql = std::string("SELECT ") + organisation_columns +
+                                       " FROM organisations WHERE programme_id = ? AND id > ?"
+                                       " AND (? IS NULL OR kind = ?) AND (? IS NULL OR level = ?) ORDER BY id LIMIT ?";
+        auto s = db_.prepare(sql.c_str());
+        const auto kind = name_of(f.kind);
+        const auto level = name_of(f.level);
+        s.bind_all(programme_id, after(pr), kind, kind, level, level, fetch_limit(pr));
+        return read_page<scheduler::organisation>(s, pr, &read_organisation);
+    });
+}
+
+// The programme_id never changes: o.programme_id is ignored.
+result<scheduler::organisation> sqlite_store::update_organisation(const scheduler::organisation& o, expected_version expected,
+                                                                  const std::string& now) {
+    return guarded([&]() -> result<scheduler::organisation> {
+        static constexpr const char* row_sql = "SELECT programme_id, version FROM organisations WHERE id = ?";
+        auto row = current_row(db_, row_sql, "organisation", o.id, expected);
+        if (!row) return row.err();
+        if (auto st = organisation_name_free(db_, row->programme_id, o.name, o.id); !st) return st.err();
+        db_.prepare("UPDATE organisations SET name = ?, kind = ?, level = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ? AND (? IS NULL OR version = ?)")
+            .bind_all(o.name, scheduler::to_string(o.kind), scheduler::to_string(o.level), now, o.id, expected, expected)
+            .run();
+        if (db_.changes() == 0) return no_change(db_, row_sql, "organisation", o.id, expected);
+        return get_organisation(o.id);
+    });
+}
+
+status sqlite_store::delete_organisation(const std::string& id, expected_version expected) {
+    return guarded([&]() -> status {
+        static constexpr const char* row_sql = "SELECT programme_id, version FROM organisations WHERE id = ?";
+        if (auto row = current_row(db_, row_sql, "organisation", id, expected); !row) return row.err();
+        const auto refs = references_to(db_, {{"SELECT COUNT(*) FROM people WHERE organisation_id = ?", "person", "people"}}, id);
+        if (!refs.empty())
+            return still_referenced("organisation", refs,
+                                    "Move them to another organisation first, or keep the organisation.");
+        db_.prepare("DELETE FROM organisations WHERE id = ? AND (? IS NULL OR version = ?)").bind_all(id, expected, expected).run();
+        if (db_.changes() == 0) return no_change(db_, row_sql, "organisation", id, expected);
+        return scheduler::ok();
+    });
+}
+
+// --- people -------------------------------------------------------------------------------
+
+result<scheduler::person> sqlite_store::create_person(const scheduler::person& p, const std::string& now) {
+    return guarded([&]() -> result<scheduler::person> {
+        if (auto st = require_programme(db_, p.programme_id); !st) return st.err();
+        if (auto st = organisation_in_programme(db_, p.organisation_id, p.programme_id); !st) return st.err();
+        if (auto st = person_email_free(db_, p.programme_id, p.email, ""); !st) return st.err();
+        const auto id = new_id("per");
+        db_.prepare("INSERT INTO people(id, programme_id, organisation_id, name, email, role, language, active, "
+                    "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+            .bind_all(id, p.programme_id, p.organisation_id, p.name, p.email, scheduler::to_string(p.role),
+                      scheduler::to_string(p.lang), p.active, now, now)
+            .run();
+        return get_person(id);
+    });
+}
+
+result<scheduler::person> sqlite_store::get_person(const std::string& id) {
+    return guarded([&]() -> result<scheduler::person> {
+        static const std::string sql = std::string("SELECT ") + person_columns + " FROM people WHERE id = ?";
+        return get_by_id(db_, sql.c_str(), "person", id, &read_person);
+    });
+}
+
+result<page<scheduler::person>> sqlite_store::list_people(const std::string& programme_id, const scheduler::person_filter& f,
+                                                          const page_request& pr) {
+    return guarded([&]() -> result<page<scheduler::person>> {
+        static const std::string sql = std::string("SELECT ") + person_columns +
+                                       " FROM people WHERE programme_id = ? AND id > ?"
+                                       " AND (? IS NULL OR organisation_id = ?) AND (? IS NULL OR role = ?)"
+                                       " AND (? IS NULL OR email = ?) ORDER BY id LIMIT ?";
+        auto s = db_.prepare(sql.c_str());
+        const auto role = name_of(f.role);
+        s.bind_all(programme_id, after(pr), f.organisation_id, f.organisation_id, role, role, f.email, f.email,
+                   fetch_limit(pr));
+        return read_page<scheduler::person>(s, pr, &read_person);
+    });
+}
+
+// The programme_id never changes: p.programme_id is ignored.
+result<scheduler::person> sqlite_store::update_person(const scheduler::person& p, expected_version expected,
+                                                      const std::string& now) {
+    return guarded([&]() -> result<scheduler::person> {
+        static constexpr const char* row_sql = "SELECT programme_id, version FROM people WHERE id = ?";
+        auto row = current_row(db_, row_sql, "person", p.id, expected);
+        if (!row) return row.err();
+        if (auto st = organisation_in_programme(db_, p.organisation_id, row->programme_id); !st) return st.err();
+        if (auto st = person_email_free(db_, row->programme_id, p.email, p.id); !st) return st.err();
+        db_.prepare("UPDATE people SET organisation_id = ?, name = ?, email = ?, role = ?, language = ?, active = ?, "
+                    "version = version + 1, updated_at = ? WHERE id = ? AND (? IS NULL OR version = ?)")
+            .bind_all(p.organisation_id, p.name, p.email, scheduler::to_string(p.role), scheduler::to_string(p.lang),
+                      p.active, now, p.id, expected, expected)
+            .run();
+        if (db_.changes() == 0) return no_change(db_, row_sql, "person", p.id, expected);
+        return get_person(p.id);
+    });
+}
+
+status sqlite_store::delete_person(const std::string& id, expected_version expected) {
+    return guarded([&]() -> status {
+        static constexpr const char* row_sql = "SELECT programme_id, version FROM people WHERE id = ?";
+        if (auto row = current_row(db_, row_sql, "person", id, expected); !row) return row.err();
+        const auto refs = references_to(
+            db_,
+            {{"SELECT COUNT(*) FROM memberships WHERE person_id = ?", "membership", "memberships"},
+             {"SELECT COUNT(*) FROM attendance WHERE person_id = ?", "attendance record", "attendance records"},
+             {"SELECT COUNT(*) FROM reminders WHERE person_id = ?", "reminder", "reminders"},
+             {"SELECT COUNT(*) FROM api_tokens WHERE person_id = ?", "API token", "API tokens"}},
+            id);
+        if (!refs.empty()) return still_referenced("person", refs, "Set the person inactive instead.");
+        // Busy times are availability imported from the person's own calendar, not
+        // history: they go with the person.
+        db_.prepare("DELETE FROM busy_times WHERE person_id = ?").bind_all(id).run();
+        db_.prepare("DELETE FROM people WHERE id = ? AND (? IS NULL OR version = ?)").bind_all(id, expected, expected).run();
+        if (db_.changes() == 0) return no_change(db_, row_sql, "person", id, expected);
+        return scheduler::ok();
+    });
+}
+
+// --- working groups -----------------------------------------------------------------------
+
+result<scheduler::working_group> sqlite_store::create_working_group(const scheduler::working_group& g, const std::string& now) {
+    return guarded([&]() -> result<scheduler::working_group> {
+        if (auto st = require_programme(db_, g.programme_id); !st) return st.err();
+        if (exists(db_, "SELECT 1 FROM working_groups WHERE programme_id = ? AND slug = ?", g.programme_id, g.slug))
+            return duplicate("slug", "A working group with slug '" + g.slug + "' already exists in this programme.");
+        const auto id = new_id("wg");
+        // A new group is never archived: g.archived_at is ignored like the other stored fields.
+        db_.prepare("INSERT INTO working_groups(id, programme_id, slug, name, description, created_at, updated_at, version) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 1)")
+            .bind_all(id, g.programme_id, g.slug, g.name, g.description, now, now)
+            .run();
+        return get_working_group(id);
+    });
+}
+
+result<scheduler::working_group> sqlite_store::get_working_group(const std::string& id) {
+    return guarded([&]() -> result<scheduler::working_group> {
+        static const std::string sql = std::string("SELECT ") + working_group_columns + " FROM working_groups WHERE id = ?";
+        return get_by_id(db_, sql.c_str(), "working group", id, &read_working_group);
+    });
+}
+
+result<page<scheduler::working_group>> sqlite_store::list_working_groups(const std::string& programme_id,
+                                                                         const scheduler::working_group_filter& f,
+                                                                         const page_request& pr) {
+    return guarded([&]() -> result<page<scheduler::working_group>> {
+        static const std::string sql = std::string("SELECT ") + working_group_columns +
+                                       " FROM working_groups WHERE programme_id = ? AND id > ?"
+                                       " AND (? OR archived_at IS NULL) ORDER BY id LIMIT ?";
+        auto s = db_.prepare(sql.c_str());
+        s.bind_all(programme_id, after(pr), f.include_archived, fetch_limit(pr));
+        return read_page<scheduler::working_group>(s, pr, &read_working_group);
+    });
+}
+
+// The slug names the group's calendar feed that people have subscribed to, and the
+// programme_id never changes: g.slug, g.programme_id and g.archived_at (see
+// archive_working_group) are ignored.
+result<scheduler::working_group> sqlite_store::update_working_group(const scheduler::working_group& g,
+                                                                    expected_version expected, const std::string& now) {
+    return guarded([&]() -> result<scheduler::working_group> {
+        static constexpr const char* row_sql = "SELECT programme_id, version FROM working_groups WHERE id = ?";
+        if (auto row = current_row(db_, row_sql, "working group", g.id, expected); !row) return row.err();
+        db_.prepare("UPDATE working_groups SET name = ?, description = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ? AND (? IS NULL OR version = ?)")
+            .bind_all(g.name, g.description, now, g.id, expected, expected)
+            .run();
+        if (db_.changes() == 0) return no_change(db_, row_sql, "working group", g.id, expected);
+        return get_working_group(g.id);
+    });
+}
+
+result<scheduler::working_group> sqlite_store::archive_working_group(const std::string& id, expected_version expected,
+                                                                     const std::string& now) {
+    return guarded([&]() -> result<scheduler::working_group> {
+        static constexpr const char* row_sql = "SELECT programme_id, version FROM working_groups WHERE id = ?";
+        if (auto row = current_row(db_, row_sql, "working group", id, expected); !row) return row.err();
+        db_.prepare("UPDATE working_groups SET archived_at = COALESCE(archived_at, ?), version = version + 1, "
+                    "updated_at = ? WHERE id = ? AND (? IS NULL OR version = ?)")
+            .bind_all(now, now, id, expected, expected)
+            .run();
+        if (db_.changes() == 0) return no_change(db_, row_sql, "working group", id, expected);
+        return get_working_group(id);
+    });
+}
+
+status sqlite_store::delete_working_group(const std::string& id, expected_version expected) {
+    return guarded([&]() -> status {
+        static constexpr const char* row_sql = "SELECT programme_id, version FROM working_groups WHERE id = ?";
+        if (auto row = current_row(db_, row_sql, "working group", id, expected); !row) return row.err();
+        const auto refs = references_to(
+            db_,
+            {{"SELECT COUNT(*) FROM memberships WHERE working_group_id = ?", "membership", "memberships"},
+             {"SELECT COUNT(*) FROM events WHERE working_group_id = ?", "event", "events"},
+             {"SELECT COUNT(*) FROM api_token_working_groups WHERE working_group_id = ?", "API token", "API tokens"}},
+            id);
+        if (!refs.empty()) return still_referenced("working group", refs, "Archive it instead.");
+        db_.prepare("DELETE FROM working_groups WHERE id = ? AND (? IS NULL OR version = ?)").bind_all(id, expected, expected).run();
+        if (db_.changes() == 0) return no_change(db_, row_sql, "working group", id, expected);
+        return scheduler::ok();
+    });
+}
+
+// --- memberships --------------------------------------------------------------------------
+
+result<scheduler::membership> sqlite_store::create_membership(const scheduler::membership& m, const std::string& now) {
+    return guarded([&]() -> result<scheduler::membership> {
+        std::string programme_id;
+        {
+            auto s = db_.prepare("SELECT programme_id FROM working_groups WHERE id = ?");
+            s.bind(1, m.working_group_id);
+            if (!s.step()) return missing("working group", m.working_group_id);
+            programme_id = s.text(0);
+        }
+        // Dates are YYYY-MM-DD, so text order is date order.
+        if (m.until && *m.until < m.from) return error::invalid("until", "must not be before from");
+        if (!exists(db_, "SELECT 1 FROM people WHERE id = ? AND programme_id = ?", m.person_id, programme_id))
+            return error::invalid("person_id", "no such person in this working group's programme");
+        // Two inclusive ranges overlap when each starts before the other ends; an open end
+        // is later than any date.
+        if (exists(db_,
+                   "SELECT 1 FROM memberships WHERE working_group_id = ? AND person_id = ? "
+                   "AND valid_from <= COALESCE(?, '9999-12-31') AND COALESCE(valid_until, '9999-12-31') >= ?",
+                   m.working_group_id, m.person_id, m.until, m.from))
+            return error{errc::conflict, "The person already has a membership of this working group in that period.",
+                         {{"from", "overlaps an existing membership"}}};
+        scheduler::membership out = m;
+        out.id = new_id("mem");
+        out.created_at = now;
+        db_.prepare("INSERT INTO memberships(id, working_group_id, person_id, role, valid_from, valid_until, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(out.id, out.working_group_id, out.person_id, scheduler::to_string(out.role), out.from, out.until, now)
+            .run();
+        return out;
+    });
+}
+
+result<std::vector<scheduler::membership>> sqlite_store::list_memberships(const std::string& working_group_id) {
+    return guarded([&]() -> result<std::vector<scheduler::membership>> {
+        if (!exists(db_, "SELECT 1 FROM working_groups WHERE id = ?", working_group_id))
+            return missing("working group", working_group_id);
+        auto s = db_.prepare("SELECT id, working_group_id, person_id, role, valid_from, valid_until, created_at "
+                             "FROM memberships WHERE working_group_id = ? ORDER BY person_id, valid_from");
+        s.bind(1, working_group_id);
+        std::vector<scheduler::membership> out;
+        while (s.step()) out.push_back(read_membership(s));
+        return out;
+    });
+}
+
+// --- venues -------------------------------------------------------------------------------
+
+result<scheduler::venue> sqlite_store::create_venue(const scheduler::venue& v, const std::string& now) {
+    return guarded([&]() -> result<scheduler::venue> {
+        if (auto st = require_programme(db_, v.programme_id); !st) return st.err();
+        const auto id = new_id("ven");
+        db_.prepare("INSERT INTO venues(id, programme_id, name, address, capacity, created_at, updated_at, version) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 1)")
+            .bind_all(id, v.programme_id, v.name, v.address, v.capacity, now, now)
+            .run();
+        return get_venue(id);
+    });
+}
+
+result<scheduler::venue> sqlite_store::get_venue(const std::string& id) {
+    return guarded([&]() -> result<scheduler::venue> {
+        static const std::string sql = std::string("SELECT ") + venue_columns + " FROM venues WHERE id = ?";
+        return get_by_id(db_, sql.c_str(), "venue", id, &read_venue);
+    });
+}
+
+result<page<scheduler::venue>> sqlite_store::list_venues(const std::string& programme_id, const page_request& pr) {
+    return guarded([&]() -> result<page<scheduler::venue>> {
+        static const std::string sql =
+            std::string("SELECT ") + venue_columns + " FROM venues WHERE programme_id = ? AND id > ? ORDER BY id LIMIT ?";
+        auto s = db_.prepare(sql.c_str());
+        s.bind_all(programme_id, after(pr), fetch_limit(pr));
+        return read_page<scheduler::venue>(s, pr, &read_venue);
+    });
+}
+
+// The programme_id never changes: v.programme_id is ignored.
+result<scheduler::venue> sqlite_store::update_venue(const scheduler::venue& v, expected_version expected, const std::string& now) {
+    return guarded([&]() -> result<scheduler::venue> {
+        static constexpr const char* row_sql = "SELECT programme_id, version FROM venues WHERE id = ?";
+        if (auto row = current_row(db_, row_sql, "venue", v.id, expected); !row) return row.err();
+        db_.prepare("UPDATE venues SET name = ?, address = ?, capacity = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ? AND (? IS NULL OR version = ?)")
+            .bind_all(v.name, v.address, v.capacity, now, v.id, expected, expected)
+            .run();
+        if (db_.changes() == 0) return no_change(db_, row_sql, "venue", v.id, expected);
+        return get_venue(v.id);
+    });
+}
+
+status sqlite_store::delete_venue(const std::string& id, expected_version expected) {
+    return guarded([&]() -> status {
+        static constexpr const char* row_sql = "SELECT programme_id, version FROM venues WHERE id = ?";
+        if (auto row = current_row(db_, row_sql, "venue", id, expected); !row) return row.err();
+        const auto refs = references_to(db_, {{"SELECT COUNT(*) FROM events WHERE venue_id = ?", "event", "events"}}, id);
+        if (!refs.empty()) return still_referenced("venue", refs, "Keep the venue: its events still need it.");
+        db_.prepare("DELETE FROM venues WHERE id = ? AND (? IS NULL OR version = ?)").bind_all(id, expected, expected).run();
+        if (db_.changes() == 0) return no_change(db_, row_sql, "venue", id, expected);
+        return scheduler::ok();
+    });
+}
+
+} // namespace copsched::storage

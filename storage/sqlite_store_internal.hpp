@@ -1,0 +1,35 @@
+#pragma once
+// Helpers shared by the files that implement sqlite_store (sqlite_store.cpp,
+// programme_data.cpp). Internal to storage/: nothing outside this folder includes it.
+
+#include "scheduler/model.hpp"
+#include "storage/sqlite.hpp"
+#include "storage/sqlite_store.hpp"
+
+#include <string>
+
+namespace copsched::storage::detail {
+
+// Runs `f`, turning SQLite failures into domain errors.
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const sqlite_error& e) {
+        return to_error(e);
+    }
+}
+
+// The programmes.meeting_rules column (JSON). A damaged value reads back as defaults,
+// field by field, rather than making the programme unreadable.
+std::string rules_to_json(const scheduler::meeting_rules& r);
+scheduler::meeting_rules rules_from_json(const std::string& text);
+
+// The columns read_programme expects, in its order.
+inline constexpr const char* programme_columns =
+    "id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, feeds_public, created_at, updated_at, "
+    "version";
+
+scheduler::programme read_programme(statement& s);
+
+} // namespace copsched::storage::detail
