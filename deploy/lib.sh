@@ -7,7 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Boost 1.74 dev packages clash with them and must not be installed.
 BUILD_PACKAGES=(g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libical-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev catch2)
+  libical-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev catch2 tzdata)
 TEST_PACKAGES=(sqlite3 curl python3)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
