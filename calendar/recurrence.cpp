@@ -108,7 +108,8 @@ result<parsed_rule> parse_rule(std::string_view text, const recurrence_limits& l
         return rrule_problem("must be at most " + std::to_string(max_rrule_length) + " characters");
     for (const char c : text) {
         const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) return rrule_problem("must not contain control characters such as line breaks");
+        if (u < 0x20 || u == 0x7f)
+            return rrule_problem("must not contain control characters such as line breaks");
         if (u >= 0x80) return rrule_problem("must contain only ASCII characters");
         if (u == ' ') return rrule_problem("must not contain spaces");
     }
@@ -219,7 +220,8 @@ result<std::vector<civil_time>> expand_rrule(std::string_view rrule, const civil
     if (parsed->until) {
         if (*parsed->until < dtstart) return rrule_problem("UNTIL is before the start");
         if (*parsed->until > horizon)
-            return rrule_problem("UNTIL is more than " + years_text(limits.max_years) + " after the start");
+            return rrule_problem("UNTIL is more than " + years_text(limits.max_years) +
+                                 " after the start");
     } else {
         // libical checks UNTIL while it searches for the next match, but not COUNT: an
         // UNTIL at the horizon keeps a COUNT rule that rarely or never matches from

@@ -63,9 +63,10 @@ struct recurrence_limits {
 //    name given twice; both COUNT and UNTIL; text libical cannot parse; a refused feature
 //    (see the top of this file); neither COUNT nor UNTIL; COUNT above
 //    limits.max_occurrences; a malformed UNTIL; parts that contradict each other or do not
-//    fit FREQ (BYMONTHDAY with FREQ=WEEKLY, BYMONTH=2;BYMONTHDAY=30); UNTIL before dtstart or after dtstart + limits.max_years;
-//    a COUNT not reached by then; more than limits.max_occurrences occurrences; no
-//    occurrence at all (DTSTART does not match and UNTIL comes first).
+//    fit FREQ (BYMONTHDAY with FREQ=WEEKLY, BYMONTH=2;BYMONTHDAY=30); UNTIL before dtstart
+//    or after dtstart + limits.max_years; a COUNT not reached by then; more than
+//    limits.max_occurrences occurrences; no occurrence at all (DTSTART does not match and
+//    UNTIL comes first).
 //  - field "dtstart": dtstart is not a valid time, or its year is outside
 //    first_rrule_year..last_rrule_year.
 //

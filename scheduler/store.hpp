@@ -84,6 +84,26 @@ struct audit_entry {
     std::string detail;      // JSON text, never a secret
 };
 
+// An Idempotency-Key as stored: the request it was first used with and, once
+// answered, the answer.
+struct idempotency_record {
+    std::string request_hash;
+    int status = 0;        // 0 while the first request is still running
+    std::string response;  // JSON text: {"headers": {...}, "body": "..."}
+};
+
+struct audit_record {
+    std::int64_t id = 0;
+    std::string at;
+    audit_entry entry;
+};
+
+struct audit_filter {
+    std::optional<std::string> object_type;
+    std::optional<std::string> object_id;
+    std::optional<std::string> actor;
+};
+
 class store {
 public:
     virtual ~store() = default;
@@ -188,6 +208,21 @@ public:
     // active people; session: the group's members at that date; other: 0).
     virtual result<booking_context> booking_facts(const programme& p, const booking_candidate& c,
                                                   const std::optional<std::string>& ignore_event_id) = 0;
+
+    // --- idempotency keys and the audit trail ------------------------------------------------
+    // Claims (token, key) for a request: returns nullopt when the key was free (it is now
+    // recorded as running), else the stored record. Records created before
+    // `expired_before` are deleted first.
+    virtual result<std::optional<idempotency_record>> claim_idempotency_key(const std::string& token_id,
+                                                                          const std::string& key,
+                                                                          const std::string& request_hash,
+                                                                          const std::string& now,
+                                                                          const std::string& expired_before) = 0;
+    // Stores the answer; status 0 (or a server error) releases the key instead.
+    virtual status finish_idempotency_key(const std::string& token_id, const std::string& key, int http_status,
+                                          const std::string& response) = 0;
+    // Newest first; the cursor is the id of the last entry of the previous page.
+    virtual result<page<audit_record>> list_audit(const audit_filter& f, const page_request& pr) = 0;
 };
 
 // Runs store jobs on database-owned threads.

@@ -105,6 +105,8 @@ const std::vector<option>& options() {
         duration("auth-failure-window", "window for auth-failure-limit", &config::auth_failure_window),
         duration("token-touch-interval", "how often a token's last_used_at is written at most",
                  &config::token_touch_interval),
+        duration("idempotency-ttl", "how long a POST's answer is kept for replay under its Idempotency-Key",
+                 &config::idempotency_ttl),
         {"access-log", "one line per request on standard error (true/false)",
          [](config& c, const std::string& v) { return parse_bool(v, c.access_log); },
          [](const config& c) { return std::string(c.access_log ? "true" : "false"); }},

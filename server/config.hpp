@@ -31,6 +31,7 @@ struct config {
     int auth_failure_limit = 10;                  // failures per window and address -> 429
     std::chrono::milliseconds auth_failure_window{60'000};
     std::chrono::milliseconds token_touch_interval{60'000};
+    std::chrono::milliseconds idempotency_ttl{48LL * 3600 * 1000}; // Idempotency-Key answers kept this long
     bool access_log = true;
     bool trust_forwarded_for = false;             // behind a reverse proxy: client = last X-Forwarded-For
 };

@@ -4,7 +4,10 @@
 #include "server/db_call.hpp"
 #include "server/problem.hpp"
 
+#include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+
+#include <algorithm>
 
 #include <cstdio>
 #include <ctime>
@@ -100,7 +103,72 @@ task<response> dispatcher::authenticate_and_run(const route& r, request_context&
         co_return problem(http::status::forbidden, "This route is for admin tokens only.", req.version(),
                           req.keep_alive());
     ctx.caller = std::move(caller);
+    if (req.method() == http::verb::post) {
+        if (const auto key = req["Idempotency-Key"]; !key.empty()) co_return co_await run_idempotent(r, ctx, std::string(key));
+    }
     co_return co_await r.fn(ctx);
+}
+
+task<response> dispatcher::run_idempotent(const route& r, request_context& ctx, std::string key) {
+    const auto& req = ctx.req;
+    constexpr std::size_t key_max_chars = 200;
+    const bool printable = std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    if (key.size() > key_max_chars || !printable)
+        co_return problem(error::invalid("Idempotency-Key", "must be 1 to 200 printable ASCII characters"), req.version(),
+                          req.keep_alive());
+    const auto hash = sha256_hex(std::string(req.method_string()) + " " + std::string(req.target()) + "\n" +
+                                 std::string(req[http::field::content_type]) + "\n" + req.body());
+    const auto now = std::chrono::system_clock::now();
+    auto claim = [token = ctx.caller->id, key, hash, at = scheduler::format_utc(now),
+                  expired = scheduler::format_utc(now - svc_.cfg.idempotency_ttl)](scheduler::store& s) {
+        return s.claim_idempotency_key(token, key, hash, at, expired);
+    };
+    auto claimed = co_await db_write(svc_.db, std::move(claim));
+    if (!claimed) co_return problem(claimed.err(), req.version(), req.keep_alive());
+    if (const auto& previous = *claimed) {
+        if (previous->request_hash != hash)
+            co_return problem(error::invalid("Idempotency-Key", "was used for a different request; use a new key"),
+                              req.version(), req.keep_alive());
+        if (previous->status == 0) {
+            auto res = problem(http::status::conflict, "A request with this Idempotency-Key is still running.",
+                               req.version(), req.keep_alive());
+            res.set(http::field::retry_after, "1");
+            co_return res;
+        }
+        response res{static_cast<http::status>(previous->status), req.version()};
+        boost::system::error_code ec;
+        const auto stored = boost::json::parse(previous->response, ec);
+        if (!ec && stored.is_object()) {
+            if (const auto* h = stored.as_object().if_contains("headers"); h && h->is_object())
+                for (const auto& [name, value] : h->as_object())
+                    if (value.is_string()) res.set(std::string_view(name), std::string_view(value.as_string()));
+            if (const auto* b = stored.as_object().if_contains("body"); b && b->is_string())
+                res.body() = std::string(b->as_string());
+        }
+        res.set("Idempotent-Replayed", "true");
+        res.keep_alive(req.keep_alive());
+        res.prepare_payload();
+        co_return res;
+    }
+    response res;
+    bool failed = false;
+    try {
+        res = co_await r.fn(ctx);
+    } catch (const std::exception&) {
+        failed = true;
+    }
+    if (failed) res = problem(error{errc::internal, "The request failed.", {}}, req.version(), req.keep_alive());
+    // Answers that must not be kept (a new token's secret) are not stored: the key is
+    // released and a retry runs afresh.
+    const bool keep = res[http::field::cache_control].find("no-store") == std::string_view::npos;
+    boost::json::object headers;
+    for (const auto field : {http::field::content_type, http::field::location, http::field::etag, http::field::cache_control})
+        if (const auto v = res[field]; !v.empty()) headers[http::to_string(field)] = v;
+    auto finish = [token = ctx.caller->id, key, status = keep ? res.result_int() : 0u,
+                   stored = boost::json::serialize(boost::json::object{{"headers", std::move(headers)}, {"body", res.body()}})](
+                      scheduler::store& s) { return s.finish_idempotency_key(token, key, static_cast<int>(status), stored); };
+    (void)co_await db_write(svc_.db, std::move(finish));
+    co_return res;
 }
 
 task<response> dispatcher::handle(request req, std::string client_address) {

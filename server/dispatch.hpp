@@ -45,6 +45,9 @@ public:
 
 private:
     task<response> authenticate_and_run(const route& r, request_context& ctx);
+    // A POST with an Idempotency-Key: the first answer is stored and replayed for the
+    // same key and request; the same key with another request gets 422.
+    task<response> run_idempotent(const route& r, request_context& ctx, std::string key);
     void log_access(std::string_view method, std::string_view route, unsigned status, std::size_t bytes,
                     std::chrono::nanoseconds duration, const std::string& client) const;
 

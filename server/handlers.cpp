@@ -155,6 +155,26 @@ task<response> get_programme(request_context& ctx) {
     co_return ok_json(ctx, http::status::ok, to_json(*p));
 }
 
+task<response> list_audit(request_context& ctx) {
+    auto pr = page_params(ctx);
+    if (!pr) co_return fail(ctx, pr.err());
+    scheduler::audit_filter f{ctx.query("object_type"), ctx.query("object_id"), ctx.query("actor")};
+    auto job = [f, pr = *pr](scheduler::store& s) { return s.list_audit(f, pr); };
+    auto r = co_await db_read(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return page_response(ctx, *r, [](const scheduler::audit_record& a) {
+        boost::system::error_code ec;
+        auto detail = json::parse(a.entry.detail, ec);
+        return json::object{{"id", a.id},
+                            {"at", a.at},
+                            {"actor", a.entry.actor},
+                            {"action", a.entry.action},
+                            {"object_type", a.entry.object_type},
+                            {"object_id", a.entry.object_id},
+                            {"detail", ec ? json::value(a.entry.detail) : detail}};
+    });
+}
+
 } // namespace
 
 router make_routes() {
@@ -170,6 +190,7 @@ router make_routes() {
     r.add(v::delete_, "/api/v1/tokens/{id}", access::admin, revoke_token);
     r.add(v::get, "/api/v1/programmes", access::any_token, list_programmes);
     r.add(v::get, "/api/v1/programmes/{slug}", access::any_token, get_programme);
+    r.add(v::get, "/api/v1/audit", access::admin, list_audit);
     add_programme_routes(r);
     add_event_routes(r);
     return r;

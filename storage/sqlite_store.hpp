@@ -65,6 +65,15 @@ public:
                                                                 const scheduler::booking_candidate& c,
                                                                 const std::optional<std::string>& ignore_event_id) override;
 
+    // Idempotency keys and audit: storage/idempotency.cpp.
+    scheduler::result<std::optional<scheduler::idempotency_record>> claim_idempotency_key(
+        const std::string& token_id, const std::string& key, const std::string& request_hash, const std::string& now,
+        const std::string& expired_before) override;
+    scheduler::status finish_idempotency_key(const std::string& token_id, const std::string& key, int http_status,
+                                             const std::string& response) override;
+    scheduler::result<scheduler::page<scheduler::audit_record>> list_audit(const scheduler::audit_filter& f,
+                                                                           const scheduler::page_request& pr) override;
+
 private:
     connection& db_;
 };

@@ -495,5 +495,12 @@ TEST_CASE("the OpenAPI document describes exactly the served routes", "[server][
     for (const auto& [path, item] : paths)
         for (const auto& [key, op] : item.as_object())
             if (methods.count(std::string(key))) documented.insert({std::string(key), std::string(path)});
-    CHECK(served == documented);
+    // Named as "method path" so a failure says which route is missing where.
+    std::set<std::string> undocumented, not_served;
+    for (const auto& [m, p] : served)
+        if (!documented.count({m, p})) undocumented.insert(m + " " + p);
+    for (const auto& [m, p] : documented)
+        if (!served.count({m, p})) not_served.insert(m + " " + p);
+    CHECK(undocumented == std::set<std::string>{});
+    CHECK(not_served == std::set<std::string>{});
 }
