@@ -209,6 +209,14 @@ public:
     virtual result<booking_context> booking_facts(const programme& p, const booking_candidate& c,
                                                   const std::optional<std::string>& ignore_event_id) = 0;
 
+    // A recurring series: the rule and the template its occurrences were made from.
+    // Returns the new series id. Occurrences are ordinary events with series_id set.
+    virtual result<std::string> create_series(const std::string& programme_id, const std::string& rrule,
+                                              const std::string& start_local, const std::string& end_local,
+                                              const std::string& template_json, const std::string& now) = 0;
+    // The series' occurrences ordered by start.
+    virtual result<std::vector<event>> series_events(const std::string& series_id) = 0;
+
     // --- idempotency keys and the audit trail ------------------------------------------------
     // Claims (token, key) for a request: returns nullopt when the key was free (it is now
     // recorded as running), else the stored record. Records created before

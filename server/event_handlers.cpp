@@ -3,6 +3,7 @@
 // of one venue and time cannot both succeed.
 #include "server/event_handlers.hpp"
 
+#include "calendar/recurrence.hpp"
 #include "scheduler/civil_time.hpp"
 #include "scheduler/clock.hpp"
 #include "scheduler/conflicts.hpp"
@@ -105,6 +106,7 @@ struct booking {
     std::vector<conflict> blocking;
     std::vector<conflict> accepted;
     std::string timezone;
+    std::vector<std::string> also_cancelled; // later occurrences cancelled with this one
 };
 
 // The fields an organiser sends for an event, read into `e`. On create every required
@@ -243,6 +245,11 @@ response booking_response(const request_context& ctx, const booking& b, http::st
     json::array accepted;
     for (const auto& c : b.accepted) accepted.push_back(conflict_json(c));
     body["conflicts"] = std::move(accepted);
+    if (!b.also_cancelled.empty()) {
+        json::array ids;
+        for (const auto& id : b.also_cancelled) ids.emplace_back(id);
+        body["also_cancelled"] = std::move(ids);
+    }
     auto res = resource_response(ctx, ok_status, body, b.stored->id, b.stored->version);
     if (ok_status == http::status::created) res.set(http::field::location, "/api/v1/events/" + b.stored->id);
     return res;
@@ -334,17 +341,26 @@ task<response> patch_event(request_context& ctx) {
 }
 
 // POST /api/v1/events/{id}/cancel and /restore.
+// Cancelling takes "scope": "this" (default) or "this_and_following" (the later
+// occurrences of the same series too).
 template <bool Cancel>
 task<response> set_cancelled(request_context& ctx) {
     std::optional<std::string> reason;
+    bool following = false;
     if (!ctx.req.body().empty()) {
         auto body = parse_json_object(ctx.req);
         if (!body) co_return fail(ctx, body.err());
         object_reader in(*body);
         reason = in.optional_string("reason", reason_max_chars, true);
+        if (Cancel) {
+            if (auto scope = in.optional_string("scope", 40)) {
+                if (*scope != "this" && *scope != "this_and_following") in.problem("scope", "must be this or this_and_following");
+                following = *scope == "this_and_following";
+            }
+        }
         if (auto st = in.finish(); !st) co_return fail(ctx, st.err());
     }
-    auto job = [reason, id = std::string(ctx.param("id")), caller = *ctx.caller,
+    auto job = [reason, following, id = std::string(ctx.param("id")), caller = *ctx.caller,
                 tag = std::string(ctx.req[http::field::if_match]),
                 a = audit(ctx, Cancel ? "event.cancel" : "event.restore", "event", std::string(ctx.param("id")),
                           json::object{{"reason", reason ? json::value(*reason) : json::value(nullptr)}})](store& s)
@@ -366,6 +382,19 @@ task<response> set_cancelled(request_context& ctx) {
             auto r = s.update_event(e, expected, now);
             if (!r) return r.err();
             out.stored = *r;
+            if (following && e.series_id) {
+                auto rest = s.series_events(*e.series_id);
+                if (!rest) return rest.err();
+                for (auto later : *rest) {
+                    if (later.start_utc <= e.start_utc || later.status == event_status::cancelled) continue;
+                    later.status = event_status::cancelled;
+                    later.cancelled_at = now;
+                    later.cancel_reason = reason;
+                    ++later.sequence;
+                    if (auto u = s.update_event(later, std::nullopt, now); !u) return u.err();
+                    out.also_cancelled.push_back(later.id);
+                }
+            }
         } else {
             // Restoring books the event again: the calendar may have filled up meanwhile.
             e.status = event_status::confirmed;
@@ -453,12 +482,90 @@ task<response> list_events(request_context& ctx) {
     co_return page_response(ctx, r->first, [&](const event& e) { return event_json(e, tz); });
 }
 
+// POST /api/v1/programmes/{slug}/series: an RRULE in local time expanded into stored
+// occurrences, each booked with the conflict check. All or nothing: when any occurrence
+// conflicts, nothing is stored and the answer lists the conflicts per occurrence.
+task<response> create_series(request_context& ctx) {
+    auto body = parse_json_object(ctx.req);
+    if (!body) co_return fail(ctx, body.err());
+    auto per_occurrence = std::make_shared<json::array>(); // written on the writer, read after it answers
+    struct created {
+        std::string series_id, rrule, timezone;
+        std::vector<event> occurrences;
+    };
+    auto job = [body = std::move(*body), slug = std::string(ctx.param("slug")), caller = *ctx.caller, per_occurrence,
+                a = audit(ctx, "series.create", "series", "")](store& s) mutable -> result<created> {
+        auto p = s.get_programme(slug);
+        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
+        event e;
+        e.programme_id = p->id;
+        object_reader in(body);
+        auto rrule = in.required_string("rrule", calendar::max_rrule_length);
+        auto input = read_event(in, e, true);
+        if (e.kind == event_kind::working_group_session && !e.working_group_id)
+            in.problem("working_group_id", "is required for a working group session");
+        if (e.kind != event_kind::working_group_session && e.working_group_id)
+            in.problem("working_group_id", "only working group sessions belong to a group");
+        if (!may_write_event(caller, e)) return forbidden_write();
+        if (auto st = in.finish(); !st) return st.err();
+        const auto* zone = scheduler::find_time_zone(p->timezone);
+        if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
+        const auto first_start = place(*input.start, *zone);
+        const auto first_end = place(*input.end, *zone);
+        if (!first_start) return error::invalid("start", "must be a local time YYYY-MM-DDTHH:MM or an instant");
+        if (!first_end) return error::invalid("end", "must be a local time YYYY-MM-DDTHH:MM or an instant");
+        const auto length = scheduler::seconds_from_civil(first_end->local) - scheduler::seconds_from_civil(first_start->local);
+        if (length.count() <= 0) return error::invalid("end", "must be after start");
+        auto starts = calendar::expand_rrule(*rrule, first_start->local);
+        if (!starts) return starts.err();
+        const auto now = scheduler::now_utc();
+        auto series_id = s.create_series(p->id, *rrule, scheduler::format_local_time(first_start->local),
+                                          scheduler::format_local_time(first_end->local), json::serialize(json::value(body)), now);
+        if (!series_id) return series_id.err();
+        e.series_id = *series_id;
+        created out{*series_id, *rrule, p->timezone, {}};
+        const auto accept = input.accept.value_or(std::vector<conflict_type>{});
+        for (const auto& start : *starts) {
+            const auto end = scheduler::civil_from_seconds(scheduler::seconds_from_civil(start) + length);
+            auto b = book(s, *p, e, scheduler::format_local_time(start), scheduler::format_local_time(end), accept,
+                          std::nullopt, false);
+            if (!b) return b.err();
+            if (!b->blocking.empty()) {
+                json::array conflicts;
+                for (const auto& c : b->blocking) conflicts.push_back(conflict_json(c));
+                per_occurrence->push_back(json::object{{"start", scheduler::format_local_time(start)},
+                                                       {"conflicts", std::move(conflicts)}});
+                continue;
+            }
+            out.occurrences.push_back(*b->stored);
+        }
+        if (!per_occurrence->empty())
+            return error{errc::conflict, "Some occurrences conflict with the calendar; nothing was booked.", {}};
+        a.object_id = *series_id;
+        a.detail = json::serialize(json::value(body));
+        if (auto st = s.append_audit(a, now); !st) return st.err();
+        return out;
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) {
+        if (r.err().code == errc::conflict && !per_occurrence->empty())
+            co_return problem(http::status::conflict, r.err().detail, ctx.version(), ctx.keep_alive(),
+                              json::object{{"occurrences", *per_occurrence}});
+        co_return fail(ctx, r.err());
+    }
+    json::array occurrences;
+    for (const auto& e : r->occurrences) occurrences.push_back(event_json(e, r->timezone));
+    co_return ok_json(ctx, http::status::created,
+                      json::object{{"id", r->series_id}, {"rrule", r->rrule}, {"occurrences", std::move(occurrences)}});
+}
+
 } // namespace
 
 void add_event_routes(router& r) {
     using v = http::verb;
     r.add(v::post, "/api/v1/programmes/{slug}/events", access::any_token, create_event);
     r.add(v::get, "/api/v1/programmes/{slug}/events", access::any_token, list_events);
+    r.add(v::post, "/api/v1/programmes/{slug}/series", access::any_token, create_series);
     r.add(v::get, "/api/v1/events/{id}", access::any_token, get_event);
     r.add(v::patch, "/api/v1/events/{id}", access::any_token, patch_event);
     r.add(v::delete_, "/api/v1/events/{id}", access::any_token, delete_event);

@@ -272,4 +272,29 @@ result<scheduler::booking_context> sqlite_store::booking_facts(const scheduler::
     });
 }
 
+result<std::string> sqlite_store::create_series(const std::string& programme_id, const std::string& rrule,
+                                               const std::string& start_local, const std::string& end_local,
+                                               const std::string& template_json, const std::string& now) {
+    return guarded([&]() -> result<std::string> {
+        const auto id = new_id("ser");
+        db_.prepare("INSERT INTO series(id, programme_id, rrule, start_local, end_local, template, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(id, programme_id, rrule, start_local, end_local, template_json, now, now)
+            .run();
+        return id;
+    });
+}
+
+result<std::vector<scheduler::event>> sqlite_store::series_events(const std::string& series_id) {
+    return guarded([&]() -> result<std::vector<scheduler::event>> {
+        static const std::string sql =
+            std::string("SELECT ") + event_columns + " FROM events WHERE series_id = ? ORDER BY start_utc, id";
+        auto s = db_.prepare(sql.c_str());
+        s.bind(1, series_id);
+        std::vector<scheduler::event> out;
+        while (s.step()) out.push_back(read_event(s));
+        return out;
+    });
+}
+
 } // namespace copsched::storage

@@ -65,6 +65,11 @@ public:
                                                                 const scheduler::booking_candidate& c,
                                                                 const std::optional<std::string>& ignore_event_id) override;
 
+    scheduler::result<std::string> create_series(const std::string& programme_id, const std::string& rrule,
+                                                 const std::string& start_local, const std::string& end_local,
+                                                 const std::string& template_json, const std::string& now) override;
+    scheduler::result<std::vector<scheduler::event>> series_events(const std::string& series_id) override;
+
     // Idempotency keys and audit: storage/idempotency.cpp.
     scheduler::result<std::optional<scheduler::idempotency_record>> claim_idempotency_key(
         const std::string& token_id, const std::string& key, const std::string& request_hash, const std::string& now,

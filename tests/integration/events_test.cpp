@@ -250,3 +250,54 @@ TEST_CASE("events: bad input is refused with the field at fault; other programme
         REQUIRE(f.s.call(method, path, stranger, method == "PATCH" || path.ends_with("/events") && method == "POST" ? R"({"title":"y"})" : "").status == 404);
     }
 }
+
+TEST_CASE("a recurring series is stored as occurrences; conflicts are per occurrence and block all", "[events][series]") {
+    booking_fixture f;
+    // Every 6 weeks on Tuesday, 5 times: crosses the start of summer time on 2019-03-31.
+    const std::string rule = R"("rrule":"FREQ=WEEKLY;INTERVAL=6;BYDAY=TU;COUNT=5")";
+    auto r = f.s.call("POST", "/api/v1/programmes/gdci-2/series", f.organiser,
+                      R"({"kind":"working_group_session","title":"Reeks","working_group_id":")" + f.group_a +
+                          R"(","start":"2019-01-08T10:00","end":"2019-01-08T12:00",)" + rule + "}");
+    INFO(r.body);
+    REQUIRE(r.status == 201);
+    const auto series = r.json();
+    const auto& occ = series.at("occurrences").as_array();
+    REQUIRE(occ.size() == 5);
+    const std::vector<std::string> utc{"2019-01-08T09:00:00Z", "2019-02-19T09:00:00Z", "2019-04-02T08:00:00Z",
+                                       "2019-05-14T08:00:00Z", "2019-06-25T08:00:00Z"};
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < occ.size(); ++i) {
+        REQUIRE(occ[i].at("start_utc") == utc[i].c_str());
+        REQUIRE(occ[i].at("series_id") == series.at("id"));
+        ids.insert(str(occ[i], "id"));
+    }
+    REQUIRE(ids.size() == 5);
+
+    // Cancel one occurrence: the others stay.
+    const auto third = str(occ[2], "id");
+    REQUIRE(f.s.call("POST", "/api/v1/events/" + third + "/cancel", f.organiser).status == 200);
+    REQUIRE(f.s.call("GET", "/api/v1/events/" + str(occ[1], "id"), f.organiser).json().at("status") == "confirmed");
+    // This and following.
+    auto rest = f.s.call("POST", "/api/v1/events/" + str(occ[3], "id") + "/cancel", f.organiser, R"({"scope":"this_and_following"})");
+    REQUIRE(rest.status == 200);
+    REQUIRE(rest.json().at("also_cancelled").as_array().size() == 1);
+    REQUIRE(f.s.call("GET", "/api/v1/events/" + str(occ[4], "id"), f.organiser).json().at("status") == "cancelled");
+    REQUIRE(f.s.call("GET", "/api/v1/events/" + str(occ[0], "id"), f.organiser).json().at("status") == "confirmed");
+
+    // A CoP meeting on one date makes the whole series fail, with the conflict per occurrence.
+    REQUIRE(f.book(R"({"kind":"cop_meeting","title":"CoP","start":"2020-02-18T09:00","end":"2020-02-18T13:00"})").status == 201);
+    auto clash = f.s.call("POST", "/api/v1/programmes/gdci-2/series", f.organiser,
+                          R"({"kind":"working_group_session","title":"Reeks 2","working_group_id":")" + f.group_a +
+                              R"(","start":"2020-01-07T10:00","end":"2020-01-07T12:00","rrule":"FREQ=WEEKLY;INTERVAL=6;BYDAY=TU;COUNT=3"})");
+    REQUIRE(clash.status == 409);
+    const auto problem = clash.json();
+    REQUIRE(problem.at("occurrences").as_array().size() == 1);
+    REQUIRE(problem.at("occurrences").at(0).at("start") == "2020-02-18T10:00");
+    REQUIRE(f.s.call("GET", "/api/v1/programmes/gdci-2/events?from=2020-01-01&to=2020-12-31&kind=working_group_session", f.organiser)
+                .json().at("items").as_array().empty());
+    // Bad rules name the field.
+    auto bad = f.s.call("POST", "/api/v1/programmes/gdci-2/series", f.organiser,
+                        R"({"kind":"other","title":"x","start":"2020-01-07T10:00","end":"2020-01-07T12:00","rrule":"FREQ=WEEKLY"})");
+    REQUIRE(bad.status == 422);
+    REQUIRE(bad.json().at("errors").at(0).at("field") == "rrule");
+}
