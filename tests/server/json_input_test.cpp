@@ -195,3 +195,13 @@ TEST_CASE("string arrays are limited in items and checked item by item", "[serve
     CHECK(p.at("b[1]") == "contains a control character");
     CHECK(p.size() == 2);
 }
+
+TEST_CASE("text_problem rejects overlong forms, surrogates and code points past U+10FFFF", "[json_input]") {
+    using copsched::server::text_problem;
+    CHECK(text_problem("\xC0\xAF", 10, false) == "is not valid UTF-8");
+    CHECK(text_problem("\xE0\x80\xAF", 10, false) == "is not valid UTF-8");
+    CHECK(text_problem("\xED\xA0\x80", 10, false) == "is not valid UTF-8");
+    CHECK(text_problem("\xF4\x90\x80\x80", 10, false) == "is not valid UTF-8");
+    CHECK(text_problem("\xF5\x80\x80\x80", 10, false) == "is not valid UTF-8");
+    CHECK(text_problem("Zo\xC3\xAB \xE2\x82\xAC \xF0\x9F\x8C\xB3", 10, false).empty()); // Zoë € 🌳
+}
