@@ -124,6 +124,10 @@ event_input read_event(object_reader& in, event& e, bool create) {
         if (!in.has("kind")) in.problem("kind", "is required");
         if (k) e.kind = *k;
         if (auto g = in.optional_string("working_group_id", 100)) e.working_group_id = *g;
+        if (e.kind == event_kind::working_group_session && !e.working_group_id)
+            in.problem("working_group_id", "is required for a working group session");
+        if (e.kind != event_kind::working_group_session && e.working_group_id)
+            in.problem("working_group_id", "only working group sessions belong to a group");
     } else {
         if (in.has("kind")) in.problem("kind", "cannot change; cancel this event and book a new one");
         if (in.has("working_group_id")) in.problem("working_group_id", "cannot change; cancel this event and book a new one");
@@ -272,10 +276,6 @@ task<response> create_event(request_context& ctx) {
         e.programme_id = p->id;
         object_reader in(body);
         auto input = read_event(in, e, true);
-        if (e.kind == event_kind::working_group_session && !e.working_group_id)
-            in.problem("working_group_id", "is required for a working group session");
-        if (e.kind != event_kind::working_group_session && e.working_group_id)
-            in.problem("working_group_id", "only working group sessions belong to a group");
         if (!may_write_event(caller, e)) return forbidden_write();
         if (auto st = in.finish(); !st) return st.err();
         auto r = book(s, *p, e, input.start, input.end, input.accept.value_or(std::vector<conflict_type>{}),
@@ -502,10 +502,6 @@ task<response> create_series(request_context& ctx) {
         object_reader in(body);
         auto rrule = in.required_string("rrule", calendar::max_rrule_length);
         auto input = read_event(in, e, true);
-        if (e.kind == event_kind::working_group_session && !e.working_group_id)
-            in.problem("working_group_id", "is required for a working group session");
-        if (e.kind != event_kind::working_group_session && e.working_group_id)
-            in.problem("working_group_id", "only working group sessions belong to a group");
         if (!may_write_event(caller, e)) return forbidden_write();
         if (auto st = in.finish(); !st) return st.err();
         const auto* zone = scheduler::find_time_zone(p->timezone);

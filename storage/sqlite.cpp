@@ -65,8 +65,15 @@ connection::connection(const std::string& path, mode m, int busy_timeout_ms) {
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, busy_timeout_ms);
-    if (m == mode::read_write) exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    try {
+        if (m == mode::read_write) exec("PRAGMA journal_mode=WAL");
+        exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    } catch (...) {
+        // Not a database, or unreadable: the destructor will not run, so close here.
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw;
+    }
 }
 
 connection::~connection() {
