@@ -259,6 +259,14 @@ response booking_response(const request_context& ctx, const booking& b, http::st
     return res;
 }
 
+// The soft conflicts an event was booked through, as types.
+std::vector<conflict_type> accepted_types(const event& e) {
+    std::vector<conflict_type> out;
+    for (const auto& name : e.accepted_conflicts)
+        if (auto c = scheduler::parse<conflict_type>(name)) out.push_back(*c);
+    return out;
+}
+
 bool may_write_event(const scheduler::api_token& caller, const event& e) {
     if (e.kind == event_kind::working_group_session && e.working_group_id)
         return may_write_group(caller, e.programme_id, *e.working_group_id);
@@ -322,11 +330,7 @@ task<response> patch_event(request_context& ctx) {
         object_reader in(body);
         auto input = read_event(in, e, false);
         if (auto st = in.finish(); !st) return st.err();
-        std::vector<conflict_type> accept;
-        if (input.accept) accept = *input.accept;
-        else
-            for (const auto& name : current.accepted_conflicts)
-                if (auto c = scheduler::parse<conflict_type>(name)) accept.push_back(*c);
+        const auto accept = input.accept ? *input.accept : accepted_types(current);
         const bool significant = input.start || input.end || e.venue_id != current.venue_id ||
                                  e.online_url != current.online_url || e.status != current.status;
         auto r = book(s, p, e, input.start, input.end, accept, expected, significant);
@@ -400,10 +404,7 @@ task<response> set_cancelled(request_context& ctx) {
             e.status = event_status::confirmed;
             e.cancelled_at.reset();
             e.cancel_reason.reset();
-            std::vector<conflict_type> accept;
-            for (const auto& name : e.accepted_conflicts)
-                if (auto c = scheduler::parse<conflict_type>(name)) accept.push_back(*c);
-            auto r = book(s, p, e, std::nullopt, std::nullopt, accept, expected, true);
+            auto r = book(s, p, e, std::nullopt, std::nullopt, accepted_types(e), expected, true);
             if (!r || !r->stored) return r;
             out = std::move(*r);
         }

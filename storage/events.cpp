@@ -170,9 +170,7 @@ result<scheduler::event> sqlite_store::update_event(const scheduler::event& e, e
         if (db_.changes() == 0) {
             auto cur = get_event(e.id);
             if (!cur) return cur.err();
-            return error{errc::precondition_failed,
-                         "The event has changed (version " + std::to_string(cur->version) + "); fetch it again and retry.",
-                         {}};
+            return detail::stale(cur->version);
         }
         return get_event(e.id);
     });
@@ -183,9 +181,7 @@ status sqlite_store::delete_event(const std::string& id, expected_version expect
         auto cur = get_event(id);
         if (!cur) return cur.err();
         if (expected && *expected != cur->version)
-            return error{errc::precondition_failed,
-                         "The event has changed (version " + std::to_string(cur->version) + "); fetch it again and retry.",
-                         {}};
+            return detail::stale(cur->version);
         for (const char* sql : {"SELECT 1 FROM attendance WHERE event_id = ? LIMIT 1",
                                 "SELECT 1 FROM reminders WHERE event_id = ? LIMIT 1"}) {
             auto s = db_.prepare(sql);

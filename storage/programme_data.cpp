@@ -29,6 +29,7 @@ using scheduler::page_request;
 using scheduler::result;
 using scheduler::status;
 using detail::guarded;
+using detail::stale;
 
 namespace {
 
@@ -40,11 +41,6 @@ error missing(std::string_view what, const std::string& id) {
 
 error duplicate(std::string field, std::string detail) {
     return {errc::conflict, std::move(detail), {{std::move(field), "is already in use in this programme"}}};
-}
-
-error stale(std::int64_t stored_version) {
-    return {errc::precondition_failed,
-            "The resource has changed (version " + std::to_string(stored_version) + "); fetch it again and retry.", {}};
 }
 
 // --- small queries ------------------------------------------------------------------------
