@@ -12,6 +12,7 @@
 #include "scheduler/result.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -75,6 +76,12 @@ struct event_filter {
 // Version check for updates and deletes: nullopt = unconditional; otherwise the
 // stored version must equal it (If-Match), else errc::precondition_failed.
 using expected_version = std::optional<int>;
+
+// The error for an expected_version that names an older version than the stored one.
+inline error stale_version(std::int64_t stored_version) {
+    return {errc::precondition_failed,
+            "The resource has changed (version " + std::to_string(stored_version) + "); fetch it again and retry.", {}};
+}
 
 struct audit_entry {
     std::string actor;       // token id, or "cli"
@@ -205,7 +212,8 @@ public:
     // (not cancelled; `ignore_event_id` excluded), with the number of people who are at
     // that date members of both that event's group and c's group; overlapping blackouts;
     // the venue's capacity; the number of people invited (CoP meeting: the programme's
-    // active people; session: the group's members at that date; other: 0).
+    // active people; session: the group's members at that date; other: 0), counted only
+    // when c has a venue, whose capacity it is checked against (else 0).
     virtual result<booking_context> booking_facts(const programme& p, const booking_candidate& c,
                                                   const std::optional<std::string>& ignore_event_id) = 0;
 

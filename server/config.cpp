@@ -86,6 +86,7 @@ const std::vector<option>& options() {
         number("db-busy-timeout-ms", "how long SQLite waits for a lock, in ms", &config::db_busy_timeout_ms),
         number("db-write-batch", "most writes committed together in one transaction", &config::db_write_batch,
                std::size_t{1}),
+        number("db-cache-mib", "SQLite page cache per database connection, in MiB", &config::db_cache_mib, 1),
         number("body-limit", "largest request body in bytes (larger: 413)", &config::body_limit, std::size_t{1}),
         number("header-limit", "largest request header in bytes (larger: 431)", &config::header_limit,
                std::size_t{256}),

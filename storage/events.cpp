@@ -7,6 +7,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+
 namespace copsched::storage {
 
 using scheduler::errc;
@@ -87,6 +91,31 @@ status check_references(connection& db, const scheduler::event& e) {
     return scheduler::ok();
 }
 
+// Keeps programme_stats.longest_event_seconds at least as long as any stored event of the
+// programme, so overlap queries may start their range scan that far before the start.
+void note_event_length(connection& db, const scheduler::event& e) {
+    const auto start = scheduler::parse_instant(e.start_utc);
+    const auto end = scheduler::parse_instant(e.end_utc);
+    if (!start || !end) return;
+    const auto seconds = std::max<std::int64_t>(0, (*end - *start).count());
+    db.prepare("INSERT INTO programme_stats(programme_id, longest_event_seconds) VALUES (?1, ?2) "
+               "ON CONFLICT(programme_id) DO UPDATE SET longest_event_seconds = "
+               "MAX(longest_event_seconds, excluded.longest_event_seconds)")
+        .bind_all(e.programme_id, seconds)
+        .run();
+}
+
+// The earliest start an event overlapping one that starts at `start` can have, as stored
+// text: `start` minus the longest event of the programme (or of any programme).
+std::string earliest_overlapping_start(connection& db, scheduler::sys_seconds start,
+                                       const std::optional<std::string>& programme_id) {
+    auto s = programme_id ? db.prepare("SELECT longest_event_seconds FROM programme_stats WHERE programme_id = ?")
+                          : db.prepare("SELECT COALESCE(MAX(longest_event_seconds), 0) FROM programme_stats");
+    if (programme_id) s.bind(1, *programme_id);
+    const std::int64_t longest = s.step() ? s.integer(0) : 0;
+    return scheduler::format_instant(start - std::chrono::seconds(longest));
+}
+
 } // namespace
 
 result<scheduler::event> sqlite_store::create_event(const scheduler::event& in, const std::string& now) {
@@ -105,6 +134,7 @@ result<scheduler::event> sqlite_store::create_event(const scheduler::event& in, 
                       scheduler::to_string(e.status), e.sequence, to_json_array(e.accepted_conflicts), e.cancelled_at,
                       e.cancel_reason, now, now)
             .run();
+        note_event_length(db_, e);
         return e;
     });
 }
@@ -172,6 +202,7 @@ result<scheduler::event> sqlite_store::update_event(const scheduler::event& e, e
             if (!cur) return cur.err();
             return detail::stale(cur->version);
         }
+        note_event_length(db_, e);
         return get_event(e.id);
     });
 }
@@ -208,19 +239,21 @@ result<scheduler::booking_context> sqlite_store::booking_facts(const scheduler::
         const auto end = scheduler::format_instant(c.end_utc);
         const auto date = scheduler::format_date(c.local_start.date);
         const std::string group = c.working_group_id.value_or("");
+        const auto earliest = earliest_overlapping_start(db_, c.start_utc, p.id);
 
         // Overlapping events, with the members they share with the candidate's group.
         auto s = db_.prepare(
             "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id, "
             " CASE WHEN ?4 = '' OR e.working_group_id IS NULL OR e.working_group_id = ?4 THEN 0 ELSE ("
-            "  SELECT COUNT(DISTINCT a.person_id) FROM memberships a JOIN memberships b ON a.person_id = b.person_id"
-            "  WHERE a.working_group_id = ?4 AND b.working_group_id = e.working_group_id"
-            "   AND a.valid_from <= ?5 AND (a.valid_until IS NULL OR a.valid_until >= ?5)"
-            "   AND b.valid_from <= ?5 AND (b.valid_until IS NULL OR b.valid_until >= ?5)) END"
-            " FROM events e WHERE e.programme_id = ?1 AND e.status <> 'cancelled'"
-            " AND e.start_utc < ?3 AND e.end_utc > ?2 AND e.id <> ?6"
+            "  SELECT COUNT(*) FROM memberships a"
+            "  WHERE a.working_group_id = ?4 AND a.valid_from <= ?5 AND (a.valid_until IS NULL OR a.valid_until >= ?5)"
+            "   AND EXISTS (SELECT 1 FROM memberships b WHERE b.person_id = a.person_id"
+            "    AND b.working_group_id = e.working_group_id"
+            "    AND b.valid_from <= ?5 AND (b.valid_until IS NULL OR b.valid_until >= ?5))) END"
+            " FROM events e WHERE e.programme_id = ?1 AND e.start_utc >= ?7 AND e.start_utc < ?3"
+            " AND e.end_utc > ?2 AND e.status <> 'cancelled' AND e.id <> ?6"
             " ORDER BY e.start_utc, e.id");
-        s.bind_all(p.id, start, end, group, date, ignore_event_id.value_or(""));
+        s.bind_all(p.id, start, end, group, date, ignore_event_id.value_or(""), earliest);
         while (s.step()) {
             scheduler::overlapping_event e;
             e.id = s.text(0);
@@ -235,9 +268,10 @@ result<scheduler::booking_context> sqlite_store::booking_facts(const scheduler::
         if (c.venue_id) {
             auto v = db_.prepare(
                 "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id FROM events e"
-                " WHERE e.venue_id = ?1 AND e.programme_id <> ?2 AND e.status <> 'cancelled'"
-                " AND e.start_utc < ?4 AND e.end_utc > ?3 AND e.id <> ?5");
-            v.bind_all(*c.venue_id, p.id, start, end, ignore_event_id.value_or(""));
+                " WHERE e.venue_id = ?1 AND e.start_utc >= ?6 AND e.start_utc < ?4 AND e.end_utc > ?3"
+                " AND e.status <> 'cancelled' AND e.programme_id <> ?2 AND e.id <> ?5");
+            v.bind_all(*c.venue_id, p.id, start, end, ignore_event_id.value_or(""),
+                       earliest_overlapping_start(db_, c.start_utc, std::nullopt));
             while (v.step())
                 ctx.overlapping.push_back({v.text(0),
                                            scheduler::parse<scheduler::event_kind>(v.text(1)).value_or(scheduler::event_kind::other),
@@ -251,13 +285,16 @@ result<scheduler::booking_context> sqlite_store::booking_facts(const scheduler::
         b.bind_all(p.id, end, start);
         while (b.step()) ctx.blackouts.push_back({b.text(0), b.text(1)});
 
-        if (c.kind == scheduler::event_kind::cop_meeting) {
+        // The number invited only matters against a venue's capacity.
+        if (c.venue_id && c.kind == scheduler::event_kind::cop_meeting) {
             auto n = db_.prepare("SELECT COUNT(*) FROM people WHERE programme_id = ? AND active = 1");
             n.bind(1, p.id);
             n.step();
             ctx.invited = static_cast<int>(n.integer(0));
-        } else if (c.kind == scheduler::event_kind::working_group_session && c.working_group_id) {
-            auto n = db_.prepare("SELECT COUNT(DISTINCT m.person_id) FROM memberships m JOIN people p ON p.id = m.person_id"
+        } else if (c.venue_id && c.kind == scheduler::event_kind::working_group_session && c.working_group_id) {
+            // A person has at most one membership of a group at a date (add_membership refuses
+            // overlaps), so rows are people.
+            auto n = db_.prepare("SELECT COUNT(*) FROM memberships m JOIN people p ON p.id = m.person_id"
                                  " WHERE m.working_group_id = ?1 AND p.active = 1 AND m.valid_from <= ?2"
                                  " AND (m.valid_until IS NULL OR m.valid_until >= ?2)");
             n.bind_all(*c.working_group_id, date);

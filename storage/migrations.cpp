@@ -236,8 +236,36 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_object ON audit_log(object_type, object_id);
 )sql";
 
-constexpr std::array<migration, 1> migrations{{
+// Version 2: overlap queries become index range scans. An event overlaps [start, end)
+// when it starts before `end` and ends after `start`; with the programme's longest event
+// length L known, only events starting in [start - L, end) can, which the covering index
+// (programme_id, start_utc, end_utc, status) answers without reading the table.
+// Counting a group's members at a date, the members two groups share and the people
+// invited read only indexes (memberships_*_span, people_active, people_programme_active).
+// programme_stats.longest_event_seconds only grows (see sqlite_store::note_event_length).
+constexpr const char* v2_overlap_index = R"sql(
+CREATE TABLE programme_stats (
+    programme_id          TEXT PRIMARY KEY REFERENCES programmes(id) ON DELETE CASCADE,
+    longest_event_seconds INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO programme_stats(programme_id, longest_event_seconds)
+    SELECT programme_id, CAST(ROUND(MAX(julianday(end_utc) - julianday(start_utc)) * 86400) AS INTEGER)
+    FROM events GROUP BY programme_id;
+DROP INDEX events_programme_start;
+CREATE INDEX events_programme_span ON events(programme_id, start_utc, end_utc, status);
+DROP INDEX events_venue_start;
+CREATE INDEX events_venue_span ON events(venue_id, start_utc, end_utc, status);
+DROP INDEX memberships_group;
+CREATE INDEX memberships_group_span ON memberships(working_group_id, valid_from, valid_until, person_id);
+DROP INDEX memberships_person;
+CREATE INDEX memberships_person_span ON memberships(person_id, working_group_id, valid_from, valid_until);
+CREATE INDEX people_active ON people(id, active);
+CREATE INDEX people_programme_active ON people(programme_id, active);
+)sql";
+
+constexpr std::array<migration, 2> migrations{{
     {1, "initial schema", v1_schema},
+    {2, "index range scans for overlapping events", v2_overlap_index},
 }};
 
 } // namespace

@@ -3,6 +3,9 @@
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_store.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -18,6 +21,9 @@ sqlite_database::sqlite_database(options o) : options_(std::move(o)) {
     for (int i = 0; i < options_.readers; ++i)
         reader_conns_.push_back(
             std::make_unique<connection>(options_.path, connection::mode::read_only, options_.busy_timeout_ms));
+    const auto cache = "PRAGMA cache_size=-" + std::to_string(std::max(1, options_.cache_mib) * 1024);
+    writer_conn_->exec(cache.c_str());
+    for (auto& c : reader_conns_) c->exec(cache.c_str());
     threads_.emplace_back([this] { writer_loop(); });
     for (std::size_t i = 0; i < reader_conns_.size(); ++i) threads_.emplace_back([this, i] { reader_loop(i); });
 }

@@ -30,6 +30,7 @@ public:
         int readers = 2;
         int busy_timeout_ms = 5000;
         std::size_t max_batch = 256;
+        int cache_mib = 32; // page cache per connection: the working set of bookings stays in memory
     };
 
     // Opens the connections and starts the threads. The schema must already be

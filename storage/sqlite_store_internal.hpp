@@ -32,10 +32,6 @@ inline constexpr const char* programme_columns =
 
 scheduler::programme read_programme(statement& s);
 
-// errc::precondition_failed for an If-Match that names an older version.
-inline scheduler::error stale(std::int64_t stored_version) {
-    return {scheduler::errc::precondition_failed,
-            "The resource has changed (version " + std::to_string(stored_version) + "); fetch it again and retry.", {}};
-}
+inline scheduler::error stale(std::int64_t stored_version) { return scheduler::stale_version(stored_version); }
 
 } // namespace copsched::storage::detail
