@@ -107,6 +107,7 @@ struct booking {
     std::vector<conflict> accepted;
     std::string timezone;
     std::vector<std::string> also_cancelled; // later occurrences cancelled with this one
+    std::vector<std::string> also_updated;   // later occurrences changed with this one
 };
 
 // The fields an organiser sends for an event, read into `e`. On create every required
@@ -249,10 +250,11 @@ response booking_response(const request_context& ctx, const booking& b, http::st
     json::array accepted;
     for (const auto& c : b.accepted) accepted.push_back(conflict_json(c));
     body["conflicts"] = std::move(accepted);
-    if (!b.also_cancelled.empty()) {
+    for (const auto& [name, list] : {std::pair{"also_cancelled", &b.also_cancelled}, std::pair{"also_updated", &b.also_updated}}) {
+        if (list->empty()) continue;
         json::array ids;
-        for (const auto& id : b.also_cancelled) ids.emplace_back(id);
-        body["also_cancelled"] = std::move(ids);
+        for (const auto& id : *list) ids.emplace_back(id);
+        body[name] = std::move(ids);
     }
     auto res = resource_response(ctx, ok_status, body, b.stored->id, b.stored->version);
     if (ok_status == http::status::created) res.set(http::field::location, "/api/v1/events/" + b.stored->id);
@@ -310,10 +312,33 @@ result<std::pair<event, scheduler::programme>> load_for_change(store& s, const s
     return std::pair{*e, *p};
 }
 
+// "scope" of a change to a series occurrence: "this" (default) or "this_and_following".
+std::optional<bool> read_scope(object_reader& in) {
+    auto scope = in.optional_string("scope", 40);
+    if (!scope || *scope == "this") return false;
+    if (*scope == "this_and_following") return true;
+    in.problem("scope", "must be this or this_and_following");
+    return std::nullopt;
+}
+
+// Shifts a stored local time by the wall-clock difference `by` (10:00 moved to 14:00
+// moves every later occurrence to 14:00, across a DST change too).
+std::string shifted(const std::string& local, std::chrono::seconds by) {
+    const auto t = scheduler::parse_local_time(local);
+    if (!t) return local;
+    return scheduler::format_local_time(scheduler::civil_from_seconds(scheduler::seconds_from_civil(*t) + by));
+}
+
+// PATCH /api/v1/events/{id}: reschedule or edit. With "scope": "this_and_following" on a
+// series occurrence, the same edit applies to every later occurrence that is not
+// cancelled, and a time change moves each of them by the same wall-clock difference.
+// All or nothing: when any occurrence conflicts, nothing changes and the answer lists
+// the conflicts per occurrence.
 task<response> patch_event(request_context& ctx) {
     auto body = parse_json_object(ctx.req);
     if (!body) co_return fail(ctx, body.err());
-    auto job = [body = std::move(*body), id = std::string(ctx.param("id")), caller = *ctx.caller,
+    auto per_occurrence = std::make_shared<json::array>(); // written on the writer, read after it answers
+    auto job = [body = std::move(*body), id = std::string(ctx.param("id")), caller = *ctx.caller, per_occurrence,
                 tag = std::string(ctx.req[http::field::if_match]),
                 a = audit(ctx, "event.update", "event", std::string(ctx.param("id")))](store& s) mutable -> result<booking> {
         auto loaded = load_for_change(s, id, caller);
@@ -322,25 +347,78 @@ task<response> patch_event(request_context& ctx) {
         if (current.status == event_status::cancelled)
             return error{errc::conflict, "The event is cancelled; restore it before changing it.", {}};
         const auto expected = parse_if_match(tag, id);
-        if (expected && *expected != current.version)
-            return error{errc::precondition_failed,
-                         "The event has changed (version " + std::to_string(current.version) + "); fetch it again and retry.",
-                         {}};
+        // Checked before the conflict check, so a stale client gets 412, not a 409 about old data.
+        if (expected && *expected != current.version) return scheduler::stale_version(current.version);
         auto e = current;
         object_reader in(body);
         auto input = read_event(in, e, false);
+        const auto following = read_scope(in);
         if (auto st = in.finish(); !st) return st.err();
         const auto accept = input.accept ? *input.accept : accepted_types(current);
-        const bool significant = input.start || input.end || e.venue_id != current.venue_id ||
-                                 e.online_url != current.online_url || e.status != current.status;
-        auto r = book(s, p, e, input.start, input.end, accept, expected, significant);
-        if (!r || !r->stored) return r;
+        auto significant = [&](const event& before, const event& after) {
+            return input.start || input.end || after.venue_id != before.venue_id ||
+                   after.online_url != before.online_url || after.status != before.status;
+        };
+        auto r = book(s, p, e, input.start, input.end, accept, expected, significant(current, e));
+        if (!r) return r;
+        const bool with_following = *following && current.series_id;
+        if (!r->blocking.empty() && !with_following) return r;
+        if (with_following) {
+            if (!r->blocking.empty()) {
+                json::array conflicts;
+                for (const auto& c : r->blocking) conflicts.push_back(conflict_json(c));
+                per_occurrence->push_back(json::object{{"id", current.id}, {"start", current.start_local},
+                                                       {"conflicts", std::move(conflicts)}});
+            }
+            // The wall-clock move of this occurrence, applied to the later ones.
+            const auto* zone = scheduler::find_time_zone(p.timezone);
+            const auto moved = [&](const std::string& before, const std::optional<std::string>& text) {
+                const auto from = scheduler::parse_local_time(before);
+                const auto to = text && zone ? place(*text, *zone) : std::nullopt;
+                return from && to ? scheduler::seconds_from_civil(to->local) - scheduler::seconds_from_civil(*from)
+                                  : std::chrono::seconds(0);
+            };
+            const auto start_by = moved(current.start_local, input.start);
+            const auto end_by = moved(current.end_local, input.end);
+            auto series = s.series_events(*current.series_id);
+            if (!series) return series.err();
+            for (const auto& later : *series) {
+                if (later.id == current.id || later.start_utc <= current.start_utc ||
+                    later.status == event_status::cancelled)
+                    continue;
+                auto next = later;
+                object_reader again(body);
+                (void)read_event(again, next, false);
+                (void)read_scope(again);
+                std::optional<std::string> start, end;
+                if (input.start) start = shifted(later.start_local, start_by);
+                if (input.end) end = shifted(later.end_local, end_by);
+                auto b = book(s, p, next, start, end, input.accept ? *input.accept : accepted_types(later), std::nullopt,
+                              significant(later, next));
+                if (!b) return b.err();
+                if (!b->blocking.empty()) {
+                    json::array conflicts;
+                    for (const auto& c : b->blocking) conflicts.push_back(conflict_json(c));
+                    per_occurrence->push_back(json::object{{"id", later.id}, {"start", later.start_local},
+                                                           {"conflicts", std::move(conflicts)}});
+                    continue;
+                }
+                r->also_updated.push_back(later.id);
+            }
+            if (!per_occurrence->empty())
+                return error{errc::conflict, "Some occurrences conflict with the calendar; nothing was changed.", {}};
+        }
         a.detail = json::serialize(json::value(body));
         if (auto st = s.append_audit(a, scheduler::now_utc()); !st) return st.err();
         return r;
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
-    if (!r) co_return fail(ctx, r.err());
+    if (!r) {
+        if (r.err().code == errc::conflict && !per_occurrence->empty())
+            co_return problem(http::status::conflict, r.err().detail, ctx.version(), ctx.keep_alive(),
+                              json::object{{"occurrences", *per_occurrence}});
+        co_return fail(ctx, r.err());
+    }
     co_return booking_response(ctx, *r, http::status::ok);
 }
 

@@ -301,3 +301,63 @@ TEST_CASE("a recurring series is stored as occurrences; conflicts are per occurr
     REQUIRE(bad.status == 422);
     REQUIRE(bad.json().at("errors").at(0).at("field") == "rrule");
 }
+
+TEST_CASE("changing a series occurrence: this one, or this and following, all or nothing", "[events][series]") {
+    booking_fixture f;
+    // Every 6 weeks on Tuesday 10:00-12:00, 4 times, across the start of summer time.
+    auto r = f.s.call("POST", "/api/v1/programmes/gdci-2/series", f.organiser,
+                      R"({"kind":"working_group_session","title":"Reeks","working_group_id":")" + f.group_a +
+                          R"(","start":"2019-01-08T10:00","end":"2019-01-08T12:00","rrule":"FREQ=WEEKLY;INTERVAL=6;BYDAY=TU;COUNT=4"})");
+    REQUIRE(r.status == 201);
+    const auto series = r.json();
+    std::vector<std::string> id;
+    for (const auto& o : series.at("occurrences").as_array()) id.push_back(str(o, "id"));
+    REQUIRE(id.size() == 4);
+    auto get = [&](std::size_t i) { return f.s.call("GET", "/api/v1/events/" + id[i], f.organiser).json(); };
+
+    // "this" (the default): only the one occurrence changes.
+    auto one = f.s.call("PATCH", "/api/v1/events/" + id[0], f.organiser, R"({"title":"Alleen deze"})");
+    REQUIRE(one.status == 200);
+    REQUIRE(get(1).at("title") == "Reeks");
+
+    // This and following, from the second: later ones move by the same wall-clock hours
+    // (10:00 -> 14:00 local, also after the DST change) and take the new title.
+    auto moved = f.s.call("PATCH", "/api/v1/events/" + id[1], f.organiser,
+                          R"({"start":"2019-02-19T14:00","end":"2019-02-19T16:30","title":"Verzet","scope":"this_and_following"})");
+    INFO(moved.body);
+    REQUIRE(moved.status == 200);
+    REQUIRE(moved.json().at("also_updated").as_array().size() == 2);
+    REQUIRE(get(0).at("start") == "2019-01-08T10:00");
+    REQUIRE(get(0).at("title") == "Alleen deze");
+    for (std::size_t i = 1; i < 4; ++i) {
+        const auto e = get(i);
+        REQUIRE(e.at("title") == "Verzet");
+        REQUIRE(std::string(e.at("start").as_string()).substr(10) == "T14:00");
+        REQUIRE(std::string(e.at("end").as_string()).substr(10) == "T16:30");
+        REQUIRE(e.at("sequence").as_int64() == 1);
+    }
+    REQUIRE(get(2).at("start_utc") == "2019-04-02T12:00:00Z"); // summer time: UTC+2
+
+    // A CoP meeting on the last date blocks the whole change: nothing moves, and the
+    // answer names the occurrence.
+    REQUIRE(f.book(R"({"kind":"cop_meeting","title":"CoP","start":"2019-05-14T09:00","end":"2019-05-14T12:00"})").status == 201);
+    auto blocked = f.s.call("PATCH", "/api/v1/events/" + id[1], f.organiser,
+                            R"({"start":"2019-02-19T10:00","end":"2019-02-19T12:00","scope":"this_and_following"})");
+    INFO(blocked.body);
+    REQUIRE(blocked.status == 409);
+    const auto problem = blocked.json();
+    REQUIRE(problem.at("occurrences").as_array().size() == 1);
+    REQUIRE(problem.at("occurrences").at(0).at("id") == id[3].c_str());
+    for (std::size_t i = 1; i < 4; ++i) REQUIRE(std::string(get(i).at("start").as_string()).substr(10) == "T14:00");
+
+    // Cancelled occurrences are left alone; a bad scope names the field.
+    REQUIRE(f.s.call("POST", "/api/v1/events/" + id[2] + "/cancel", f.organiser).status == 200);
+    auto retitle = f.s.call("PATCH", "/api/v1/events/" + id[1], f.organiser, R"({"title":"Laatste","scope":"this_and_following"})");
+    REQUIRE(retitle.status == 200);
+    REQUIRE(get(2).at("title") == "Verzet");
+    REQUIRE(get(3).at("title") == "Laatste");
+    auto bad = f.s.call("PATCH", "/api/v1/events/" + id[1], f.organiser, R"({"title":"x","scope":"all"})");
+    REQUIRE(bad.status == 422);
+    REQUIRE(bad.json().at("errors").at(0).at("field") == "scope");
+    REQUIRE(get(1).at("title") == "Laatste");
+}
