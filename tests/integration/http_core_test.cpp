@@ -83,6 +83,48 @@ TEST_CASE("every registered route is documented in the OpenAPI file and nothing 
     }
 }
 
+TEST_CASE("every operation documents its parameters, body and errors", "[http][openapi]") {
+    server_process s;
+    const auto spec = s.request("GET", "/openapi.json").json().as_object();
+    for (const auto& [path_view, item] : spec.at("paths").as_object()) {
+        const std::string path(path_view);
+        for (const auto& [method_view, op_value] : item.as_object()) {
+            const std::string method(method_view);
+            const auto& op = op_value.as_object();
+            INFO(method << " " << path);
+            const auto& responses = op.at("responses").as_object();
+            std::set<std::string> params;
+            if (auto* list = op.if_contains("parameters"))
+                for (const auto& x : list->as_array()) params.insert(std::string(x.at("name").as_string()));
+            // Every {name} in the path is a declared parameter.
+            for (auto open = path.find('{'); open != std::string::npos; open = path.find('{', open + 1)) {
+                const auto name = path.substr(open + 1, path.find('}', open) - open - 1);
+                INFO("path parameter " << name);
+                CHECK(params.count(name) == 1);
+                CHECK(responses.contains("404"));
+            }
+            // The API needs a token: 401, and the limits every request has.
+            if (path.starts_with("/api/")) {
+                CHECK(responses.contains("401"));
+                CHECK(responses.contains("429"));
+            }
+            for (const char* status : {"413", "431", "503"}) CHECK(responses.contains(status));
+            // Writes: a documented body with its errors; POSTs take Idempotency-Key.
+            if (method == "post" || method == "patch") {
+                if (path.find("/archive") == std::string::npos) CHECK(op.contains("requestBody"));
+                CHECK(responses.contains("400"));
+                CHECK(responses.contains("422"));
+            }
+            if (method == "post" && path.starts_with("/api/")) CHECK(params.count("Idempotency-Key") == 1);
+            if ((method == "patch" || method == "delete") && path.find("/tokens/") == std::string::npos) {
+                CHECK(params.count("If-Match") == 1);
+                CHECK(responses.contains("412"));
+            }
+            if (method != "get" && path.starts_with("/api/")) CHECK(responses.contains("403"));
+        }
+    }
+}
+
 TEST_CASE("unknown paths answer 404 and wrong methods 405 with Allow, as problem+json", "[http]") {
     server_process s;
     require_problem(s.request("GET", "/nope"), 404);
