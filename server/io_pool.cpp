@@ -1,5 +1,9 @@
 #include "server/io_pool.hpp"
 
+#include <pthread.h>
+
+#include <string>
+
 namespace copsched::server {
 
 io_pool::io_pool(unsigned threads) {
@@ -15,7 +19,10 @@ boost::asio::io_context& io_pool::next() {
 
 void io_pool::run() {
     std::vector<std::thread> threads;
-    for (std::size_t i = 1; i < contexts_.size(); ++i) threads.emplace_back([c = contexts_[i].get()] { c->run(); });
+    for (std::size_t i = 1; i < contexts_.size(); ++i) threads.emplace_back([c = contexts_[i].get(), i] {
+        pthread_setname_np(pthread_self(), ("http-io-" + std::to_string(i)).c_str());
+        c->run();
+    });
     contexts_.front()->run();
     for (auto& t : threads) t.join();
 }

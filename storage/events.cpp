@@ -293,11 +293,15 @@ result<scheduler::booking_context> sqlite_store::booking_facts(const scheduler::
             ctx.invited = static_cast<int>(n.integer(0));
         } else if (c.venue_id && c.kind == scheduler::event_kind::working_group_session && c.working_group_id) {
             // A person has at most one membership of a group at a date (add_membership refuses
-            // overlaps), so rows are people.
-            auto n = db_.prepare("SELECT COUNT(*) FROM memberships m JOIN people p ON p.id = m.person_id"
-                                 " WHERE m.working_group_id = ?1 AND p.active = 1 AND m.valid_from <= ?2"
-                                 " AND (m.valid_until IS NULL OR m.valid_until >= ?2)");
-            n.bind_all(*c.working_group_id, date);
+            // overlaps), so rows are people. The members at that date, less the inactive ones:
+            // both counts read only indexes, and the second visits inactive people only.
+            auto n = db_.prepare(
+                "SELECT (SELECT COUNT(*) FROM memberships m WHERE m.working_group_id = ?1 AND m.valid_from <= ?2"
+                "  AND (m.valid_until IS NULL OR m.valid_until >= ?2))"
+                " - (SELECT COUNT(*) FROM people p CROSS JOIN memberships m ON m.person_id = p.id" // people first
+                "  WHERE p.programme_id = ?3 AND p.active = 0 AND m.working_group_id = ?1 AND m.valid_from <= ?2"
+                "  AND (m.valid_until IS NULL OR m.valid_until >= ?2))");
+            n.bind_all(*c.working_group_id, date, p.id);
             n.step();
             ctx.invited = static_cast<int>(n.integer(0));
         }

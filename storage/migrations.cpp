@@ -241,7 +241,7 @@ CREATE INDEX audit_object ON audit_log(object_type, object_id);
 // length L known, only events starting in [start - L, end) can, which the covering index
 // (programme_id, start_utc, end_utc, status) answers without reading the table.
 // Counting a group's members at a date, the members two groups share and the people
-// invited read only indexes (memberships_*_span, people_active, people_programme_active).
+// invited read only indexes (memberships_*_span, people_programme_active).
 // programme_stats.longest_event_seconds only grows (see sqlite_store::note_event_length).
 constexpr const char* v2_overlap_index = R"sql(
 CREATE TABLE programme_stats (
@@ -259,7 +259,6 @@ DROP INDEX memberships_group;
 CREATE INDEX memberships_group_span ON memberships(working_group_id, valid_from, valid_until, person_id);
 DROP INDEX memberships_person;
 CREATE INDEX memberships_person_span ON memberships(person_id, working_group_id, valid_from, valid_until);
-CREATE INDEX people_active ON people(id, active);
 CREATE INDEX people_programme_active ON people(programme_id, active);
 )sql";
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -69,6 +70,7 @@ void sqlite_database::stop() {
 }
 
 void sqlite_database::reader_loop(std::size_t index) {
+    pthread_setname_np(pthread_self(), ("db-reader-" + std::to_string(index)).c_str()); // shown by top -H, perf
     sqlite_store store(*reader_conns_[index]);
     for (;;) {
         read_job job;
@@ -88,6 +90,7 @@ void sqlite_database::reader_loop(std::size_t index) {
 }
 
 void sqlite_database::writer_loop() {
+    pthread_setname_np(pthread_self(), "db-writer");
     std::vector<write_job> batch;
     for (;;) {
         {

@@ -126,3 +126,59 @@ TEST_CASE("migrating a version 1 database records the longest event of each prog
     REQUIRE(facts->overlapping.size() == 1);
     CHECK(facts->overlapping[0].id == "e1");
 }
+
+TEST_CASE("booking_facts counts the group's active members at the date as invited", "[storage][events]") {
+    fixture f;
+    scheduler::organisation o;
+    o.programme_id = f.prg.id;
+    o.name = "Org";
+    auto org = f.store.create_organisation(o, now);
+    REQUIRE(org.ok());
+    scheduler::working_group g;
+    g.programme_id = f.prg.id;
+    g.slug = "ict";
+    g.name = "ICT";
+    auto group = f.store.create_working_group(g, now);
+    REQUIRE(group.ok());
+    scheduler::venue v;
+    v.programme_id = f.prg.id;
+    v.name = "Zaal";
+    v.capacity = 2;
+    auto venue = f.store.create_venue(v, now);
+    REQUIRE(venue.ok());
+    std::vector<scheduler::person> people;
+    for (int i = 0; i < 4; ++i) {
+        scheduler::person p;
+        p.programme_id = f.prg.id;
+        p.organisation_id = org->id;
+        p.name = "P" + std::to_string(i);
+        p.email = "p" + std::to_string(i) + "@example.org";
+        auto r = f.store.create_person(p, now);
+        REQUIRE(r.ok());
+        people.push_back(*r);
+        scheduler::membership m;
+        m.working_group_id = group->id;
+        m.person_id = r->id;
+        m.from = "2026-01-01";
+        if (i == 3) m.until = "2026-02-28"; // left before the session
+        REQUIRE(f.store.create_membership(m, now).ok());
+    }
+    auto invited = [&] {
+        scheduler::booking_candidate c;
+        c.kind = scheduler::event_kind::working_group_session;
+        c.working_group_id = group->id;
+        c.venue_id = venue->id;
+        c.start_utc = *scheduler::parse_instant("2026-03-04T10:00:00Z");
+        c.end_utc = *scheduler::parse_instant("2026-03-04T11:00:00Z");
+        c.local_start = *scheduler::parse_local_time("2026-03-04T11:00");
+        c.local_end = *scheduler::parse_local_time("2026-03-04T12:00");
+        auto facts = f.store.booking_facts(f.prg, c, std::nullopt);
+        REQUIRE(facts.ok());
+        CHECK(facts->venue_capacity == 2);
+        return facts->invited;
+    };
+    CHECK(invited() == 3);
+    people[0].active = false;
+    REQUIRE(f.store.update_person(people[0], std::nullopt, now).ok());
+    CHECK(invited() == 2);
+}
