@@ -8,6 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$root/deploy/lib.sh"
+source "$root/tests/bench/lib.sh"
 install_packages wrk nginx-light
 bin="${1:-$root/build/release/server/copsched}"
 if [ ! -x "$bin" ]; then
@@ -20,7 +21,6 @@ work="$(mktemp -d)"; chmod 755 "$work"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # copsched, release build, access log off (nginx's is off too), as many I/O threads as cores.
 cport="$(free_port)"
@@ -64,7 +64,6 @@ for r in $(seq 1 "$rounds"); do
   echo "round $r: copsched ${c_rps[-1]} req/s (p99 ${c_p99[-1]}), nginx ${n_rps[-1]} req/s (p99 ${n_p99[-1]})" >&2
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 cm="$(median "${c_rps[@]}")"; nm="$(median "${n_rps[@]}")"
 ratio="$(awk -v c="$cm" -v n="$nm" 'BEGIN {printf "%.2f", c/n}')"
 verdict="$(awk -v r="$ratio" 'BEGIN {print (r >= 0.8 ? "meets" : "misses")}')"
@@ -86,16 +85,5 @@ the same 15-byte body as a static file. wrk runs on the same 2 cores as the serv
 **Ratio copsched / nginx: $ratio** (target >= 0.8: $verdict).
 MD
 )"
-python3 - "$root/docs/PERFORMANCE.md" "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-try:
-    text = open(path).read()
-except FileNotFoundError:
-    text = "# Performance\n\nEvery figure here is written by a script in `tests/bench`; each compares against a baseline measured in the same run.\n"
-title = section.splitlines()[0]
-pattern = re.compile(re.escape(title) + r"\n.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(lambda m: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w").write(text)
-PY
+write_section "$root/docs/PERFORMANCE.md" "$section"
 echo "written to docs/PERFORMANCE.md" >&2

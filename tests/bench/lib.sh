@@ -1,0 +1,42 @@
+# Shared by the benchmark scripts in tests/bench. Source after deploy/lib.sh.
+# shellcheck shell=bash
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# median X...: the median of the numbers given.
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# wait_http URL: waits up to 10 s until URL answers 2xx.
+wait_http() {
+  for _ in $(seq 1 200); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done
+  echo "no answer from $1" >&2; return 1
+}
+
+# wrk_summary: reads wrk --latency output on stdin and prints
+# "REQUESTS_PER_SECOND P99_MS NON_2XX_3XX ERRORS" (latency in milliseconds).
+wrk_summary() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ {r = $2}
+    / 99%/ {p = ms($2)}
+    /Non-2xx or 3xx responses/ {n = $5}
+    /Socket errors/ {e = $4 + $6 + $8 + $10}
+    END {printf "%s %.2f %d %d\n", r, p, n, e}'
+}
+
+# write_section FILE SECTION: replaces the section of the markdown FILE that starts with
+# SECTION's first line (a "## " heading) up to the next "## " heading, or appends it.
+write_section() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+path, section = sys.argv[1], sys.argv[2]
+try:
+    text = open(path).read()
+except FileNotFoundError:
+    text = "# Performance\n\nEvery figure here is written by a script in `tests/bench`; each compares against a baseline measured in the same run.\n"
+title = section.splitlines()[0]
+pattern = re.compile(re.escape(title) + r"\n.*?(?=\n## |\Z)", re.S)
+text = pattern.sub(lambda m: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
+open(path, "w").write(text)
+PY
+}
