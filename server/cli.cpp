@@ -240,7 +240,7 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
     std::unique_ptr<storage::sqlite_database> db;
     try {
         db = std::make_unique<storage::sqlite_database>(storage::sqlite_database::options{
-            cfg.database, cfg.db_readers, cfg.db_busy_timeout_ms, cfg.db_write_batch, cfg.db_cache_mib});
+            cfg.database, cfg.db_readers, cfg.db_busy_timeout_ms, cfg.db_write_batch, cfg.db_cache_mib, cfg.db_checkpoint_pages});
     } catch (const std::exception& e) {
         return fail(e.what());
     }

@@ -87,6 +87,8 @@ const std::vector<option>& options() {
         number("db-write-batch", "most writes committed together in one transaction", &config::db_write_batch,
                std::size_t{1}),
         number("db-cache-mib", "SQLite page cache per database connection, in MiB", &config::db_cache_mib, 1),
+        number("db-checkpoint-pages", "WAL size in 4 KiB pages after which it is copied into the database",
+               &config::db_checkpoint_pages, 1),
         number("body-limit", "largest request body in bytes (larger: 413)", &config::body_limit, std::size_t{1}),
         number("header-limit", "largest request header in bytes (larger: 431)", &config::header_limit,
                std::size_t{256}),

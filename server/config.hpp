@@ -20,6 +20,7 @@ struct config {
     int db_busy_timeout_ms = 5000;
     std::size_t db_write_batch = 256;
     int db_cache_mib = 32;                        // SQLite page cache per connection
+    int db_checkpoint_pages = 1000;               // WAL pages before a checkpoint
     std::size_t body_limit = 1024 * 1024;         // bytes -> 413
     std::size_t header_limit = 8 * 1024;          // bytes -> 431
     std::chrono::milliseconds header_timeout{10'000};

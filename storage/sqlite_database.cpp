@@ -3,6 +3,8 @@
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_store.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <string>
 
@@ -24,6 +26,8 @@ sqlite_database::sqlite_database(options o) : options_(std::move(o)) {
             std::make_unique<connection>(options_.path, connection::mode::read_only, options_.busy_timeout_ms));
     const auto cache = "PRAGMA cache_size=-" + std::to_string(std::max(1, options_.cache_mib) * 1024);
     writer_conn_->exec(cache.c_str());
+    // Replaces SQLite's automatic checkpoint inside COMMIT (see checkpoint_if_due).
+    sqlite3_wal_hook(writer_conn_->handle(), &sqlite_database::on_wal_commit, this);
     for (auto& c : reader_conns_) c->exec(cache.c_str());
     threads_.emplace_back([this] { writer_loop(); });
     for (std::size_t i = 0; i < reader_conns_.size(); ++i) threads_.emplace_back([this, i] { reader_loop(i); });
@@ -104,7 +108,23 @@ void sqlite_database::writer_loop() {
         }
         run_batch(batch);
         batch.clear();
+        checkpoint_if_due();
     }
+}
+
+int sqlite_database::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+    static_cast<sqlite_database*>(self)->wal_pages_ = pages;
+    return SQLITE_OK;
+}
+
+// Runs on the writer between batches, after the committed batch has been answered: the
+// jobs of that batch do not wait for the checkpoint, only the ones queued behind it.
+void sqlite_database::checkpoint_if_due() {
+    if (wal_pages_ < options_.checkpoint_pages) return;
+    wal_pages_ = 0;
+    if (sqlite3_wal_checkpoint_v2(writer_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
+        SQLITE_OK)
+        checkpoints_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void sqlite_database::run_batch(std::vector<write_job>& batch) {

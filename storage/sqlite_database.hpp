@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+struct sqlite3;
+
 namespace copsched::storage {
 
 class connection;
@@ -31,6 +33,9 @@ public:
         int busy_timeout_ms = 5000;
         std::size_t max_batch = 256;
         int cache_mib = 32; // page cache per connection: the working set of bookings stays in memory
+        // WAL size in pages after which the writer copies the WAL into the database,
+        // between batches. Each checkpoint holds up the writer's queue for a few ms.
+        int checkpoint_pages = 1000;
     };
 
     // Opens the connections and starts the threads. The schema must already be
@@ -51,6 +56,8 @@ public:
 
     // Commits done since start; with group commit this is below the number of writes.
     std::uint64_t commits() const noexcept { return commits_.load(std::memory_order_relaxed); }
+    // Checkpoints the writer has run since start (every checkpoint_pages WAL pages).
+    std::uint64_t checkpoints() const noexcept { return checkpoints_.load(std::memory_order_relaxed); }
 
 private:
     struct write_job {
@@ -61,6 +68,9 @@ private:
     void reader_loop(std::size_t index);
     void writer_loop();
     void run_batch(std::vector<write_job>& batch);
+    void checkpoint_if_due();
+    // sqlite3_wal_hook on the writer: records the WAL's size in pages after each commit.
+    static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
 
     const options options_;
 
@@ -78,6 +88,8 @@ private:
 
     std::vector<std::thread> threads_;
     std::atomic<std::uint64_t> commits_{0};
+    std::atomic<std::uint64_t> checkpoints_{0};
+    int wal_pages_ = 0; // only on the writer thread
 };
 
 // An advisory lock on "<database>.lock" held by the one process that may write: the
