@@ -136,4 +136,31 @@ bool touch_debouncer::due(const std::string& token_id, std::chrono::steady_clock
     return true;
 }
 
+std::optional<std::vector<scheduler::token_credentials>> token_cache::find(const std::string& prefix) const {
+    std::shared_lock lock(mutex_);
+    if (auto it = entries_.find(prefix); it != entries_.end()) return it->second;
+    return std::nullopt;
+}
+
+void token_cache::put(const std::string& prefix, std::vector<scheduler::token_credentials> found,
+                      std::uint64_t generation) {
+    if (found.empty()) return;
+    std::unique_lock lock(mutex_);
+    // Checked under the lock that invalidate() takes too: no stale result slips in after it.
+    if (generation != generation_.load(std::memory_order_acquire)) return;
+    if (entries_.size() >= max_entries) entries_.clear();
+    entries_[prefix] = std::move(found);
+}
+
+void token_cache::invalidate() {
+    std::unique_lock lock(mutex_);
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+    entries_.clear();
+}
+
+void token_cache::tables_changed(const std::set<std::string>& changed_tables) {
+    for (const char* t : {"api_tokens", "api_token_working_groups", "programmes", "people", "working_groups"})
+        if (changed_tables.contains(t)) return invalidate();
+}
+
 } // namespace copsched::server

@@ -5,13 +5,20 @@
 // OpenSSL). The store keeps only the first 8 of those characters (an index, not a
 // secret) and the SHA-256 of the whole token; comparison is constant-time.
 
+#include "scheduler/store.hpp"
+
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace copsched::server {
 
@@ -60,6 +67,32 @@ private:
     // Guarded by mutex_.
     std::mutex mutex_;
     std::unordered_map<std::string, window_count> counts_;
+};
+
+// API tokens by lookup prefix, so that authenticating a request needs no database read.
+// Correct because this process is the only writer (storage::writer_lock): every change
+// to tokens, or to the programmes, people and groups they name, commits through it and
+// calls invalidate() before the change is answered. Thread-safe.
+class token_cache {
+public:
+    // Most prefixes kept; past it the cache starts empty again (only found tokens are kept,
+    // so guessing cannot fill it).
+    static constexpr std::size_t max_entries = 10'000;
+
+    // A counter that invalidate() bumps: read it before the database lookup and hand it
+    // to put(), which then ignores a result that may predate an invalidation.
+    std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+    std::optional<std::vector<scheduler::token_credentials>> find(const std::string& prefix) const;
+    void put(const std::string& prefix, std::vector<scheduler::token_credentials> found, std::uint64_t generation);
+    void invalidate();
+    // invalidate() when a commit changed a table that find() results come from; meant for
+    // storage::sqlite_database::options::after_commit.
+    void tables_changed(const std::set<std::string>& changed_tables);
+
+private:
+    mutable std::shared_mutex mutex_;
+    std::atomic<std::uint64_t> generation_{0};
+    std::unordered_map<std::string, std::vector<scheduler::token_credentials>> entries_; // guarded by mutex_
 };
 
 // Decides when a token's last_used_at is worth writing again. Thread-safe.

@@ -237,17 +237,19 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
     auto m = storage::migrate_file(cfg.database, cfg.db_busy_timeout_ms);
     if (!m) return fail(m.err());
 
+    token_cache tokens;
     std::unique_ptr<storage::sqlite_database> db;
     try {
         db = std::make_unique<storage::sqlite_database>(storage::sqlite_database::options{
-            cfg.database, cfg.db_readers, cfg.db_busy_timeout_ms, cfg.db_write_batch, cfg.db_cache_mib, cfg.db_checkpoint_pages});
+            cfg.database, cfg.db_readers, cfg.db_busy_timeout_ms, cfg.db_write_batch, cfg.db_cache_mib, cfg.db_checkpoint_pages,
+            [&tokens](const std::set<std::string>& tables) { tokens.tables_changed(tables); }});
     } catch (const std::exception& e) {
         return fail(e.what());
     }
     metrics stats;
     auth_throttle throttle(cfg.auth_failure_limit, cfg.auth_failure_window);
     touch_debouncer touches(cfg.token_touch_interval);
-    services svc{cfg, *db, stats, throttle, touches};
+    services svc{cfg, *db, stats, throttle, touches, tokens};
     dispatcher dispatch(svc, make_routes());
 
     io_pool pool(cfg.threads);

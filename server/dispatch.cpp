@@ -85,9 +85,15 @@ task<response> dispatcher::authenticate_and_run(const route& r, request_context&
     if (!prefix) co_return unauthorized("The API token is not valid.");
 
     const auto hash = sha256_hex(*presented);
-    auto job = [p = *prefix](scheduler::store& s) { return s.find_tokens_by_prefix(p); };
-    auto found = co_await db_read(svc_.db, std::move(job));
-    if (!found) co_return problem(found.err(), req.version(), req.keep_alive());
+    auto found = svc_.tokens.find(*prefix);
+    if (!found) {
+        const auto generation = svc_.tokens.generation();
+        auto job = [p = *prefix](scheduler::store& s) { return s.find_tokens_by_prefix(p); };
+        auto read = co_await db_read(svc_.db, std::move(job));
+        if (!read) co_return problem(read.err(), req.version(), req.keep_alive());
+        svc_.tokens.put(*prefix, *read, generation);
+        found = std::move(*read);
+    }
     std::optional<scheduler::api_token> caller;
     for (auto& c : *found)
         if (constant_time_equal(c.secret_hash, hash) && !c.token.revoked_at) caller = std::move(c.token);

@@ -17,6 +17,7 @@ struct services {
     metrics& stats;
     auth_throttle& throttle;
     touch_debouncer& touches;
+    token_cache& tokens;
 };
 
 // The OpenAPI description compiled into the binary (docs/openapi.json).

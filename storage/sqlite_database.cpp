@@ -28,6 +28,7 @@ sqlite_database::sqlite_database(options o) : options_(std::move(o)) {
     writer_conn_->exec(cache.c_str());
     // Replaces SQLite's automatic checkpoint inside COMMIT (see checkpoint_if_due).
     sqlite3_wal_hook(writer_conn_->handle(), &sqlite_database::on_wal_commit, this);
+    if (options_.after_commit) sqlite3_update_hook(writer_conn_->handle(), &sqlite_database::on_row_change, this);
     for (auto& c : reader_conns_) c->exec(cache.c_str());
     threads_.emplace_back([this] { writer_loop(); });
     for (std::size_t i = 0; i < reader_conns_.size(); ++i) threads_.emplace_back([this, i] { reader_loop(i); });
@@ -112,6 +113,11 @@ void sqlite_database::writer_loop() {
     }
 }
 
+void sqlite_database::on_row_change(void* self, int, const char*, const char* table, long long) {
+    auto& tables = static_cast<sqlite_database*>(self)->changed_tables_;
+    if (!tables.contains(table)) tables.emplace(table);
+}
+
 int sqlite_database::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
     static_cast<sqlite_database*>(self)->wal_pages_ = pages;
     return SQLITE_OK;
@@ -128,6 +134,7 @@ void sqlite_database::checkpoint_if_due() {
 }
 
 void sqlite_database::run_batch(std::vector<write_job>& batch) {
+    changed_tables_.clear();
     connection& db = *writer_conn_;
     sqlite_store store(db);
     std::vector<status> outcomes;
@@ -190,6 +197,13 @@ void sqlite_database::run_batch(std::vector<write_job>& batch) {
     try {
         db.exec("COMMIT");
         commits_.fetch_add(1, std::memory_order_relaxed);
+        if (options_.after_commit && !changed_tables_.empty()) {
+            try {
+                options_.after_commit(changed_tables_);
+            } catch (...) {
+            }
+        }
+        changed_tables_.clear();
     } catch (const sqlite_error& e) {
         try {
             if (db.in_transaction()) db.exec("ROLLBACK");

@@ -17,6 +17,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <functional>
+#include <set>
 #include <vector>
 
 struct sqlite3;
@@ -36,6 +38,10 @@ public:
         // WAL size in pages after which the writer copies the WAL into the database,
         // between batches. Each checkpoint holds up the writer's queue for a few ms.
         int checkpoint_pages = 1000;
+        // Called on the writer after each commit, before any job of the batch is
+        // answered, with the names of the tables whose rows the batch changed (jobs
+        // rolled back alone may be included). Lets in-memory caches drop what changed.
+        std::function<void(const std::set<std::string>& tables)> after_commit;
     };
 
     // Opens the connections and starts the threads. The schema must already be
@@ -71,6 +77,8 @@ private:
     void checkpoint_if_due();
     // sqlite3_wal_hook on the writer: records the WAL's size in pages after each commit.
     static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
+    // sqlite3_update_hook on the writer: collects changed_tables_.
+    static void on_row_change(void* self, int op, const char* database, const char* table, long long rowid);
 
     const options options_;
 
@@ -89,7 +97,8 @@ private:
     std::vector<std::thread> threads_;
     std::atomic<std::uint64_t> commits_{0};
     std::atomic<std::uint64_t> checkpoints_{0};
-    int wal_pages_ = 0; // only on the writer thread
+    int wal_pages_ = 0;                   // only on the writer thread
+    std::set<std::string> changed_tables_; // only on the writer thread, during a batch
 };
 
 // An advisory lock on "<database>.lock" held by the one process that may write: the

@@ -161,3 +161,31 @@ TEST_CASE("touch_debouncer allows one write per token and interval", "[server][a
     CHECK_FALSE(touches.due("tok_a", t0 + 61s)); // remembered the last write, not the first
     CHECK(touches.due("tok_a", t0 + 120s));
 }
+
+TEST_CASE("token_cache keeps found tokens until a relevant table changes", "[server][auth]") {
+    token_cache cache;
+    copsched::scheduler::token_credentials c;
+    c.token.id = "tok_1";
+    c.secret_hash = "abc";
+    CHECK_FALSE(cache.find("ABCDEFGH"));
+
+    cache.put("ABCDEFGH", {c}, cache.generation());
+    REQUIRE(cache.find("ABCDEFGH"));
+    CHECK(cache.find("ABCDEFGH")->front().token.id == "tok_1");
+
+    cache.put("NOTHING0", {}, cache.generation()); // nothing found: not kept
+    CHECK_FALSE(cache.find("NOTHING0"));
+
+    cache.tables_changed({"events", "audit_log"}); // bookings do not touch tokens
+    CHECK(cache.find("ABCDEFGH"));
+    cache.tables_changed({"events", "api_tokens"}); // a revocation does
+    CHECK_FALSE(cache.find("ABCDEFGH"));
+
+    // A lookup that started before an invalidation may have read the old row: ignored.
+    const auto before = cache.generation();
+    cache.tables_changed({"people"});
+    cache.put("ABCDEFGH", {c}, before);
+    CHECK_FALSE(cache.find("ABCDEFGH"));
+    cache.put("ABCDEFGH", {c}, cache.generation());
+    CHECK(cache.find("ABCDEFGH"));
+}

@@ -83,6 +83,7 @@ struct app {
     metrics stats;
     auth_throttle throttle{cfg.auth_failure_limit, cfg.auth_failure_window};
     touch_debouncer touches{cfg.token_touch_interval};
+    token_cache tokens;
     std::unique_ptr<services> svc;
     std::unique_ptr<dispatcher> dispatch;
 
@@ -118,8 +119,9 @@ struct app {
                        "'Europe/Amsterdam', 'en', '2025-01-01', '2025-12-31', '{}', '2025-01-01T00:00:00Z', "
                        "'2025-01-01T00:00:00Z')");
         db = std::make_unique<storage::sqlite_database>(
-            storage::sqlite_database::options{path, cfg.db_readers, busy_ms, cfg.db_write_batch});
-        svc = std::make_unique<services>(services{cfg, *db, stats, throttle, touches});
+            storage::sqlite_database::options{path, cfg.db_readers, busy_ms, cfg.db_write_batch, 32, 1000,
+                                              [this](const std::set<std::string>& t) { tokens.tables_changed(t); }});
+        svc = std::make_unique<services>(services{cfg, *db, stats, throttle, touches, tokens});
         dispatch = std::make_unique<dispatcher>(*svc, make_routes());
     }
 

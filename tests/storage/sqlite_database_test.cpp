@@ -126,7 +126,12 @@ struct fixture {
     fixture() { REQUIRE(storage::migrate_file(path, 2000).ok()); }
 
     sqlite_database::options options(std::size_t max_batch = 256) const {
-        return sqlite_database::options{path, 2, 2000, max_batch};
+        sqlite_database::options o;
+        o.path = path;
+        o.readers = 2;
+        o.busy_timeout_ms = 2000;
+        o.max_batch = max_batch;
+        return o;
     }
 };
 
@@ -404,4 +409,41 @@ TEST_CASE("the writer checkpoints between batches and keeps the WAL small", "[st
     }
     db.stop();
     CHECK_FALSE(std::filesystem::exists(wal)); // the last connection to close checkpoints and removes it
+}
+
+TEST_CASE("after_commit hears which tables a batch changed, before any job is answered", "[storage][sqlite_database]") {
+    fixture f;
+    auto o = f.options();
+    std::mutex m;
+    std::vector<std::set<std::string>> heard;
+    std::atomic<int> answered{0};
+    std::atomic<int> answered_when_heard{-1};
+    o.after_commit = [&](const std::set<std::string>& tables) {
+        std::lock_guard lock(m);
+        heard.push_back(tables);
+        answered_when_heard = answered.load();
+    };
+    sqlite_database db(o);
+    auto write = [&](scheduler::store_executor::write_work work) {
+        std::promise<scheduler::status> done;
+        auto result = done.get_future();
+        db.write(std::move(work), [&](const scheduler::status& st) {
+            ++answered;
+            done.set_value(st);
+        });
+        return result.get();
+    };
+    REQUIRE(write([](scheduler::store& s) { return audit(s, "a1"); }).ok());
+    {
+        std::lock_guard lock(m);
+        REQUIRE(heard.size() == 1);
+        CHECK(heard[0] == std::set<std::string>{"audit_log"});
+        CHECK(answered_when_heard == 0);
+    }
+    // A batch that changes nothing is not heard of.
+    REQUIRE(write([](scheduler::store& s) { return s.ping(); }).ok());
+    {
+        std::lock_guard lock(m);
+        CHECK(heard.size() == 1);
+    }
 }
