@@ -85,6 +85,7 @@ struct person {
     person_role role = person_role::other;
     language lang = language::nl;
     bool active = true;
+    int feed_generation = 0; // bumped when the personal feed URL is rotated
     int version = 1;
     std::string created_at;
     std::string updated_at;

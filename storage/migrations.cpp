@@ -262,9 +262,22 @@ CREATE INDEX memberships_person_span ON memberships(person_id, working_group_id,
 CREATE INDEX people_programme_active ON people(programme_id, active);
 )sql";
 
-constexpr std::array<migration, 2> migrations{{
+// Version 3: calendar feeds. people.feed_generation numbers a person's feed token (the
+// token is derived from it, only its hash is kept in feed_token_hash); rotating bumps it.
+// programme_stats.last_event_deletion keeps a feed's Last-Modified from going backwards
+// when an event disappears. events_programme_kind gives a person's or organisation's feed
+// the programme's CoP meetings and other events without visiting its sessions; the
+// sessions come through memberships_person_span and events_group_start (storage/feeds.cpp).
+constexpr const char* v3_calendar_feeds = R"sql(
+ALTER TABLE people ADD COLUMN feed_generation INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE programme_stats ADD COLUMN last_event_deletion TEXT;
+CREATE INDEX events_programme_kind ON events(programme_id, kind);
+)sql";
+
+constexpr std::array<migration, 3> migrations{{
     {1, "initial schema", v1_schema},
     {2, "index range scans for overlapping events", v2_overlap_index},
+    {3, "calendar feeds", v3_calendar_feeds},
 }};
 
 } // namespace

@@ -29,6 +29,8 @@ using scheduler::page_request;
 using scheduler::result;
 using scheduler::status;
 using detail::guarded;
+using detail::person_columns;
+using detail::read_person;
 using detail::stale;
 
 namespace {
@@ -170,25 +172,6 @@ scheduler::organisation read_organisation(statement& s) {
     return o;
 }
 
-constexpr const char* person_columns =
-    "id, programme_id, organisation_id, name, email, role, language, active, version, created_at, updated_at";
-
-scheduler::person read_person(statement& s) {
-    scheduler::person p;
-    p.id = s.text(0);
-    p.programme_id = s.text(1);
-    p.organisation_id = s.text(2);
-    p.name = s.text(3);
-    p.email = s.text(4);
-    p.role = scheduler::parse<scheduler::person_role>(s.text(5)).value_or(scheduler::person_role::other);
-    p.lang = scheduler::parse<scheduler::language>(s.text(6)).value_or(scheduler::language::nl);
-    p.active = s.integer(7) != 0;
-    p.version = static_cast<int>(s.integer(8));
-    p.created_at = s.text(9);
-    p.updated_at = s.text(10);
-    return p;
-}
-
 constexpr const char* working_group_columns =
     "id, programme_id, slug, name, description, archived_at, version, created_at, updated_at";
 
@@ -255,6 +238,27 @@ status organisation_in_programme(connection& db, const std::string& organisation
 }
 
 } // namespace
+
+namespace detail {
+
+scheduler::person read_person(statement& s) {
+    scheduler::person p;
+    p.id = s.text(0);
+    p.programme_id = s.text(1);
+    p.organisation_id = s.text(2);
+    p.name = s.text(3);
+    p.email = s.text(4);
+    p.role = scheduler::parse<scheduler::person_role>(s.text(5)).value_or(scheduler::person_role::other);
+    p.lang = scheduler::parse<scheduler::language>(s.text(6)).value_or(scheduler::language::nl);
+    p.active = s.integer(7) != 0;
+    p.feed_generation = static_cast<int>(s.integer(8));
+    p.version = static_cast<int>(s.integer(9));
+    p.created_at = s.text(10);
+    p.updated_at = s.text(11);
+    return p;
+}
+
+} // namespace detail
 
 // --- programmes ---------------------------------------------------------------------------
 
@@ -405,7 +409,8 @@ result<page<scheduler::person>> sqlite_store::list_people(const std::string& pro
     });
 }
 
-// The programme_id never changes: p.programme_id is ignored.
+// The programme_id never changes, and the feed token has its own setter (set_feed_token):
+// p.programme_id and p.feed_generation are ignored.
 result<scheduler::person> sqlite_store::update_person(const scheduler::person& p, expected_version expected,
                                                       const std::string& now) {
     return guarded([&]() -> result<scheduler::person> {

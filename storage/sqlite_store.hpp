@@ -70,6 +70,13 @@ public:
                                                  const std::string& template_json, const std::string& now) override;
     scheduler::result<std::vector<scheduler::event>> series_events(const std::string& series_id) override;
 
+    // Calendar feeds: storage/feeds.cpp.
+    scheduler::result<std::vector<scheduler::feed_event>> feed_events(const scheduler::feed_query& q) override;
+    scheduler::result<scheduler::person> find_person_by_feed_hash(const std::string& hash) override;
+    scheduler::status set_feed_token(const std::string& person_id, int generation, const std::string& hash) override;
+    scheduler::result<std::vector<scheduler::feed_token_state>> feed_token_states() override;
+    scheduler::result<std::string> last_event_deletion(const std::string& programme_id) override;
+
     // Idempotency keys and audit: storage/idempotency.cpp.
     scheduler::result<std::optional<scheduler::idempotency_record>> claim_idempotency_key(
         const std::string& token_id, const std::string& key, const std::string& request_hash, const std::string& now,

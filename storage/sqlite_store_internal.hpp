@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the files that implement sqlite_store (sqlite_store.cpp,
-// programme_data.cpp). Internal to storage/: nothing outside this folder includes it.
+// programme_data.cpp, events.cpp, feeds.cpp). Internal to storage/: nothing outside this
+// folder includes it.
 
 #include "scheduler/model.hpp"
 #include "storage/sqlite.hpp"
@@ -31,6 +32,21 @@ inline constexpr const char* programme_columns =
     "version";
 
 scheduler::programme read_programme(statement& s);
+
+// The columns read_person expects, in its order (programme_data.cpp).
+inline constexpr const char* person_columns =
+    "id, programme_id, organisation_id, name, email, role, language, active, feed_generation, version, created_at, "
+    "updated_at";
+
+scheduler::person read_person(statement& s);
+
+// The columns read_event expects, in its order (events.cpp).
+inline constexpr const char* event_columns =
+    "id, programme_id, series_id, kind, title, description, working_group_id, start_local, end_local, start_utc, "
+    "end_utc, venue_id, online_url, status, sequence, accepted_conflicts, cancelled_at, cancel_reason, created_at, "
+    "updated_at, version";
+
+scheduler::event read_event(statement& s);
 
 inline scheduler::error stale(std::int64_t stored_version) { return scheduler::stale_version(stored_version); }
 
