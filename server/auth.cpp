@@ -2,10 +2,17 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <array>
+#include <cstdio>
+#include <fstream>
 #include <stdexcept>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace copsched::server {
 namespace {
@@ -161,6 +168,54 @@ void token_cache::invalidate() {
 void token_cache::tables_changed(const std::set<std::string>& changed_tables) {
     for (const char* t : {"api_tokens", "api_token_working_groups", "programmes", "people", "working_groups"})
         if (changed_tables.contains(t)) return invalidate();
+}
+
+feed_key feed_key::load_or_create(const std::string& path, bool& created) {
+    std::array<unsigned char, 32> key{};
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    std::ifstream in(path);
+    if (in) {
+        std::string text;
+        std::getline(in, text);
+        if (text.size() != 64) throw std::runtime_error("the feed key file " + path + " must hold 64 hex digits");
+        for (std::size_t i = 0; i < key.size(); ++i) {
+            const int hi = hex(text[2 * i]), lo = hex(text[2 * i + 1]);
+            if (hi < 0 || lo < 0) throw std::runtime_error("the feed key file " + path + " must hold 64 hex digits");
+            key[i] = static_cast<unsigned char>(hi * 16 + lo);
+        }
+        created = false;
+        return feed_key(key);
+    }
+    if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+    std::string text;
+    for (auto b : key) {
+        static constexpr char digits[] = "0123456789abcdef";
+        text += digits[b >> 4];
+        text += digits[b & 15];
+    }
+    text += '\n';
+    // O_EXCL: two servers starting at once cannot each write their own key.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot create the feed key file " + path);
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) throw std::runtime_error("cannot write the feed key file " + path);
+    created = true;
+    return feed_key(key);
+}
+
+std::string feed_key::token(const std::string& person_id, int generation) const {
+    const auto message = person_id + ":" + std::to_string(generation);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+              reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length))
+        throw std::runtime_error("OpenSSL HMAC failed");
+    return base64url(mac, length);
 }
 
 } // namespace copsched::server

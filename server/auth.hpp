@@ -7,6 +7,7 @@
 
 #include "scheduler/store.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -43,6 +44,25 @@ std::optional<std::string> token_prefix(std::string_view token);
 
 // The bearer token of an Authorization header value, or nullopt.
 std::optional<std::string_view> bearer_token(std::string_view authorization);
+
+// The secret behind personal feed URLs. A person's feed token is
+// base64url(HMAC-SHA256(key, "<person id>:<generation>")), 256 bits: the server can show
+// the URL at any time, the database keeps only its SHA-256, and rotating (generation + 1)
+// makes the old URL fail at once. The key is a file of its own (0600), so neither the
+// database nor its backups give the URLs away. Immutable after load: thread-safe.
+class feed_key {
+public:
+    // Reads the key (64 hex digits) from `path`, or creates the file with a new random key
+    // when it does not exist; `created` says which. Throws std::runtime_error when the
+    // file cannot be read or written or holds anything else.
+    static feed_key load_or_create(const std::string& path, bool& created);
+    // A key for tests.
+    explicit feed_key(const std::array<unsigned char, 32>& key) : key_(key) {}
+    std::string token(const std::string& person_id, int generation) const;
+
+private:
+    std::array<unsigned char, 32> key_{};
+};
 
 // Counts failed authentications per client address in fixed windows; past the limit
 // the address is refused with 429 until its window ends. Thread-safe.

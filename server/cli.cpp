@@ -237,6 +237,31 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
     auto m = storage::migrate_file(cfg.database, cfg.db_busy_timeout_ms);
     if (!m) return fail(m.err());
 
+    // Personal feed URLs come from the feed key; the stored hashes follow it (people added
+    // by seed-demo or the CLI, or every URL when the key file was lost and made anew).
+    std::optional<feed_key> secret;
+    try {
+        bool created = false;
+        secret.emplace(feed_key::load_or_create(cfg.feed_key_file.empty() ? cfg.database + ".feed-key" : cfg.feed_key_file,
+                                                created));
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+    int rehashed = 0;
+    auto synced = storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) -> scheduler::status {
+        auto states = s.feed_token_states();
+        if (!states) return states.err();
+        for (const auto& st : *states) {
+            const auto hash = sha256_hex(secret->token(st.person_id, st.generation));
+            if (st.hash == hash) continue;
+            if (auto r = s.set_feed_token(st.person_id, st.generation, hash); !r) return r;
+            ++rehashed;
+        }
+        return scheduler::ok();
+    });
+    if (!synced) return fail(synced.err());
+    if (rehashed > 0) std::cerr << "personal feed URLs set for " << rehashed << " people\n";
+    feed_cache feeds;
     token_cache tokens;
     std::unique_ptr<storage::sqlite_database> db;
     try {
@@ -249,7 +274,7 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
     metrics stats;
     auth_throttle throttle(cfg.auth_failure_limit, cfg.auth_failure_window);
     touch_debouncer touches(cfg.token_touch_interval);
-    services svc{cfg, *db, stats, throttle, touches, tokens};
+    services svc{cfg, *db, stats, throttle, touches, tokens, *secret, feeds};
     dispatcher dispatch(svc, make_routes());
 
     io_pool pool(cfg.threads);

@@ -28,7 +28,7 @@ bool parse_number(const std::string& s, T& out, T min = 0, T max = std::numeric_
     return true;
 }
 
-// "250ms", "10s", "5m", "1h"; a bare number means seconds.
+// "250ms", "10s", "5m", "1h", "30d"; a bare number means seconds.
 bool parse_duration(const std::string& s, std::chrono::milliseconds& out) {
     std::size_t digits = 0;
     while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
@@ -39,6 +39,7 @@ bool parse_duration(const std::string& s, std::chrono::milliseconds& out) {
     else if (unit.empty() || unit == "s") out = std::chrono::seconds(n);
     else if (unit == "m") out = std::chrono::minutes(n);
     else if (unit == "h") out = std::chrono::hours(n);
+    else if (unit == "d") out = std::chrono::hours(24 * n);
     else return false;
     return true;
 }
@@ -110,6 +111,11 @@ const std::vector<option>& options() {
                  &config::token_touch_interval),
         duration("idempotency-ttl", "how long a POST's answer is kept for replay under its Idempotency-Key",
                  &config::idempotency_ttl),
+        duration("feed-cancelled-grace", "how long a cancelled event stays in feeds (STATUS:CANCELLED)",
+                 &config::feed_cancelled_grace),
+        {"feed-key-file", "secret key of the personal feed URLs (created on first start, mode 0600)",
+         [](config& c, const std::string& v) { c.feed_key_file = v; return !v.empty(); },
+         [](const config& c) { return c.feed_key_file.empty() ? std::string("(<database>.feed-key)") : c.feed_key_file; }},
         {"access-log", "one line per request on standard error (true/false)",
          [](config& c, const std::string& v) { return parse_bool(v, c.access_log); },
          [](const config& c) { return std::string(c.access_log ? "true" : "false"); }},

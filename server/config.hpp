@@ -34,6 +34,8 @@ struct config {
     std::chrono::milliseconds auth_failure_window{60'000};
     std::chrono::milliseconds token_touch_interval{60'000};
     std::chrono::milliseconds idempotency_ttl{48LL * 3600 * 1000}; // Idempotency-Key answers kept this long
+    std::chrono::milliseconds feed_cancelled_grace{30LL * 24 * 3600 * 1000}; // cancelled events stay in feeds this long
+    std::string feed_key_file;                    // empty: <database>.feed-key
     bool access_log = true;
     bool trust_forwarded_for = false;             // behind a reverse proxy: client = last X-Forwarded-For
 };

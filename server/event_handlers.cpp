@@ -9,6 +9,7 @@
 #include "scheduler/conflicts.hpp"
 #include "scheduler/time_zone.hpp"
 #include "server/db_call.hpp"
+#include "server/feeds.hpp"
 #include "server/handler_support.hpp"
 #include "server/json_input.hpp"
 #include "server/problem.hpp"
@@ -269,6 +270,15 @@ std::vector<conflict_type> accepted_types(const event& e) {
     return out;
 }
 
+// Tells the feed cache what a change to `e` invalidates: its group's feeds, or for CoP
+// meetings and other events, every feed of the programme.
+void feeds_changed(request_context& ctx, const event& e) {
+    if (e.kind == event_kind::working_group_session && e.working_group_id)
+        ctx.svc.feeds.changed(e.programme_id, {group_content_key(*e.working_group_id)});
+    else
+        ctx.svc.feeds.changed(e.programme_id, {programme_content_key(e.programme_id)});
+}
+
 bool may_write_event(const scheduler::api_token& caller, const event& e) {
     if (e.kind == event_kind::working_group_session && e.working_group_id)
         return may_write_group(caller, e.programme_id, *e.working_group_id);
@@ -298,6 +308,7 @@ task<response> create_event(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
+    if (r->stored) feeds_changed(ctx, *r->stored);
     co_return booking_response(ctx, *r, http::status::created);
 }
 
@@ -419,6 +430,7 @@ task<response> patch_event(request_context& ctx) {
                               json::object{{"occurrences", *per_occurrence}});
         co_return fail(ctx, r.err());
     }
+    if (r->stored) feeds_changed(ctx, *r->stored);
     co_return booking_response(ctx, *r, http::status::ok);
 }
 
@@ -491,6 +503,7 @@ task<response> set_cancelled(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
+    if (r->stored) feeds_changed(ctx, *r->stored);
     co_return booking_response(ctx, *r, http::status::ok);
 }
 
@@ -509,14 +522,16 @@ task<response> get_event(request_context& ctx) {
 
 task<response> delete_event(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, tag = std::string(ctx.req[http::field::if_match]),
-                a = audit(ctx, "event.delete", "event", std::string(ctx.param("id")))](store& s) -> scheduler::status {
+                a = audit(ctx, "event.delete", "event", std::string(ctx.param("id")))](store& s) -> result<event> {
         auto loaded = load_for_change(s, id, caller);
         if (!loaded) return loaded.err();
-        if (auto st = s.delete_event(id, parse_if_match(tag, id)); !st) return st;
-        return s.append_audit(a, scheduler::now_utc());
+        if (auto st = s.delete_event(id, parse_if_match(tag, id)); !st) return st.err();
+        if (auto st = s.append_audit(a, scheduler::now_utc()); !st) return st.err();
+        return loaded->first;
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
+    feeds_changed(ctx, *r);
     co_return no_content(ctx);
 }
 
@@ -628,6 +643,7 @@ task<response> create_series(request_context& ctx) {
                               json::object{{"occurrences", *per_occurrence}});
         co_return fail(ctx, r.err());
     }
+    if (!r->occurrences.empty()) feeds_changed(ctx, r->occurrences.front());
     json::array occurrences;
     for (const auto& e : r->occurrences) occurrences.push_back(event_json(e, r->timezone));
     co_return ok_json(ctx, http::status::created,

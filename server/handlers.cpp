@@ -3,6 +3,7 @@
 #include "server/handler_support.hpp"
 #include "server/programme_handlers.hpp"
 #include "server/event_handlers.hpp"
+#include "server/feeds.hpp"
 
 #include "scheduler/clock.hpp"
 #include "server/db_call.hpp"
@@ -192,6 +193,7 @@ router make_routes() {
     r.add(v::get, "/api/v1/programmes/{slug}", access::any_token, get_programme);
     r.add(v::get, "/api/v1/audit", access::admin, list_audit);
     add_programme_routes(r);
+    add_feed_routes(r); // before the event routes: "/api/v1/events/{id}.ics" before "{id}"
     add_event_routes(r);
     return r;
 }

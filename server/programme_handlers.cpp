@@ -8,6 +8,8 @@
 #include "scheduler/clock.hpp"
 #include "scheduler/time_zone.hpp"
 #include "server/db_call.hpp"
+#include "server/auth.hpp"
+#include "server/feeds.hpp"
 #include "server/handler_support.hpp"
 #include "server/json_input.hpp"
 
@@ -142,6 +144,7 @@ task<response> patch_programme(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
+    ctx.svc.feeds.changed(r->id, {programme_content_key(r->id)});
     co_return resource_response(ctx, http::status::ok, to_json(*r), r->id, r->version);
 }
 
@@ -167,7 +170,8 @@ struct organisation_traits {
         if (k) o.kind = *k;
         if (l) o.level = *l;
     }
-    static json::object view(const type& o, const scheduler::api_token&) { return to_json(o); }
+    static json::object view(const type& o, const request_context&) { return to_json(o); }
+    static std::vector<std::string> feed_keys(const type&) { return {}; } // only the organisation feed shows it
     static result<filter> read_filter(const request_context& ctx) {
         filter f;
         if (auto v = ctx.query("kind")) {
@@ -217,7 +221,16 @@ struct person_traits {
         if (auto l = in.optional_enum<scheduler::language>("language", "nl, en")) p.lang = *l;
         if (auto a = in.optional_bool("active")) p.active = *a;
     }
-    static json::object view(const type& p, const scheduler::api_token& viewer) { return to_json(p, viewer); }
+    static json::object view(const type& p, const request_context& ctx) {
+        auto out = to_json(p, *ctx.caller);
+        // The person's own feed URL: for the person, admins and the programme's organisers.
+        const auto& c = *ctx.caller;
+        const bool self = c.role == scheduler::token_role::participant && c.person_id == p.id;
+        if (self || may_write_programme(c, p.programme_id))
+            for (auto& [k, v] : feed_links(ctx.svc, p)) out[k] = v;
+        return out;
+    }
+    static std::vector<std::string> feed_keys(const type& p) { return {person_content_key(p.id)}; }
     static result<filter> read_filter(const request_context& ctx) {
         filter f;
         f.organisation_id = ctx.query("organisation_id");
@@ -261,7 +274,8 @@ struct working_group_traits {
         if (n) g.name = *n;
         if (auto d = in.optional_string("description", text_max_chars, true)) g.description = *d;
     }
-    static json::object view(const type& g, const scheduler::api_token&) { return to_json(g); }
+    static json::object view(const type& g, const request_context&) { return to_json(g); }
+    static std::vector<std::string> feed_keys(const type& g) { return {group_content_key(g.id)}; }
     static result<filter> read_filter(const request_context& ctx) {
         filter f;
         if (auto v = ctx.query("archived")) {
@@ -298,7 +312,8 @@ struct venue_traits {
         if (create && !in.has("capacity")) in.problem("capacity", "is required");
         if (c) v.capacity = static_cast<int>(*c);
     }
-    static json::object view(const type& v, const scheduler::api_token&) { return to_json(v); }
+    static json::object view(const type& v, const request_context&) { return to_json(v); }
+    static std::vector<std::string> feed_keys(const type& v) { return {programme_content_key(v.programme_id)}; } // LOCATION
     static result<filter> read_filter(const request_context&) { return filter{}; }
     static result<type> create(store& s, const type& v, const std::string& now) { return s.create_venue(v, now); }
     static result<type> get(store& s, const std::string& id) { return s.get_venue(id); }
@@ -329,6 +344,7 @@ task<response> create_in_programme(request_context& ctx) {
     auto body = parse_json_object(ctx.req);
     if (!body) co_return fail(ctx, body.err());
     auto job = [body = std::move(*body), slug = std::string(ctx.param("slug")), caller = *ctx.caller,
+                key = &ctx.svc.feed_secret,
                 a = audit(ctx, std::string(R::name) + ".create", R::name, "")](store& s) mutable
         -> result<typename R::type> {
         auto p = s.get_programme(slug);
@@ -342,6 +358,10 @@ task<response> create_in_programme(request_context& ctx) {
         const auto now = scheduler::now_utc();
         auto r = R::create(s, x, now);
         if (!r) return r;
+        if constexpr (std::is_same_v<typename R::type, scheduler::person>) {
+            if (auto st = s.set_feed_token(r->id, r->feed_generation, sha256_hex(key->token(r->id, r->feed_generation))); !st)
+                return st.err();
+        }
         a.object_id = r->id;
         a.detail = json::serialize(json::value(body));
         if (auto st = s.append_audit(a, now); !st) return st.err();
@@ -349,7 +369,8 @@ task<response> create_in_programme(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    auto res = resource_response(ctx, http::status::created, R::view(*r, *ctx.caller), r->id, r->version);
+    ctx.svc.feeds.changed(r->programme_id, R::feed_keys(*r));
+    auto res = resource_response(ctx, http::status::created, R::view(*r, ctx), r->id, r->version);
     res.set(http::field::location, R::path + r->id);
     co_return res;
 }
@@ -369,8 +390,7 @@ task<response> list_in_programme(request_context& ctx) {
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    const auto& viewer = *ctx.caller;
-    co_return page_response(ctx, *r, [&](const typename R::type& x) { return R::view(x, viewer); });
+    co_return page_response(ctx, *r, [&](const typename R::type& x) { return R::view(x, ctx); });
 }
 
 // GET /api/v1/<collection>/{id}
@@ -383,7 +403,7 @@ task<response> get_one(request_context& ctx) {
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    co_return resource_response(ctx, http::status::ok, R::view(*r, *ctx.caller), r->id, r->version);
+    co_return resource_response(ctx, http::status::ok, R::view(*r, ctx), r->id, r->version);
 }
 
 // PATCH /api/v1/<collection>/{id}: read, apply and write in one job on the writer, so
@@ -412,7 +432,8 @@ task<response> patch_one(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    co_return resource_response(ctx, http::status::ok, R::view(*r, *ctx.caller), r->id, r->version);
+    ctx.svc.feeds.changed(r->programme_id, R::feed_keys(*r));
+    co_return resource_response(ctx, http::status::ok, R::view(*r, ctx), r->id, r->version);
 }
 
 // DELETE /api/v1/<collection>/{id}: refused (409) when history refers to it.
@@ -420,15 +441,17 @@ template <class R>
 task<response> delete_one(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, tag = std::string(ctx.req[http::field::if_match]),
                 a = audit(ctx, std::string(R::name) + ".delete", R::name, std::string(ctx.param("id")))](store& s)
-        -> scheduler::status {
+        -> result<typename R::type> {
         auto current = R::get(s, id);
         if (!current || !may_read(caller, current->programme_id)) return not_found(missing<R>(id));
         if (!may_write<R>(caller, *current)) return forbidden_write();
-        if (auto st = R::remove(s, id, parse_if_match(tag, id)); !st) return st;
-        return s.append_audit(a, scheduler::now_utc());
+        if (auto st = R::remove(s, id, parse_if_match(tag, id)); !st) return st.err();
+        if (auto st = s.append_audit(a, scheduler::now_utc()); !st) return st.err();
+        return current;
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
+    ctx.svc.feeds.changed(r->programme_id, R::feed_keys(*r));
     co_return no_content(ctx);
 }
 
@@ -448,6 +471,7 @@ task<response> archive_group(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
+    ctx.svc.feeds.changed(r->programme_id, {group_content_key(r->id)});
     co_return resource_response(ctx, http::status::ok, to_json(*r), r->id, r->version);
 }
 
@@ -457,7 +481,7 @@ task<response> add_member(request_context& ctx) {
     if (!body) co_return fail(ctx, body.err());
     auto job = [body = std::move(*body), id = std::string(ctx.param("id")), caller = *ctx.caller,
                 a = audit(ctx, "membership.create", "working group", std::string(ctx.param("id")))](store& s) mutable
-        -> result<scheduler::membership> {
+        -> result<std::pair<scheduler::membership, std::string>> {
         auto g = s.get_working_group(id);
         if (!g || !may_read(caller, g->programme_id)) return not_found(missing<working_group_traits>(id));
         if (!may_write_group(caller, g->programme_id, id)) return forbidden_write();
@@ -473,14 +497,16 @@ task<response> add_member(request_context& ctx) {
         const auto now = scheduler::now_utc();
         m.from = from ? *from : now.substr(0, 10);
         auto r = s.create_membership(m, now);
-        if (!r) return r;
+        if (!r) return r.err();
         a.detail = json::serialize(json::value(body));
         if (auto st = s.append_audit(a, now); !st) return st.err();
-        return r;
+        return std::pair{*r, g->programme_id};
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    co_return ok_json(ctx, http::status::created, to_json(*r));
+    const auto& [m, programme_id] = *r;
+    ctx.svc.feeds.changed(programme_id, {group_content_key(m.working_group_id), person_content_key(m.person_id)});
+    co_return ok_json(ctx, http::status::created, to_json(m));
 }
 
 // GET /api/v1/working-groups/{id}/members

@@ -5,6 +5,7 @@
 #include "scheduler/store.hpp"
 #include "server/auth.hpp"
 #include "server/config.hpp"
+#include "server/feeds.hpp"
 #include "server/metrics.hpp"
 
 #include <string_view>
@@ -18,6 +19,8 @@ struct services {
     auth_throttle& throttle;
     touch_debouncer& touches;
     token_cache& tokens;
+    const feed_key& feed_secret;
+    feed_cache& feeds;
 };
 
 // The OpenAPI description compiled into the binary (docs/openapi.json).

@@ -84,6 +84,8 @@ struct app {
     auth_throttle throttle{cfg.auth_failure_limit, cfg.auth_failure_window};
     touch_debouncer touches{cfg.token_touch_interval};
     token_cache tokens;
+    feed_key feed_secret{std::array<unsigned char, 32>{}};
+    feed_cache feeds;
     std::unique_ptr<services> svc;
     std::unique_ptr<dispatcher> dispatch;
 
@@ -121,7 +123,7 @@ struct app {
         db = std::make_unique<storage::sqlite_database>(
             storage::sqlite_database::options{path, cfg.db_readers, busy_ms, cfg.db_write_batch, 32, 1000,
                                               [this](const std::set<std::string>& t) { tokens.tables_changed(t); }});
-        svc = std::make_unique<services>(services{cfg, *db, stats, throttle, touches, tokens});
+        svc = std::make_unique<services>(services{cfg, *db, stats, throttle, touches, tokens, feed_secret, feeds});
         dispatch = std::make_unique<dispatcher>(*svc, make_routes());
     }
 
