@@ -133,6 +133,8 @@ struct event {
     std::optional<std::string> working_group_id;
     std::string start_local; // YYYY-MM-DDTHH:MM in the programme's zone
     std::string end_local;
+    // Whole days: start_local is the first day's 00:00, end_local the 00:00 after the last.
+    bool all_day = false;
     std::string start_utc;   // YYYY-MM-DDTHH:MM:SSZ
     std::string end_utc;
     std::optional<std::string> venue_id;

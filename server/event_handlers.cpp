@@ -85,6 +85,7 @@ json::object event_json(const event& e, const std::string& timezone) {
             {"working_group_id", optional_json(e.working_group_id)},
             {"start", e.start_local},
             {"end", e.end_local},
+            {"all_day", e.all_day},
             {"start_utc", e.start_utc},
             {"end_utc", e.end_utc},
             {"timezone", timezone},
@@ -130,7 +131,10 @@ event_input read_event(object_reader& in, event& e, bool create) {
             in.problem("working_group_id", "is required for a working group session");
         if (e.kind != event_kind::working_group_session && e.working_group_id)
             in.problem("working_group_id", "only working group sessions belong to a group");
+        if (auto a = in.optional_bool("all_day")) e.all_day = *a;
     } else {
+        if (in.has("all_day")) in.problem("all_day", "cannot change; cancel this event and book a new one");
+        (void)in.optional_bool("all_day");
         if (in.has("kind")) in.problem("kind", "cannot change; cancel this event and book a new one");
         if (in.has("working_group_id")) in.problem("working_group_id", "cannot change; cancel this event and book a new one");
         (void)in.optional_string("kind", 60);
@@ -141,6 +145,19 @@ event_input read_event(object_reader& in, event& e, bool create) {
     if (auto d = in.optional_string("description", text_max_chars, true)) e.description = *d;
     out.start = create ? in.required_string("start", 40) : in.optional_string("start", 40);
     out.end = create ? in.required_string("end", 40) : in.optional_string("end", 40);
+    if (e.all_day) {
+        // Whole days: "start" is the first day, "end" the last (inclusive), both dates;
+        // stored as local midnight to the midnight after the last day.
+        if (out.start) {
+            if (auto d = scheduler::parse_date(*out.start)) out.start = scheduler::format_date(*d) + "T00:00";
+            else in.problem("start", "must be a date YYYY-MM-DD for an all-day event");
+        }
+        if (out.end) {
+            if (auto d = scheduler::parse_date(*out.end))
+                out.end = scheduler::format_date(scheduler::add_days(*d, 1)) + "T00:00";
+            else in.problem("end", "must be a date YYYY-MM-DD (the last day) for an all-day event");
+        }
+    }
     if (in.has("venue_id")) {
         const auto v = in.optional_string("venue_id", 100);
         e.venue_id = v && !v->empty() ? v : std::nullopt;

@@ -192,8 +192,9 @@ result<std::shared_ptr<const feed_cache::entry>> render(services& svc, const std
         it.uid = ev.id + "@copsched";
         it.sequence = ev.sequence;
         it.stamp_utc = ev.updated_at;
-        it.start_local = ev.start_local;
-        it.end_local = ev.end_local;
+        it.all_day = ev.all_day;
+        it.start_local = ev.all_day ? ev.start_local.substr(0, 10) : ev.start_local;
+        it.end_local = ev.all_day ? ev.end_local.substr(0, 10) : ev.end_local;
         it.summary = (ev.status == scheduler::event_status::cancelled ? t.cancelled : "") + ev.title;
         it.description = ev.description;
         if (!fe.working_group_name.empty()) {
@@ -403,8 +404,9 @@ task<response> event_file(request_context& ctx) {
         it.uid = ev.id + "@copsched";
         it.sequence = ev.sequence;
         it.stamp_utc = ev.updated_at;
-        it.start_local = ev.start_local;
-        it.end_local = ev.end_local;
+        it.all_day = ev.all_day;
+        it.start_local = ev.all_day ? ev.start_local.substr(0, 10) : ev.start_local;
+        it.end_local = ev.all_day ? ev.end_local.substr(0, 10) : ev.end_local;
         it.summary = ev.title;
         it.description = ev.description;
         it.location = d.events.front().venue_name;

@@ -73,6 +73,7 @@ scheduler::event read_event(statement& s) {
     e.created_at = s.text(18);
     e.updated_at = s.text(19);
     e.version = static_cast<int>(s.integer(20));
+    e.all_day = s.integer(21) != 0;
     return e;
 }
 
@@ -136,12 +137,12 @@ result<scheduler::event> sqlite_store::create_event(const scheduler::event& in, 
         e.created_at = e.updated_at = now;
         db_.prepare("INSERT INTO events(id, programme_id, series_id, kind, title, description, working_group_id, "
                     "start_local, end_local, start_utc, end_utc, venue_id, online_url, status, sequence, "
-                    "accepted_conflicts, cancelled_at, cancel_reason, created_at, updated_at, version) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+                    "accepted_conflicts, cancelled_at, cancel_reason, created_at, updated_at, version, all_day) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)")
             .bind_all(e.id, e.programme_id, e.series_id, scheduler::to_string(e.kind), e.title, e.description,
                       e.working_group_id, e.start_local, e.end_local, e.start_utc, e.end_utc, e.venue_id, e.online_url,
                       scheduler::to_string(e.status), e.sequence, to_json_array(e.accepted_conflicts), e.cancelled_at,
-                      e.cancel_reason, now, now)
+                      e.cancel_reason, now, now, e.all_day ? 1 : 0)
             .run();
         note_event_length(db_, e);
         return e;

@@ -44,7 +44,7 @@ scheduler::person read_person(statement& s);
 inline constexpr const char* event_columns =
     "id, programme_id, series_id, kind, title, description, working_group_id, start_local, end_local, start_utc, "
     "end_utc, venue_id, online_url, status, sequence, accepted_conflicts, cancelled_at, cancel_reason, created_at, "
-    "updated_at, version";
+    "updated_at, version, all_day";
 
 scheduler::event read_event(statement& s);
 

@@ -224,6 +224,8 @@ TEST_CASE("events: bad input is refused with the field at fault; other programme
         {R"({"kind":"other","title":"END:VEVENT\r\nBEGIN:VEVENT","start":"2019-02-05T10:00","end":"2019-02-05T11:00"})", "title"},
         {R"({"kind":"other","title":"x","start":"2019-02-05T10:00","end":"2019-02-05T11:00","sneaky":true})", "sneaky"},
         {R"({"kind":"other","title":"x","start":"2019-02-05T10:00","end":"2019-02-05T11:00","status":"cancelled"})", "status"},
+        {R"({"kind":"other","title":"x","all_day":true,"start":"2019-02-05T10:00","end":"2019-02-05"})", "start"},
+        {R"({"kind":"other","title":"x","all_day":"yes","start":"2019-02-05","end":"2019-02-05"})", "all_day"},
     };
     for (const auto& c : cases) {
         INFO(c.body);
