@@ -158,6 +158,35 @@ bool not_modified(const request_context& ctx, const feed_cache::entry& e) {
     return false;
 }
 
+// One event as a VEVENT: the working group in CATEGORIES and the description, the venue
+// (or else the online URL) as LOCATION; a cancelled event's summary says so.
+calendar::feed_item feed_item_for(const scheduler::feed_event& fe, const texts& t) {
+    const auto& ev = fe.e;
+    calendar::feed_item it;
+    it.uid = ev.id + "@copsched";
+    it.sequence = ev.sequence;
+    it.stamp_utc = ev.updated_at;
+    it.all_day = ev.all_day;
+    it.start_local = ev.all_day ? ev.start_local.substr(0, 10) : ev.start_local;
+    it.end_local = ev.all_day ? ev.end_local.substr(0, 10) : ev.end_local;
+    it.summary = (ev.status == scheduler::event_status::cancelled ? t.cancelled : "") + ev.title;
+    it.description = ev.description;
+    if (!fe.working_group_name.empty()) {
+        if (!it.description.empty()) it.description += "\n\n";
+        it.description += t.group + fe.working_group_name;
+        it.categories.push_back(fe.working_group_name);
+    }
+    if (!ev.online_url.empty()) {
+        it.description += (it.description.empty() ? "" : "\n") + std::string(t.online) + ev.online_url;
+        it.url = ev.online_url;
+    }
+    it.location = fe.venue_name;
+    if (!fe.venue_address.empty()) it.location += (it.location.empty() ? "" : ", ") + fe.venue_address;
+    if (it.location.empty()) it.location = ev.online_url;
+    it.status = ev.status;
+    return it;
+}
+
 // Builds the entry: drops cancelled events past their grace period, renders, and works
 // out ETag, Last-Modified and how long the bytes stay right.
 result<std::shared_ptr<const feed_cache::entry>> render(services& svc, const std::string& feed_id, const feed_data& d,
@@ -188,29 +217,7 @@ result<std::shared_ptr<const feed_cache::entry>> render(services& svc, const std
                 e->stale_at = std::min(e->stale_at, *at + grace);
             }
         }
-        calendar::feed_item it;
-        it.uid = ev.id + "@copsched";
-        it.sequence = ev.sequence;
-        it.stamp_utc = ev.updated_at;
-        it.all_day = ev.all_day;
-        it.start_local = ev.all_day ? ev.start_local.substr(0, 10) : ev.start_local;
-        it.end_local = ev.all_day ? ev.end_local.substr(0, 10) : ev.end_local;
-        it.summary = (ev.status == scheduler::event_status::cancelled ? t.cancelled : "") + ev.title;
-        it.description = ev.description;
-        if (!fe.working_group_name.empty()) {
-            if (!it.description.empty()) it.description += "\n\n";
-            it.description += t.group + fe.working_group_name;
-            it.categories.push_back(fe.working_group_name);
-        }
-        if (!ev.online_url.empty()) {
-            it.description += (it.description.empty() ? "" : "\n") + std::string(t.online) + ev.online_url;
-            it.url = ev.online_url;
-        }
-        it.location = fe.venue_name;
-        if (!fe.venue_address.empty()) it.location += (it.location.empty() ? "" : ", ") + fe.venue_address;
-        if (it.location.empty()) it.location = ev.online_url;
-        it.status = ev.status;
-        items.push_back(std::move(it));
+        items.push_back(feed_item_for(fe, t));
     }
     calendar::feed_header h;
     h.name = d.name;
@@ -267,6 +274,21 @@ result<feed_data> programme_feed_data(store& s, const scheduler::programme& p, c
     return d;
 }
 
+// A scope's feed: the programme's facts (programme_feed_data) and the scope's events.
+result<feed_data> scoped_feed(store& s, const scheduler::programme& p, const std::optional<std::string>& token,
+                              scheduler::feed_scope scope, const std::string& id, std::string name, std::string stamp,
+                              std::string depends_on) {
+    auto d = programme_feed_data(s, p, token);
+    if (!d) return d;
+    d->name = std::move(name);
+    if (!stamp.empty()) d->stamps.push_back(std::move(stamp));
+    d->depends_on.push_back(std::move(depends_on));
+    auto events = s.feed_events({scope, p.id, id});
+    if (!events) return events.err();
+    d->events = std::move(*events);
+    return d;
+}
+
 task<response> personal_feed(request_context& ctx) {
     const std::string token(ctx.param("token"));
     const auto hash = sha256_hex(token);
@@ -311,15 +333,8 @@ task<response> group_feed(request_context& ctx) {
         if (!g) return error{errc::not_found, "No such feed.", {}};
         auto p = s.get_programme_by_id(g->programme_id);
         if (!p) return p.err();
-        auto d = programme_feed_data(s, *p, token);
-        if (!d) return d;
-        d->name = p->name + " - " + g->name;
-        d->stamps.push_back(g->updated_at);
-        d->depends_on.push_back(group_content_key(g->id));
-        auto events = s.feed_events({scheduler::feed_scope::working_group, p->id, g->id});
-        if (!events) return events.err();
-        d->events = std::move(*events);
-        return d;
+        return scoped_feed(s, *p, token, scheduler::feed_scope::working_group, g->id, p->name + " - " + g->name,
+                           g->updated_at, group_content_key(g->id));
     };
     co_return co_await serve_feed(ctx, "group:" + id + "?" + ctx.query("token").value_or(""), std::move(load));
 }
@@ -331,15 +346,8 @@ task<response> organisation_feed(request_context& ctx) {
         if (!o) return error{errc::not_found, "No such feed.", {}};
         auto p = s.get_programme_by_id(o->programme_id);
         if (!p) return p.err();
-        auto d = programme_feed_data(s, *p, token);
-        if (!d) return d;
-        d->name = p->name + " - " + o->name;
-        d->stamps.push_back(o->updated_at);
-        d->depends_on.push_back(programme_anything_key(p->id));
-        auto events = s.feed_events({scheduler::feed_scope::organisation, p->id, o->id});
-        if (!events) return events.err();
-        d->events = std::move(*events);
-        return d;
+        return scoped_feed(s, *p, token, scheduler::feed_scope::organisation, o->id, p->name + " - " + o->name,
+                           o->updated_at, programme_anything_key(p->id));
     };
     co_return co_await serve_feed(ctx, "organisation:" + id + "?" + ctx.query("token").value_or(""), std::move(load));
 }
@@ -349,14 +357,8 @@ task<response> programme_feed(request_context& ctx) {
     auto load = [slug, token = ctx.query("token")](store& s) -> result<feed_data> {
         auto p = s.get_programme(slug);
         if (!p) return error{errc::not_found, "No such feed.", {}};
-        auto d = programme_feed_data(s, *p, token);
-        if (!d) return d;
-        d->name = p->name;
-        d->depends_on.push_back(programme_anything_key(p->id));
-        auto events = s.feed_events({scheduler::feed_scope::programme, p->id, {}});
-        if (!events) return events.err();
-        d->events = std::move(*events);
-        return d;
+        return scoped_feed(s, *p, token, scheduler::feed_scope::programme, {}, p->name, {},
+                           programme_anything_key(p->id));
     };
     co_return co_await serve_feed(ctx, "programme:" + slug + "?" + ctx.query("token").value_or(""), std::move(load));
 }
@@ -399,24 +401,9 @@ task<response> event_file(request_context& ctx) {
     h.time_zone = d.time_zone;
     const auto& ev = d.events.front().e;
     feed_cache::entry e;
-    {
-        calendar::feed_item it;
-        it.uid = ev.id + "@copsched";
-        it.sequence = ev.sequence;
-        it.stamp_utc = ev.updated_at;
-        it.all_day = ev.all_day;
-        it.start_local = ev.all_day ? ev.start_local.substr(0, 10) : ev.start_local;
-        it.end_local = ev.all_day ? ev.end_local.substr(0, 10) : ev.end_local;
-        it.summary = ev.title;
-        it.description = ev.description;
-        it.location = d.events.front().venue_name;
-        it.url = ev.online_url;
-        if (!d.events.front().working_group_name.empty()) it.categories.push_back(d.events.front().working_group_name);
-        it.status = ev.status;
-        auto body = calendar::render_event(h, it);
-        if (!body) co_return fail(ctx, body.err());
-        e.body = std::move(*body);
-    }
+    auto body = calendar::render_event(h, feed_item_for(d.events.front(), texts_for(d.lang)));
+    if (!body) co_return fail(ctx, body.err());
+    e.body = std::move(*body);
     e.etag = "\"" + sha256_hex(e.body).substr(0, 32) + "\"";
     e.last_modified_at = instant(ev.updated_at).value_or(clock::time_point{});
     e.last_modified = http_date(e.last_modified_at);

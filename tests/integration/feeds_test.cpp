@@ -198,6 +198,14 @@ TEST_CASE("feeds: conditional requests, HEAD, headers and per-group invalidation
     CHECK(head.status == 200);
     CHECK(head.header("etag") == etag);
 
+    // One event as a file, for API tokens.
+    auto file = w.s.call("GET", "/api/v1/events/" + str(a, "id") + ".ics", w.organiser);
+    CHECK(file.status == 200);
+    CHECK(file.header("content-type") == "text/calendar; charset=utf-8");
+    CHECK(file.body.find("\r\nUID:" + str(a, "id") + "@copsched\r\n") != std::string::npos);
+    CHECK(file.body.find("CATEGORIES:Textiel\\; mode\\, \\\\ zorg\r\n") != std::string::npos);
+    CHECK(w.s.request("GET", "/api/v1/events/" + str(a, "id") + ".ics").status == 401);
+
     // Reschedule A's session: A's feed changes (SEQUENCE 1), B's stays byte for byte.
     const auto b_before = w.s.request("GET", feed_b);
     REQUIRE(w.s.call("PATCH", "/api/v1/events/" + str(a, "id"), w.organiser,
