@@ -261,7 +261,7 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
     });
     if (!synced) return fail(synced.err());
     if (rehashed > 0) std::cerr << "personal feed URLs set for " << rehashed << " people\n";
-    feed_cache feeds;
+    feed_cache feeds(cfg.feed_cache_mib << 20);
     token_cache tokens;
     std::unique_ptr<storage::sqlite_database> db;
     try {

@@ -111,6 +111,7 @@ const std::vector<option>& options() {
                  &config::token_touch_interval),
         duration("idempotency-ttl", "how long a POST's answer is kept for replay under its Idempotency-Key",
                  &config::idempotency_ttl),
+        number("feed-cache-mib", "rendered feeds kept in memory at most, in MiB", &config::feed_cache_mib, std::size_t{1}),
         duration("feed-cancelled-grace", "how long a cancelled event stays in feeds (STATUS:CANCELLED)",
                  &config::feed_cancelled_grace),
         {"feed-key-file", "secret key of the personal feed URLs (created on first start, mode 0600)",

@@ -36,6 +36,7 @@ struct config {
     std::chrono::milliseconds idempotency_ttl{48LL * 3600 * 1000}; // Idempotency-Key answers kept this long
     std::chrono::milliseconds feed_cancelled_grace{30LL * 24 * 3600 * 1000}; // cancelled events stay in feeds this long
     std::string feed_key_file;                    // empty: <database>.feed-key
+    std::size_t feed_cache_mib = 256;             // rendered feeds kept in memory
     bool access_log = true;
     bool trust_forwarded_for = false;             // behind a reverse proxy: client = last X-Forwarded-For
 };

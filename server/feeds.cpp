@@ -62,8 +62,14 @@ std::shared_ptr<const feed_cache::entry> feed_cache::find(const std::string& fee
 
 void feed_cache::put(const std::string& feed, std::shared_ptr<const entry> e) {
     std::unique_lock lock(mutex_);
-    if (entries_.size() >= max_entries) entries_.clear();
-    entries_[feed] = std::move(e);
+    auto& slot = entries_[feed];
+    if (slot) bytes_ -= slot->body.size();
+    bytes_ += e->body.size();
+    slot = std::move(e);
+    if (bytes_ > max_bytes_) {
+        entries_.clear();
+        bytes_ = 0;
+    }
 }
 
 feed_cache::clock::time_point feed_cache::monotonic_last_modified(const std::string& feed, clock::time_point candidate) {

@@ -46,8 +46,9 @@ public:
         clock::time_point stale_at; // when a shown cancelled event's grace period ends
         std::vector<std::pair<std::string, std::uint64_t>> depends_on;
     };
-    // Most feeds kept; past it the cache starts empty again.
-    static constexpr std::size_t max_entries = 10'000;
+    // At most `max_bytes` of rendered feeds are kept (--feed-cache-mib); past it the cache
+    // starts empty again, and feeds are rendered anew as they are asked for.
+    explicit feed_cache(std::size_t max_bytes = 256u << 20) : max_bytes_(max_bytes) {}
 
     // Marks everything rendered from `keys` out of date. Every change also changes the
     // programme's "anything" key, on which the programme and organisation feeds depend.
@@ -63,7 +64,9 @@ public:
     clock::time_point monotonic_last_modified(const std::string& feed, clock::time_point candidate);
 
 private:
+    const std::size_t max_bytes_;
     mutable std::shared_mutex mutex_;
+    std::size_t bytes_ = 0;                                                     // guarded by mutex_
     std::atomic<std::uint64_t> changes_{0};
     std::unordered_map<std::string, std::uint64_t> versions_;                  // guarded by mutex_
     std::unordered_map<std::string, std::shared_ptr<const entry>> entries_;    // guarded by mutex_
