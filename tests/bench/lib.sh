@@ -36,7 +36,7 @@ except FileNotFoundError:
     text = "# Performance\n\nEvery figure here is written by a script in `tests/bench`; each compares against a baseline measured in the same run.\n"
 title = section.splitlines()[0]
 pattern = re.compile(re.escape(title) + r"\n.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(lambda m: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
+text = pattern.sub(lambda m: section + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
 open(path, "w").write(text)
 PY
 }
