@@ -74,6 +74,31 @@ json::object conflict_json(const conflict& c) {
             {"with", std::move(with)}};
 }
 
+json::array conflicts_json(const std::vector<conflict>& list) {
+    json::array out;
+    for (const auto& c : list) out.push_back(conflict_json(c));
+    return out;
+}
+
+// One occurrence a series booking or change could not place, for the 409's `occurrences`
+// (occurrences not stored yet have no id).
+json::object occurrence_conflicts(const std::string& id, const std::string& start, const std::vector<conflict>& blocking) {
+    json::object o;
+    if (!id.empty()) o["id"] = id;
+    o["start"] = start;
+    o["conflicts"] = conflicts_json(blocking);
+    return o;
+}
+
+// The answer to a series job that failed: 409 with the conflicts per occurrence when
+// there are any, else the error itself.
+response series_failure(const request_context& ctx, const error& e, const json::array& per_occurrence) {
+    if (e.code == errc::conflict && !per_occurrence.empty())
+        return problem(http::status::conflict, e.detail, ctx.version(), ctx.keep_alive(),
+                       json::object{{"occurrences", per_occurrence}});
+    return fail(ctx, e);
+}
+
 json::object event_json(const event& e, const std::string& timezone) {
     json::array accepted;
     for (const auto& a : e.accepted_conflicts) accepted.emplace_back(a);
@@ -254,20 +279,16 @@ result<booking> book(store& s, const scheduler::programme& p, event e, const std
 
 response booking_response(const request_context& ctx, const booking& b, http::status ok_status) {
     if (!b.blocking.empty()) {
-        json::array conflicts;
-        for (const auto& c : b.blocking) conflicts.push_back(conflict_json(c));
         const bool hard = std::any_of(b.blocking.begin(), b.blocking.end(), [](const conflict& c) {
             return scheduler::severity_of(c.type) == scheduler::conflict_severity::hard;
         });
         return problem(http::status::conflict,
                        hard ? "The booking conflicts with the calendar; see conflicts."
                             : "The booking has soft conflicts; accept them with accept_conflicts to book anyway.",
-                       ctx.version(), ctx.keep_alive(), json::object{{"conflicts", std::move(conflicts)}});
+                       ctx.version(), ctx.keep_alive(), json::object{{"conflicts", conflicts_json(b.blocking)}});
     }
     auto body = event_json(*b.stored, b.timezone);
-    json::array accepted;
-    for (const auto& c : b.accepted) accepted.push_back(conflict_json(c));
-    body["conflicts"] = std::move(accepted);
+    body["conflicts"] = conflicts_json(b.accepted);
     for (const auto& [name, list] : {std::pair{"also_cancelled", &b.also_cancelled}, std::pair{"also_updated", &b.also_updated}}) {
         if (list->empty()) continue;
         json::array ids;
@@ -392,12 +413,8 @@ task<response> patch_event(request_context& ctx) {
         const bool with_following = *following && current.series_id;
         if (!r->blocking.empty() && !with_following) return r;
         if (with_following) {
-            if (!r->blocking.empty()) {
-                json::array conflicts;
-                for (const auto& c : r->blocking) conflicts.push_back(conflict_json(c));
-                per_occurrence->push_back(json::object{{"id", current.id}, {"start", current.start_local},
-                                                       {"conflicts", std::move(conflicts)}});
-            }
+            if (!r->blocking.empty())
+                per_occurrence->push_back(occurrence_conflicts(current.id, current.start_local, r->blocking));
             // The wall-clock move of this occurrence, applied to the later ones.
             const auto* zone = scheduler::find_time_zone(p.timezone);
             const auto moved = [&](const std::string& before, const std::optional<std::string>& text) {
@@ -425,10 +442,7 @@ task<response> patch_event(request_context& ctx) {
                               significant(later, next));
                 if (!b) return b.err();
                 if (!b->blocking.empty()) {
-                    json::array conflicts;
-                    for (const auto& c : b->blocking) conflicts.push_back(conflict_json(c));
-                    per_occurrence->push_back(json::object{{"id", later.id}, {"start", later.start_local},
-                                                           {"conflicts", std::move(conflicts)}});
+                    per_occurrence->push_back(occurrence_conflicts(later.id, later.start_local, b->blocking));
                     continue;
                 }
                 r->also_updated.push_back(later.id);
@@ -441,12 +455,7 @@ task<response> patch_event(request_context& ctx) {
         return r;
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
-    if (!r) {
-        if (r.err().code == errc::conflict && !per_occurrence->empty())
-            co_return problem(http::status::conflict, r.err().detail, ctx.version(), ctx.keep_alive(),
-                              json::object{{"occurrences", *per_occurrence}});
-        co_return fail(ctx, r.err());
-    }
+    if (!r) co_return series_failure(ctx, r.err(), *per_occurrence);
     if (r->stored) feeds_changed(ctx, *r->stored);
     co_return booking_response(ctx, *r, http::status::ok);
 }
@@ -638,10 +647,7 @@ task<response> create_series(request_context& ctx) {
                           std::nullopt, false);
             if (!b) return b.err();
             if (!b->blocking.empty()) {
-                json::array conflicts;
-                for (const auto& c : b->blocking) conflicts.push_back(conflict_json(c));
-                per_occurrence->push_back(json::object{{"start", scheduler::format_local_time(start)},
-                                                       {"conflicts", std::move(conflicts)}});
+                per_occurrence->push_back(occurrence_conflicts({}, scheduler::format_local_time(start), b->blocking));
                 continue;
             }
             out.occurrences.push_back(*b->stored);
@@ -654,12 +660,7 @@ task<response> create_series(request_context& ctx) {
         return out;
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
-    if (!r) {
-        if (r.err().code == errc::conflict && !per_occurrence->empty())
-            co_return problem(http::status::conflict, r.err().detail, ctx.version(), ctx.keep_alive(),
-                              json::object{{"occurrences", *per_occurrence}});
-        co_return fail(ctx, r.err());
-    }
+    if (!r) co_return series_failure(ctx, r.err(), *per_occurrence);
     if (!r->occurrences.empty()) feeds_changed(ctx, r->occurrences.front());
     json::array occurrences;
     for (const auto& e : r->occurrences) occurrences.push_back(event_json(e, r->timezone));
