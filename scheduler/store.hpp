@@ -265,6 +265,8 @@ public:
     virtual status set_feed_token(const std::string& person_id, int generation, const std::string& hash) = 0;
     // Every person's feed token state, to bring stored hashes in line with the server's key.
     virtual result<std::vector<feed_token_state>> feed_token_states() = 0;
+    // The working groups the person has (or had) a membership of, at any date, ordered by id.
+    virtual result<std::vector<std::string>> person_working_group_ids(const std::string& person_id) = 0;
     // When an event of the programme was last deleted (UTC instant), or "" if never: feeds
     // use it so that Last-Modified never goes backwards.
     virtual result<std::string> last_event_deletion(const std::string& programme_id) = 0;

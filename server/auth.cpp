@@ -208,6 +208,10 @@ feed_key feed_key::load_or_create(const std::string& path, bool& created) {
     return feed_key(key);
 }
 
+std::string feed_key::token_hash(const std::string& person_id, int generation) const {
+    return sha256_hex(token(person_id, generation));
+}
+
 std::string feed_key::token(const std::string& person_id, int generation) const {
     const auto message = person_id + ":" + std::to_string(generation);
     unsigned char mac[EVP_MAX_MD_SIZE];

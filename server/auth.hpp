@@ -59,6 +59,8 @@ public:
     // A key for tests.
     explicit feed_key(const std::array<unsigned char, 32>& key) : key_(key) {}
     std::string token(const std::string& person_id, int generation) const;
+    // What the database keeps of it: the hex SHA-256 of token().
+    std::string token_hash(const std::string& person_id, int generation) const;
 
 private:
     std::array<unsigned char, 32> key_{};

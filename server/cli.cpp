@@ -252,7 +252,7 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
         auto states = s.feed_token_states();
         if (!states) return states.err();
         for (const auto& st : *states) {
-            const auto hash = sha256_hex(secret->token(st.person_id, st.generation));
+            const auto hash = secret->token_hash(st.person_id, st.generation);
             if (st.hash == hash) continue;
             if (auto r = s.set_feed_token(st.person_id, st.generation, hash); !r) return r;
             ++rehashed;

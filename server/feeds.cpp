@@ -129,6 +129,9 @@ struct feed_data {
     std::vector<std::string> depends_on;
 };
 
+// A strong ETag from the bytes themselves: the same data gives the same tag.
+std::string strong_etag(const std::string& body) { return "\"" + sha256_hex(body).substr(0, 32) + "\""; }
+
 response calendar_response(const request_context& ctx, const feed_cache::entry& e, bool not_modified) {
     response res{not_modified ? http::status::not_modified : http::status::ok, ctx.version()};
     res.set(http::field::content_type, "text/calendar; charset=utf-8");
@@ -232,7 +235,7 @@ result<std::shared_ptr<const feed_cache::entry>> render(services& svc, const std
     auto body = calendar::render_feed(h, items);
     if (!body) return body.err();
     e->body = std::move(*body);
-    e->etag = "\"" + sha256_hex(e->body).substr(0, 32) + "\"";
+    e->etag = strong_etag(e->body);
     e->last_modified_at = svc.feeds.monotonic_last_modified(feed_id, std::chrono::floor<std::chrono::seconds>(newest));
     e->last_modified = http_date(e->last_modified_at);
     e->cache_control = cache_control;
@@ -311,19 +314,9 @@ task<response> personal_feed(request_context& ctx) {
         d->stamps.push_back(who->updated_at);
         d->depends_on.push_back(person_content_key(who->id));
         // The groups the person belongs to (at any date): their changes change this feed.
-        scheduler::page_request pages{std::nullopt, 200};
-        for (;;) {
-            auto groups = s.list_working_groups(p->id, scheduler::working_group_filter{true}, pages);
-            if (!groups) return groups.err();
-            for (const auto& g : groups->items) {
-                auto members = s.list_memberships(g.id);
-                if (!members) return members.err();
-                if (std::any_of(members->begin(), members->end(), [&](const auto& m) { return m.person_id == who->id; }))
-                    d->depends_on.push_back(group_content_key(g.id));
-            }
-            if (!groups->next_cursor) break;
-            pages.after = groups->next_cursor;
-        }
+        auto groups = s.person_working_group_ids(who->id);
+        if (!groups) return groups.err();
+        for (const auto& g : *groups) d->depends_on.push_back(group_content_key(g));
         auto events = s.feed_events({scheduler::feed_scope::person, p->id, who->id});
         if (!events) return events.err();
         d->events = std::move(*events);
@@ -410,7 +403,7 @@ task<response> event_file(request_context& ctx) {
     auto body = calendar::render_event(h, feed_item_for(d.events.front(), texts_for(d.lang)));
     if (!body) co_return fail(ctx, body.err());
     e.body = std::move(*body);
-    e.etag = "\"" + sha256_hex(e.body).substr(0, 32) + "\"";
+    e.etag = strong_etag(e.body);
     e.last_modified_at = instant(ev.updated_at).value_or(clock::time_point{});
     e.last_modified = http_date(e.last_modified_at);
     e.cache_control = "private, no-cache";
@@ -431,7 +424,7 @@ task<response> rotate_feed_token(request_context& ctx) {
         if (caller.role != scheduler::token_role::admin && !self)
             return error{errc::forbidden, "Only the person and admins can rotate a feed URL.", {}};
         const int next = p->feed_generation + 1;
-        if (auto st = s.set_feed_token(p->id, next, sha256_hex(key->token(p->id, next))); !st) return st.err();
+        if (auto st = s.set_feed_token(p->id, next, key->token_hash(p->id, next)); !st) return st.err();
         if (auto st = s.append_audit(a, scheduler::now_utc()); !st) return st.err();
         p->feed_generation = next;
         return p;

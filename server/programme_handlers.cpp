@@ -359,7 +359,7 @@ task<response> create_in_programme(request_context& ctx) {
         auto r = R::create(s, x, now);
         if (!r) return r;
         if constexpr (std::is_same_v<typename R::type, scheduler::person>) {
-            if (auto st = s.set_feed_token(r->id, r->feed_generation, sha256_hex(key->token(r->id, r->feed_generation))); !st)
+            if (auto st = s.set_feed_token(r->id, r->feed_generation, key->token_hash(r->id, r->feed_generation)); !st)
                 return st.err();
         }
         a.object_id = r->id;

@@ -170,4 +170,14 @@ result<std::string> sqlite_store::last_event_deletion(const std::string& program
     });
 }
 
+result<std::vector<std::string>> sqlite_store::person_working_group_ids(const std::string& person_id) {
+    return guarded([&]() -> result<std::vector<std::string>> {
+        auto s = db_.prepare("SELECT DISTINCT working_group_id FROM memberships WHERE person_id = ? ORDER BY working_group_id");
+        s.bind(1, person_id);
+        std::vector<std::string> out;
+        while (s.step()) out.push_back(s.text(0));
+        return out;
+    });
+}
+
 } // namespace copsched::storage

@@ -76,6 +76,7 @@ public:
     scheduler::status set_feed_token(const std::string& person_id, int generation, const std::string& hash) override;
     scheduler::result<std::vector<scheduler::feed_token_state>> feed_token_states() override;
     scheduler::result<std::string> last_event_deletion(const std::string& programme_id) override;
+    scheduler::result<std::vector<std::string>> person_working_group_ids(const std::string& person_id) override;
 
     // Idempotency keys and audit: storage/idempotency.cpp.
     scheduler::result<std::optional<scheduler::idempotency_record>> claim_idempotency_key(

@@ -257,6 +257,15 @@ TEST_CASE("feed_events: a person's feed follows the membership on the session's 
     CHECK(f.titles(feed_scope::person, "per_nope").empty());
     CHECK(f.titles(feed_scope::person, foreign.id).empty());
     CHECK(f.titles(feed_scope::person, foreign.id, f.other) == titles{"foreign plenary"});
+
+    // The groups a personal feed depends on: every group with a membership, at any date.
+    auto ann_groups = f.store.person_working_group_ids(ann.id);
+    REQUIRE(ann_groups.ok());
+    CHECK(*ann_groups == std::vector<std::string>{ict});
+    auto bob_groups = f.store.person_working_group_ids(bob.id);
+    REQUIRE(bob_groups.ok());
+    CHECK(*bob_groups == std::vector<std::string>{food});
+    CHECK(f.store.person_working_group_ids("per_nope")->empty());
 }
 
 TEST_CASE("feed_events: an organisation's feed takes the groups of its active people", "[storage][feeds]") {
