@@ -1,6 +1,10 @@
 #include "server/problem.hpp"
 
+#include "scheduler/clock.hpp"
+
 #include <boost/json/serialize.hpp>
+
+#include <iostream>
 
 namespace copsched::server {
 namespace {
@@ -52,7 +56,11 @@ response problem(const scheduler::error& e, unsigned version, bool keep_alive) {
         extra = boost::json::object{{"errors", std::move(errors)}};
     }
     auto detail = e.detail;
-    if (e.code == scheduler::errc::internal) detail = "An internal error occurred; it has been logged.";
+    if (e.code == scheduler::errc::internal) {
+        // The client gets no internals; the operator gets them on standard error.
+        std::cerr << scheduler::now_utc() << " internal error: " << e.detail << '\n';
+        detail = "An internal error occurred; it has been logged.";
+    }
     return problem(status_for(e.code), std::move(detail), version, keep_alive, extra);
 }
 
