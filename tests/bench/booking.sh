@@ -15,11 +15,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$root/deploy/lib.sh"
 source "$root/tests/bench/lib.sh"
 install_packages wrk python3 curl
-bin="${1:-$root/build/release/server/copsched}"
-if [ ! -x "$bin" ]; then
-  build build/release -DCMAKE_BUILD_TYPE=Release -DCOPSCHED_TESTS=OFF
-  bin="$root/build/release/server/copsched"
-fi
+use_release_binary "${1:-}"
 rounds="${ROUNDS:-3}" duration="${DURATION:-5s}" n_events="${EVENTS:-2000}" n_people="${PEOPLE:-1000}"
 
 work="$(mktemp -d)"
@@ -72,9 +68,13 @@ declare -A rps p99
 for r in $(seq 1 "$rounds"); do
   for clients in 1 32; do
     for mode in baseline copsched; do
-      read -r q p bad errs < <(run "$mode" "$clients")
+      # Not `< <(run ...)`: that reads on as soon as wrk's line is out, and the next round
+      # would copy over run.db while this round's server still checkpoints into it.
+      run "$mode" "$clients" >"$work/round"
+      read -r q p bad errs <"$work/round"
       if [ "$bad" != 0 ] || [ "$errs" != 0 ]; then
         cat "$work/wrk.err" >&2
+        grep 'internal error' "$work/server.log" | sort | uniq -c | sort -rn | head -5 >&2
         echo "round $r $mode $clients clients: $bad bookings not created, $errs socket errors" >&2
         exit 1
       fi

@@ -12,11 +12,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$root/deploy/lib.sh"
 source "$root/tests/bench/lib.sh"
 install_packages wrk nginx-light python3 curl
-bin="${1:-$root/build/release/server/copsched}"
-if [ ! -x "$bin" ]; then
-  build build/release -DCMAKE_BUILD_TYPE=Release -DCOPSCHED_TESTS=OFF
-  bin="$root/build/release/server/copsched"
-fi
+use_release_binary "${1:-}"
 rounds="${ROUNDS:-5}" duration="${DURATION:-5s}" conns="${CONNECTIONS:-64}" wrk_threads="${WRK_THREADS:-2}"
 
 work="$(mktemp -d)"; chmod 755 "$work"
@@ -67,25 +63,10 @@ per_feed_kib="$(awk -v a="$rss_after" -v b="$rss_before" -v n="$people" 'BEGIN {
 
 # nginx with one worker per core, serving the same bytes as a static file.
 nport="$(free_port)"
-mkdir -p "$work/www" "$work/nginx"
+mkdir -p "$work/www"
 cp "$work/feed.ics" "$work/www/feed.ics"
 chmod -R a+rX "$work/www"
-cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes auto;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  types { text/calendar ics; }
-  charset utf-8;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server { listen 127.0.0.1:$nport; root $work/www; keepalive_requests 1000000; }
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' &
-pids+=($!)
+start_nginx "$work" "$nport" "types { text/calendar ics; } charset utf-8;"
 wait_http "http://127.0.0.1:$nport/feed.ics"
 n_etag="$(curl -fsS -D - -o /dev/null "http://127.0.0.1:$nport/feed.ics" | awk -F': ' 'tolower($1)=="etag" {sub(/\r$/, "", $2); print $2}')"
 cmp -s "$work/feed.ics" <(curl -fsS "http://127.0.0.1:$nport/feed.ics") || { echo "nginx serves other bytes" >&2; exit 1; }

@@ -10,11 +10,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$root/deploy/lib.sh"
 source "$root/tests/bench/lib.sh"
 install_packages wrk nginx-light
-bin="${1:-$root/build/release/server/copsched}"
-if [ ! -x "$bin" ]; then
-  build build/release -DCMAKE_BUILD_TYPE=Release -DCOPSCHED_TESTS=OFF
-  bin="$root/build/release/server/copsched"
-fi
+use_release_binary "${1:-}"
 rounds="${ROUNDS:-5}" duration="${DURATION:-5s}" conns="${CONNECTIONS:-64}" wrk_threads="${WRK_THREADS:-2}"
 
 work="$(mktemp -d)"; chmod 755 "$work"
@@ -30,29 +26,13 @@ pids+=($!)
 
 # nginx with one worker per core, serving the same 15 bytes /healthz answers.
 nport="$(free_port)"
-mkdir -p "$work/www" "$work/nginx"
+mkdir -p "$work/www"
 printf '{"status":"ok"}' >"$work/www/healthz"
 chmod -R a+rX "$work/www"
-cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes auto;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  default_type application/json;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server { listen 127.0.0.1:$nport; root $work/www; keepalive_requests 1000000; }
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' &
-pids+=($!)
+start_nginx "$work" "$nport" "default_type application/json;"
 
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$cport/healthz" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$nport/healthz" >/dev/null 2>&1 && break
-  sleep 0.05
-done
+wait_http "http://127.0.0.1:$cport/healthz"
+wait_http "http://127.0.0.1:$nport/healthz"
 
 # Prints "REQUESTS_PER_SECOND P99".
 run_wrk() { wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "$1" | awk '/Requests\/sec/ {r=$2} / 99%/ {p=$2} END {print r, p}'; }

@@ -40,3 +40,35 @@ text = pattern.sub(lambda m: section + "\n", text) if pattern.search(text) else 
 open(path, "w").write(text)
 PY
 }
+
+# use_release_binary [BINARY]: sets $bin to BINARY, or to a release build made when missing.
+use_release_binary() {
+  bin="${1:-$ROOT/build/release/server/copsched}"
+  if [ ! -x "$bin" ]; then
+    build build/release -DCMAKE_BUILD_TYPE=Release -DCOPSCHED_TESTS=OFF
+    bin="$ROOT/build/release/server/copsched"
+  fi
+}
+
+# start_nginx WORK PORT HTTP_LINES: nginx with one worker per core and no access log,
+# serving WORK/www on 127.0.0.1:PORT, with HTTP_LINES (types, charset) in its http block.
+# Appends its pid to the caller's pids array.
+start_nginx() {
+  local work="$1" port="$2" extra="$3"
+  mkdir -p "$work/nginx"
+  cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  $extra
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:$port; root $work/www; keepalive_requests 1000000; }
+}
+CONF
+  nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' &
+  pids+=($!)
+}
