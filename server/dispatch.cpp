@@ -30,15 +30,19 @@ std::optional<std::string> request_context::query(std::string_view name) const {
     return std::string((*it).value);
 }
 
+std::string http_date(std::time_t t) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    return std::string(buf, std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm));
+}
+
 std::string http_date_now() {
     thread_local std::time_t cached_second = 0;
     thread_local std::string cached;
     const std::time_t now = std::time(nullptr);
     if (now != cached_second) {
-        std::tm tm{};
-        gmtime_r(&now, &tm);
-        char buf[64];
-        cached.assign(buf, std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm));
+        cached = http_date(now);
         cached_second = now;
     }
     return cached;

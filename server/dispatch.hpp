@@ -10,6 +10,7 @@
 #include <boost/url/url_view.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <string>
 
@@ -55,6 +56,8 @@ private:
     const router routes_;
 };
 
+// An HTTP-date (IMF-fixdate), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string http_date(std::time_t t);
 // The Date header value for now, cached per second. Thread-safe.
 std::string http_date_now();
 

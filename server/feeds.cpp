@@ -83,14 +83,6 @@ namespace {
 
 using clock = feed_cache::clock;
 
-std::string http_date(clock::time_point t) {
-    const std::time_t s = clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&s, &tm);
-    char buf[64];
-    return std::string(buf, std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm));
-}
-
 // IMF-fixdate only (RFC 9110 says recipients may; clients send it).
 std::optional<clock::time_point> parse_http_date(std::string_view text) {
     std::tm tm{};
@@ -118,7 +110,6 @@ const texts& texts_for(scheduler::language l) { return l == scheduler::language:
 
 // What a feed request resolved to in the database.
 struct feed_data {
-    std::string programme_id;
     std::string time_zone;
     std::string name;
     scheduler::language lang = scheduler::language::nl;
@@ -237,7 +228,7 @@ result<std::shared_ptr<const feed_cache::entry>> render(services& svc, const std
     e->body = std::move(*body);
     e->etag = strong_etag(e->body);
     e->last_modified_at = svc.feeds.monotonic_last_modified(feed_id, std::chrono::floor<std::chrono::seconds>(newest));
-    e->last_modified = http_date(e->last_modified_at);
+    e->last_modified = http_date(clock::to_time_t(e->last_modified_at));
     e->cache_control = cache_control;
     e->depends_on = versions;
     return std::shared_ptr<const feed_cache::entry>(std::move(e));
@@ -266,7 +257,6 @@ task<response> serve_feed(request_context& ctx, std::string feed_id, Load load) 
 // one of its people.
 result<feed_data> programme_feed_data(store& s, const scheduler::programme& p, const std::optional<std::string>& token) {
     feed_data d;
-    d.programme_id = p.id;
     d.time_zone = p.timezone;
     d.lang = p.lang;
     d.is_public = p.feeds_public;
@@ -371,7 +361,6 @@ task<response> event_file(request_context& ctx) {
         auto p = s.get_programme_by_id(e->programme_id);
         if (!p) return p.err();
         feed_data d;
-        d.programme_id = p->id;
         d.time_zone = p->timezone;
         d.lang = p->lang;
         d.is_public = false;
@@ -405,7 +394,7 @@ task<response> event_file(request_context& ctx) {
     e.body = std::move(*body);
     e.etag = strong_etag(e.body);
     e.last_modified_at = instant(ev.updated_at).value_or(clock::time_point{});
-    e.last_modified = http_date(e.last_modified_at);
+    e.last_modified = http_date(clock::to_time_t(e.last_modified_at));
     e.cache_control = "private, no-cache";
     auto res = calendar_response(ctx, e, not_modified(ctx, e));
     res.set(http::field::content_disposition, "inline; filename=\"" + ev.id + ".ics\"");
