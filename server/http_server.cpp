@@ -10,12 +10,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
+#include <array>
 #include <deque>
 #include <optional>
 
@@ -27,14 +28,42 @@ using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk = 8192;
 
+// Serialises a response's status line and header fields into `out` (reused, so no
+// allocation once it has grown): the bytes Beast's serializer would write for a message
+// with a Content-Length, written here so one gathered send carries header and body.
+void serialize_head(const response& res, std::string& out) {
+    out.clear();
+    out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    const auto code = res.result_int();
+    out += static_cast<char>('0' + code / 100 % 10);
+    out += static_cast<char>('0' + code / 10 % 10);
+    out += static_cast<char>('0' + code % 10);
+    out += ' ';
+    out += res.reason();
+    out += "\r\n";
+    for (const auto& f : res) {
+        out += f.name_string();
+        out += ": ";
+        out += f.value();
+        out += "\r\n";
+    }
+    out += "\r\n";
+}
+
 } // namespace
 
+// One connection. Its socket and everything below live on one io_context, which one
+// thread runs (server/io_pool.hpp), so no strand is needed: handlers of a connection never
+// run concurrently. Deadlines are checked by a watchdog timer that wakes every
+// `tick_` and cancels the socket's operations once the current deadline has passed, so
+// a request costs no timer operation at all.
 class session : public std::enable_shared_from_this<session> {
 public:
     session(http_server& server, tcp::socket socket)
-        : server_(server), cfg_(server.cfg_), stream_(std::move(socket)), strand_(stream_.get_executor()) {
+        : server_(server), cfg_(server.cfg_), socket_(std::move(socket)), ex_(socket_.get_executor()),
+          watchdog_(ex_), tick_(watchdog_tick(server.cfg_)) {
         beast::error_code ec;
-        const auto remote = stream_.socket().remote_endpoint(ec);
+        const auto remote = socket_.remote_endpoint(ec);
         client_ = ec ? std::string("unknown") : remote.address().to_string();
         server_.metrics_.connection_opened();
     }
@@ -44,18 +73,54 @@ public:
     }
 
     void start() {
-        asio::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, asio::detached);
+        // However run() ends (also by an exception), the socket closes and the watchdog
+        // stops, releasing the session.
+        asio::co_spawn(ex_, [self = shared_from_this()] { return self->run(); },
+                       [self = shared_from_this()](std::exception_ptr) {
+                           beast::error_code ec;
+                           self->socket_.close(ec);
+                           self->closed_ = true;
+                           self->watchdog_.cancel();
+                       });
+        asio::co_spawn(ex_, [self = shared_from_this()] { return self->watch(); }, asio::detached);
     }
 
     // From any thread: ends the connection once it has nothing in flight.
     void begin_shutdown() {
-        asio::post(strand_, [self = shared_from_this()] {
+        asio::post(ex_, [self = shared_from_this()] {
             self->shutting_down_ = true;
-            if (self->idle_) self->stream_.cancel();
+            if (self->idle_) {
+                beast::error_code ec;
+                self->socket_.cancel(ec);
+            }
         });
     }
 
 private:
+    using clock = std::chrono::steady_clock;
+
+    // A quarter of the shortest timeout, between 50 ms and 1 s: how late a deadline may
+    // be noticed.
+    static clock::duration watchdog_tick(const config& c) {
+        const auto shortest = std::min({c.header_timeout, c.body_timeout, c.idle_timeout, c.write_timeout});
+        return std::clamp<clock::duration>(shortest / 4, std::chrono::milliseconds(50), std::chrono::seconds(1));
+    }
+
+    void expires_after(clock::duration d) { deadline_ = clock::now() + d; }
+
+    task<void> watch() {
+        while (!closed_) {
+            watchdog_.expires_after(tick_);
+            co_await watchdog_.async_wait(use_tuple);
+            if (closed_) break;
+            if (clock::now() >= deadline_) {
+                beast::error_code ec;
+                socket_.cancel(ec); // the pending read or write ends with operation_aborted
+                deadline_ = clock::time_point::max();
+            }
+        }
+    }
+
     // One request's place in the response queue; filled by its handler.
     struct pending {
         explicit pending(const asio::any_io_executor& ex) : ready(ex, asio::steady_timer::time_point::max()) {}
@@ -63,41 +128,48 @@ private:
         asio::steady_timer ready; // cancelled when res is set
     };
 
+    task<std::pair<beast::error_code, std::size_t>> write(const response& res) {
+        serialize_head(res, head_);
+        const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(res.body())};
+        auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
+        co_return std::pair{ec, n};
+    }
+
     task<void> run() {
         bool first = true;
-        stream_.expires_after(cfg_.header_timeout); // a new connection must send its header in time
+        expires_after(cfg_.header_timeout); // a new connection must send its header in time
         for (;;) {
             if (buffer_.size() == 0) {
                 // Nothing buffered: answer what is queued, then wait for the next request.
                 if (!co_await flush()) co_return co_await close(false);
                 if (shutting_down_) break;
-                if (!first) stream_.expires_after(cfg_.idle_timeout);
+                if (!first) expires_after(cfg_.idle_timeout);
                 idle_ = true;
-                auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_chunk), use_tuple);
+                auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(read_chunk), use_tuple);
                 idle_ = false;
                 if (ec) co_return co_await close(false);
                 buffer_.commit(n);
-                if (!first) stream_.expires_after(cfg_.header_timeout);
+                if (!first) expires_after(cfg_.header_timeout);
             }
             first = false;
 
             parser_.emplace();
             parser_->header_limit(static_cast<std::uint32_t>(cfg_.header_limit));
             parser_->body_limit(cfg_.body_limit);
-            const auto started = std::chrono::steady_clock::now();
-            if (auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, use_tuple); ec)
+            const auto started = clock::now();
+            if (auto [ec, n] = co_await http::async_read_header(socket_, buffer_, *parser_, use_tuple); ec)
                 co_return co_await fail(ec, started);
             if (!parser_->is_done()) {
                 const auto expect = parser_->get()[http::field::expect];
                 if (beast::iequals(expect, "100-continue")) {
                     if (!co_await flush()) co_return co_await close(false);
-                    stream_.expires_after(cfg_.write_timeout);
+                    expires_after(cfg_.write_timeout);
                     static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-                    if (auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(cont), use_tuple); ec)
+                    if (auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(cont), use_tuple); ec)
                         co_return co_await close(false);
                 }
-                stream_.expires_after(cfg_.body_timeout);
-                if (auto [ec, n] = co_await http::async_read(stream_, buffer_, *parser_, use_tuple); ec)
+                expires_after(cfg_.body_timeout);
+                if (auto [ec, n] = co_await http::async_read(socket_, buffer_, *parser_, use_tuple); ec)
                     co_return co_await fail(ec, started);
             }
             request req = parser_->release();
@@ -107,22 +179,21 @@ private:
                 // The common case, nothing pipelined behind it: answer inline.
                 auto res = co_await server_.dispatcher_.handle(std::move(req), client_);
                 if (shutting_down_ || !keep) res.keep_alive(false);
-                stream_.expires_after(cfg_.write_timeout);
-                if (auto [ec, n] = co_await http::async_write(stream_, res, use_tuple); ec || !res.keep_alive())
-                    co_return co_await close(false);
+                expires_after(cfg_.write_timeout);
+                if (auto [ec, n] = co_await write(res); ec || !res.keep_alive()) co_return co_await close(false);
                 continue;
             }
 
-            auto slot = std::make_shared<pending>(strand_);
+            auto slot = std::make_shared<pending>(ex_);
             queue_.push_back(slot);
-            asio::co_spawn(strand_, server_.dispatcher_.handle(std::move(req), client_),
+            asio::co_spawn(ex_, server_.dispatcher_.handle(std::move(req), client_),
                            [slot](std::exception_ptr e, response res) {
                                if (e) res = problem(http::status::internal_server_error, "The request failed.", 11, false);
                                slot->res = std::move(res);
                                slot->ready.cancel();
                            });
             if (!keep) break;
-            stream_.expires_after(cfg_.header_timeout);
+            expires_after(cfg_.header_timeout);
             if (queue_.size() >= cfg_.pipeline_limit && !co_await flush()) co_return co_await close(false);
         }
         closing_ = true;
@@ -139,8 +210,8 @@ private:
             auto& res = *slot->res;
             if (shutting_down_ || (closing_ && queue_.empty())) res.keep_alive(false);
             const bool last = !res.keep_alive();
-            stream_.expires_after(cfg_.write_timeout);
-            auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
+            expires_after(cfg_.write_timeout);
+            auto [ec, n] = co_await write(res);
             if (ec) co_return false;
             if (last) {
                 closing_ = true;
@@ -154,7 +225,7 @@ private:
     }
 
     // A request that could not be read: answer when the client deserves an answer.
-    task<void> fail(beast::error_code ec, std::chrono::steady_clock::time_point started) {
+    task<void> fail(beast::error_code ec, clock::time_point started) {
         std::optional<response> res;
         if (ec == http::error::header_limit) {
             res = problem(http::status::request_header_fields_too_large,
@@ -171,10 +242,9 @@ private:
         if (!res) co_return co_await close(false);
         if (!co_await flush()) co_return co_await close(false);
         res->set(http::field::date, http_date_now());
-        server_.dispatcher_.record_rejected(res->result_int(), res->body().size(),
-                                            std::chrono::steady_clock::now() - started);
-        stream_.expires_after(cfg_.write_timeout);
-        if (auto [wec, n] = co_await http::async_write(stream_, *res, use_tuple); wec) co_return co_await close(false);
+        server_.dispatcher_.record_rejected(res->result_int(), res->body().size(), clock::now() - started);
+        expires_after(cfg_.write_timeout);
+        if (auto [wec, n] = co_await write(*res); wec) co_return co_await close(false);
         co_await close(true);
     }
 
@@ -182,32 +252,39 @@ private:
     // is still sending (briefly) so that it sees our answer instead of a reset.
     task<void> close(bool linger) {
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
         if (linger) {
-            stream_.expires_after(std::chrono::seconds(1));
+            expires_after(std::chrono::seconds(1));
             std::size_t drained = 0;
             while (drained < cfg_.body_limit + 64 * 1024) {
                 buffer_.clear();
-                auto [rec, n] = co_await stream_.async_read_some(buffer_.prepare(read_chunk), use_tuple);
+                auto [rec, n] = co_await socket_.async_read_some(buffer_.prepare(read_chunk), use_tuple);
                 if (rec) break;
                 drained += n;
             }
         }
-        stream_.socket().close(ec);
+        socket_.close(ec);
+        closed_ = true;
+        watchdog_.cancel();
     }
 
     http_server& server_;
     const config& cfg_;
-    // Everything below: only on strand_.
-    beast::tcp_stream stream_;
-    asio::any_io_executor strand_;
+    // Everything below: only on the connection's io_context thread (ex_).
+    tcp::socket socket_;
+    asio::any_io_executor ex_;
+    asio::steady_timer watchdog_;
+    const clock::duration tick_;
+    clock::time_point deadline_ = clock::time_point::max();
     beast::flat_buffer buffer_;
+    std::string head_; // the serialised header of the response being written
     std::optional<http::request_parser<http::string_body>> parser_;
     std::deque<std::shared_ptr<pending>> queue_;
     std::string client_;
     bool idle_ = false;
     bool closing_ = false;
     bool shutting_down_ = false;
+    bool closed_ = false;
 };
 
 http_server::http_server(io_pool& pool, const config& cfg, dispatcher& d, metrics& m)
@@ -231,7 +308,7 @@ void http_server::start() {
 
 task<void> http_server::accept_loop() {
     for (;;) {
-        auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(pool_.next()), use_tuple);
+        auto [ec, socket] = co_await acceptor_.async_accept(pool_.next(), use_tuple);
         if (ec) {
             if (!acceptor_.is_open() || ec == asio::error::operation_aborted) co_return;
             // Out of file descriptors or similar: back off instead of spinning.

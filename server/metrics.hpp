@@ -10,12 +10,18 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <memory>
 #include <tuple>
+#include <vector>
 
 namespace copsched::server {
 
 class metrics {
 public:
+    metrics();
+    metrics(const metrics&) = delete;
+    metrics& operator=(const metrics&) = delete;
+
     // `route` is the template ("/api/v1/tokens/{id}"), never the raw path, so tokens in
     // paths stay out of the metrics; "(unmatched)" for 404s. Both strings must outlive
     // this object (route templates, Beast's method names, literals): they are not copied.
@@ -33,12 +39,20 @@ public:
                                                     0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 
 private:
-    // Guarded by mutex_.
-    mutable std::mutex mutex_;
-    std::map<std::tuple<std::string_view, std::string_view, unsigned>, std::uint64_t> requests_;
-    std::array<std::uint64_t, buckets.size() + 1> histogram_{}; // last: +Inf
-    double latency_sum_ = 0;
-    std::uint64_t latency_count_ = 0;
+    // One per recording thread, so I/O threads never wait for each other: each records
+    // into its own shard (its mutex is contended only by render()).
+    struct shard {
+        std::mutex mutex; // guards the rest
+        std::map<std::tuple<std::string_view, std::string_view, unsigned>, std::uint64_t> requests;
+        std::array<std::uint64_t, buckets.size() + 1> histogram{}; // last: +Inf
+        double latency_sum = 0;
+        std::uint64_t latency_count = 0;
+    };
+    shard& local_shard();
+
+    const std::uint64_t id_; // unique per metrics object, for the threads' shard caches
+    mutable std::mutex shards_mutex_;
+    std::vector<std::unique_ptr<shard>> shards_; // guarded by shards_mutex_; only grows
 
     std::atomic<std::int64_t> open_connections_{0};
     std::atomic<std::uint64_t> rejected_connections_{0};
