@@ -9,6 +9,7 @@
 #include "server/http_server.hpp"
 #include "server/io_pool.hpp"
 #include "server/metrics.hpp"
+#include "server/planning_handlers.hpp"
 #include "server/services.hpp"
 #include "storage/database_file.hpp"
 #include "storage/sqlite_database.hpp"
@@ -19,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -40,12 +42,16 @@ Commands:
   token revoke ID            revoke a token; it fails on its very next use
   seed-demo [--if-empty]     add the demo programme "Green Deal Circulair Inkopen 2.0"
   backup FILE                write a consistent copy of the live database to FILE
+  plan --programme SLUG --year YEAR [--count N] [--start-times HH:MM,...] [--apply]
+                             print the best CoP year plan with its reasons and
+                             alternatives; --apply books it (tentative CoP meetings)
   routes                     list the HTTP routes (method and path template)
   version                    print the version
   help, --help               this text
 
-Commands that change data (migrate, token create/revoke, seed-demo) refuse to run
-while a server holds the database; use the HTTP API then (POST /api/v1/tokens).
+Commands that change data (migrate, token create/revoke, seed-demo, plan --apply) refuse to run
+while a server holds the database; use the HTTP API then (POST /api/v1/tokens,
+POST /api/v1/programmes/{slug}/plans).
 
 Options (each also as environment variable; flags win):
 )";
@@ -219,6 +225,71 @@ int cmd_seed_demo(const config& cfg, std::vector<std::string> args) {
     });
 }
 
+int cmd_plan(const config& cfg, std::vector<std::string> args) {
+    const bool apply = take_switch(args, "--apply");
+    const auto slug = take_flag(args, "--programme");
+    const auto year_text = take_flag(args, "--year");
+    const auto count_text = take_flag(args, "--count");
+    const auto times_text = take_flag(args, "--start-times");
+    if (int rc = check_no_more(args)) return rc;
+    if (slug.empty() || year_text.empty())
+        return fail("usage: copsched plan --programme SLUG --year YEAR [--count N] [--start-times HH:MM,...] [--apply]", 2);
+    plan_options o;
+    try {
+        std::size_t used = 0;
+        o.year = std::stoi(year_text, &used);
+        if (used != year_text.size()) throw std::invalid_argument(year_text);
+        if (!count_text.empty()) {
+            const int n = std::stoi(count_text, &used);
+            if (used != count_text.size() || n < 1 || n > 12) throw std::invalid_argument(count_text);
+            o.count = static_cast<std::size_t>(n);
+        }
+    } catch (const std::exception&) {
+        return fail("--year must be a year and --count a number from 1 to 12", 2);
+    }
+    for (std::size_t pos = 0; pos < times_text.size();) {
+        auto comma = times_text.find(',', pos);
+        if (comma == std::string::npos) comma = times_text.size();
+        const auto t = times_text.substr(pos, comma - pos);
+        if (t.size() != 5 || t[2] != ':' || !std::isdigit(static_cast<unsigned char>(t[0])) ||
+            !std::isdigit(static_cast<unsigned char>(t[1])) || !std::isdigit(static_cast<unsigned char>(t[3])) ||
+            !std::isdigit(static_cast<unsigned char>(t[4])))
+            return fail("--start-times must be times HH:MM separated by commas", 2);
+        o.start_times.push_back(std::stoi(t.substr(0, 2)) * 60 + std::stoi(t.substr(3, 2)));
+        pos = comma + 1;
+    }
+    auto run = [&](scheduler::store& s, bool book) -> scheduler::status {
+        auto p = s.get_programme(slug);
+        if (!p) return p.err();
+        auto plan = make_year_plan(s, *p, o);
+        if (!plan) return plan.err();
+        std::cout << plan_table(*plan, *p, o.year);
+        if (!book) return scheduler::ok();
+        std::vector<plan_booking_failure> blocked;
+        auto events = apply_year_plan(s, *p, *plan, o.year, scheduler::event_status::tentative, blocked);
+        if (!events) {
+            auto e = events.err();
+            for (const auto& b : blocked)
+                for (const auto& c : b.conflicts) e.fields.push_back({b.start, c.detail});
+            return e;
+        }
+        std::string ids;
+        for (const auto& e : *events) ids += (ids.empty() ? "\"" : ",\"") + e.id + "\"";
+        std::cout << "\nbooked " << events->size() << " tentative CoP meetings\n";
+        return s.append_audit({"cli", "plan.apply", "programme", p->id,
+                               "{\"year\":" + std::to_string(o.year) + ",\"events\":[" + ids + "]}"},
+                              scheduler::now_utc());
+    };
+    if (!apply) {
+        auto st = storage::read_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) { return run(s, false); });
+        return st ? 0 : fail(st.err());
+    }
+    return with_writer_lock(cfg, [&] {
+        auto st = storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) { return run(s, true); });
+        return st ? 0 : fail(st.err());
+    });
+}
+
 int cmd_backup(const config& cfg, std::vector<std::string> args) {
     if (args.size() != 1) return fail("usage: copsched backup FILE", 2);
     auto st = storage::backup_file(cfg.database, args.front(), cfg.db_busy_timeout_ms);
@@ -344,6 +415,7 @@ int run_cli(int argc, char** argv) {
         if (command == "token") return cmd_token(cfg, args);
         if (command == "seed-demo") return cmd_seed_demo(cfg, args);
         if (command == "backup") return cmd_backup(cfg, args);
+        if (command == "plan") return cmd_plan(cfg, args);
         if (command == "routes") {
             if (int rc = check_no_more(args)) return rc;
             const auto table = make_routes();

@@ -206,7 +206,9 @@ task<response> dispatcher::handle(request req, std::string client_address) {
                 route_name = m.found->path;
                 request_context ctx{req, svc_, std::move(m.params), *target, client_address, std::nullopt};
                 try {
-                    res = co_await authenticate_and_run(*m.found, ctx);
+                    // Public routes (feeds, health) skip a coroutine frame.
+                    if (m.found->who == access::public_route) res = co_await m.found->fn(ctx);
+                    else res = co_await authenticate_and_run(*m.found, ctx);
                 } catch (const std::exception& e) {
                     std::fprintf(stderr, "%s error %s %s: %s\n", scheduler::now_utc().c_str(),
                                  std::string(req.method_string()).c_str(), m.found->path.c_str(), e.what());

@@ -670,6 +670,16 @@ task<response> create_series(request_context& ctx) {
 
 } // namespace
 
+scheduler::result<new_booking> book_event(store& s, const scheduler::programme& p, const event& e,
+                                          const std::string& start_local, const std::string& end_local) {
+    auto r = book(s, p, e, start_local, end_local, {}, std::nullopt, false);
+    if (!r) return r.err();
+    return new_booking{std::move(r->stored), std::move(r->blocking)};
+}
+
+boost::json::object event_view(const event& e, const std::string& timezone) { return event_json(e, timezone); }
+boost::json::array conflicts_view(const std::vector<conflict>& list) { return conflicts_json(list); }
+
 void add_event_routes(router& r) {
     using v = http::verb;
     r.add(v::post, "/api/v1/programmes/{slug}/events", access::any_token, create_event);

@@ -4,6 +4,7 @@
 #include "server/programme_handlers.hpp"
 #include "server/event_handlers.hpp"
 #include "server/feeds.hpp"
+#include "server/planning_handlers.hpp"
 
 #include "scheduler/clock.hpp"
 #include "server/db_call.hpp"
@@ -195,6 +196,7 @@ router make_routes() {
     add_programme_routes(r);
     add_feed_routes(r); // before the event routes: "/api/v1/events/{id}.ics" before "{id}"
     add_event_routes(r);
+    add_planning_routes(r);
     return r;
 }
 

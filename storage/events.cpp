@@ -24,6 +24,7 @@ using scheduler::result;
 using scheduler::status;
 using detail::event_columns;
 using detail::guarded;
+using detail::earliest_overlapping_start;
 using detail::read_event;
 
 namespace {
@@ -115,6 +116,10 @@ void note_event_length(connection& db, const scheduler::event& e) {
         .run();
 }
 
+} // namespace
+
+namespace detail {
+
 // The earliest start an event overlapping one that starts at `start` can have, as stored
 // text: `start` minus the longest event of the programme (or of any programme).
 std::string earliest_overlapping_start(connection& db, scheduler::sys_seconds start,
@@ -126,7 +131,7 @@ std::string earliest_overlapping_start(connection& db, scheduler::sys_seconds st
     return scheduler::format_instant(start - std::chrono::seconds(longest));
 }
 
-} // namespace
+} // namespace detail
 
 result<scheduler::event> sqlite_store::create_event(const scheduler::event& in, const std::string& now) {
     return guarded([&]() -> result<scheduler::event> {

@@ -274,10 +274,26 @@ ALTER TABLE programme_stats ADD COLUMN last_event_deletion TEXT;
 CREATE INDEX events_programme_kind ON events(programme_id, kind);
 )sql";
 
-constexpr std::array<migration, 3> migrations{{
+// Blackout calendars arrive as named imports that can be listed and removed as a whole.
+constexpr const char* v4_planning = R"sql(
+CREATE TABLE blackout_imports (
+    id            TEXT PRIMARY KEY,
+    programme_id  TEXT NOT NULL REFERENCES programmes(id),
+    name          TEXT NOT NULL,
+    periods       INTEGER NOT NULL,
+    created_at    TEXT NOT NULL,
+    UNIQUE (programme_id, name)
+);
+CREATE INDEX blackouts_import ON blackouts(import_id);
+CREATE INDEX busy_times_span ON busy_times(person_id, start_utc, end_utc);
+DROP INDEX busy_times_person;
+)sql";
+
+constexpr std::array<migration, 4> migrations{{
     {1, "initial schema", v1_schema},
     {2, "index range scans for overlapping events", v2_overlap_index},
     {3, "calendar feeds", v3_calendar_feeds},
+    {4, "blackout imports and busy-time spans", v4_planning},
 }};
 
 } // namespace

@@ -78,6 +78,19 @@ public:
     scheduler::result<std::string> last_event_deletion(const std::string& programme_id) override;
     scheduler::result<std::vector<std::string>> person_working_group_ids(const std::string& person_id) override;
 
+    // Planning: storage/planning.cpp.
+    scheduler::result<scheduler::blackout_import> import_blackouts(const std::string& programme_id, const std::string& name,
+                                                                   const std::vector<scheduler::named_interval>& periods,
+                                                                   const std::string& now) override;
+    scheduler::result<std::vector<scheduler::blackout_import>> list_blackout_imports(const std::string& programme_id) override;
+    scheduler::result<std::vector<scheduler::blackout_period>> list_blackouts(const std::string& programme_id,
+                                                                              const std::optional<std::string>& import_id) override;
+    scheduler::status delete_blackout_import(const std::string& programme_id, const std::string& import_id) override;
+    scheduler::result<std::size_t> replace_busy_times(const std::string& person_id,
+                                                      const std::vector<scheduler::interval>& busy) override;
+    scheduler::result<std::vector<scheduler::interval>> busy_times(const std::string& person_id) override;
+    scheduler::result<scheduler::planning_facts> planning_facts_for(const scheduler::planning_query& q) override;
+
     // Idempotency keys and audit: storage/idempotency.cpp.
     scheduler::result<std::optional<scheduler::idempotency_record>> claim_idempotency_key(
         const std::string& token_id, const std::string& key, const std::string& request_hash, const std::string& now,

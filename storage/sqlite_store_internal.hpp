@@ -48,6 +48,11 @@ inline constexpr const char* event_columns =
 
 scheduler::event read_event(statement& s);
 
+// The earliest start an event overlapping one that starts at `start` can have, as stored
+// text: `start` minus the longest event of the programme (or of any programme). events.cpp.
+std::string earliest_overlapping_start(connection& db, scheduler::sys_seconds start,
+                                       const std::optional<std::string>& programme_id);
+
 inline scheduler::error stale(std::int64_t stored_version) { return scheduler::stale_version(stored_version); }
 
 } // namespace copsched::storage::detail

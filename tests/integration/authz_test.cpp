@@ -22,7 +22,7 @@ std::string str(const json::value& v, const char* key) { return std::string(v.at
 struct world {
     server_process s;
     std::string organiser, stranger, participant;
-    std::string org, person, group, venue, event, series_event, token_id;
+    std::string org, person, group, venue, event, series_event, token_id, blackout_import;
 
     std::string make(const std::string& token, const std::string& path, const std::string& body, const char* field = "id") {
         auto r = s.call("POST", path, token, body);
@@ -51,6 +51,14 @@ struct world {
                              R"({"kind":"other","title":"S","start":"2019-03-12T10:00","end":"2019-03-12T11:00","rrule":"FREQ=WEEKLY;COUNT=2"})");
         REQUIRE(series.status == 201);
         series_event = str(series.json().at("occurrences").at(0), "id");
+        const auto ics = s.request("POST", p + "/blackouts?name=vakantie",
+                                   "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
+                                   "DTSTAMP:20190101T000000Z\r\nDTSTART;VALUE=DATE:20190415\r\nDTEND;VALUE=DATE:20190420\r\n"
+                                   "SUMMARY:Meivakantie\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                                   {{"Authorization", "Bearer " + organiser}, {"Content-Type", "text/calendar"}});
+        INFO(ics.body);
+        REQUIRE(ics.status == 201);
+        blackout_import = str(ics.json(), "id");
     }
 
     // The route template with its parameters filled in with this world's objects; empty
@@ -61,6 +69,7 @@ struct world {
             if (auto at = out.find(what); at != std::string::npos) out.replace(at, what.size(), with);
         };
         replace("{slug}", "gdci-2");
+        replace("{import_id}", blackout_import);
         const std::vector<std::pair<std::string, std::string>> ids{
             {"/organisations/{id}", org}, {"/people/{id}", person}, {"/working-groups/{id}", group},
             {"/venues/{id}", venue},      {"/events/{id}", event},  {"/tokens/{id}", token_id}};
@@ -109,6 +118,10 @@ TEST_CASE("authorization matrix over every route: other programmes get 404, part
             REQUIRE(stranger.status == 404);
         if (r.path.ends_with("/feed-token")) // a participant may rotate their own feed URL
             REQUIRE(w.s.call(r.method, path, w.participant, body).status == 200);
+        else if (r.path.ends_with("/busy") && r.method == "PUT") // ... and upload their busy times (a calendar, not JSON)
+            REQUIRE(w.s.call(r.method, path, w.participant, body).status == 400);
+        else if (r.path.ends_with("/busy") && r.method == "DELETE")
+            REQUIRE(w.s.call(r.method, path, w.participant, body).status == 204);
         else if (r.method != "GET")
             REQUIRE(w.s.call(r.method, path, w.participant, body).status == 403);
         ++checked;
@@ -119,6 +132,7 @@ TEST_CASE("authorization matrix over every route: other programmes get 404, part
     REQUIRE(w.s.call("GET", "/api/v1/events/" + w.event, w.organiser).json().at("status") == "confirmed");
     REQUIRE(w.s.call("GET", "/api/v1/events/" + w.series_event, w.organiser).json().at("title") == "S");
     REQUIRE(w.s.call("GET", "/api/v1/venues/" + w.venue, w.organiser).json().at("name") == "Zaal");
+    REQUIRE(w.s.call("GET", "/api/v1/programmes/gdci-2/blackouts", w.organiser).json().at("items").as_array().size() == 1);
     REQUIRE(w.s.call("GET", "/api/v1/programmes/gdci-2/events?limit=200", w.organiser).json().at("items").as_array().size() == 4); // the demo's signing ceremony, ours and the series' two
 
     // The series route with a series occurrence: the stranger cannot change it either.
