@@ -26,6 +26,11 @@ sqlite_database::sqlite_database(options o) : options_(std::move(o)) {
             std::make_unique<connection>(options_.path, connection::mode::read_only, options_.busy_timeout_ms));
     const auto cache = "PRAGMA cache_size=-" + std::to_string(std::max(1, options_.cache_mib) * 1024);
     writer_conn_->exec(cache.c_str());
+    // Each job of a batch runs in a SAVEPOINT, whose sub-journal keeps the original of every
+    // page the job touches. With the default temp_store it spills to a temporary file after
+    // 64 KiB and, once spilled, grows for the whole batch: three page writes per booking
+    // that nothing ever reads back. In memory it is dropped at each RELEASE.
+    writer_conn_->exec("PRAGMA temp_store=MEMORY");
     // Replaces SQLite's automatic checkpoint inside COMMIT (see checkpoint_if_due).
     sqlite3_wal_hook(writer_conn_->handle(), &sqlite_database::on_wal_commit, this);
     if (options_.after_commit) sqlite3_update_hook(writer_conn_->handle(), &sqlite_database::on_row_change, this);

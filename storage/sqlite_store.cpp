@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <random>
 
 namespace copsched::storage {
@@ -93,15 +95,19 @@ scheduler::api_token read_token(statement& s, connection& db) {
 } // namespace
 
 std::string new_id(std::string_view kind) {
-    // Ids are opaque, not secret: a seeded PRNG per thread is enough.
+    // Ids are opaque, not secret: a seeded PRNG per thread is enough. The first 10 digits
+    // are the milliseconds since 1970 (50 bits, most significant first), so ids made later
+    // sort later: a new row's key lands on the right-most page of each index over ids
+    // instead of a random one, which keeps the pages a commit writes few.
     thread_local std::mt19937_64 rng{std::random_device{}()};
     static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuv";
+    const auto ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
     std::string id(kind);
     id += '_';
-    for (int word = 0; word < 2; ++word) {
-        auto bits = rng();
-        for (int i = 0; i < 10; ++i, bits >>= 5) id += digits[bits & 31];
-    }
+    for (int shift = 45; shift >= 0; shift -= 5) id += digits[(ms >> shift) & 31];
+    auto bits = rng();
+    for (int i = 0; i < 10; ++i, bits >>= 5) id += digits[bits & 31];
     return id;
 }
 

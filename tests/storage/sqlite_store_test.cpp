@@ -6,8 +6,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace copsched;
 using scheduler::errc;
@@ -311,13 +314,18 @@ TEST_CASE("touch_token records last use and append_audit keeps a trail", "[stora
           "cli token.create " + created->id + " " + t1);
 }
 
-TEST_CASE("new_id gives distinct ids with the kind as prefix", "[storage][sqlite_store]") {
+TEST_CASE("new_id gives distinct ids with the kind as prefix, later ones sorting after earlier ones", "[storage][sqlite_store]") {
     std::set<std::string> ids;
+    std::vector<std::string> made;
     for (int i = 0; i < 1000; ++i) {
         auto id = storage::new_id("evt");
         CHECK(id.starts_with("evt_"));
         CHECK(id.size() == 24);
-        ids.insert(std::move(id));
+        ids.insert(id);
+        made.push_back(std::move(id));
     }
     CHECK(ids.size() == 1000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const auto later = storage::new_id("evt");
+    for (const auto& id : made) CHECK(id < later); // the time prefix leads
 }
