@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -210,6 +211,41 @@ feed_key feed_key::load_or_create(const std::string& path, bool& created) {
 
 std::string feed_key::token_hash(const std::string& person_id, int generation) const {
     return sha256_hex(token(person_id, generation));
+}
+
+namespace {
+std::string mac_of(const std::array<unsigned char, 32>& key, const std::string& message) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
+              message.size(), mac, &length))
+        throw std::runtime_error("OpenSSL HMAC failed");
+    return base64url(mac, length);
+}
+// Ids are made of [a-z0-9_]: a '.' separates them unambiguously.
+bool plain_id(std::string_view id) {
+    return !id.empty() && id.size() <= 64 &&
+           std::all_of(id.begin(), id.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+} // namespace
+
+std::string feed_key::rsvp_token(const std::string& event_id, const std::string& person_id) const {
+    // "rsvp:" keeps these macs apart from the feed tokens' ("<person id>:<generation>").
+    return event_id + "." + person_id + "." + mac_of(key_, "rsvp:" + event_id + ":" + person_id);
+}
+
+std::optional<std::pair<std::string, std::string>> feed_key::check_rsvp_token(std::string_view token) const {
+    const auto a = token.find('.');
+    if (a == std::string_view::npos) return std::nullopt;
+    const auto b = token.find('.', a + 1);
+    if (b == std::string_view::npos) return std::nullopt;
+    const std::string event_id(token.substr(0, a)), person_id(token.substr(a + 1, b - a - 1));
+    if (!plain_id(event_id) || !plain_id(person_id)) return std::nullopt;
+    const auto given = token.substr(b + 1);
+    const auto expected = mac_of(key_, "rsvp:" + event_id + ":" + person_id);
+    if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
+        return std::nullopt;
+    return std::pair{event_id, person_id};
 }
 
 std::string feed_key::token(const std::string& person_id, int generation) const {

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace copsched::server {
@@ -61,6 +62,12 @@ public:
     std::string token(const std::string& person_id, int generation) const;
     // What the database keeps of it: the hex SHA-256 of token().
     std::string token_hash(const std::string& person_id, int generation) const;
+    // The RSVP link token of a person for an event: "<event_id>.<person_id>.<mac>", the
+    // mac an HMAC-SHA256 under this key of both ids (base64url). Nothing is stored: the
+    // link is checked by recomputing the mac, so it can be made anywhere (feed, e-mail).
+    std::string rsvp_token(const std::string& event_id, const std::string& person_id) const;
+    // The ids an RSVP token names when its mac is right (constant-time compare), else nullopt.
+    std::optional<std::pair<std::string, std::string>> check_rsvp_token(std::string_view token) const;
 
 private:
     std::array<unsigned char, 32> key_{};

@@ -3,6 +3,7 @@
 #include "calendar/feed.hpp"
 #include "scheduler/civil_time.hpp"
 #include "scheduler/clock.hpp"
+#include "server/attendance_handlers.hpp"
 #include "server/auth.hpp"
 #include "server/config.hpp"
 #include "server/db_call.hpp"
@@ -118,6 +119,10 @@ struct feed_data {
     std::string last_deletion;
     std::vector<std::string> stamps; // other times the content depends on (programme, person)
     std::vector<std::string> depends_on;
+    // Personal feeds: the person, and the events they are invited to, whose descriptions
+    // get the person's RSVP link (cancelled ones do not).
+    std::string rsvp_person_id;
+    std::set<std::string> rsvp_event_ids;
 };
 
 // A strong ETag from the bytes themselves: the same data gives the same tag.
@@ -218,6 +223,10 @@ result<std::shared_ptr<const feed_cache::entry>> render(services& svc, const std
             }
         }
         items.push_back(feed_item_for(fe, t));
+        if (ev.status != scheduler::event_status::cancelled && d.rsvp_event_ids.contains(ev.id)) {
+            auto& text = items.back().description;
+            text += (text.empty() ? "" : "\n\n") + rsvp_line(d.lang, rsvp_url(svc.cfg, svc.feed_secret, ev.id, d.rsvp_person_id));
+        }
     }
     calendar::feed_header h;
     h.name = d.name;
@@ -312,6 +321,10 @@ task<response> personal_feed(request_context& ctx) {
         auto events = s.feed_events({scheduler::feed_scope::person, p->id, who->id});
         if (!events) return events.err();
         d->events = std::move(*events);
+        auto invited = s.person_invitations(who->id, "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z");
+        if (!invited) return invited.err();
+        d->rsvp_person_id = who->id;
+        for (const auto& i : *invited) d->rsvp_event_ids.insert(i.event_id);
         return d;
     };
     co_return co_await serve_feed(ctx, std::move(feed_id), std::move(load));

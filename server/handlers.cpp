@@ -5,6 +5,7 @@
 #include "server/event_handlers.hpp"
 #include "server/feeds.hpp"
 #include "server/planning_handlers.hpp"
+#include "server/attendance_handlers.hpp"
 
 #include "scheduler/clock.hpp"
 #include "server/db_call.hpp"
@@ -197,6 +198,8 @@ router make_routes() {
     add_feed_routes(r); // before the event routes: "/api/v1/events/{id}.ics" before "{id}"
     add_event_routes(r);
     add_planning_routes(r);
+    add_attendance_routes(r);
+    add_report_routes(r);
     return r;
 }
 

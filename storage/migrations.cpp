@@ -289,11 +289,62 @@ CREATE INDEX busy_times_span ON busy_times(person_id, start_utc, end_utc);
 DROP INDEX busy_times_person;
 )sql";
 
-constexpr std::array<migration, 4> migrations{{
+// Attendance: an event's invitations follow the data until the event starts, then are
+// frozen (see scheduler/store.hpp, "attendance"). events.invitations_frozen_at is set when
+// the event's derived invitations were stored in attendance; events_unfrozen lets the freeze
+// at the start of every write batch find the started, unfrozen events with one index probe.
+//
+// derived_invitations is the one definition of who is invited by the data: a CoP meeting's
+// active people of the programme; a session's active members of its group on its local
+// date; nobody for other events. invitations is what every read goes through: for a frozen
+// event its stored rows; for an unfrozen one the derived people (with their stored answers)
+// plus its guests. A stored guest row wins over a derivation of the same person (the person
+// stays a guest until removed as one); a stored non-guest row of someone no longer derived
+// is ignored, and deleted when the event freezes. Both are UNION ALLs of simple joins, so
+// SQLite pushes a caller's WHERE on event_id, person_id, programme_id or start_utc into
+// every arm and each arm runs on indexes (events_programme_span, people_programme_active,
+// memberships_group_span, memberships_person_span, events_group_start, the attendance key).
+constexpr const char* v5_attendance = R"sql(
+ALTER TABLE events ADD COLUMN invitations_frozen_at TEXT;
+CREATE INDEX events_unfrozen ON events(start_utc) WHERE invitations_frozen_at IS NULL;
+
+CREATE VIEW derived_invitations(event_id, programme_id, start_utc, frozen_at, person_id, invited_via) AS
+SELECT e.id, e.programme_id, e.start_utc, e.invitations_frozen_at, p.id, 'programme'
+  FROM events e JOIN people p ON p.programme_id = e.programme_id AND p.active = 1
+ WHERE e.kind = 'cop_meeting'
+UNION ALL
+SELECT e.id, e.programme_id, e.start_utc, e.invitations_frozen_at, m.person_id, 'working_group'
+  FROM events e
+  JOIN memberships m ON m.working_group_id = e.working_group_id
+   AND m.valid_from <= substr(e.start_local, 1, 10)
+   AND (m.valid_until IS NULL OR m.valid_until >= substr(e.start_local, 1, 10))
+  JOIN people p ON p.id = m.person_id AND p.active = 1
+ WHERE e.kind = 'working_group_session';
+
+CREATE VIEW invitations(event_id, programme_id, start_utc, frozen, person_id, invited_via,
+                        rsvp, rsvp_comment, rsvp_at, presence, mode, recorded_at) AS
+SELECT e.id, e.programme_id, e.start_utc, 1, a.person_id, a.invited_via,
+       a.rsvp, a.rsvp_comment, a.rsvp_at, a.presence, a.mode, a.recorded_at
+  FROM events e JOIN attendance a ON a.event_id = e.id
+ WHERE e.invitations_frozen_at IS NOT NULL
+UNION ALL
+SELECT d.event_id, d.programme_id, d.start_utc, 0, d.person_id, d.invited_via,
+       a.rsvp, a.rsvp_comment, a.rsvp_at, a.presence, a.mode, a.recorded_at
+  FROM derived_invitations d LEFT JOIN attendance a ON a.event_id = d.event_id AND a.person_id = d.person_id
+ WHERE d.frozen_at IS NULL AND (a.invited_via IS NULL OR a.invited_via <> 'guest')
+UNION ALL
+SELECT e.id, e.programme_id, e.start_utc, 0, a.person_id, a.invited_via,
+       a.rsvp, a.rsvp_comment, a.rsvp_at, a.presence, a.mode, a.recorded_at
+  FROM events e JOIN attendance a ON a.event_id = e.id
+ WHERE e.invitations_frozen_at IS NULL AND a.invited_via = 'guest';
+)sql";
+
+constexpr std::array<migration, 5> migrations{{
     {1, "initial schema", v1_schema},
     {2, "index range scans for overlapping events", v2_overlap_index},
     {3, "calendar feeds", v3_calendar_feeds},
     {4, "blackout imports and busy-time spans", v4_planning},
+    {5, "attendance: frozen invitations", v5_attendance},
 }};
 
 } // namespace

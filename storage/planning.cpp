@@ -29,9 +29,17 @@ scheduler::blackout_import read_import(statement& s) {
     return {s.text(0), s.text(1), s.text(2), static_cast<std::size_t>(s.integer(3)), s.text(4)};
 }
 
-// Busy times of the people selected by `people_sql` (one column, person ids, parameters
-// ?1 = programme id, ?4 = group id), overlapping [?2, ?3), keyed by person.
-std::map<std::string, std::vector<scheduler::interval>> busy_by_person(connection& db, const std::string& people_sql,
+// The query of busy_by_person for a selection of people (one column, person ids,
+// parameters ?1 = programme id, ?4 = group id).
+std::string busy_sql(const std::string& people_sql) {
+    return "SELECT b.person_id, b.start_utc, b.end_utc FROM (" + people_sql +
+           ") AS sel CROSS JOIN busy_times b ON b.person_id = sel.id"
+           " WHERE b.start_utc < ?3 AND b.end_utc > ?2 ORDER BY b.person_id, b.start_utc";
+}
+
+// Busy times of the people busy_sql(...) selects, overlapping [?2, ?3), keyed by person.
+// `sql` must live as long as the connection: its address is the statement cache's key.
+std::map<std::string, std::vector<scheduler::interval>> busy_by_person(connection& db, const std::string& sql,
                                                                        const std::string& programme_id,
                                                                        const std::string& from, const std::string& to,
                                                                        const std::string& group) {
@@ -40,10 +48,7 @@ std::map<std::string, std::vector<scheduler::interval>> busy_by_person(connectio
     // start; busy intervals are short, so a start bound one year before the window keeps
     // the scan on the index without losing long ones in practice, and the end check drops
     // what does not overlap.
-    auto s = db.prepare(("SELECT b.person_id, b.start_utc, b.end_utc FROM (" + people_sql +
-                         ") AS sel CROSS JOIN busy_times b ON b.person_id = sel.id"
-                         " WHERE b.start_utc < ?3 AND b.end_utc > ?2 ORDER BY b.person_id, b.start_utc")
-                            .c_str());
+    auto s = db.prepare(sql.c_str());
     s.bind_all(programme_id, from, to, group);
     while (s.step()) out[s.text(0)].push_back({instant(s.text(1)), instant(s.text(2))});
     return out;
@@ -171,7 +176,8 @@ result<scheduler::planning_facts> sqlite_store::planning_facts_for(const schedul
         }
 
         if (!q.working_group_id) {
-            static const std::string people_sql = "SELECT id FROM people WHERE programme_id = ?1 AND active = 1 AND ?4 = ''";
+            static const std::string people_sql =
+                busy_sql("SELECT id FROM people WHERE programme_id = ?1 AND active = 1 AND ?4 = ''");
             auto busy = busy_by_person(db_, people_sql, q.programme_id, from, to, group);
             auto p = db_.prepare("SELECT id, organisation_id FROM people WHERE programme_id = ? AND active = 1 ORDER BY id");
             p.bind(1, q.programme_id);
@@ -188,8 +194,8 @@ result<scheduler::planning_facts> sqlite_store::planning_facts_for(const schedul
         const auto first_date = scheduler::format_date(scheduler::civil_from_seconds(q.window.start - std::chrono::days(1)).date);
         const auto last_date = scheduler::format_date(scheduler::civil_from_seconds(q.window.end + std::chrono::days(1)).date);
         static const std::string members_sql =
-            "SELECT DISTINCT m.person_id AS id FROM memberships m JOIN people p ON p.id = m.person_id"
-            " WHERE m.working_group_id = ?4 AND p.active = 1 AND p.programme_id = ?1";
+            busy_sql("SELECT DISTINCT m.person_id AS id FROM memberships m JOIN people p ON p.id = m.person_id"
+                     " WHERE m.working_group_id = ?4 AND p.active = 1 AND p.programme_id = ?1");
         auto busy = busy_by_person(db_, members_sql, q.programme_id, from, to, group);
         auto m = db_.prepare(
             "SELECT m.person_id, p.organisation_id, m.valid_from, m.valid_until FROM memberships m"

@@ -582,6 +582,35 @@ result<std::vector<scheduler::membership>> sqlite_store::list_memberships(const 
     });
 }
 
+result<scheduler::membership> sqlite_store::get_membership(const std::string& id) {
+    return guarded([&]() -> result<scheduler::membership> {
+        auto s = db_.prepare("SELECT id, working_group_id, person_id, role, valid_from, valid_until, created_at "
+                             "FROM memberships WHERE id = ?");
+        s.bind(1, id);
+        if (!s.step()) return missing("membership", id);
+        return read_membership(s);
+    });
+}
+
+// Memberships have no version or updated_at: `now` is not stored.
+result<scheduler::membership> sqlite_store::update_membership(const scheduler::membership& m, const std::string&) {
+    return guarded([&]() -> result<scheduler::membership> {
+        auto cur = get_membership(m.id);
+        if (!cur) return cur.err();
+        if (m.until && *m.until < cur->from) return error::invalid("until", "must not be before from");
+        if (exists(db_,
+                   "SELECT 1 FROM memberships WHERE working_group_id = ? AND person_id = ? AND id <> ? "
+                   "AND valid_from <= COALESCE(?, '9999-12-31') AND COALESCE(valid_until, '9999-12-31') >= ?",
+                   cur->working_group_id, cur->person_id, m.id, m.until, cur->from))
+            return error{errc::conflict, "The person already has a membership of this working group in that period.",
+                         {{"until", "overlaps another membership"}}};
+        db_.prepare("UPDATE memberships SET role = ?, valid_until = ? WHERE id = ?")
+            .bind_all(scheduler::to_string(m.role), m.until, m.id)
+            .run();
+        return get_membership(m.id);
+    });
+}
+
 // --- venues -------------------------------------------------------------------------------
 
 result<scheduler::venue> sqlite_store::create_venue(const scheduler::venue& v, const std::string& now) {

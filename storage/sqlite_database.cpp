@@ -1,5 +1,6 @@
 #include "storage/sqlite_database.hpp"
 
+#include "scheduler/clock.hpp"
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -138,6 +139,22 @@ void sqlite_database::checkpoint_if_due() {
         checkpoints_.fetch_add(1, std::memory_order_relaxed);
 }
 
+status sqlite_database::begin_batch(connection& db) {
+    try {
+        db.exec("BEGIN IMMEDIATE");
+    } catch (const sqlite_error& e) {
+        return to_error(e);
+    }
+    if (!options_.freeze_started_events) return scheduler::ok();
+    auto frozen = sqlite_store(db).freeze_started_events(scheduler::now_utc());
+    if (frozen) return scheduler::ok();
+    try {
+        if (db.in_transaction()) db.exec("ROLLBACK");
+    } catch (...) {
+    }
+    return frozen.err();
+}
+
 void sqlite_database::run_batch(std::vector<write_job>& batch) {
     changed_tables_.clear();
     connection& db = *writer_conn_;
@@ -154,10 +171,8 @@ void sqlite_database::run_batch(std::vector<write_job>& batch) {
         }
     };
 
-    try {
-        db.exec("BEGIN IMMEDIATE");
-    } catch (const sqlite_error& e) {
-        fail_all(to_error(e));
+    if (auto begun = begin_batch(db); !begun) {
+        fail_all(begun.err());
         return;
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -186,7 +201,10 @@ void sqlite_database::run_batch(std::vector<write_job>& batch) {
                 batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i) + 1);
                 outcomes.clear();
                 if (batch.empty()) return;
-                db.exec("BEGIN IMMEDIATE");
+                if (auto begun = begin_batch(db); !begun) {
+                    fail_all(begun.err());
+                    return;
+                }
                 i = static_cast<std::size_t>(-1);
                 continue;
             }

@@ -5,7 +5,8 @@
 //
 // Writes are group-committed: the writer takes every job waiting in its queue (up to
 // max_batch), runs each in a savepoint inside one IMMEDIATE transaction, commits once
-// with synchronous=FULL, and only then reports each job's outcome.
+// with synchronous=FULL, and only then reports each job's outcome. Each transaction first
+// freezes the invitations of the events that have started (see options).
 
 #include "scheduler/store.hpp"
 
@@ -42,6 +43,11 @@ public:
         // answered, with the names of the tables whose rows the batch changed (jobs
         // rolled back alone may be included). Lets in-memory caches drop what changed.
         std::function<void(const std::set<std::string>& tables)> after_commit;
+        // Freeze the invitations of every event that has started (store::freeze_started_events
+        // with the current time) right after each batch's BEGIN, before any of its jobs, so no
+        // job can change a started event's invitations before they are kept. A failed freeze
+        // fails the batch. Off only for tests and tools that must see the data unfrozen.
+        bool freeze_started_events = true;
     };
 
     // Opens the connections and starts the threads. The schema must already be
@@ -74,6 +80,9 @@ private:
     void reader_loop(std::size_t index);
     void writer_loop();
     void run_batch(std::vector<write_job>& batch);
+    // BEGIN IMMEDIATE, then the freeze (options::freeze_started_events); on failure no
+    // transaction is left open.
+    scheduler::status begin_batch(connection& db);
     void checkpoint_if_due();
     // sqlite3_wal_hook on the writer: records the WAL's size in pages after each commit.
     static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);

@@ -91,6 +91,33 @@ public:
     scheduler::result<std::vector<scheduler::interval>> busy_times(const std::string& person_id) override;
     scheduler::result<scheduler::planning_facts> planning_facts_for(const scheduler::planning_query& q) override;
 
+    // Memberships' end dates: storage/programme_data.cpp.
+    scheduler::result<scheduler::membership> get_membership(const std::string& id) override;
+    scheduler::result<scheduler::membership> update_membership(const scheduler::membership& m,
+                                                               const std::string& now) override;
+    // Attendance: storage/attendance.cpp.
+    scheduler::result<std::vector<scheduler::invitation>> event_invitations(const std::string& event_id) override;
+    scheduler::result<scheduler::invitation> get_invitation(const std::string& event_id,
+                                                            const std::string& person_id) override;
+    scheduler::result<scheduler::invitation> set_rsvp(const std::string& event_id, const std::string& person_id,
+                                                      scheduler::rsvp_answer answer,
+                                                      const std::optional<std::string>& comment,
+                                                      const std::string& now) override;
+    scheduler::result<scheduler::invitation> record_presence(const std::string& event_id, const std::string& person_id,
+                                                             scheduler::presence_state presence,
+                                                             std::optional<scheduler::attendance_mode> mode,
+                                                             const std::string& now) override;
+    scheduler::result<scheduler::invitation> add_guest(const std::string& event_id, const std::string& person_id,
+                                                       const std::string& now) override;
+    scheduler::status remove_guest(const std::string& event_id, const std::string& person_id) override;
+    scheduler::result<std::size_t> freeze_started_events(const std::string& now) override;
+    scheduler::result<std::vector<scheduler::invitation>> person_invitations(const std::string& person_id,
+                                                                             const std::string& from_utc,
+                                                                             const std::string& to_utc) override;
+    scheduler::result<scheduler::report_facts> report_facts_for(const std::string& programme_id,
+                                                                const std::string& from_utc,
+                                                                const std::string& to_utc) override;
+
     // Idempotency keys and audit: storage/idempotency.cpp.
     scheduler::result<std::optional<scheduler::idempotency_record>> claim_idempotency_key(
         const std::string& token_id, const std::string& key, const std::string& request_hash, const std::string& now,

@@ -22,7 +22,7 @@ std::string str(const json::value& v, const char* key) { return std::string(v.at
 struct world {
     server_process s;
     std::string organiser, stranger, participant;
-    std::string org, person, group, venue, event, series_event, token_id, blackout_import;
+    std::string org, person, group, venue, event, series_event, token_id, blackout_import, membership;
 
     std::string make(const std::string& token, const std::string& path, const std::string& body, const char* field = "id") {
         auto r = s.call("POST", path, token, body);
@@ -46,6 +46,7 @@ struct world {
         token_id = make(admin, "/api/v1/tokens", R"({"name":"t","role":"organiser","programme":"gdci-2"})");
         group = make(organiser, p + "/working-groups", R"({"slug":"wg","name":"WG"})");
         venue = make(organiser, p + "/venues", R"({"name":"Zaal","capacity":50})");
+        membership = make(organiser, "/api/v1/working-groups/" + group + "/members", R"({"person_id":")" + person + "\"}");
         event = make(organiser, p + "/events", R"({"kind":"other","title":"E","start":"2019-03-05T10:00","end":"2019-03-05T11:00"})");
         auto series = s.call("POST", p + "/series", organiser,
                              R"({"kind":"other","title":"S","start":"2019-03-12T10:00","end":"2019-03-12T11:00","rrule":"FREQ=WEEKLY;COUNT=2"})");
@@ -70,9 +71,11 @@ struct world {
         };
         replace("{slug}", "gdci-2");
         replace("{import_id}", blackout_import);
+        replace("{person_id}", person);
         const std::vector<std::pair<std::string, std::string>> ids{
             {"/organisations/{id}", org}, {"/people/{id}", person}, {"/working-groups/{id}", group},
-            {"/venues/{id}", venue},      {"/events/{id}", event},  {"/tokens/{id}", token_id}};
+            {"/venues/{id}", venue},      {"/events/{id}", event},  {"/tokens/{id}", token_id},
+            {"/memberships/{id}", membership}};
         for (const auto& [prefix, id] : ids)
             if (out.find(prefix) != std::string::npos) replace("{id}", id);
         return out;
@@ -104,6 +107,8 @@ TEST_CASE("authorization matrix over every route: other programmes get 404, part
         // Feeds take no API token: they are public or protected by a feed token per
         // programme (tests/integration/feeds_test.cpp).
         if (r.path.starts_with("/feeds/")) continue;
+        // The signed RSVP link takes no API token either (tests/integration/attendance_test.cpp).
+        if (r.path.starts_with("/rsvp/")) continue;
         const auto path = w.fill(r.path);
         INFO(r.method << " " << r.path << " -> " << path);
         REQUIRE(path.find('{') == std::string::npos); // a new kind of route: teach fill() about it
@@ -122,6 +127,8 @@ TEST_CASE("authorization matrix over every route: other programmes get 404, part
             REQUIRE(w.s.call(r.method, path, w.participant, body).status == 400);
         else if (r.path.ends_with("/busy") && r.method == "DELETE")
             REQUIRE(w.s.call(r.method, path, w.participant, body).status == 204);
+        else if (r.path.starts_with("/api/v1/me/") && r.method == "PUT") // ... and answer invitations ({} lacks rsvp)
+            REQUIRE(w.s.call(r.method, path, w.participant, body).status == 422);
         else if (r.method != "GET")
             REQUIRE(w.s.call(r.method, path, w.participant, body).status == 403);
         ++checked;

@@ -1,0 +1,457 @@
+// The attendance reports of attendance.hpp. Each report indexes the facts by id once and
+// makes one pass over the invitations, so a year of a large programme (tens of thousands of
+// invitations) takes milliseconds.
+#include "scheduler/attendance.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <limits>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+
+namespace copsched::scheduler {
+namespace {
+
+template <class E, std::size_t N>
+using name_table = std::array<std::pair<E, std::string_view>, N>;
+
+constexpr name_table<report_grouping, 4> report_groupings{{
+    {report_grouping::person, "person"},
+    {report_grouping::organisation, "organisation"},
+    {report_grouping::working_group, "working_group"},
+    {report_grouping::role, "role"},
+}};
+constexpr name_table<commitment_status, 3> commitment_statuses{{
+    {commitment_status::meets, "meets"},
+    {commitment_status::on_track, "on_track"},
+    {commitment_status::falls_short, "falls_short"},
+}};
+
+template <class E, std::size_t N>
+std::string_view name_of(const name_table<E, N>& table, E value) noexcept {
+    for (const auto& [v, name] : table)
+        if (v == value) return name;
+    return "unknown";
+}
+
+template <class E, std::size_t N>
+std::optional<E> value_of(const name_table<E, N>& table, std::string_view name) noexcept {
+    for (const auto& [v, n] : table)
+        if (n == name) return v;
+    return std::nullopt;
+}
+
+constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+constexpr std::size_t role_count = 6; // person_role's enumerators
+
+// Indexed by person_role.
+constexpr std::array<std::string_view, role_count> role_labels_nl{
+    "Inkoper", "Duurzaamheidsco\xC3\xB6rdinator", "Budgethouder", "Projectleider", "Adviseur", "Overig"};
+constexpr std::array<std::string_view, role_count> role_labels_en{
+    "Buyer", "Sustainability coordinator", "Budget holder", "Project leader", "Consultant", "Other"};
+
+std::string_view role_label(person_role role, language lang) {
+    const auto i = static_cast<std::size_t>(role);
+    if (i >= role_count) return to_string(role);
+    return lang == language::en ? role_labels_en[i] : role_labels_nl[i];
+}
+
+using id_index = std::unordered_map<std::string_view, std::size_t>;
+
+template <class T>
+id_index index_by_id(const std::vector<T>& items) {
+    id_index index;
+    index.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) index.emplace(items[i].id, i);
+    return index;
+}
+
+std::size_t find_index(const id_index& index, std::string_view id) {
+    const auto it = index.find(id);
+    return it == index.end() ? none : it->second;
+}
+
+bool is_held(const report_event& e, const std::string& now_utc) {
+    // Fixed-width "YYYY-MM-DDTHH:MM:SSZ" instants order as strings.
+    return e.status != event_status::cancelled && e.start_utc <= now_utc;
+}
+
+bool is_planned(const report_event& e, const std::string& now_utc) {
+    return e.status != event_status::cancelled && e.start_utc > now_utc;
+}
+
+struct local_period {
+    int year = 0;
+    int quarter = 0; // 0..3
+};
+
+// The year and quarter of a local start "YYYY-MM-DD..."; none when it does not start so.
+std::optional<local_period> period_of(std::string_view start_local) {
+    if (start_local.size() < 7 || start_local[4] != '-') return std::nullopt;
+    int year = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+        const char c = start_local[i];
+        if (c < '0' || c > '9') return std::nullopt;
+        year = year * 10 + (c - '0');
+    }
+    const char m1 = start_local[5], m2 = start_local[6];
+    if (m1 < '0' || m1 > '1' || m2 < '0' || m2 > '9') return std::nullopt;
+    const int month = (m1 - '0') * 10 + (m2 - '0');
+    if (month < 1 || month > 12) return std::nullopt;
+    return local_period{year, (month - 1) / 3};
+}
+
+std::string year_text(int year) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d", year);
+    return buf;
+}
+
+void count_into(rate_cell& cell, const report_invitation& inv) {
+    ++cell.invited;
+    if (!inv.presence) ++cell.unrecorded;
+    else if (*inv.presence == presence_state::present) ++cell.present;
+    else if (*inv.presence == presence_state::absent) ++cell.absent;
+    else ++cell.excused;
+}
+
+void finish(rate_cell& cell) {
+    const std::size_t expected = cell.invited - cell.excused;
+    if (expected > 0) cell.rate = static_cast<double>(cell.present) / static_cast<double>(expected);
+}
+
+template <class T>
+void make_distinct(std::vector<T>& items) {
+    std::sort(items.begin(), items.end());
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+}
+
+// Calls on_first(row, event) once for every distinct (row, event) of `pairs`, where
+// rows < row_count and events < event_count. Linear: a counting sort by event, where sorting
+// tens of thousands of pairs would dominate a report.
+template <class F>
+void for_each_distinct(const std::vector<std::pair<std::size_t, std::size_t>>& pairs, std::size_t row_count,
+                       std::size_t event_count, F on_first) {
+    std::vector<std::size_t> bucket(event_count + 1, 0);
+    for (const auto& pair : pairs) ++bucket[pair.second + 1];
+    for (std::size_t e = 0; e < event_count; ++e) bucket[e + 1] += bucket[e];
+    std::vector<std::size_t> rows_by_event(pairs.size());
+    auto next = bucket;
+    for (const auto& [row, event] : pairs) rows_by_event[next[event]++] = row;
+    std::vector<std::size_t> last_event(row_count, none);
+    for (std::size_t e = 0; e < event_count; ++e)
+        for (std::size_t i = bucket[e]; i < bucket[e + 1]; ++i) {
+            const auto row = rows_by_event[i];
+            if (last_event[row] != e) last_event[row] = e, on_first(row, e);
+        }
+}
+
+// Finds events by id, remembering the last one: invitations mostly come grouped by event.
+class event_finder {
+public:
+    explicit event_finder(const std::vector<report_event>& events) : events_(events), index_(index_by_id(events)) {}
+    std::size_t operator()(const std::string& id) {
+        if (last_ == none || events_[last_].id != id) last_ = find_index(index_, id);
+        return last_;
+    }
+
+private:
+    const std::vector<report_event>& events_;
+    id_index index_;
+    std::size_t last_ = none;
+};
+
+std::size_t threshold(int value) { return value > 0 ? static_cast<std::size_t>(value) : 0; }
+
+// --- the reasons of the commitments check, in both languages ------------------------------
+
+std::string groups_reason(std::size_t have, std::size_t need, const std::string& year, language lang) {
+    const auto n = std::to_string(need);
+    if (lang == language::en) {
+        if (have == 0) return "No active person in a working group in " + year + " (at least " + n + " needed).";
+        if (have == 1) return "Only 1 active person in a working group in " + year + "; at least " + n + " needed.";
+        return "Only " + std::to_string(have) + " active people in working groups in " + year + "; at least " + n +
+               " needed.";
+    }
+    if (have == 0)
+        return "Niemand van de organisatie is in " + year + " actief in een werkgroep (minimaal " + n + " nodig).";
+    if (have == 1)
+        return "Slechts 1 persoon van de organisatie is in " + year + " actief in een werkgroep; minimaal " + n +
+               " nodig.";
+    return "Slechts " + std::to_string(have) + " personen van de organisatie zijn in " + year +
+           " actief in een werkgroep; minimaal " + n + " nodig.";
+}
+
+std::string meetings_reason(std::size_t attended, std::size_t held, std::size_t planned, std::size_t need,
+                            const std::string& year, language lang) {
+    const auto n = std::to_string(need), p = std::to_string(planned);
+    const bool reachable = attended + planned >= need;
+    std::string text;
+    if (lang == language::en) {
+        if (held == 0) text = "No CoP meeting has been held in " + year + " yet; at least " + n + " needed";
+        else
+            text = "Present at " + std::to_string(attended) + " of the " + std::to_string(held) +
+                   (held == 1 ? " CoP meeting" : " CoP meetings") + " held in " + year + "; at least " + n + " needed";
+        if (planned > 0)
+            text += (reachable ? ", and " : ", but only ") + p +
+                    (planned == 1 ? " more CoP meeting is planned" : " more CoP meetings are planned");
+        return text + ".";
+    }
+    if (held == 0) text = "In " + year + " is nog geen CoP-bijeenkomst gehouden; minimaal " + n + " nodig";
+    else
+        text = "Aanwezig bij " + std::to_string(attended) + " van de " + std::to_string(held) +
+               (held == 1 ? " gehouden CoP-bijeenkomst" : " gehouden CoP-bijeenkomsten") + " in " + year +
+               "; minimaal " + n + " nodig";
+    if (planned > 0)
+        text += std::string(reachable ? ", en er " : ", maar er ") + (planned == 1 ? "staat" : "staan") +
+                (reachable ? " nog " : " nog maar ") + p +
+                (planned == 1 ? " CoP-bijeenkomst gepland" : " CoP-bijeenkomsten gepland");
+    return text + ".";
+}
+
+template <class T>
+void order_by_name_then_id(std::vector<T>& items) {
+    std::sort(items.begin(), items.end(), [](const T& a, const T& b) {
+        return std::tie(a.organisation_name, a.organisation_id) < std::tie(b.organisation_name, b.organisation_id);
+    });
+}
+
+} // namespace
+
+std::string_view to_string(report_grouping v) noexcept { return name_of(report_groupings, v); }
+template <> std::optional<report_grouping> parse(std::string_view s) noexcept { return value_of(report_groupings, s); }
+std::string_view to_string(commitment_status v) noexcept { return name_of(commitment_statuses, v); }
+
+// --- attendance rates ------------------------------------------------------------------------
+
+attendance_report make_attendance_report(const report_facts& facts, report_grouping by, int year,
+                                         const std::string& now_utc, language lang) {
+    attendance_report report;
+    report.year = year;
+    report.by = by;
+
+    const auto people = index_by_id(facts.people);
+    const auto organisations = index_by_id(facts.organisations);
+    const auto groups = index_by_id(facts.groups);
+    event_finder find_event(facts.events);
+
+    // Per event: its local quarter when it is a held event of the year, else none.
+    std::vector<std::size_t> quarter_of(facts.events.size(), none);
+    for (std::size_t e = 0; e < facts.events.size(); ++e) {
+        const auto& ev = facts.events[e];
+        const auto period = period_of(ev.start_local);
+        if (period && period->year == year && is_held(ev, now_utc))
+            quarter_of[e] = static_cast<std::size_t>(period->quarter);
+    }
+
+    // row_of[slot]: the row of a person, organisation, group or role (by its index), lazily made.
+    std::vector<std::size_t> row_of;
+    auto& rows = report.rows;
+    auto add_row = [&rows](std::string key, std::string label, std::string organisation_id) {
+        attendance_row row;
+        row.key = std::move(key);
+        row.label = std::move(label);
+        row.organisation_id = std::move(organisation_id);
+        rows.push_back(std::move(row));
+        return rows.size() - 1;
+    };
+    switch (by) {
+    case report_grouping::person: row_of.assign(facts.people.size(), none); break;
+    case report_grouping::organisation:
+        for (const auto& o : facts.organisations) row_of.push_back(add_row(o.id, o.name, {}));
+        break;
+    case report_grouping::working_group:
+        for (const auto& g : facts.groups) row_of.push_back(add_row(g.id, g.name, {}));
+        break;
+    case report_grouping::role: row_of.assign(role_count, none); break;
+    }
+
+    // The row an invitation counts in, or none.
+    auto row_for = [&](const report_invitation& inv, std::size_t event) -> std::size_t {
+        if (by == report_grouping::working_group) {
+            const auto& group_id = facts.events[event].working_group_id;
+            return group_id ? find_index(groups, *group_id) : none; // rows are in facts.groups' order
+        }
+        const auto p = find_index(people, inv.person_id);
+        if (p == none) return none;
+        const auto& person = facts.people[p];
+        switch (by) {
+        case report_grouping::person:
+            if (row_of[p] == none) row_of[p] = add_row(person.id, person.name, person.organisation_id);
+            return row_of[p];
+        case report_grouping::organisation: return find_index(organisations, person.organisation_id);
+        case report_grouping::role: {
+            const auto r = static_cast<std::size_t>(person.role);
+            if (r >= role_count) return none;
+            if (row_of[r] == none)
+                row_of[r] = add_row(std::string(to_string(person.role)), std::string(role_label(person.role, lang)), {});
+            return row_of[r];
+        }
+        case report_grouping::working_group: break;
+        }
+        return none;
+    };
+
+    std::vector<std::pair<std::size_t, std::size_t>> row_events; // (row, event) for `events`
+    std::vector<bool> counted_event(facts.events.size(), false);
+    for (const auto& inv : facts.invitations) {
+        const auto e = find_event(inv.event_id);
+        if (e == none || quarter_of[e] == none) continue;
+        const auto r = row_for(inv, e);
+        if (r == none) continue;
+        count_into(rows[r].year, inv);
+        count_into(rows[r].quarters[quarter_of[e]], inv);
+        count_into(report.total, inv);
+        row_events.emplace_back(r, e);
+        counted_event[e] = true;
+    }
+    for_each_distinct(row_events, rows.size(), facts.events.size(), [&](std::size_t r, std::size_t e) {
+        ++rows[r].year.events;
+        ++rows[r].quarters[quarter_of[e]].events;
+    });
+    report.total.events = static_cast<std::size_t>(std::count(counted_event.begin(), counted_event.end(), true));
+
+    for (auto& row : rows) {
+        finish(row.year);
+        for (auto& q : row.quarters) finish(q);
+    }
+    finish(report.total);
+    std::sort(rows.begin(), rows.end(), [](const attendance_row& a, const attendance_row& b) {
+        return std::tie(a.label, a.key) < std::tie(b.label, b.key);
+    });
+    return report;
+}
+
+// --- commitments -----------------------------------------------------------------------------
+
+commitments_report check_commitments(const report_facts& facts, int year, const std::string& now_utc,
+                                     const commitment_thresholds& thresholds, language lang) {
+    commitments_report report;
+    report.year = year;
+    report.thresholds = thresholds;
+
+    const auto people = index_by_id(facts.people);
+    const auto organisations = index_by_id(facts.organisations);
+    event_finder find_event(facts.events);
+    const auto y = year_text(year);
+    const auto first_day = y + "-01-01", last_day = y + "-12-31";
+
+    // Active people with a membership overlapping the year, and their groups, per organisation.
+    std::vector<std::pair<std::size_t, std::size_t>> org_people; // (organisation, person)
+    std::vector<std::pair<std::size_t, std::string_view>> org_groups;
+    for (const auto& m : facts.memberships) {
+        if (m.from > last_day || (m.until && *m.until < first_day)) continue;
+        const auto p = find_index(people, m.person_id);
+        if (p == none || !facts.people[p].active) continue;
+        const auto o = find_index(organisations, facts.people[p].organisation_id);
+        if (o == none) continue;
+        org_people.emplace_back(o, p);
+        org_groups.emplace_back(o, m.working_group_id);
+    }
+    make_distinct(org_people);
+    make_distinct(org_groups);
+
+    // The year's CoP meetings: held ones are marked, the others not cancelled are planned.
+    std::vector<bool> held_meeting(facts.events.size(), false);
+    std::size_t held = 0, planned = 0;
+    for (std::size_t e = 0; e < facts.events.size(); ++e) {
+        const auto& ev = facts.events[e];
+        if (ev.kind != event_kind::cop_meeting) continue;
+        const auto period = period_of(ev.start_local);
+        if (!period || period->year != year) continue;
+        if (is_held(ev, now_utc)) held_meeting[e] = true, ++held;
+        else if (is_planned(ev, now_utc)) ++planned;
+    }
+
+    std::vector<std::pair<std::size_t, std::size_t>> org_meetings; // (organisation, event) with someone present
+    for (const auto& inv : facts.invitations) {
+        if (inv.presence != presence_state::present) continue;
+        const auto e = find_event(inv.event_id);
+        if (e == none || !held_meeting[e]) continue;
+        const auto p = find_index(people, inv.person_id);
+        if (p == none) continue;
+        const auto o = find_index(organisations, facts.people[p].organisation_id);
+        if (o != none) org_meetings.emplace_back(o, e);
+    }
+
+    report.organisations.resize(facts.organisations.size());
+    for (std::size_t o = 0; o < facts.organisations.size(); ++o) {
+        auto& row = report.organisations[o];
+        row.organisation_id = facts.organisations[o].id;
+        row.organisation_name = facts.organisations[o].name;
+        row.cop_meetings_held = held;
+        row.cop_meetings_planned = planned;
+    }
+    for (const auto& [o, p] : org_people) ++report.organisations[o].people_in_groups;
+    for (const auto& [o, g] : org_groups) report.organisations[o].working_group_ids.emplace_back(g);
+    for_each_distinct(org_meetings, report.organisations.size(), facts.events.size(),
+                      [&](std::size_t o, std::size_t) { ++report.organisations[o].cop_meetings_attended; });
+
+    const auto need_people = threshold(thresholds.min_people_in_groups);
+    const auto need_meetings = threshold(thresholds.min_cop_meetings);
+    for (auto& row : report.organisations) {
+        const bool groups_ok = row.people_in_groups >= need_people;
+        const bool meetings_ok = row.cop_meetings_attended >= need_meetings;
+        if (groups_ok && meetings_ok) row.status = commitment_status::meets, ++report.meeting;
+        else if (groups_ok && row.cop_meetings_attended + planned >= need_meetings)
+            row.status = commitment_status::on_track, ++report.on_track;
+        else row.status = commitment_status::falls_short, ++report.falling_short;
+        if (!groups_ok) row.reasons.push_back(groups_reason(row.people_in_groups, need_people, y, lang));
+        if (!meetings_ok)
+            row.reasons.push_back(meetings_reason(row.cop_meetings_attended, held, planned, need_meetings, y, lang));
+    }
+    order_by_name_then_id(report.organisations);
+    return report;
+}
+
+// --- organisations absent from the last CoP meetings -----------------------------------------
+
+absence_report absent_from_last_meetings(const report_facts& facts, std::size_t meetings, const std::string& now_utc) {
+    absence_report report;
+
+    // Every held CoP meeting, oldest first; rank_of[event] is its position here.
+    std::vector<std::size_t> held;
+    for (std::size_t e = 0; e < facts.events.size(); ++e)
+        if (facts.events[e].kind == event_kind::cop_meeting && is_held(facts.events[e], now_utc)) held.push_back(e);
+    std::sort(held.begin(), held.end(), [&](std::size_t a, std::size_t b) {
+        const auto &x = facts.events[a], &y = facts.events[b];
+        return std::tie(x.start_utc, x.id) < std::tie(y.start_utc, y.id);
+    });
+    if (held.empty() || meetings == 0) return report;
+    std::vector<std::size_t> rank_of(facts.events.size(), none);
+    for (std::size_t r = 0; r < held.size(); ++r) rank_of[held[r]] = r;
+    const std::size_t first_considered = held.size() - std::min(meetings, held.size());
+    for (std::size_t r = held.size(); r-- > first_considered;) report.meetings.push_back(facts.events[held[r]]);
+
+    // Per organisation, the rank of the latest held CoP meeting at which one of its people was present.
+    const auto people = index_by_id(facts.people);
+    const auto organisations = index_by_id(facts.organisations);
+    event_finder find_event(facts.events);
+    std::vector<std::size_t> latest_attended(facts.organisations.size(), none);
+    for (const auto& inv : facts.invitations) {
+        if (inv.presence != presence_state::present) continue;
+        const auto e = find_event(inv.event_id);
+        if (e == none || rank_of[e] == none) continue;
+        const auto p = find_index(people, inv.person_id);
+        if (p == none) continue;
+        const auto o = find_index(organisations, facts.people[p].organisation_id);
+        if (o == none) continue;
+        if (latest_attended[o] == none || rank_of[e] > latest_attended[o]) latest_attended[o] = rank_of[e];
+    }
+
+    for (std::size_t o = 0; o < facts.organisations.size(); ++o) {
+        const auto latest = latest_attended[o];
+        if (latest != none && latest >= first_considered) continue;
+        absent_organisation a;
+        a.organisation_id = facts.organisations[o].id;
+        a.organisation_name = facts.organisations[o].name;
+        if (latest != none) a.last_present_at = facts.events[held[latest]].start_local;
+        report.organisations.push_back(std::move(a));
+    }
+    order_by_name_then_id(report.organisations);
+    return report;
+}
+
+} // namespace copsched::scheduler
