@@ -1,13 +1,14 @@
 #include "scheduler/attendance.hpp"
 
+#include "scheduler/enum_names.hpp"
+
 #include <array>
 #include <utility>
 
 namespace copsched::scheduler {
 namespace {
 
-template <class E, std::size_t N>
-using name_table = std::array<std::pair<E, std::string_view>, N>;
+using detail::name_table;
 
 constexpr name_table<rsvp_answer, 3> rsvp_answers{{
     {rsvp_answer::accepted, "accepted"},
@@ -29,32 +30,13 @@ constexpr name_table<invitation_source, 3> invitation_sources{{
     {invitation_source::guest, "guest"},
 }};
 
-template <class E, std::size_t N>
-std::string_view name_of(const name_table<E, N>& table, E value) noexcept {
-    for (const auto& [v, name] : table)
-        if (v == value) return name;
-    return "unknown";
-}
-
-template <class E, std::size_t N>
-std::optional<E> value_of(const name_table<E, N>& table, std::string_view name) noexcept {
-    for (const auto& [v, n] : table)
-        if (n == name) return v;
-    return std::nullopt;
-}
-
 } // namespace
 
-std::string_view to_string(rsvp_answer v) noexcept { return name_of(rsvp_answers, v); }
-std::string_view to_string(presence_state v) noexcept { return name_of(presence_states, v); }
-std::string_view to_string(attendance_mode v) noexcept { return name_of(attendance_modes, v); }
-std::string_view to_string(invitation_source v) noexcept { return name_of(invitation_sources, v); }
-template <> std::optional<rsvp_answer> parse(std::string_view s) noexcept { return value_of(rsvp_answers, s); }
-template <> std::optional<presence_state> parse(std::string_view s) noexcept { return value_of(presence_states, s); }
-template <> std::optional<attendance_mode> parse(std::string_view s) noexcept { return value_of(attendance_modes, s); }
-template <> std::optional<invitation_source> parse(std::string_view s) noexcept {
-    return value_of(invitation_sources, s);
-}
+COPSCHED_ENUM_NAMES(rsvp_answer, rsvp_answers)
+COPSCHED_ENUM_NAMES(presence_state, presence_states)
+COPSCHED_ENUM_NAMES(attendance_mode, attendance_modes)
+COPSCHED_ENUM_NAMES(invitation_source, invitation_sources)
+#undef COPSCHED_ENUM_NAMES
 
 attendance_counts count_attendance(const std::vector<invitation>& invitations) {
     attendance_counts c;

@@ -3,6 +3,8 @@
 // invitations) takes milliseconds.
 #include "scheduler/attendance.hpp"
 
+#include "scheduler/enum_names.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -14,8 +16,7 @@
 namespace copsched::scheduler {
 namespace {
 
-template <class E, std::size_t N>
-using name_table = std::array<std::pair<E, std::string_view>, N>;
+using detail::name_table;
 
 constexpr name_table<report_grouping, 4> report_groupings{{
     {report_grouping::person, "person"},
@@ -28,20 +29,6 @@ constexpr name_table<commitment_status, 3> commitment_statuses{{
     {commitment_status::on_track, "on_track"},
     {commitment_status::falls_short, "falls_short"},
 }};
-
-template <class E, std::size_t N>
-std::string_view name_of(const name_table<E, N>& table, E value) noexcept {
-    for (const auto& [v, name] : table)
-        if (v == value) return name;
-    return "unknown";
-}
-
-template <class E, std::size_t N>
-std::optional<E> value_of(const name_table<E, N>& table, std::string_view name) noexcept {
-    for (const auto& [v, n] : table)
-        if (n == name) return v;
-    return std::nullopt;
-}
 
 constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
 constexpr std::size_t role_count = 6; // person_role's enumerators
@@ -220,9 +207,9 @@ void order_by_name_then_id(std::vector<T>& items) {
 
 } // namespace
 
-std::string_view to_string(report_grouping v) noexcept { return name_of(report_groupings, v); }
-template <> std::optional<report_grouping> parse(std::string_view s) noexcept { return value_of(report_groupings, s); }
-std::string_view to_string(commitment_status v) noexcept { return name_of(commitment_statuses, v); }
+COPSCHED_ENUM_NAMES(report_grouping, report_groupings)
+#undef COPSCHED_ENUM_NAMES
+std::string_view to_string(commitment_status v) noexcept { return detail::name_of(commitment_statuses, v); }
 
 // --- attendance rates ------------------------------------------------------------------------
 

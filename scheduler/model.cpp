@@ -1,13 +1,14 @@
 #include "scheduler/model.hpp"
 
+#include "scheduler/enum_names.hpp"
+
 #include <array>
 #include <utility>
 
 namespace copsched::scheduler {
 namespace {
 
-template <class E, std::size_t N>
-using name_table = std::array<std::pair<E, std::string_view>, N>;
+using detail::name_table;
 
 constexpr name_table<organisation_kind, 3> organisation_kinds{{
     {organisation_kind::government, "government"},
@@ -51,27 +52,7 @@ constexpr name_table<token_role, 3> token_roles{{
     {token_role::participant, "participant"},
 }};
 
-template <class E, std::size_t N>
-std::string_view name_of(const name_table<E, N>& table, E value) noexcept {
-    for (const auto& [v, name] : table)
-        if (v == value) return name;
-    return "unknown";
-}
-
-template <class E, std::size_t N>
-std::optional<E> value_of(const name_table<E, N>& table, std::string_view name) noexcept {
-    for (const auto& [v, n] : table)
-        if (n == name) return v;
-    return std::nullopt;
-}
-
 } // namespace
-
-#define COPSCHED_ENUM_NAMES(type, table)                                                  \
-    std::string_view to_string(type v) noexcept { return name_of(table, v); }            \
-    template <> std::optional<type> parse<type>(std::string_view s) noexcept {           \
-        return value_of(table, s);                                                        \
-    }
 
 COPSCHED_ENUM_NAMES(organisation_kind, organisation_kinds)
 COPSCHED_ENUM_NAMES(organisation_level, organisation_levels)

@@ -36,7 +36,6 @@ using scheduler::store;
 constexpr std::size_t rsvp_comment_max_chars = 1000;
 constexpr std::size_t max_bulk_records = 5000;
 
-json::value opt(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); }
 template <class E>
 json::value opt_enum(const std::optional<E>& v) {
     return v ? json::value(std::string(scheduler::to_string(*v))) : json::value(nullptr);
@@ -51,11 +50,11 @@ json::object invitation_json(const invitation& i) {
             {"invited_via", std::string(scheduler::to_string(i.source))},
             {"frozen", i.frozen},
             {"rsvp", opt_enum(i.rsvp)},
-            {"rsvp_comment", opt(i.rsvp_comment)},
-            {"rsvp_at", opt(i.rsvp_at)},
+            {"rsvp_comment", optional_json(i.rsvp_comment)},
+            {"rsvp_at", optional_json(i.rsvp_at)},
             {"presence", opt_enum(i.presence)},
             {"mode", opt_enum(i.mode)},
-            {"recorded_at", opt(i.recorded_at)}};
+            {"recorded_at", optional_json(i.recorded_at)}};
 }
 
 json::object counts_json(const scheduler::attendance_counts& c) {
@@ -74,7 +73,7 @@ json::object event_brief(const event& e) {
             {"start_utc", e.start_utc},
             {"end_utc", e.end_utc},
             {"status", std::string(scheduler::to_string(e.status))},
-            {"working_group_id", opt(e.working_group_id)}};
+            {"working_group_id", optional_json(e.working_group_id)}};
 }
 
 // Organisers who may run the event: sessions by their group's organisers, the rest by
@@ -479,8 +478,7 @@ task<response> my_attendance(request_context& ctx) {
         if (!p) return p.err();
         const auto* zone = scheduler::find_time_zone(p->timezone);
         if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
-        const auto from = scheduler::format_instant(zone->to_utc({{year, 1, 1}, 0, 0, 0}).first);
-        const auto to = scheduler::format_instant(zone->to_utc({{year + 1, 1, 1}, 0, 0, 0}).first);
+        const auto [from, to] = year_window(*zone, year);
         auto list = s.person_invitations(person->id, from, to);
         if (!list) return list.err();
         json::array items;
@@ -778,6 +776,11 @@ task<response> rsvp_link_answer(request_context& ctx) {
 }
 
 } // namespace
+
+std::pair<std::string, std::string> year_window(const scheduler::time_zone& zone, int year) {
+    return {scheduler::format_instant(zone.to_utc({{year, 1, 1}, 0, 0, 0}).first),
+            scheduler::format_instant(zone.to_utc({{year + 1, 1, 1}, 0, 0, 0}).first)};
+}
 
 std::string rsvp_url(const config& cfg, const feed_key& key, const std::string& event_id, const std::string& person_id) {
     return base_url(cfg) + "/rsvp/" + key.rsvp_token(event_id, person_id);

@@ -5,9 +5,11 @@
 // organisations) as JSON or CSV. Who is invited is scheduler/attendance.hpp.
 
 #include "scheduler/model.hpp"
+#include "scheduler/time_zone.hpp"
 #include "server/router.hpp"
 
 #include <string>
+#include <utility>
 
 namespace copsched::server {
 
@@ -16,6 +18,10 @@ struct config;
 
 void add_attendance_routes(router& r);
 void add_report_routes(router& r);
+
+// The local calendar year `year` in `zone` as a UTC window [first instant, next year's
+// first instant), for the store's window queries.
+std::pair<std::string, std::string> year_window(const scheduler::time_zone& zone, int year);
 
 // The absolute RSVP link of a person for an event: <public url>/rsvp/<signed token>. Valid
 // until the event ends; anyone holding it can answer for that person and nobody else.

@@ -88,12 +88,6 @@ json::object cell_json(const scheduler::rate_cell& c) {
             {"unrecorded", c.unrecorded}, {"events", c.events}, {"rate", rate_json(c.rate)}};
 }
 
-// The window of a local calendar year in the programme's zone, as UTC instants.
-std::pair<std::string, std::string> year_window(const scheduler::time_zone& zone, int year) {
-    return {scheduler::format_instant(zone.to_utc({{year, 1, 1}, 0, 0, 0}).first),
-            scheduler::format_instant(zone.to_utc({{year + 1, 1, 1}, 0, 0, 0}).first)};
-}
-
 struct loaded_facts {
     scheduler::programme programme;
     scheduler::report_facts facts;
