@@ -48,6 +48,21 @@ struct meeting_rules {
     int min_gap_days = 42;
 };
 
+// E-mail of a programme (docs: README "Reminders"): invitations, updates and cancellations
+// as iMIP, and plain reminders some days before each event at a local hour.
+struct mail_settings {
+    bool enabled = true;       // false: nothing is queued, and pending messages are dropped
+    std::string sender_name;   // From display name and ORGANIZER CN; empty: the programme's name
+    std::string sender_email;  // From and ORGANIZER; empty: the server's default sender
+    std::string reminder_time = "09:00"; // local time of day reminders go out
+    // Days before the event's local date a reminder is sent, per kind of event; 0 = the
+    // same day (only when reminder_time is before the start). Each 0..60, at most 5.
+    std::vector<int> cop_meeting_days{7, 1};
+    std::vector<int> session_days{7, 1};
+    std::vector<int> other_days{7, 1};
+    bool operator==(const mail_settings&) const = default;
+};
+
 struct programme {
     std::string id;
     std::string slug;
@@ -58,6 +73,7 @@ struct programme {
     std::string ends_on;   // YYYY-MM-DD
     meeting_rules rules;
     bool feeds_public = true;
+    mail_settings mail;
     int version = 1;
     std::string created_at;
     std::string updated_at;
@@ -85,6 +101,7 @@ struct person {
     person_role role = person_role::other;
     language lang = language::nl;
     bool active = true;
+    bool reminders_opt_out = false; // no reminder e-mails (invitations and changes still go out)
     int feed_generation = 0; // bumped when the personal feed URL is rotated
     int version = 1;
     std::string created_at;

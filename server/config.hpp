@@ -37,6 +37,14 @@ struct config {
     std::chrono::milliseconds feed_cancelled_grace{30LL * 24 * 3600 * 1000}; // cancelled events stay in feeds this long
     std::string feed_key_file;                    // empty: <database>.feed-key
     std::size_t feed_cache_mib = 256;             // rendered feeds kept in memory
+    // E-mail (reminder jobs claim through the API; see README "Reminders").
+    std::string mail_from;                        // default sender; empty: copsched@<public host>
+    std::size_t mail_claim_limit = 100;           // messages one claim may ask for at most
+    std::chrono::milliseconds mail_lease{300'000};     // lease when a claim names none
+    std::chrono::milliseconds mail_lease_max{3'600'000};
+    int mail_max_attempts = 5;                    // claims before a message is dead
+    std::chrono::milliseconds mail_backoff{60'000};    // wait after a first temporary failure, doubling
+    std::chrono::milliseconds mail_backoff_max{3'600'000};
     bool access_log = true;
     bool trust_forwarded_for = false;             // behind a reverse proxy: client = last X-Forwarded-For
 };

@@ -441,6 +441,10 @@ task<response> rotate_feed_token(request_context& ctx) {
 
 } // namespace
 
+calendar::feed_item event_feed_item(const scheduler::feed_event& fe, scheduler::language lang) {
+    return feed_item_for(fe, texts_for(lang));
+}
+
 json::object feed_links(const services& svc, const scheduler::person& p) {
     const auto token = svc.feed_secret.token(p.id, p.feed_generation);
     const auto url = base_url(svc.cfg) + "/feeds/people/" + token + ".ics";

@@ -9,7 +9,9 @@
 // leaves group B's feed (and the personal feeds of people outside A) cached, and a
 // conditional request for a cached feed (304) touches no database.
 
+#include "calendar/feed.hpp"
 #include "scheduler/model.hpp"
+#include "scheduler/store.hpp"
 #include "server/router.hpp"
 
 #include <boost/json/object.hpp>
@@ -78,6 +80,10 @@ std::string programme_anything_key(const std::string& programme_id);
 
 // feed_url, webcal_url and the steps to subscribe in Google Calendar, for the person.
 boost::json::object feed_links(const services& svc, const scheduler::person& p);
+
+// One event as feeds show it (UID, SEQUENCE, LOCATION, CATEGORIES...), labels in `lang`;
+// iMIP messages carry the same VEVENT.
+calendar::feed_item event_feed_item(const scheduler::feed_event& fe, scheduler::language lang);
 
 // Registers the feed routes; call before the event routes ("{id}.ics" before "{id}").
 void add_feed_routes(router& r);

@@ -3,6 +3,7 @@
 #include "server/problem.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -68,6 +69,15 @@ json::object to_json(const scheduler::programme& p) {
           {"duration_minutes", p.rules.duration_minutes},
           {"min_gap_days", p.rules.min_gap_days}}},
         {"feeds_public", p.feeds_public},
+        {"mail",
+         {{"enabled", p.mail.enabled},
+          {"sender_name", p.mail.sender_name},
+          {"sender_email", p.mail.sender_email},
+          {"reminder_time", p.mail.reminder_time},
+          {"reminder_days",
+           {{"cop_meeting", json::value_from(p.mail.cop_meeting_days)},
+            {"working_group_session", json::value_from(p.mail.session_days)},
+            {"other", json::value_from(p.mail.other_days)}}}}},
         {"version", p.version},
         {"created_at", p.created_at},
         {"updated_at", p.updated_at},
@@ -88,6 +98,7 @@ json::object to_json(const scheduler::person& p, const scheduler::api_token& vie
                    {"role", scheduler::to_string(p.role)},
                    {"language", scheduler::to_string(p.lang)},
                    {"active", p.active},
+                   {"reminders_opt_out", p.reminders_opt_out},
                    {"version", p.version},
                    {"created_at", p.created_at},
                    {"updated_at", p.updated_at}};

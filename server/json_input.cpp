@@ -1,5 +1,7 @@
 #include "server/json_input.hpp"
 
+#include <algorithm>
+
 #include "scheduler/civil_time.hpp"
 
 #include <boost/json/parse.hpp>
@@ -130,6 +132,28 @@ std::optional<long long> object_reader::optional_integer(const char* field, long
         return std::nullopt;
     }
     return n;
+}
+
+std::optional<std::vector<int>> object_reader::optional_integer_set(const char* field, std::size_t max_items, int min,
+                                                                    int max) {
+    const auto* v = take(field);
+    if (!v) return std::nullopt;
+    const std::string what = "must be an array of at most " + std::to_string(max_items) + " different integers from " +
+                             std::to_string(min) + " to " + std::to_string(max);
+    if (!v->is_array() || v->get_array().size() > max_items) {
+        problem(field, what);
+        return std::nullopt;
+    }
+    std::vector<int> out;
+    for (const auto& x : v->get_array()) {
+        if (!x.is_int64() || x.get_int64() < min || x.get_int64() > max ||
+            std::find(out.begin(), out.end(), x.get_int64()) != out.end()) {
+            problem(field, what);
+            return std::nullopt;
+        }
+        out.push_back(static_cast<int>(x.get_int64()));
+    }
+    return out;
 }
 
 std::optional<bool> object_reader::optional_bool(const char* field) {

@@ -36,6 +36,8 @@ public:
                                                                   std::size_t max_chars);
     // Integers within [min, max]; booleans; dates "YYYY-MM-DD" (returned as text).
     std::optional<long long> optional_integer(const char* field, long long min, long long max);
+    // An array of at most max_items distinct integers, each within [min, max].
+    std::optional<std::vector<int>> optional_integer_set(const char* field, std::size_t max_items, int min, int max);
     std::optional<bool> optional_bool(const char* field);
     std::optional<std::string> optional_date(const char* field);
     // A string that must be one of an enum's API names (scheduler::parse<E>).

@@ -66,6 +66,31 @@ void read_rules(object_reader& in, scheduler::meeting_rules& r) {
     in.merge(std::move(rules));
 }
 
+void read_mail(object_reader& in, scheduler::mail_settings& m) {
+    const auto* o = in.optional_object("mail");
+    if (!o) return;
+    object_reader mail(*o, "mail.");
+    if (auto v = mail.optional_bool("enabled")) m.enabled = *v;
+    if (auto v = mail.optional_string("sender_name", name_max_chars)) m.sender_name = *v;
+    if (auto v = mail.optional_string("sender_email", email_max_chars)) {
+        if (!v->empty() && !valid_email(*v)) mail.problem("sender_email", "must be an e-mail address (or empty)");
+        m.sender_email = *v;
+    }
+    if (auto v = mail.optional_string("reminder_time", 5)) {
+        auto t = scheduler::parse_local_time("2000-01-01T" + *v);
+        if (v->size() != 5 || !t) mail.problem("reminder_time", "must be a time HH:MM");
+        else m.reminder_time = *v;
+    }
+    if (const auto* d = mail.optional_object("reminder_days")) {
+        object_reader days(*d, "mail.reminder_days.");
+        if (auto v = days.optional_integer_set("cop_meeting", 5, 0, 60)) m.cop_meeting_days = *v;
+        if (auto v = days.optional_integer_set("working_group_session", 5, 0, 60)) m.session_days = *v;
+        if (auto v = days.optional_integer_set("other", 5, 0, 60)) m.other_days = *v;
+        mail.merge(std::move(days));
+    }
+    in.merge(std::move(mail));
+}
+
 void read_programme(object_reader& in, scheduler::programme& p, bool create) {
     if (create) {
         if (auto v = in.required_string("slug", slug_max_chars)) {
@@ -96,6 +121,7 @@ void read_programme(object_reader& in, scheduler::programme& p, bool create) {
     if (!p.starts_on.empty() && !p.ends_on.empty() && p.ends_on < p.starts_on)
         in.problem("ends_on", "must not be before starts_on");
     read_rules(in, p.rules);
+    read_mail(in, p.mail);
     if (auto v = in.optional_bool("feeds_public")) p.feeds_public = *v;
 }
 
@@ -220,6 +246,7 @@ struct person_traits {
         if (r) p.role = *r;
         if (auto l = in.optional_enum<scheduler::language>("language", "nl, en")) p.lang = *l;
         if (auto a = in.optional_bool("active")) p.active = *a;
+        if (auto a = in.optional_bool("reminders_opt_out")) p.reminders_opt_out = *a;
     }
     static json::object view(const type& p, const request_context& ctx) {
         auto out = to_json(p, *ctx.caller);

@@ -150,6 +150,7 @@ result<scheduler::event> sqlite_store::create_event(const scheduler::event& in, 
                       e.cancel_reason, now, now, e.all_day ? 1 : 0)
             .run();
         note_event_length(db_, e);
+        detail::sync_event_outbox(db_, e.id, std::nullopt, now);
         return e;
     });
 }
@@ -218,6 +219,7 @@ result<scheduler::event> sqlite_store::update_event(const scheduler::event& e, e
             return detail::stale(cur->version);
         }
         note_event_length(db_, e);
+        detail::sync_event_outbox(db_, e.id, std::nullopt, now);
         return get_event(e.id);
     });
 }
@@ -228,9 +230,8 @@ status sqlite_store::delete_event(const std::string& id, expected_version expect
         if (!cur) return cur.err();
         if (expected && *expected != cur->version)
             return detail::stale(cur->version);
-        for (const char* sql : {"SELECT 1 FROM attendance WHERE event_id = ? LIMIT 1",
-                                "SELECT 1 FROM reminders WHERE event_id = ? LIMIT 1"}) {
-            auto s = db_.prepare(sql);
+        {
+            auto s = db_.prepare("SELECT 1 FROM attendance WHERE event_id = ? LIMIT 1");
             s.bind(1, id);
             if (s.step())
                 return error{errc::conflict,
@@ -238,6 +239,7 @@ status sqlite_store::delete_event(const std::string& id, expected_version expect
                                  "/cancel).",
                              {}};
         }
+        if (auto st = detail::forget_unsent_messages(db_, "event_id", id); !st) return st.err();
         db_.prepare("DELETE FROM events WHERE id = ?").bind(1, id).run();
         // A deletion leaves no row to date a feed's Last-Modified by: remember it. MAX, so
         // that a clock stepped back cannot move it backwards.

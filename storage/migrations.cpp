@@ -339,12 +339,31 @@ SELECT e.id, e.programme_id, e.start_utc, 0, a.person_id, a.invited_via,
  WHERE e.invitations_frozen_at IS NULL AND a.invited_via = 'guest';
 )sql";
 
-constexpr std::array<migration, 5> migrations{{
+// The e-mail outbox (scheduler/outbox.hpp). programmes.mail holds mail_settings as JSON
+// ('{}' = the defaults). Claiming reads reminders_claimable (due, unsent) and
+// reminders_leased (expired leases); the planner reads an event's or a person's messages
+// through reminders_event_person and reminders_person; counts per state read
+// reminders_state without touching the table.
+constexpr const char* v6_outbox = R"sql(
+ALTER TABLE programmes ADD COLUMN mail TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE reminders ADD COLUMN days_before INTEGER;
+ALTER TABLE reminders ADD COLUMN lease_id TEXT;
+DROP INDEX reminders_due;
+DROP INDEX reminders_event;
+CREATE INDEX reminders_claimable ON reminders(due_at) WHERE state IN ('pending','failed');
+CREATE INDEX reminders_leased ON reminders(lease_until) WHERE state = 'leased';
+CREATE INDEX reminders_state ON reminders(state, programme_id);
+CREATE INDEX reminders_event_person ON reminders(event_id, person_id);
+CREATE INDEX reminders_person ON reminders(person_id, event_id);
+)sql";
+
+constexpr std::array<migration, 6> migrations{{
     {1, "initial schema", v1_schema},
     {2, "index range scans for overlapping events", v2_overlap_index},
     {3, "calendar feeds", v3_calendar_feeds},
     {4, "blackout imports and busy-time spans", v4_planning},
     {5, "attendance: frozen invitations", v5_attendance},
+    {6, "e-mail outbox", v6_outbox},
 }};
 
 } // namespace

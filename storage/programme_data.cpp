@@ -255,6 +255,7 @@ scheduler::person read_person(statement& s) {
     p.version = static_cast<int>(s.integer(9));
     p.created_at = s.text(10);
     p.updated_at = s.text(11);
+    p.reminders_opt_out = s.integer(12) != 0;
     return p;
 }
 
@@ -268,9 +269,9 @@ result<scheduler::programme> sqlite_store::create_programme(const scheduler::pro
             return error{errc::conflict, "A programme with slug '" + p.slug + "' already exists.", {{"slug", "is already in use"}}};
         const auto id = new_id("prg");
         db_.prepare("INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, "
-                    "feeds_public, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+                    "feeds_public, created_at, updated_at, version, mail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)")
             .bind_all(id, p.slug, p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
-                      detail::rules_to_json(p.rules), p.feeds_public, now, now)
+                      detail::rules_to_json(p.rules), p.feeds_public, now, now, detail::mail_to_json(p.mail))
             .run();
         return get_programme_by_id(id);
     });
@@ -291,13 +292,17 @@ result<scheduler::programme> sqlite_store::update_programme(const scheduler::pro
     return guarded([&]() -> result<scheduler::programme> {
         static constexpr const char* row_sql = "SELECT id, version FROM programmes WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "programme", p.id, expected); !row) return row.err();
+        auto before = get_programme_by_id(p.id);
+        if (!before) return before.err();
         db_.prepare("UPDATE programmes SET name = ?, timezone = ?, language = ?, starts_on = ?, ends_on = ?, "
-                    "meeting_rules = ?, feeds_public = ?, version = version + 1, updated_at = ? "
+                    "meeting_rules = ?, feeds_public = ?, mail = ?, version = version + 1, updated_at = ? "
                     "WHERE id = ? AND (? IS NULL OR version = ?)")
             .bind_all(p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
-                      detail::rules_to_json(p.rules), p.feeds_public, now, p.id, expected, expected)
+                      detail::rules_to_json(p.rules), p.feeds_public, detail::mail_to_json(p.mail), now, p.id,
+                      expected, expected)
             .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "programme", p.id, expected);
+        if (before->mail != p.mail || before->timezone != p.timezone) detail::sync_programme_outbox(db_, p.id, now);
         return get_programme_by_id(p.id);
     });
 }
@@ -379,10 +384,11 @@ result<scheduler::person> sqlite_store::create_person(const scheduler::person& p
         if (auto st = person_email_free(db_, p.programme_id, p.email, ""); !st) return st.err();
         const auto id = new_id("per");
         db_.prepare("INSERT INTO people(id, programme_id, organisation_id, name, email, role, language, active, "
-                    "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+                    "created_at, updated_at, version, reminders_opt_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)")
             .bind_all(id, p.programme_id, p.organisation_id, p.name, p.email, scheduler::to_string(p.role),
-                      scheduler::to_string(p.lang), p.active, now, now)
+                      scheduler::to_string(p.lang), p.active, now, now, p.reminders_opt_out)
             .run();
+        if (p.active) detail::sync_person_outbox(db_, id, now);
         return get_person(id);
     });
 }
@@ -419,12 +425,17 @@ result<scheduler::person> sqlite_store::update_person(const scheduler::person& p
         if (!row) return row.err();
         if (auto st = organisation_in_programme(db_, p.organisation_id, row->programme_id); !st) return st.err();
         if (auto st = person_email_free(db_, row->programme_id, p.email, p.id); !st) return st.err();
+        auto before = get_person(p.id);
+        if (!before) return before.err();
         db_.prepare("UPDATE people SET organisation_id = ?, name = ?, email = ?, role = ?, language = ?, active = ?, "
-                    "version = version + 1, updated_at = ? WHERE id = ? AND (? IS NULL OR version = ?)")
+                    "reminders_opt_out = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ? AND (? IS NULL OR version = ?)")
             .bind_all(p.organisation_id, p.name, p.email, scheduler::to_string(p.role), scheduler::to_string(p.lang),
-                      p.active, now, p.id, expected, expected)
+                      p.active, p.reminders_opt_out, now, p.id, expected, expected)
             .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "person", p.id, expected);
+        if (before->active != p.active || before->reminders_opt_out != p.reminders_opt_out)
+            detail::sync_person_outbox(db_, p.id, now);
         return get_person(p.id);
     });
 }
@@ -437,13 +448,15 @@ status sqlite_store::delete_person(const std::string& id, expected_version expec
             db_,
             {{"SELECT COUNT(*) FROM memberships WHERE person_id = ?", "membership", "memberships"},
              {"SELECT COUNT(*) FROM attendance WHERE person_id = ?", "attendance record", "attendance records"},
-             {"SELECT COUNT(*) FROM reminders WHERE person_id = ?", "reminder", "reminders"},
+             {"SELECT COUNT(*) FROM reminders WHERE person_id = ? AND state IN ('sent','leased')", "e-mail sent",
+              "e-mails sent"},
              {"SELECT COUNT(*) FROM api_tokens WHERE person_id = ?", "API token", "API tokens"}},
             id);
         if (!refs.empty()) return still_referenced("person", refs, "Set the person inactive instead.");
         // Busy times are availability imported from the person's own calendar, not
         // history: they go with the person.
         db_.prepare("DELETE FROM busy_times WHERE person_id = ?").bind_all(id).run();
+        if (auto st = detail::forget_unsent_messages(db_, "person_id", id); !st) return st.err();
         db_.prepare("DELETE FROM people WHERE id = ? AND (? IS NULL OR version = ?)").bind_all(id, expected, expected).run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "person", id, expected);
         return scheduler::ok();
@@ -565,6 +578,7 @@ result<scheduler::membership> sqlite_store::create_membership(const scheduler::m
                     "VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind_all(out.id, out.working_group_id, out.person_id, scheduler::to_string(out.role), out.from, out.until, now)
             .run();
+        detail::sync_person_outbox(db_, out.person_id, now);
         return out;
     });
 }
@@ -592,8 +606,8 @@ result<scheduler::membership> sqlite_store::get_membership(const std::string& id
     });
 }
 
-// Memberships have no version or updated_at: `now` is not stored.
-result<scheduler::membership> sqlite_store::update_membership(const scheduler::membership& m, const std::string&) {
+// Memberships have no version or updated_at: `now` only dates the outbox's changes.
+result<scheduler::membership> sqlite_store::update_membership(const scheduler::membership& m, const std::string& now) {
     return guarded([&]() -> result<scheduler::membership> {
         auto cur = get_membership(m.id);
         if (!cur) return cur.err();
@@ -607,6 +621,7 @@ result<scheduler::membership> sqlite_store::update_membership(const scheduler::m
         db_.prepare("UPDATE memberships SET role = ?, valid_until = ? WHERE id = ?")
             .bind_all(scheduler::to_string(m.role), m.until, m.id)
             .run();
+        detail::sync_person_outbox(db_, cur->person_id, now);
         return get_membership(m.id);
     });
 }

@@ -54,6 +54,51 @@ scheduler::meeting_rules rules_from_json(const std::string& text) {
     return r;
 }
 
+std::string mail_to_json(const scheduler::mail_settings& m) {
+    auto days = [](const std::vector<int>& v) {
+        boost::json::array a;
+        for (int d : v) a.emplace_back(d);
+        return a;
+    };
+    return boost::json::serialize(boost::json::object{
+        {"enabled", m.enabled},
+        {"sender_name", m.sender_name},
+        {"sender_email", m.sender_email},
+        {"reminder_time", m.reminder_time},
+        {"reminder_days", boost::json::object{{"cop_meeting", days(m.cop_meeting_days)},
+                                              {"working_group_session", days(m.session_days)},
+                                              {"other", days(m.other_days)}}},
+    });
+}
+
+scheduler::mail_settings mail_from_json(const std::string& text) {
+    scheduler::mail_settings m;
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(text, ec);
+    const auto* o = v.if_object();
+    if (ec || !o) return m;
+    if (const auto* x = o->if_contains("enabled"); x && x->is_bool()) m.enabled = x->get_bool();
+    auto str = [&](const char* key, std::string& out) {
+        if (const auto* x = o->if_contains(key); x && x->is_string()) out = x->get_string().c_str();
+    };
+    str("sender_name", m.sender_name);
+    str("sender_email", m.sender_email);
+    str("reminder_time", m.reminder_time);
+    if (const auto* d = o->if_contains("reminder_days"); d && d->is_object()) {
+        auto days = [&](const char* key, std::vector<int>& out) {
+            const auto* x = d->get_object().if_contains(key);
+            if (!x || !x->is_array()) return;
+            out.clear();
+            for (const auto& n : x->get_array())
+                if (n.is_int64()) out.push_back(static_cast<int>(n.get_int64()));
+        };
+        days("cop_meeting", m.cop_meeting_days);
+        days("working_group_session", m.session_days);
+        days("other", m.other_days);
+    }
+    return m;
+}
+
 scheduler::programme read_programme(statement& s) {
     scheduler::programme p;
     p.id = s.text(0);
@@ -68,6 +113,7 @@ scheduler::programme read_programme(statement& s) {
     p.created_at = s.text(9);
     p.updated_at = s.text(10);
     p.version = static_cast<int>(s.integer(11));
+    p.mail = mail_from_json(s.text(12));
     return p;
 }
 

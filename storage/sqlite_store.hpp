@@ -118,6 +118,27 @@ public:
                                                                 const std::string& from_utc,
                                                                 const std::string& to_utc) override;
 
+    // The e-mail outbox: storage/outbox.cpp.
+    scheduler::result<std::vector<scheduler::claimed_message>> claim_messages(const scheduler::claim_request& r,
+                                                                              const std::string& now) override;
+    scheduler::result<scheduler::outbox_message> mark_sent(const std::string& id,
+                                                           const std::optional<std::string>& programme_id,
+                                                           const std::optional<std::string>& lease_id,
+                                                           const std::string& message_id, const std::string& now) override;
+    scheduler::result<scheduler::outbox_message> mark_failed(const std::string& id,
+                                                             const std::optional<std::string>& programme_id,
+                                                             const std::optional<std::string>& lease_id,
+                                                             const std::string& error_text, bool permanent,
+                                                             const scheduler::retry_policy& p,
+                                                             const std::string& now) override;
+    scheduler::result<scheduler::outbox_message> retry_message(const std::string& id,
+                                                               const std::optional<std::string>& programme_id,
+                                                               const std::string& now) override;
+    scheduler::result<scheduler::outbox_message> get_message(const std::string& id) override;
+    scheduler::result<scheduler::page<scheduler::outbox_message>> list_messages(const scheduler::outbox_filter& f,
+                                                                                const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::outbox_summary> summarise_outbox(const std::optional<std::string>& programme_id,
+                                                                  const std::string& now) override;
     // Idempotency keys and audit: storage/idempotency.cpp.
     scheduler::result<std::optional<scheduler::idempotency_record>> claim_idempotency_key(
         const std::string& token_id, const std::string& key, const std::string& request_hash, const std::string& now,

@@ -29,14 +29,18 @@ scheduler::meeting_rules rules_from_json(const std::string& text);
 // The columns read_programme expects, in its order.
 inline constexpr const char* programme_columns =
     "id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, feeds_public, created_at, updated_at, "
-    "version";
+    "version, mail";
+
+// The programmes.mail column (JSON); damaged or missing members read back as defaults.
+std::string mail_to_json(const scheduler::mail_settings& m);
+scheduler::mail_settings mail_from_json(const std::string& text);
 
 scheduler::programme read_programme(statement& s);
 
 // The columns read_person expects, in its order (programme_data.cpp).
 inline constexpr const char* person_columns =
     "id, programme_id, organisation_id, name, email, role, language, active, feed_generation, version, created_at, "
-    "updated_at";
+    "updated_at, reminders_opt_out";
 
 scheduler::person read_person(statement& s);
 
@@ -52,6 +56,18 @@ scheduler::event read_event(statement& s);
 // text: `start` minus the longest event of the programme (or of any programme). events.cpp.
 std::string earliest_overlapping_start(connection& db, scheduler::sys_seconds start,
                                        const std::optional<std::string>& programme_id);
+
+// Keeps the outbox in line with the data (storage/outbox.cpp; scheduler/outbox.hpp), in
+// the caller's transaction: for one event (all its people, or one), for every upcoming
+// event of a person, or for every upcoming event of a programme.
+void sync_event_outbox(connection& db, const std::string& event_id, const std::optional<std::string>& person_id,
+                       const std::string& now);
+void sync_person_outbox(connection& db, const std::string& person_id, const std::string& now);
+void sync_programme_outbox(connection& db, const std::string& programme_id, const std::string& now);
+// Before an event or person is deleted: refuses (errc::conflict) when a message was sent
+// or is being sent to them; otherwise deletes their unsent messages. `column` is
+// "event_id" or "person_id".
+scheduler::status forget_unsent_messages(connection& db, const char* column, const std::string& id);
 
 inline scheduler::error stale(std::int64_t stored_version) { return scheduler::stale_version(stored_version); }
 

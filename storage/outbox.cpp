@@ -1,0 +1,432 @@
+// The e-mail outbox in SQLite: the reminders table kept in line with the data by
+// scheduler::plan_messages, and the claim/lease life cycle of its rows.
+#include "storage/sqlite_store.hpp"
+
+#include "storage/sqlite_store_internal.hpp"
+
+#include "scheduler/clock.hpp"
+#include "scheduler/time_zone.hpp"
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace copsched::storage {
+
+using scheduler::claim_request;
+using scheduler::claimed_message;
+using scheduler::errc;
+using scheduler::error;
+using scheduler::message_kind;
+using scheduler::outbox_message;
+using scheduler::outbox_state;
+using scheduler::page;
+using scheduler::page_request;
+using scheduler::result;
+using scheduler::status;
+using detail::guarded;
+
+namespace {
+
+constexpr const char* message_columns =
+    "id, programme_id, event_id, person_id, kind, state, due_at, sequence, days_before, attempts, lease_id, "
+    "lease_until, message_id, last_error, created_at, updated_at";
+
+outbox_message read_message(statement& s) {
+    outbox_message m;
+    m.id = s.text(0);
+    m.programme_id = s.text(1);
+    m.event_id = s.text(2);
+    m.person_id = s.text(3);
+    m.kind = scheduler::parse<message_kind>(s.text(4)).value_or(message_kind::reminder);
+    m.state = scheduler::parse<outbox_state>(s.text(5)).value_or(outbox_state::dead);
+    m.due_at = s.text(6);
+    m.sequence = static_cast<int>(s.integer(7));
+    if (!s.is_null(8)) m.days_before = static_cast<int>(s.integer(8));
+    m.attempts = static_cast<int>(s.integer(9));
+    m.lease_id = s.optional_text(10);
+    m.lease_until = s.optional_text(11);
+    m.message_id = s.optional_text(12);
+    m.last_error = s.optional_text(13);
+    m.created_at = s.text(14);
+    m.updated_at = s.text(15);
+    return m;
+}
+
+const std::string& sql_with_columns(const char* head, const char* tail) {
+    // One string per call site: prepare() caches statements by the text's address.
+    thread_local std::map<std::pair<const char*, const char*>, std::string> cache;
+    auto& s = cache[{head, tail}];
+    if (s.empty()) s = std::string(head) + message_columns + tail;
+    return s;
+}
+
+std::optional<scheduler::event> load_event(connection& db, const std::string& id) {
+    static const std::string sql = std::string("SELECT ") + detail::event_columns + " FROM events WHERE id = ?";
+    auto s = db.prepare(sql.c_str());
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return detail::read_event(s);
+}
+
+std::optional<scheduler::programme> load_programme(connection& db, const std::string& id) {
+    static const std::string sql = std::string("SELECT ") + detail::programme_columns + " FROM programmes WHERE id = ?";
+    auto s = db.prepare(sql.c_str());
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return detail::read_programme(s);
+}
+
+std::optional<scheduler::person> load_person(connection& db, const std::string& id) {
+    static const std::string sql = std::string("SELECT ") + detail::person_columns + " FROM people WHERE id = ?";
+    auto s = db.prepare(sql.c_str());
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return detail::read_person(s);
+}
+
+void apply(connection& db, const scheduler::event& e, const std::string& person_id,
+           const std::vector<scheduler::outbox_change>& changes, const std::string& now) {
+    using op = scheduler::outbox_change::op;
+    for (const auto& c : changes) {
+        switch (c.what) {
+        case op::insert:
+            db.prepare("INSERT INTO reminders(id, programme_id, event_id, person_id, kind, due_at, state, attempts, "
+                       "sequence, days_before, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)")
+                .bind_all(new_id("msg"), e.programme_id, e.id, person_id, scheduler::to_string(c.kind), c.due_at,
+                          c.sequence, c.days_before, now, now)
+                .run();
+            break;
+        case op::drop:
+            db.prepare("UPDATE reminders SET state = 'dropped', updated_at = ? WHERE id = ? AND state IN ('pending','failed')")
+                .bind_all(now, c.message_id)
+                .run();
+            break;
+        case op::set_sequence:
+            db.prepare("UPDATE reminders SET sequence = ?, updated_at = ? WHERE id = ?")
+                .bind_all(c.sequence, now, c.message_id)
+                .run();
+            break;
+        case op::set_due:
+            db.prepare("UPDATE reminders SET due_at = ?, updated_at = ? WHERE id = ?").bind_all(c.due_at, now, c.message_id).run();
+            break;
+        }
+    }
+}
+
+// The event's data the planner needs, loaded once per sync.
+struct event_plan {
+    scheduler::event e;
+    bool mail_enabled = true;
+    std::vector<scheduler::reminder_slot> schedule;
+};
+
+std::optional<event_plan> plan_for(connection& db, const std::string& event_id) {
+    auto e = load_event(db, event_id);
+    if (!e) return std::nullopt;
+    auto p = load_programme(db, e->programme_id);
+    if (!p) return std::nullopt;
+    event_plan out{*e, p->mail.enabled, {}};
+    if (const auto* zone = scheduler::find_time_zone(p->timezone))
+        out.schedule = scheduler::reminder_schedule(*e, p->mail, *zone);
+    return out;
+}
+
+} // namespace
+
+namespace detail {
+
+void sync_event_outbox(connection& db, const std::string& event_id, const std::optional<std::string>& person_id,
+                       const std::string& now) {
+    auto plan = plan_for(db, event_id);
+    if (!plan) return;
+    // Nothing changes once the event has started, whatever mail_enabled says: its messages
+    // are history, and claiming drops the unsent ones.
+    if (plan->e.start_utc <= now) return;
+
+    std::map<std::string, scheduler::recipient_state> people;
+    {
+        auto s = person_id
+                     ? db.prepare("SELECT i.person_id, i.rsvp, p.reminders_opt_out FROM invitations i "
+                                  "JOIN people p ON p.id = i.person_id WHERE i.event_id = ?1 AND i.person_id = ?2")
+                     : db.prepare("SELECT i.person_id, i.rsvp, p.reminders_opt_out FROM invitations i "
+                                  "JOIN people p ON p.id = i.person_id WHERE i.event_id = ?1");
+        s.bind(1, event_id);
+        if (person_id) s.bind(2, *person_id);
+        while (s.step()) {
+            auto& r = people[s.text(0)];
+            r.person_id = s.text(0);
+            r.invited = true;
+            r.declined = s.optional_text(1) == std::optional<std::string>("declined");
+            r.opted_out = s.integer(2) != 0;
+        }
+    }
+    {
+        auto s = person_id ? db.prepare(sql_with_columns("SELECT ", " FROM reminders WHERE event_id = ?1 AND person_id = ?2 "
+                                                                    "ORDER BY rowid")
+                                            .c_str())
+                           : db.prepare(sql_with_columns("SELECT ", " FROM reminders WHERE event_id = ?1 ORDER BY rowid")
+                                            .c_str());
+        s.bind(1, event_id);
+        if (person_id) s.bind(2, *person_id);
+        while (s.step()) {
+            auto m = read_message(s);
+            auto& r = people[m.person_id];
+            r.person_id = m.person_id;
+            r.messages.push_back(std::move(m));
+        }
+    }
+    for (const auto& [id, r] : people)
+        apply(db, plan->e, id, scheduler::plan_messages(plan->e, plan->mail_enabled, plan->schedule, r, now), now);
+}
+
+void sync_person_outbox(connection& db, const std::string& person_id, const std::string& now) {
+    std::vector<std::string> events;
+    {
+        auto s = db.prepare("SELECT event_id FROM invitations WHERE person_id = ?1 AND start_utc > ?2 "
+                            "UNION SELECT r.event_id FROM reminders r JOIN events e ON e.id = r.event_id "
+                            "WHERE r.person_id = ?1 AND e.start_utc > ?2");
+        s.bind_all(person_id, now);
+        while (s.step()) events.push_back(s.text(0));
+    }
+    for (const auto& id : events) sync_event_outbox(db, id, person_id, now);
+}
+
+void sync_programme_outbox(connection& db, const std::string& programme_id, const std::string& now) {
+    std::vector<std::string> events;
+    {
+        auto s = db.prepare("SELECT id FROM events WHERE programme_id = ? AND start_utc > ?");
+        s.bind_all(programme_id, now);
+        while (s.step()) events.push_back(s.text(0));
+    }
+    for (const auto& id : events) sync_event_outbox(db, id, std::nullopt, now);
+}
+
+status forget_unsent_messages(connection& db, const char* column, const std::string& id) {
+    const bool by_event = std::string_view(column) == "event_id";
+    auto s = db.prepare(by_event ? "SELECT COUNT(*) FROM reminders WHERE event_id = ? AND state IN ('sent','leased')"
+                                 : "SELECT COUNT(*) FROM reminders WHERE person_id = ? AND state IN ('sent','leased')");
+    s.bind(1, id);
+    s.step();
+    if (s.integer(0) > 0)
+        return error{errc::conflict,
+                     by_event ? "E-mail about this event has been sent; cancel it instead (POST /api/v1/events/" + id +
+                                    "/cancel), which tells everyone."
+                              : std::string("E-mail has been sent to this person; set them inactive instead."),
+                     {}};
+    db.prepare(by_event ? "DELETE FROM reminders WHERE event_id = ?" : "DELETE FROM reminders WHERE person_id = ?")
+        .bind(1, id)
+        .run();
+    return scheduler::ok();
+}
+
+} // namespace detail
+
+// --- the claim/lease life cycle --------------------------------------------------------------
+
+result<std::vector<claimed_message>> sqlite_store::claim_messages(const claim_request& r, const std::string& now) {
+    return guarded([&]() -> result<std::vector<claimed_message>> {
+        const auto limit = static_cast<std::int64_t>(r.limit);
+        // Expired leases first (the oldest work), then due messages.
+        std::vector<std::pair<std::string, int>> picked; // id, attempts so far
+        {
+            auto s = db_.prepare("SELECT id, attempts FROM reminders WHERE state = 'leased' AND lease_until <= ?1 "
+                                 "AND (?2 IS NULL OR programme_id = ?2) ORDER BY lease_until LIMIT ?3");
+            s.bind_all(now, r.programme_id, limit);
+            while (s.step()) picked.emplace_back(s.text(0), static_cast<int>(s.integer(1)));
+        }
+        if (static_cast<std::int64_t>(picked.size()) < limit) {
+            auto s = db_.prepare("SELECT id, attempts FROM reminders WHERE state IN ('pending','failed') AND due_at <= ?1 "
+                                 "AND (?2 IS NULL OR programme_id = ?2) ORDER BY due_at, rowid LIMIT ?3");
+            s.bind_all(now, r.programme_id, limit - static_cast<std::int64_t>(picked.size()));
+            while (s.step()) picked.emplace_back(s.text(0), static_cast<int>(s.integer(1)));
+        }
+
+        std::vector<claimed_message> out;
+        std::map<std::string, scheduler::programme> programmes;
+        for (const auto& [id, attempts] : picked) {
+            if (attempts >= r.max_attempts) {
+                db_.prepare("UPDATE reminders SET state = 'dead', lease_id = NULL, lease_until = NULL, "
+                            "last_error = 'claimed ' || attempts || ' times without a report (a job stopped while "
+                            "sending?)', updated_at = ? WHERE id = ?")
+                    .bind_all(now, id)
+                    .run();
+                continue;
+            }
+            auto row = db_.prepare(sql_with_columns("SELECT ", " FROM reminders WHERE id = ?").c_str());
+            row.bind(1, id);
+            if (!row.step()) continue;
+            claimed_message c;
+            c.message = read_message(row);
+            auto e = load_event(db_, c.message.event_id);
+            auto who = load_person(db_, c.message.person_id);
+            if (!e || !who) continue;
+            if (e->start_utc <= now) {
+                db_.prepare("UPDATE reminders SET state = 'dropped', lease_id = NULL, lease_until = NULL, "
+                            "last_error = 'the event started before it was sent', updated_at = ? WHERE id = ?")
+                    .bind_all(now, id)
+                    .run();
+                continue;
+            }
+            auto p = programmes.find(e->programme_id);
+            if (p == programmes.end()) {
+                auto loaded = load_programme(db_, e->programme_id);
+                if (!loaded) continue;
+                p = programmes.emplace(e->programme_id, *loaded).first;
+            }
+            db_.prepare("UPDATE reminders SET state = 'leased', attempts = attempts + 1, lease_id = ?, lease_until = ?, "
+                        "leased_by = ?, updated_at = ? WHERE id = ?")
+                .bind_all(r.lease_id, r.lease_until, r.claimed_by, now, id)
+                .run();
+            c.message.state = outbox_state::leased;
+            c.message.attempts += 1;
+            c.message.lease_id = r.lease_id;
+            c.message.lease_until = r.lease_until;
+            c.ev = std::move(*e);
+            c.recipient = std::move(*who);
+            c.prog = p->second;
+            if (c.ev.working_group_id) {
+                auto s = db_.prepare("SELECT name FROM working_groups WHERE id = ?");
+                s.bind(1, *c.ev.working_group_id);
+                if (s.step()) c.working_group_name = s.text(0);
+            }
+            if (c.ev.venue_id) {
+                auto s = db_.prepare("SELECT name, address FROM venues WHERE id = ?");
+                s.bind(1, *c.ev.venue_id);
+                if (s.step()) {
+                    c.venue_name = s.text(0);
+                    c.venue_address = s.text(1);
+                }
+            }
+            out.push_back(std::move(c));
+        }
+        return out;
+    });
+}
+
+namespace {
+
+// The message for a report about it: not_found outside the caller's programme; conflict
+// when lease_id is given and another claim holds it now.
+result<outbox_message> reported(connection& db, const std::string& id, const std::optional<std::string>& programme_id,
+                                const std::optional<std::string>& lease_id) {
+    auto s = db.prepare(sql_with_columns("SELECT ", " FROM reminders WHERE id = ?").c_str());
+    s.bind(1, id);
+    if (!s.step()) return error{errc::not_found, "No message with id '" + id + "'.", {}};
+    auto m = read_message(s);
+    if (programme_id && m.programme_id != *programme_id) return error{errc::not_found, "No message with id '" + id + "'.", {}};
+    if (lease_id && m.lease_id != lease_id && m.state != outbox_state::sent)
+        return error{errc::conflict, "The lease was lost: another job claimed this message after the lease expired.",
+                     {{"lease_id", "is not the message's current lease"}}};
+    return m;
+}
+
+} // namespace
+
+result<outbox_message> sqlite_store::mark_sent(const std::string& id, const std::optional<std::string>& programme_id,
+                                               const std::optional<std::string>& lease_id, const std::string& message_id,
+                                               const std::string& now) {
+    return guarded([&]() -> result<outbox_message> {
+        auto m = reported(db_, id, programme_id, lease_id);
+        if (!m) return m.err();
+        if (m->state == outbox_state::sent) return *m;
+        db_.prepare("UPDATE reminders SET state = 'sent', message_id = ?, lease_until = NULL, last_error = NULL, "
+                    "updated_at = ? WHERE id = ?")
+            .bind_all(message_id, now, id)
+            .run();
+        return get_message(id);
+    });
+}
+
+result<outbox_message> sqlite_store::mark_failed(const std::string& id, const std::optional<std::string>& programme_id,
+                                                 const std::optional<std::string>& lease_id, const std::string& error_text,
+                                                 bool permanent, const scheduler::retry_policy& p,
+                                                 const std::string& now) {
+    return guarded([&]() -> result<outbox_message> {
+        auto m = reported(db_, id, programme_id, lease_id);
+        if (!m) return m.err();
+        if (m->state != outbox_state::leased)
+            return error{errc::conflict,
+                         "The message is " + std::string(scheduler::to_string(m->state)) + ", not being sent.", {}};
+        const bool dead = permanent || m->attempts >= p.max_attempts;
+        db_.prepare("UPDATE reminders SET state = ?, due_at = ?, lease_id = NULL, lease_until = NULL, last_error = ?, "
+                    "updated_at = ? WHERE id = ?")
+            .bind_all(dead ? "dead" : "failed", dead ? m->due_at : scheduler::retry_due(now, m->attempts, p), error_text,
+                      now, id)
+            .run();
+        return get_message(id);
+    });
+}
+
+result<outbox_message> sqlite_store::retry_message(const std::string& id, const std::optional<std::string>& programme_id,
+                                                   const std::string& now) {
+    return guarded([&]() -> result<outbox_message> {
+        auto m = reported(db_, id, programme_id, std::nullopt);
+        if (!m) return m.err();
+        if (m->state != outbox_state::dead && m->state != outbox_state::failed)
+            return error{errc::conflict,
+                         "Only dead or failed messages can be retried; this one is " +
+                             std::string(scheduler::to_string(m->state)) + ".",
+                         {}};
+        db_.prepare("UPDATE reminders SET state = 'pending', attempts = 0, due_at = ?, updated_at = ? WHERE id = ?")
+            .bind_all(now, now, id)
+            .run();
+        return get_message(id);
+    });
+}
+
+result<outbox_message> sqlite_store::get_message(const std::string& id) {
+    return guarded([&]() -> result<outbox_message> {
+        auto s = db_.prepare(sql_with_columns("SELECT ", " FROM reminders WHERE id = ?").c_str());
+        s.bind(1, id);
+        if (!s.step()) return error{errc::not_found, "No message with id '" + id + "'.", {}};
+        return read_message(s);
+    });
+}
+
+result<page<outbox_message>> sqlite_store::list_messages(const scheduler::outbox_filter& f, const page_request& pr) {
+    return guarded([&]() -> result<page<outbox_message>> {
+        auto s = db_.prepare(sql_with_columns("SELECT ",
+                                              " FROM reminders WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR "
+                                              "programme_id = ?2) AND (?3 IS NULL OR event_id = ?3) AND (?4 IS NULL OR "
+                                              "person_id = ?4) AND (?5 IS NULL OR id < ?5) ORDER BY id DESC LIMIT ?6")
+                                 .c_str());
+        std::optional<std::string> state;
+        if (f.state) state = std::string(scheduler::to_string(*f.state));
+        s.bind_all(state, f.programme_id, f.event_id, f.person_id, pr.after, static_cast<std::int64_t>(pr.limit + 1));
+        page<outbox_message> out;
+        while (s.step()) out.items.push_back(read_message(s));
+        if (out.items.size() > pr.limit) {
+            out.items.resize(pr.limit);
+            out.next_cursor = out.items.back().id;
+        }
+        return out;
+    });
+}
+
+result<scheduler::outbox_summary> sqlite_store::summarise_outbox(const std::optional<std::string>& programme_id,
+                                                                const std::string& now) {
+    return guarded([&]() -> result<scheduler::outbox_summary> {
+        scheduler::outbox_summary out;
+        std::map<std::string, std::size_t> counts;
+        {
+            auto s = db_.prepare("SELECT state, COUNT(*) FROM reminders WHERE (?1 IS NULL OR programme_id = ?1) "
+                                 "GROUP BY state");
+            s.bind(1, programme_id);
+            while (s.step()) counts[s.text(0)] = static_cast<std::size_t>(s.integer(1));
+        }
+        for (auto st : {outbox_state::pending, outbox_state::leased, outbox_state::sent, outbox_state::failed,
+                        outbox_state::dead, outbox_state::dropped})
+            out.by_state.emplace_back(st, counts[std::string(scheduler::to_string(st))]);
+        auto s = db_.prepare("SELECT COUNT(*), MIN(due_at) FROM reminders WHERE state IN ('pending','failed') "
+                             "AND due_at <= ?1 AND (?2 IS NULL OR programme_id = ?2)");
+        s.bind_all(now, programme_id);
+        s.step();
+        out.due_now = static_cast<std::size_t>(s.integer(0));
+        out.oldest_due = s.optional_text(1);
+        return out;
+    });
+}
+
+} // namespace copsched::storage
