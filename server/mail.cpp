@@ -243,16 +243,47 @@ public:
             }
             const std::size_t room = std::min(max_line - line_len_ - 1, max_encoded_word);
             const std::size_t max_bytes = (room - encoded_word_overhead) / 4 * 3;
+            // Cut after a space when one fits (the space stays inside the word, where
+            // decoders keep it), else between two whole characters.
             std::size_t end = i;
+            std::size_t after_space = i;
             for (std::size_t next = i; next < utf8.size();) {
-                (void)next_code_point(utf8, next);
+                const char32_t cp = next_code_point(utf8, next);
                 if (next - i > max_bytes) break;
                 end = next;
+                if (cp == U' ') after_space = next;
             }
+            if (end < utf8.size() && after_space > i) end = after_space;
             if (end == i) end = i + 1; // cannot happen with valid UTF-8 and max_bytes >= 6
             token("=?UTF-8?B?" + base64(utf8.substr(i, end - i)) + "?=");
             i = end;
         }
+    }
+
+    // Words that `plain` accepts stay as they are; each run of other words (with the
+    // spaces between them) becomes encoded-words. Decoders drop the white space between
+    // two adjacent encoded-words, so no run ever follows another directly; and a reader
+    // that does not (Python's address parser) still sees whole words.
+    template <class Plain>
+    void mixed(std::string_view text, Plain plain) {
+        std::size_t run_start = std::string_view::npos;
+        std::size_t run_end = 0;
+        std::size_t start = 0;
+        while (start <= text.size()) {
+            auto sp = text.find(' ', start);
+            if (sp == std::string_view::npos) sp = text.size();
+            const auto word = text.substr(start, sp - start);
+            if (plain(word)) {
+                if (run_start != std::string_view::npos) encoded_words(text.substr(run_start, run_end - run_start));
+                run_start = std::string_view::npos;
+                token(word);
+            } else {
+                if (run_start == std::string_view::npos) run_start = start;
+                run_end = sp;
+            }
+            start = sp + 1;
+        }
+        if (run_start != std::string_view::npos) encoded_words(text.substr(run_start, run_end - run_start));
     }
 
     std::string done() && { return std::move(out_) + "\r\n"; }
@@ -268,8 +299,19 @@ private:
 
 // The display name as a phrase: atoms as they are, specials in a quoted string,
 // non-ASCII (or anything too long to fold) as encoded-words.
+bool plain_word(std::string_view w) {
+    return !w.empty() && w.size() <= max_plain_word && is_ascii(w) && w.find("=?") == std::string_view::npos;
+}
+
+bool atom(std::string_view w) {
+    if (!plain_word(w)) return false;
+    for (char c : w)
+        if (!is_atext(c)) return false;
+    return true;
+}
+
 void add_display_name(header_builder& h, std::string_view name) {
-    if (needs_encoded_words(name)) return h.encoded_words(name);
+    if (needs_encoded_words(name)) return h.mixed(name, atom);
     bool plain = true;
     for (char c : name)
         if (c != ' ' && !is_atext(c)) plain = false;
@@ -280,7 +322,7 @@ void add_display_name(header_builder& h, std::string_view name) {
         quoted += c;
     }
     quoted += '"';
-    if (quoted.size() > max_line - 10) return h.encoded_words(name);
+    if (quoted.size() > max_line - 10) return h.mixed(name, atom);
     h.token(quoted);
 }
 
@@ -299,7 +341,7 @@ std::string address_header(std::string_view field, const mail_address& a) {
 std::string subject_header(std::string_view subject) {
     header_builder h("Subject");
     const auto text = header_text(subject);
-    if (needs_encoded_words(text)) h.encoded_words(text);
+    if (needs_encoded_words(text)) h.mixed(text, plain_word);
     else h.words(text);
     return std::move(h).done();
 }

@@ -3,10 +3,17 @@
 #include <curl/curl.h>
 
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string_view>
 
 namespace copsched::server {
+
+struct smtp_client_replies {
+    std::string last;         // the last reply line
+    std::string last_failure; // the last 4xx/5xx reply line: libcurl may QUIT or RSET after it
+};
+
 namespace {
 
 struct upload {
@@ -29,7 +36,9 @@ int record_reply(CURL*, curl_infotype type, char* data, std::size_t size, void* 
     std::string_view line(data, size);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
     if (line.size() > 512) line = line.substr(0, 512);
-    *static_cast<std::string*>(user) = line;
+    auto* replies = static_cast<smtp_client_replies*>(user);
+    replies->last = line;
+    if (!line.empty() && (line[0] == '4' || line[0] == '5')) replies->last_failure = line;
     return 0;
 }
 
@@ -37,7 +46,8 @@ long as_millis(std::chrono::milliseconds d) { return static_cast<long>(d.count()
 
 } // namespace
 
-smtp_client::smtp_client(smtp_options options) : options_(std::move(options)) {
+smtp_client::smtp_client(smtp_options options)
+    : options_(std::move(options)), replies_(std::make_unique<smtp_client_replies>()) {
     if (options_.url.rfind("smtp://", 0) != 0 && options_.url.rfind("smtps://", 0) != 0)
         throw std::runtime_error("the SMTP URL must start with smtp:// or smtps://");
     CURL* h = handle_.get();
@@ -58,9 +68,11 @@ smtp_client::smtp_client(smtp_options options) : options_(std::move(options)) {
     // The debug callback is how libcurl hands over the server's reply text; VERBOSE only
     // routes it there, nothing is printed.
     curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, record_reply);
-    curl_easy_setopt(h, CURLOPT_DEBUGDATA, &last_reply_);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, replies_.get());
     curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 }
+
+smtp_client::~smtp_client() = default;
 
 smtp_outcome smtp_client::send(const std::string& envelope_from, const std::string& recipient,
                                const std::string& message) {
@@ -71,7 +83,7 @@ smtp_outcome smtp_client::send(const std::string& envelope_from, const std::stri
     if (!rcpts) return {false, 0, false, "out of memory"};
     upload body{&message};
     char error[CURL_ERROR_SIZE] = {};
-    last_reply_.clear();
+    *replies_ = {};
     curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
     curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
     curl_easy_setopt(h, CURLOPT_READDATA, &body);
@@ -93,12 +105,12 @@ smtp_outcome smtp_client::send(const std::string& envelope_from, const std::stri
     out.code = code;
     if (rc == CURLE_OK) {
         out.ok = true;
-        out.text = last_reply_;
+        out.text = replies_->last;
         return out;
     }
     out.permanent = code >= 500 && code <= 599;
     // A reply line that carries the failing code says most; otherwise libcurl's own words.
-    if (code >= 400 && last_reply_.rfind(std::to_string(code), 0) == 0) out.text = last_reply_;
+    if (code >= 400 && replies_->last_failure.rfind(std::to_string(code), 0) == 0) out.text = replies_->last_failure;
     else out.text = error[0] ? std::string(error) : std::string(curl_easy_strerror(rc));
     return out;
 }

@@ -10,6 +10,7 @@
 #include "server/curl_handle.hpp"
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 namespace copsched::server {
@@ -38,11 +39,14 @@ struct smtp_outcome {
     std::string text;       // the server's last reply line ("451 4.3.0 Try again later"), or libcurl's error
 };
 
+struct smtp_client_replies;
+
 class smtp_client {
 public:
     // Throws std::runtime_error when the URL is not smtp:// or smtps:// or libcurl fails to
     // make a handle. Connects lazily, on the first send().
     explicit smtp_client(smtp_options options);
+    ~smtp_client();
     smtp_client(const smtp_client&) = delete;
     smtp_client& operator=(const smtp_client&) = delete;
 
@@ -61,7 +65,7 @@ public:
 private:
     smtp_options options_; // constant after construction
     curl_handle handle_;
-    std::string last_reply_; // the last reply line received in the current transaction
+    std::unique_ptr<smtp_client_replies> replies_; // reply lines of the current transaction; stable address for libcurl
     long connections_opened_ = 0;
 };
 
