@@ -143,7 +143,7 @@ private:
         for (const auto& item : items) {
             if (not_tried.empty() && stop_.load()) not_tried = "not sent: the reminder job stopped";
             if (!not_tried.empty()) {
-                if (!report_failed(item, not_tried, false, "not tried")) return round_end::unauthorized;
+                if (!report_failed(item, not_tried, false, "failed temporarily")) return round_end::unauthorized;
                 continue;
             }
             if (!item.invalid.empty()) {

@@ -1,5 +1,7 @@
 #include "server/smtp.hpp"
 
+#include "server/mail.hpp"
+
 #include <curl/curl.h>
 
 #include <cstring>
@@ -76,6 +78,10 @@ smtp_client::~smtp_client() = default;
 
 smtp_outcome smtp_client::send(const std::string& envelope_from, const std::string& recipient,
                                const std::string& message) {
+    // libcurl writes these into MAIL FROM / RCPT TO as they are: a CR or LF would add commands.
+    const auto& sender = options_.envelope_from.empty() ? envelope_from : options_.envelope_from;
+    if (!valid_mail_address(sender) || !valid_mail_address(recipient))
+        return {false, 0, true, "invalid envelope address"};
     CURL* h = handle_.get();
     const std::string from = "<" + (options_.envelope_from.empty() ? envelope_from : options_.envelope_from) + ">";
     const std::string rcpt = "<" + recipient + ">";

@@ -52,7 +52,8 @@ public:
 
     // Sends `message` (complete RFC 5322 bytes, CRLF line ends; libcurl dot-stuffs it) from
     // `envelope_from` (or options.envelope_from when set) to one recipient. Blocks for at most
-    // connect_timeout + transfer_timeout.
+    // connect_timeout + transfer_timeout. Addresses that fail valid_mail_address give a
+    // permanent failure with code 0 and nothing is sent.
     [[nodiscard]] smtp_outcome send(const std::string& envelope_from, const std::string& recipient,
                                     const std::string& message);
 

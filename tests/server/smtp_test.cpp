@@ -135,6 +135,7 @@ TEST_CASE("smtp_client: 451 on DATA is a temporary failure with its code and tex
 TEST_CASE("smtp_client: 550 on RCPT is a permanent failure", "[smtp]") {
     t::smtp_sink sink({"--reject", "nobody"});
     smtp_client client(options_for(sink.url()));
+    REQUIRE(client.send("cop@example.org", "bob@example.org", message("bob@example.org")).ok); // a reused connection
     const auto r = client.send("cop@example.org", "nobody@example.org", message("nobody@example.org"));
     CHECK_FALSE(r.ok);
     CHECK(r.code == 550);
@@ -143,7 +144,18 @@ TEST_CASE("smtp_client: 550 on RCPT is a permanent failure", "[smtp]") {
     const auto ok = client.send("cop@example.org", "anna@example.org", message());
     INFO(ok.text);
     CHECK(ok.ok);
-    CHECK(t::mail_summary(sink.dir()).size() == 1);
+    CHECK(t::mail_summary(sink.dir()).size() == 2);
+}
+
+TEST_CASE("smtp_client refuses envelope addresses that would add SMTP commands", "[smtp]") {
+    t::smtp_sink sink;
+    smtp_client client(options_for(sink.url()));
+    const auto r = client.send("cop@example.org", "anna@example.org>\r\nRCPT TO:<evil@example.org", message());
+    CHECK_FALSE(r.ok);
+    CHECK(r.permanent);
+    CHECK(r.code == 0);
+    CHECK_FALSE(client.send("cop@example.org\r\nRSET", "anna@example.org", message()).ok);
+    CHECK(t::mail_summary(sink.dir()).empty());
 }
 
 TEST_CASE("smtp_client: a closed port is a temporary failure without a code", "[smtp]") {
