@@ -10,6 +10,7 @@
 #include "server/io_pool.hpp"
 #include "server/metrics.hpp"
 #include "server/planning_handlers.hpp"
+#include "server/remind.hpp"
 #include "server/services.hpp"
 #include "storage/database_file.hpp"
 #include "storage/sqlite_database.hpp"
@@ -45,6 +46,20 @@ Commands:
   plan --programme SLUG --year YEAR [--count N] [--start-times HH:MM,...] [--apply]
                              print the best CoP year plan with its reasons and
                              alternatives; --apply books it (tentative CoP meetings)
+  remind --server URL --smtp smtp://HOST:PORT [--once | --interval 60s]
+         [--token T | --token-file F] [--limit 20] [--lease 300s]
+         [--smtp-user U --smtp-password-file F] [--starttls off|try|required]
+         [--envelope-from ADDR]
+                             the e-mail reminder job: claims due messages from the
+                             service at URL, sends them over SMTP (smtps:// for TLS from
+                             the start; STARTTLS default try), reports each one sent or
+                             failed. --once drains what is due and exits; otherwise it
+                             polls every --interval until SIGTERM/SIGINT (finishing the
+                             message in flight). The token comes from --token, --token-file
+                             or COPSCHED_TOKEN (prefer the file: flags show in ps).
+                             --envelope-from sets the bounce address (default: From).
+                             Exit 0 ok, 2 usage, 3 token refused or server unusable
+                             (--once), 4 SMTP unreachable (--once)
   routes                     list the HTTP routes (method and path template)
   version                    print the version
   help, --help               this text
@@ -416,6 +431,7 @@ int run_cli(int argc, char** argv) {
         if (command == "seed-demo") return cmd_seed_demo(cfg, args);
         if (command == "backup") return cmd_backup(cfg, args);
         if (command == "plan") return cmd_plan(cfg, args);
+        if (command == "remind") return remind_command(args);
         if (command == "routes") {
             if (int rc = check_no_more(args)) return rc;
             const auto table = make_routes();

@@ -1,6 +1,6 @@
 #pragma once
 // The copsched command line: serve | migrate | token create/list/revoke | seed-demo |
-// backup FILE | version. Returns the process exit code.
+// backup FILE | plan | remind | routes | version. Returns the process exit code.
 
 namespace copsched::server {
 

@@ -28,7 +28,8 @@ bool parse_number(const std::string& s, T& out, T min = 0, T max = std::numeric_
     return true;
 }
 
-// "250ms", "10s", "5m", "1h", "30d"; a bare number means seconds.
+} // namespace
+
 bool parse_duration(const std::string& s, std::chrono::milliseconds& out) {
     std::size_t digits = 0;
     while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
@@ -43,6 +44,8 @@ bool parse_duration(const std::string& s, std::chrono::milliseconds& out) {
     else return false;
     return true;
 }
+
+namespace {
 
 std::string show_duration(std::chrono::milliseconds d) {
     if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";

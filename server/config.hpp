@@ -64,6 +64,9 @@ std::string apply_flags(config& c, std::vector<std::string>& args);
 
 std::vector<option_doc> describe_options();
 
+// "250ms", "10s", "5m", "1h", "30d"; a bare number means seconds. False for anything else.
+[[nodiscard]] bool parse_duration(const std::string& text, std::chrono::milliseconds& out);
+
 // The base URL clients use to reach this service.
 std::string base_url(const config& c);
 
