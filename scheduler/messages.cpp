@@ -1,7 +1,6 @@
 #include "scheduler/messages.hpp"
 
 #include "scheduler/civil_time.hpp"
-#include "scheduler/enum_names.hpp"
 
 #include <array>
 #include <cstdint>
@@ -9,15 +8,6 @@
 
 namespace copsched::scheduler {
 namespace {
-
-using detail::name_table;
-
-constexpr name_table<message_kind, 4> message_kinds{{
-    {message_kind::invitation, "invitation"},
-    {message_kind::update, "update"},
-    {message_kind::cancellation, "cancellation"},
-    {message_kind::reminder, "reminder"},
-}};
 
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD"; // U+FFFD
 constexpr std::string_view en_dash = "\xE2\x80\x93";              // U+2013
@@ -273,7 +263,6 @@ void field_line(std::string& body, std::string_view label, const std::string& va
 
 } // namespace
 
-COPSCHED_ENUM_NAMES(message_kind, message_kinds)
 
 message_text render_message(const message_context& c) {
     const bool nl = c.lang == language::nl;

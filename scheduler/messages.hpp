@@ -18,18 +18,13 @@
 //  - both are well-formed UTF-8: malformed bytes become U+FFFD.
 
 #include "scheduler/model.hpp"
+#include "scheduler/outbox.hpp" // message_kind
 
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace copsched::scheduler {
-
-// Also the API and database names: "invitation", "update", "cancellation", "reminder".
-enum class message_kind { invitation, update, cancellation, reminder };
-
-std::string_view to_string(message_kind) noexcept;
-template <> std::optional<message_kind> parse(std::string_view) noexcept;
 
 // Everything one e-mail needs, as plain values; empty strings leave their line out.
 struct message_context {

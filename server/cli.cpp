@@ -396,7 +396,8 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
             asio::detached);
     });
 
-    std::cout << "copsched " << COPSCHED_VERSION << " listening on " << base_url(cfg) << " (database "
+    std::cout << "copsched " << COPSCHED_VERSION << " listening on http://" << cfg.host << ":" << cfg.port
+              << (cfg.public_url.empty() ? std::string() : " (public URL " + cfg.public_url + ")") << " (database "
               << cfg.database << ", " << cfg.threads << " I/O thread" << (cfg.threads == 1 ? "" : "s") << ")"
               << std::endl;
 

@@ -6,6 +6,7 @@
 #include "server/feeds.hpp"
 #include "server/planning_handlers.hpp"
 #include "server/attendance_handlers.hpp"
+#include "server/reminder_handlers.hpp"
 
 #include "scheduler/clock.hpp"
 #include "server/db_call.hpp"
@@ -200,6 +201,7 @@ router make_routes() {
     add_planning_routes(r);
     add_attendance_routes(r);
     add_report_routes(r);
+    add_reminder_routes(r);
     return r;
 }
 

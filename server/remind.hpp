@@ -46,7 +46,7 @@ struct remind_options {
 
 // Limits of the flags.
 inline constexpr int remind_max_limit = 500;
-inline constexpr std::chrono::seconds remind_min_lease{30};
+inline constexpr std::chrono::seconds remind_min_lease{10}; // the service refuses shorter leases
 
 // Reads the remind flags (and COPSCHED_TOKEN) from args, removing those it used. Returns
 // the error text for a usage error, empty on success; reads --token-file and

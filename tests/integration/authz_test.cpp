@@ -23,6 +23,7 @@ struct world {
     server_process s;
     std::string organiser, stranger, participant;
     std::string org, person, group, venue, event, series_event, token_id, blackout_import, membership;
+    std::string future_event, message;
 
     std::string make(const std::string& token, const std::string& path, const std::string& body, const char* field = "id") {
         auto r = s.call("POST", path, token, body);
@@ -60,6 +61,14 @@ struct world {
         INFO(ics.body);
         REQUIRE(ics.status == 201);
         blackout_import = str(ics.json(), "id");
+        // An e-mail in the outbox: a guest invited to an event still to come.
+        REQUIRE(s.call("PATCH", p, admin, R"({"ends_on":"2099-12-31"})").status == 200);
+        future_event = make(organiser, p + "/events",
+                            R"({"kind":"other","title":"F","start":"2098-03-05T10:00","end":"2098-03-05T11:00"})");
+        make(organiser, "/api/v1/events/" + future_event + "/guests", R"({"person_id":")" + person + "\"}", "person_id");
+        auto outbox = s.call("GET", "/api/v1/reminders?programme=gdci-2", admin);
+        REQUIRE(outbox.status == 200);
+        message = str(outbox.json().at("items").at(0), "id");
     }
 
     // The route template with its parameters filled in with this world's objects; empty
@@ -75,7 +84,7 @@ struct world {
         const std::vector<std::pair<std::string, std::string>> ids{
             {"/organisations/{id}", org}, {"/people/{id}", person}, {"/working-groups/{id}", group},
             {"/venues/{id}", venue},      {"/events/{id}", event},  {"/tokens/{id}", token_id},
-            {"/memberships/{id}", membership}};
+            {"/memberships/{id}", membership}, {"/reminders/{id}", message}};
         for (const auto& [prefix, id] : ids)
             if (out.find(prefix) != std::string::npos) replace("{id}", id);
         return out;
@@ -140,7 +149,7 @@ TEST_CASE("authorization matrix over every route: other programmes get 404, part
     REQUIRE(w.s.call("GET", "/api/v1/events/" + w.series_event, w.organiser).json().at("title") == "S");
     REQUIRE(w.s.call("GET", "/api/v1/venues/" + w.venue, w.organiser).json().at("name") == "Zaal");
     REQUIRE(w.s.call("GET", "/api/v1/programmes/gdci-2/blackouts", w.organiser).json().at("items").as_array().size() == 1);
-    REQUIRE(w.s.call("GET", "/api/v1/programmes/gdci-2/events?limit=200", w.organiser).json().at("items").as_array().size() == 4); // the demo's signing ceremony, ours and the series' two
+    REQUIRE(w.s.call("GET", "/api/v1/programmes/gdci-2/events?limit=200", w.organiser).json().at("items").as_array().size() == 5); // the demo's signing ceremony, ours, the series' two and the future one
 
     // The series route with a series occurrence: the stranger cannot change it either.
     const auto occurrence = "/api/v1/events/" + w.series_event;
