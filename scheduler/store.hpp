@@ -414,9 +414,12 @@ public:
                                                   const std::string& to_utc) = 0;
 
     // --- the e-mail outbox (scheduler/outbox.hpp) ------------------------------------------
-    // The SQLite store keeps the outbox in line with the data inside the same transaction
-    // as every change that affects it (events created, changed, cancelled; guests; RSVPs;
-    // people, memberships; a programme's mail settings), by plan_messages().
+    // Every change that affects who should hear what (events created, changed, cancelled;
+    // guests; RSVPs; people; memberships; a programme's mail settings) records what changed
+    // in the same transaction as the change. plan_outbox() turns those records into
+    // messages with plan_messages(), at most max_changes of them per call, and returns
+    // whether more remain; callers run it until none remain before claiming or listing.
+    virtual result<bool> plan_outbox(const std::string& now, std::size_t max_changes) = 0;
     //
     // Leases up to r.limit due messages to the caller, oldest due first: pending or failed
     // ones due by `now`, and leased ones whose lease has expired (those claimed

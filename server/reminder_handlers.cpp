@@ -86,6 +86,19 @@ scheduler::retry_policy retry_policy_of(const config& cfg) {
     return {cfg.mail_max_attempts, seconds_of(cfg.mail_backoff), seconds_of(cfg.mail_backoff_max)};
 }
 
+// Changes not planned into messages yet are planned first, in steps of this many changes
+// (each step one write job, so bookings interleave with a long backlog).
+constexpr std::size_t plan_step_changes = 50;
+
+task<scheduler::status> plan_pending_changes(request_context& ctx) {
+    for (;;) {
+        auto step = [](store& s) { return s.plan_outbox(scheduler::now_utc(), plan_step_changes); };
+        auto more = co_await db_write(ctx.svc.db, std::move(step));
+        if (!more) co_return more.err();
+        if (!*more) co_return scheduler::ok();
+    }
+}
+
 // --- claim ---------------------------------------------------------------------------------
 
 task<response> claim(request_context& ctx) {
@@ -107,6 +120,7 @@ task<response> claim(request_context& ctx) {
     r.claimed_by = ctx.caller->id;
     r.programme_id = *scope;
     r.max_attempts = cfg.mail_max_attempts;
+    if (auto st = co_await plan_pending_changes(ctx); !st) co_return fail(ctx, st.err());
     // The lease runs from the moment of the claim, on the writer thread.
     auto timed_job = [r, lease](store& s) mutable -> result<std::vector<scheduler::claimed_message>> {
         const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -209,6 +223,7 @@ result<std::optional<std::string>> programme_filter(store& s, const std::optiona
 task<response> summary(request_context& ctx) {
     auto scope = outbox_scope(*ctx.caller);
     if (!scope) co_return fail(ctx, scope.err());
+    if (auto st = co_await plan_pending_changes(ctx); !st) co_return fail(ctx, st.err());
     auto job = [scope = *scope, slug = ctx.query("programme")](store& s) -> result<scheduler::outbox_summary> {
         auto p = programme_filter(s, scope, slug);
         if (!p) return p.err();
@@ -237,6 +252,7 @@ task<response> list(request_context& ctx) {
     }
     f.event_id = ctx.query("event_id");
     f.person_id = ctx.query("person_id");
+    if (auto st = co_await plan_pending_changes(ctx); !st) co_return fail(ctx, st.err());
     auto job = [scope = *scope, slug = ctx.query("programme"), f, pr = *pr](store& s) mutable
         -> result<scheduler::page<outbox_message>> {
         auto p = programme_filter(s, scope, slug);

@@ -147,7 +147,7 @@ result<invitation> sqlite_store::set_rsvp(const std::string& event_id, const std
                     "rsvp_at = excluded.rsvp_at")
             .bind_all(event_id, person_id, scheduler::to_string(v->source), now, scheduler::to_string(answer), comment)
             .run();
-        detail::sync_event_outbox(db_, event_id, person_id, now);
+        detail::note_outbox_change(db_, event_id, person_id);
         return get_invitation(event_id, person_id);
     });
 }
@@ -183,7 +183,7 @@ result<invitation> sqlite_store::add_guest(const std::string& event_id, const st
                              std::string(scheduler::to_string(v->source)) + ").",
                          {{"person_id", "is already invited"}}};
         insert_guest(db_, event_id, person_id, now);
-        detail::sync_event_outbox(db_, event_id, person_id, now);
+        detail::note_outbox_change(db_, event_id, person_id);
         return get_invitation(event_id, person_id);
     });
 }
@@ -198,7 +198,7 @@ status sqlite_store::remove_guest(const std::string& event_id, const std::string
         if (v->presence)
             return error{errc::conflict, "A presence is recorded for this guest: the record stays.", {}};
         db_.prepare("DELETE FROM attendance WHERE event_id = ? AND person_id = ?").bind_all(event_id, person_id).run();
-        detail::sync_event_outbox(db_, event_id, person_id, scheduler::now_utc());
+        detail::note_outbox_change(db_, event_id, person_id);
         return scheduler::ok();
     });
 }

@@ -150,7 +150,7 @@ result<scheduler::event> sqlite_store::create_event(const scheduler::event& in, 
                       e.cancel_reason, now, now, e.all_day ? 1 : 0)
             .run();
         note_event_length(db_, e);
-        detail::sync_event_outbox(db_, e.id, std::nullopt, now);
+        detail::note_outbox_change(db_, e.id, std::nullopt);
         return e;
     });
 }
@@ -219,7 +219,7 @@ result<scheduler::event> sqlite_store::update_event(const scheduler::event& e, e
             return detail::stale(cur->version);
         }
         note_event_length(db_, e);
-        detail::sync_event_outbox(db_, e.id, std::nullopt, now);
+        detail::note_outbox_change(db_, e.id, std::nullopt);
         return get_event(e.id);
     });
 }

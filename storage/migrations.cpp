@@ -340,7 +340,9 @@ SELECT e.id, e.programme_id, e.start_utc, 0, a.person_id, a.invited_via,
 )sql";
 
 // The e-mail outbox (scheduler/outbox.hpp). programmes.mail holds mail_settings as JSON
-// ('{}' = the defaults). Claiming reads reminders_claimable (due, unsent) and
+// ('{}' = the defaults). outbox_changes holds what changed since the outbox was last
+// planned, written in the transaction of the change: an event (person_id '' = everyone
+// invited) or a person (event_id '' = all their upcoming events); planning deletes them. Claiming reads reminders_claimable (due, unsent) and
 // reminders_leased (expired leases); the planner reads an event's or a person's messages
 // through reminders_event_person and reminders_person; counts per state read
 // reminders_state without touching the table.
@@ -355,6 +357,11 @@ CREATE INDEX reminders_leased ON reminders(lease_until) WHERE state = 'leased';
 CREATE INDEX reminders_state ON reminders(state, programme_id);
 CREATE INDEX reminders_event_person ON reminders(event_id, person_id);
 CREATE INDEX reminders_person ON reminders(person_id, event_id);
+CREATE TABLE outbox_changes (
+    event_id  TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    PRIMARY KEY (event_id, person_id)
+) WITHOUT ROWID;
 )sql";
 
 constexpr std::array<migration, 6> migrations{{

@@ -137,6 +137,24 @@ std::optional<event_plan> plan_for(connection& db, const std::string& event_id) 
 
 namespace detail {
 
+void note_outbox_change(connection& db, const std::string& event_id, const std::optional<std::string>& person_id) {
+    db.prepare("INSERT OR IGNORE INTO outbox_changes(event_id, person_id) VALUES (?, ?)")
+        .bind_all(event_id, person_id.value_or(""))
+        .run();
+}
+
+void note_programme_outbox_change(connection& db, const std::string& programme_id, const std::string& now) {
+    db.prepare("INSERT OR IGNORE INTO outbox_changes(event_id, person_id) "
+               "SELECT id, '' FROM events WHERE programme_id = ? AND start_utc > ?")
+        .bind_all(programme_id, now)
+        .run();
+}
+
+} // namespace detail
+
+namespace {
+
+// Brings the messages of one event (everyone invited, or one person) in line with the data.
 void sync_event_outbox(connection& db, const std::string& event_id, const std::optional<std::string>& person_id,
                        const std::string& now) {
     auto plan = plan_for(db, event_id);
@@ -181,6 +199,8 @@ void sync_event_outbox(connection& db, const std::string& event_id, const std::o
         apply(db, plan->e, id, scheduler::plan_messages(plan->e, plan->mail_enabled, plan->schedule, r, now), now);
 }
 
+// ... of every upcoming event of a person: those they are invited to and those they have
+// messages for.
 void sync_person_outbox(connection& db, const std::string& person_id, const std::string& now) {
     std::vector<std::string> events;
     {
@@ -193,15 +213,9 @@ void sync_person_outbox(connection& db, const std::string& person_id, const std:
     for (const auto& id : events) sync_event_outbox(db, id, person_id, now);
 }
 
-void sync_programme_outbox(connection& db, const std::string& programme_id, const std::string& now) {
-    std::vector<std::string> events;
-    {
-        auto s = db.prepare("SELECT id FROM events WHERE programme_id = ? AND start_utc > ?");
-        s.bind_all(programme_id, now);
-        while (s.step()) events.push_back(s.text(0));
-    }
-    for (const auto& id : events) sync_event_outbox(db, id, std::nullopt, now);
-}
+} // namespace
+
+namespace detail {
 
 status forget_unsent_messages(connection& db, const char* column, const std::string& id) {
     const bool by_event = std::string_view(column) == "event_id";
@@ -222,6 +236,27 @@ status forget_unsent_messages(connection& db, const char* column, const std::str
 }
 
 } // namespace detail
+
+// --- planning ----------------------------------------------------------------------------------
+
+result<bool> sqlite_store::plan_outbox(const std::string& now, std::size_t max_changes) {
+    return guarded([&]() -> result<bool> {
+        std::vector<std::pair<std::string, std::string>> changes;
+        {
+            auto s = db_.prepare("SELECT event_id, person_id FROM outbox_changes LIMIT ?");
+            s.bind(1, static_cast<std::int64_t>(max_changes));
+            while (s.step()) changes.emplace_back(s.text(0), s.text(1));
+        }
+        for (const auto& [event_id, person_id] : changes) {
+            if (event_id.empty()) sync_person_outbox(db_, person_id, now);
+            else sync_event_outbox(db_, event_id, person_id.empty() ? std::nullopt : std::optional(person_id), now);
+            db_.prepare("DELETE FROM outbox_changes WHERE event_id = ? AND person_id = ?").bind_all(event_id, person_id).run();
+        }
+        auto more = db_.prepare("SELECT EXISTS (SELECT 1 FROM outbox_changes)");
+        more.step();
+        return more.integer(0) != 0;
+    });
+}
 
 // --- the claim/lease life cycle --------------------------------------------------------------
 

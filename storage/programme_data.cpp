@@ -302,7 +302,7 @@ result<scheduler::programme> sqlite_store::update_programme(const scheduler::pro
                       expected, expected)
             .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "programme", p.id, expected);
-        if (before->mail != p.mail || before->timezone != p.timezone) detail::sync_programme_outbox(db_, p.id, now);
+        if (before->mail != p.mail || before->timezone != p.timezone) detail::note_programme_outbox_change(db_, p.id, now);
         return get_programme_by_id(p.id);
     });
 }
@@ -388,7 +388,7 @@ result<scheduler::person> sqlite_store::create_person(const scheduler::person& p
             .bind_all(id, p.programme_id, p.organisation_id, p.name, p.email, scheduler::to_string(p.role),
                       scheduler::to_string(p.lang), p.active, now, now, p.reminders_opt_out)
             .run();
-        if (p.active) detail::sync_person_outbox(db_, id, now);
+        if (p.active) detail::note_outbox_change(db_, "", id);
         return get_person(id);
     });
 }
@@ -435,7 +435,7 @@ result<scheduler::person> sqlite_store::update_person(const scheduler::person& p
             .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "person", p.id, expected);
         if (before->active != p.active || before->reminders_opt_out != p.reminders_opt_out)
-            detail::sync_person_outbox(db_, p.id, now);
+            detail::note_outbox_change(db_, "", p.id);
         return get_person(p.id);
     });
 }
@@ -578,7 +578,7 @@ result<scheduler::membership> sqlite_store::create_membership(const scheduler::m
                     "VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind_all(out.id, out.working_group_id, out.person_id, scheduler::to_string(out.role), out.from, out.until, now)
             .run();
-        detail::sync_person_outbox(db_, out.person_id, now);
+        detail::note_outbox_change(db_, "", out.person_id);
         return out;
     });
 }
@@ -606,8 +606,8 @@ result<scheduler::membership> sqlite_store::get_membership(const std::string& id
     });
 }
 
-// Memberships have no version or updated_at: `now` only dates the outbox's changes.
-result<scheduler::membership> sqlite_store::update_membership(const scheduler::membership& m, const std::string& now) {
+// Memberships have no version or updated_at: `now` is not stored.
+result<scheduler::membership> sqlite_store::update_membership(const scheduler::membership& m, const std::string&) {
     return guarded([&]() -> result<scheduler::membership> {
         auto cur = get_membership(m.id);
         if (!cur) return cur.err();
@@ -621,7 +621,7 @@ result<scheduler::membership> sqlite_store::update_membership(const scheduler::m
         db_.prepare("UPDATE memberships SET role = ?, valid_until = ? WHERE id = ?")
             .bind_all(scheduler::to_string(m.role), m.until, m.id)
             .run();
-        detail::sync_person_outbox(db_, cur->person_id, now);
+        detail::note_outbox_change(db_, "", cur->person_id);
         return get_membership(m.id);
     });
 }

@@ -119,6 +119,7 @@ public:
                                                                 const std::string& to_utc) override;
 
     // The e-mail outbox: storage/outbox.cpp.
+    scheduler::result<bool> plan_outbox(const std::string& now, std::size_t max_changes) override;
     scheduler::result<std::vector<scheduler::claimed_message>> claim_messages(const scheduler::claim_request& r,
                                                                               const std::string& now) override;
     scheduler::result<scheduler::outbox_message> mark_sent(const std::string& id,

@@ -57,13 +57,14 @@ scheduler::event read_event(statement& s);
 std::string earliest_overlapping_start(connection& db, scheduler::sys_seconds start,
                                        const std::optional<std::string>& programme_id);
 
-// Keeps the outbox in line with the data (storage/outbox.cpp; scheduler/outbox.hpp), in
-// the caller's transaction: for one event (all its people, or one), for every upcoming
-// event of a person, or for every upcoming event of a programme.
-void sync_event_outbox(connection& db, const std::string& event_id, const std::optional<std::string>& person_id,
-                       const std::string& now);
-void sync_person_outbox(connection& db, const std::string& person_id, const std::string& now);
-void sync_programme_outbox(connection& db, const std::string& programme_id, const std::string& now);
+// The outbox (storage/outbox.cpp; scheduler/outbox.hpp). A change that affects who should
+// hear what records a marker in outbox_changes in the caller's transaction: an event
+// (person_id nullopt: everyone invited; else one person), or a person (event_id "": all
+// their upcoming events). sqlite_store::plan_outbox turns markers into messages; the claim
+// API runs it first, so no change can be missed by a reminder job.
+void note_outbox_change(connection& db, const std::string& event_id, const std::optional<std::string>& person_id);
+// Every upcoming event of the programme (its mail settings changed).
+void note_programme_outbox_change(connection& db, const std::string& programme_id, const std::string& now);
 // Before an event or person is deleted: refuses (errc::conflict) when a message was sent
 // or is being sent to them; otherwise deletes their unsent messages. `column` is
 // "event_id" or "person_id".

@@ -94,8 +94,17 @@ struct fixture {
         REQUIRE(r.ok());
         return *r;
     }
+    // Plans what changed (the API does so before every claim and listing).
+    void plan(const std::string& at = now) {
+        for (;;) {
+            auto more = store.plan_outbox(at, 3); // small steps: the loop is part of the contract
+            REQUIRE(more.ok());
+            if (!*more) break;
+        }
+    }
     std::vector<outbox_message> messages(const std::optional<std::string>& event_id = {},
                                          std::optional<outbox_state> state = {}) {
+        plan();
         scheduler::outbox_filter f;
         f.event_id = event_id;
         f.state = state;
@@ -114,6 +123,7 @@ struct fixture {
     }
     std::vector<scheduler::claimed_message> claim(const std::string& at, std::size_t limit = 100,
                                                   const std::string& lease = "L1", const std::string& until = "") {
+        plan();
         scheduler::claim_request r;
         r.limit = limit;
         r.lease_id = lease;
@@ -131,7 +141,7 @@ struct fixture {
 
 } // namespace
 
-TEST_CASE("booking queues an invitation now and two reminders per invited person, in the same store call",
+TEST_CASE("booking queues an invitation now and two reminders per invited person",
           "[storage][outbox]") {
     fixture f;
     auto a = f.person("Anna");
@@ -292,6 +302,30 @@ TEST_CASE("claims never overlap, leases expire, lost leases are refused, failure
     CHECK(dead->state == outbox_state::dead); // the second of max_attempts = 2
 }
 
+TEST_CASE("a change and the record of what it changed commit together; planning is idempotent", "[storage][outbox]") {
+    fixture f;
+    f.person("Anna");
+    {
+        storage::transaction tx(f.db);
+        f.event(event_kind::cop_meeting);
+        // rolled back: no event, nothing to plan
+    }
+    auto changes = [&] {
+        auto s = f.db.prepare("SELECT COUNT(*) FROM outbox_changes");
+        s.step();
+        return s.integer(0);
+    };
+    CHECK(changes() == 1); // the person created outside the transaction
+    f.plan();
+    CHECK(changes() == 0);
+    CHECK(f.messages().empty());
+    auto e = f.event(event_kind::cop_meeting);
+    CHECK(changes() == 1);
+    f.plan();
+    f.plan();
+    CHECK(f.messages(e.id).size() == 3);
+}
+
 TEST_CASE("a permanent failure or too many attempts makes a message dead; an admin can retry it", "[storage][outbox]") {
     fixture f;
     f.person("Anna");
@@ -331,6 +365,7 @@ TEST_CASE("messages of an event that started before they were sent are dropped a
     fixture f;
     f.person("Anna");
     auto e = f.event(event_kind::cop_meeting);
+    REQUIRE(f.messages(e.id).size() == 3);
     CHECK(f.claim("2098-03-17T12:00:00Z").empty());
     for (const auto& m : f.messages(e.id)) CHECK(m.state == outbox_state::dropped);
 }
