@@ -65,10 +65,7 @@ print(json.dumps({"booking_ms": sorted(booking_ms)[len(booking_ms) // 2]}))
 PY
 )"
 booking_ms="$(python3 -c 'import json,sys; print("%.0f" % json.loads(sys.argv[1])["booking_ms"])' "$seeded")"
-due="$(curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/reminders/summary" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["due_now"])')"
-expected=$((people * meetings))
-[ "$due" -eq "$expected" ] || { echo "expected $expected due messages, found $due" >&2; exit 1; }
+expected=$((people * meetings)) # invitations; nothing is planned until the first claim, inside the timing
 
 # sink DIR: starts smtp_sink.py writing to DIR; sets sink_port.
 sink() {
@@ -136,9 +133,9 @@ of the same size over $jobs connections to the same kind of server.
 | baseline: ready-made messages over plain SMTP, $jobs connections | $base_rate | 1.00 |
 | $jobs reminder jobs: claim, send, report | **$jobs_rate** | $ratio |
 
-Target >= 200 messages/s with 2 jobs: **$verdict**. Booking one CoP meeting for $people people, which writes
-its $people invitations and $((people * 2)) reminders to the outbox in the booking's transaction, took
-$booking_ms ms (median over the meetings).
+Target >= 200 messages/s with 2 jobs: **$verdict**. The jobs' time includes planning: a booking only records
+that the event changed (booking one CoP meeting for $people people took $booking_ms ms over HTTP); the first
+claim turns the records into $expected invitations and $((expected * 2)) reminders.
 MD
 )"
 write_section "$root/docs/PERFORMANCE.md" "$section"

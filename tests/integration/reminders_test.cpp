@@ -492,3 +492,69 @@ TEST_CASE("names and titles with CR/LF add no header and no recipient", "[remind
     REQUIRE(!m.at("calendar").is_null());
     CHECK(m.at("calendar").at("attendees").as_array().size() == 1);
 }
+
+TEST_CASE("mail settings and a participant's opt-out decide which reminders are queued; bad settings name the field",
+          "[reminders]") {
+    world w;
+    const auto anna = w.person("Anna", "anna@example.org");
+    auto tok = w.s.call("POST", "/api/v1/tokens", w.s.admin_token,
+                        R"({"name":"anna","role":"participant","programme":"mail","person_id":")" + anna + "\"}");
+    REQUIRE(tok.status == 201);
+    const auto participant = str(tok.json(), "token");
+
+    auto opt = w.s.call("PUT", "/api/v1/me/reminders", participant, R"({"opt_out":true})");
+    INFO(opt.body);
+    REQUIRE(opt.status == 200);
+    CHECK(opt.json().at("opt_out").as_bool());
+    CHECK(w.s.call("PUT", "/api/v1/me/reminders", w.s.admin_token, R"({"opt_out":true})").status == 403);
+    CHECK(w.s.call("PUT", "/api/v1/me/reminders", participant, R"({"opt_out":"yes"})").status == 422);
+
+    const auto ev = w.meeting("Bijeenkomst", 24 * 30, 24 * 30 + 3);
+    auto pending = [&](const char* kind) {
+        auto r = w.s.call("GET", "/api/v1/reminders?state=pending&event_id=" + ev, w.s.admin_token);
+        REQUIRE(r.status == 200);
+        const auto body = r.json();
+        int n = 0;
+        for (const auto& m : body.at("items").as_array())
+            if (str(m, "kind") == kind) ++n;
+        return n;
+    };
+    CHECK(pending("invitation") == 1);
+    CHECK(pending("reminder") == 0); // opted out
+
+    // Back in, with one reminder 3 days before for CoP meetings.
+    REQUIRE(w.s.call("PUT", "/api/v1/me/reminders", participant, R"({"opt_out":false})").status == 200);
+    auto patch = w.s.call("PATCH", w.base, w.s.admin_token, R"({"mail":{"reminder_days":{"cop_meeting":[3]},"reminder_time":"08:30"}})");
+    INFO(patch.body);
+    REQUIRE(patch.status == 200);
+    CHECK(json::serialize(patch.json().at("mail").at("reminder_days").at("cop_meeting")) == "[3]");
+    CHECK(pending("reminder") == 1);
+    const auto listed = w.s.call("GET", "/api/v1/reminders?state=pending&event_id=" + ev, w.s.admin_token).json();
+    for (const auto& m : listed.at("items").as_array())
+        if (str(m, "kind") == "reminder") {
+            CHECK(m.at("days_before").as_int64() == 3);
+            // 08:30 in Amsterdam is 07:30 or 06:30 UTC.
+            const auto due = str(m, "due_at");
+            CHECK((due.substr(11) == "07:30:00Z" || due.substr(11) == "06:30:00Z"));
+        }
+
+    // Bad settings: 422 naming the field, nothing stored.
+    for (const auto& [body, field] : std::vector<std::pair<std::string, std::string>>{
+             {R"({"mail":{"reminder_days":{"cop_meeting":[61]}}})", "mail.reminder_days.cop_meeting"},
+             {R"({"mail":{"reminder_days":{"cop_meeting":[1,1]}}})", "mail.reminder_days.cop_meeting"},
+             {R"({"mail":{"reminder_time":"25:00"}})", "mail.reminder_time"},
+             {R"({"mail":{"sender_email":"not an address"}})", "mail.sender_email"},
+             {R"({"mail":{"colour":"red"}})", "mail.colour"}}) {
+        auto r = w.s.call("PATCH", w.base, w.s.admin_token, body);
+        INFO(body << " -> " << r.body);
+        CHECK(r.status == 422);
+        CHECK(r.body.find("\"" + field + "\"") != std::string::npos);
+    }
+    CHECK(pending("reminder") == 1);
+
+    // Mail off: every unsent message of the programme is dropped.
+    REQUIRE(w.s.call("PATCH", w.base, w.s.admin_token, R"({"mail":{"enabled":false}})").status == 200);
+    CHECK(pending("invitation") == 0);
+    CHECK(pending("reminder") == 0);
+    CHECK(w.counts()["dropped"] >= 2);
+}
