@@ -10,6 +10,7 @@
 #include "server/io_pool.hpp"
 #include "server/metrics.hpp"
 #include "server/planning_handlers.hpp"
+#include "server/cli_args.hpp"
 #include "server/remind.hpp"
 #include "server/services.hpp"
 #include "storage/database_file.hpp"
@@ -89,31 +90,6 @@ int fail(const scheduler::error& e) {
     std::string text = e.detail;
     for (const auto& f : e.fields) text += "\n  " + f.field + ": " + f.problem;
     return fail(text);
-}
-
-std::string take_flag(std::vector<std::string>& args, const std::string& name) {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == name && i + 1 < args.size()) {
-            auto v = args[i + 1];
-            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
-            return v;
-        }
-        if (args[i].rfind(name + "=", 0) == 0) {
-            auto v = args[i].substr(name.size() + 1);
-            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
-            return v;
-        }
-    }
-    return {};
-}
-
-bool take_switch(std::vector<std::string>& args, const std::string& name) {
-    for (auto it = args.begin(); it != args.end(); ++it)
-        if (*it == name) {
-            args.erase(it);
-            return true;
-        }
-    return false;
 }
 
 int check_no_more(const std::vector<std::string>& args) {

@@ -2,6 +2,7 @@
 
 #include "scheduler/clock.hpp"
 #include "server/config.hpp"
+#include "server/cli_args.hpp"
 #include "server/mail.hpp"
 #include "server/reminder_api.hpp"
 
@@ -16,35 +17,6 @@
 namespace copsched::server {
 namespace {
 
-// Flag values are taken "--name value" or "--name=value", like the rest of the CLI.
-std::string take_value(std::vector<std::string>& args, const std::string& name, bool& missing) {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == name) {
-            if (i + 1 >= args.size()) {
-                missing = true;
-                return {};
-            }
-            auto v = args[i + 1];
-            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
-            return v;
-        }
-        if (args[i].rfind(name + "=", 0) == 0) {
-            auto v = args[i].substr(name.size() + 1);
-            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
-            return v;
-        }
-    }
-    return {};
-}
-
-bool take_switch(std::vector<std::string>& args, const std::string& name) {
-    for (auto it = args.begin(); it != args.end(); ++it)
-        if (*it == name) {
-            args.erase(it);
-            return true;
-        }
-    return false;
-}
 
 // The first line of a secret file, without trailing white space; false when unreadable.
 bool read_secret_file(const std::string& path, std::string& out) {
@@ -236,18 +208,18 @@ extern "C" void on_stop_signal(int) { stop_requested.store(true); }
 
 std::string parse_remind_args(std::vector<std::string>& args, remind_options& o) {
     bool missing = false;
-    o.server = take_value(args, "--server", missing);
-    const auto token = take_value(args, "--token", missing);
-    const auto token_file = take_value(args, "--token-file", missing);
-    o.smtp.url = take_value(args, "--smtp", missing);
+    o.server = take_flag(args, "--server", &missing);
+    const auto token = take_flag(args, "--token", &missing);
+    const auto token_file = take_flag(args, "--token-file", &missing);
+    o.smtp.url = take_flag(args, "--smtp", &missing);
     o.once = take_switch(args, "--once");
-    const auto interval = take_value(args, "--interval", missing);
-    const auto limit = take_value(args, "--limit", missing);
-    const auto lease = take_value(args, "--lease", missing);
-    o.smtp.username = take_value(args, "--smtp-user", missing);
-    const auto password_file = take_value(args, "--smtp-password-file", missing);
-    const auto starttls = take_value(args, "--starttls", missing);
-    o.smtp.envelope_from = take_value(args, "--envelope-from", missing);
+    const auto interval = take_flag(args, "--interval", &missing);
+    const auto limit = take_flag(args, "--limit", &missing);
+    const auto lease = take_flag(args, "--lease", &missing);
+    o.smtp.username = take_flag(args, "--smtp-user", &missing);
+    const auto password_file = take_flag(args, "--smtp-password-file", &missing);
+    const auto starttls = take_flag(args, "--starttls", &missing);
+    o.smtp.envelope_from = take_flag(args, "--envelope-from", &missing);
     if (missing) return "a remind flag needs a value";
     if (!args.empty()) return "unexpected argument '" + args.front() + "'";
     if (o.server.empty() || o.smtp.url.empty()) return "remind needs --server URL and --smtp smtp://host:port";
