@@ -59,18 +59,7 @@ scheduler::status write_event(ical_writer& w, const feed_item& item, std::size_t
     if (!checked) return std::move(checked).err();
 
     w.line("BEGIN", "VEVENT");
-    w.text("UID", item.uid);
-    w.line("SEQUENCE", std::to_string(item.sequence));
-    w.line("DTSTAMP", checked->stamp);
-    w.line("LAST-MODIFIED", checked->stamp);
-    w.line(checked->start_name, checked->start);
-    w.line(checked->end_name, checked->end);
-    if (!item.summary.empty()) w.text("SUMMARY", item.summary);
-    if (!item.description.empty()) w.text("DESCRIPTION", item.description);
-    if (!item.location.empty()) w.text("LOCATION", item.location);
-    if (!item.url.empty()) w.line("URL", item.url);
-    w.text_list("CATEGORIES", item.categories);
-    w.line("STATUS", detail::status_name(item.status));
+    detail::write_item_properties(w, item, *checked, true, detail::status_name(item.status));
     w.line("END", "VEVENT");
     return scheduler::ok();
 }

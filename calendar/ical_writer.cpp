@@ -261,4 +261,20 @@ result<checked_item> check_item(const feed_item& item, std::string_view prefix, 
     return out;
 }
 
+void write_item_properties(ical_writer& w, const feed_item& item, const checked_item& checked, bool last_modified,
+                           std::string_view status) {
+    w.text("UID", item.uid);
+    w.line("SEQUENCE", std::to_string(item.sequence));
+    w.line("DTSTAMP", checked.stamp);
+    if (last_modified) w.line("LAST-MODIFIED", checked.stamp);
+    w.line(checked.start_name, checked.start);
+    w.line(checked.end_name, checked.end);
+    if (!item.summary.empty()) w.text("SUMMARY", item.summary);
+    if (!item.description.empty()) w.text("DESCRIPTION", item.description);
+    if (!item.location.empty()) w.text("LOCATION", item.location);
+    if (!item.url.empty()) w.line("URL", item.url);
+    w.text_list("CATEGORIES", item.categories);
+    w.line("STATUS", status);
+}
+
 } // namespace copsched::calendar::detail

@@ -83,4 +83,10 @@ struct checked_item {
                                                          std::string_view field_prefix,
                                                          std::string_view zone);
 
+// The VEVENT properties feeds and iMIP share, in the order feeds write them: UID, SEQUENCE,
+// DTSTAMP, LAST-MODIFIED (when `last_modified`), DTSTART, DTEND, SUMMARY, DESCRIPTION,
+// LOCATION, URL (the optional ones when not empty), CATEGORIES, STATUS (`status`).
+void write_item_properties(ical_writer& w, const feed_item& item, const checked_item& checked, bool last_modified,
+                           std::string_view status);
+
 } // namespace copsched::calendar::detail

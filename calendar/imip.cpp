@@ -72,17 +72,7 @@ result<std::string> render_imip(const imip_message& m) {
     w.line("METHOD", imip_method_name(m.method));
     if (!item.all_day) w.verbatim(*vtimezone);
     w.line("BEGIN", "VEVENT");
-    w.text("UID", item.uid);
-    w.line("SEQUENCE", std::to_string(item.sequence));
-    w.line("DTSTAMP", checked->stamp);
-    w.line(checked->start_name, checked->start);
-    w.line(checked->end_name, checked->end);
-    if (!item.summary.empty()) w.text("SUMMARY", item.summary);
-    if (!item.description.empty()) w.text("DESCRIPTION", item.description);
-    if (!item.location.empty()) w.text("LOCATION", item.location);
-    if (!item.url.empty()) w.line("URL", item.url);
-    w.text_list("CATEGORIES", item.categories);
-    w.line("STATUS", cancel ? "CANCELLED" : detail::status_name(item.status));
+    detail::write_item_properties(w, item, *checked, false, cancel ? "CANCELLED" : detail::status_name(item.status));
     w.line(property_name("ORGANIZER", m.organizer, ""), "mailto:" + m.organizer.email);
     w.line(property_name("ATTENDEE", m.attendee, ";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE"),
            "mailto:" + m.attendee.email);
