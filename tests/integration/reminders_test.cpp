@@ -3,6 +3,7 @@
 // messages it received are read back by Python's email package and python3-icalendar
 // (tests/integration/mail_summary.py): independent parsers, not ours.
 #include "integration/harness.hpp"
+#include "server/python_tools.hpp" // smtp_sink, mail_summary
 
 #include <catch2/catch.hpp>
 
@@ -29,9 +30,6 @@ using namespace copsched::testing;
 namespace json = boost::json;
 
 namespace {
-
-const std::string python = "/usr/bin/python3";
-const std::string tools = std::string(COPSCHED_SOURCE_DIR) + "/tests/integration/";
 
 std::string str(const json::value& v, const char* key) { return std::string(v.at(key).as_string()); }
 
@@ -103,37 +101,6 @@ private:
     pid_t pid_ = -1;
     FILE* stdout_ = nullptr;
     int stdin_fd_ = -1;
-};
-
-// smtp_sink.py in a directory of its own, on a free loopback port.
-struct smtp_sink {
-    std::string dir;
-    std::unique_ptr<child> proc;
-    unsigned short port = 0;
-
-    explicit smtp_sink(const std::string& parent, const std::string& name, std::vector<std::string> extra = {}) {
-        dir = parent + "/" + name;
-        std::filesystem::create_directories(dir);
-        std::vector<std::string> argv{python, tools + "smtp_sink.py", dir};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        proc = std::make_unique<child>(argv);
-        const auto l = proc->line();
-        INFO("smtp_sink.py said: '" << l << "' (python3-aiosmtpd installed?)");
-        REQUIRE(l.rfind("PORT ", 0) == 0);
-        port = static_cast<unsigned short>(std::stoi(l.substr(5)));
-    }
-    std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port); }
-    // mail_summary.py's description of every message received so far.
-    json::array messages() const {
-        std::string out;
-        FILE* p = popen((python + " " + tools + "mail_summary.py " + dir).c_str(), "r");
-        REQUIRE(p);
-        char buf[4096];
-        std::size_t n;
-        while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-        REQUIRE(pclose(p) == 0);
-        return json::parse(out).as_array();
-    }
 };
 
 const char* accept_all = R"("accept_conflicts":["members_busy","public_holiday","blackout","venue_capacity"])";
@@ -213,7 +180,7 @@ std::string rcpt(const json::object& m) { return std::string(m.at("envelope").at
 
 TEST_CASE("invitations, reschedules, reminders and cancellations arrive as the right e-mails", "[reminders]") {
     world w;
-    smtp_sink sink(w.s.dir, "smtp");
+    smtp_sink sink;
     const auto anna = w.person("Anna de Vries", "anna@example.org", "nl");
     const auto bob = w.person("Bob Smith", "bob@example.org", "en");
     const auto ev = w.meeting("CoP-bijeenkomst voorjaar", 24 * 30, 24 * 30 + 3);
@@ -222,7 +189,7 @@ TEST_CASE("invitations, reschedules, reminders and cancellations arrive as the r
     auto job = w.remind(sink);
     INFO(job.err);
     REQUIRE(job.exit_code == 0);
-    auto all = sink.messages();
+    auto all = mail_summary(sink.dir());
     REQUIRE(all.size() == 2);
     std::string uid;
     for (const auto& m : of_kind(all, "REQUEST")) {
@@ -258,7 +225,7 @@ TEST_CASE("invitations, reschedules, reminders and cancellations arrive as the r
 
     // Nothing is due: a second run sends nothing.
     REQUIRE(w.remind(sink).exit_code == 0);
-    CHECK(sink.messages().size() == 2);
+    CHECK(mail_summary(sink.dir()).size() == 2);
 
     // Reschedule: an update (same UID, SEQUENCE 1) to both.
     auto r = w.s.call("PATCH", "/api/v1/events/" + ev, w.s.admin_token,
@@ -266,7 +233,7 @@ TEST_CASE("invitations, reschedules, reminders and cancellations arrive as the r
     INFO(r.body);
     REQUIRE(r.status == 200);
     REQUIRE(w.remind(sink).exit_code == 0);
-    all = sink.messages();
+    all = mail_summary(sink.dir());
     REQUIRE(all.size() == 4);
     for (std::size_t i = 2; i < 4; ++i) {
         const auto& m = all[i].as_object();
@@ -286,7 +253,7 @@ TEST_CASE("invitations, reschedules, reminders and cancellations arrive as the r
     w.sql("UPDATE reminders SET due_at = '2020-01-01T00:00:00Z' WHERE kind = 'reminder' AND state = 'pending' "
           "AND days_before = 7");
     REQUIRE(w.remind(sink).exit_code == 0);
-    all = sink.messages();
+    all = mail_summary(sink.dir());
     REQUIRE(all.size() == 5);
     const auto& reminder = all[4].as_object();
     CHECK(reminder.at("calendar").is_null());
@@ -303,7 +270,7 @@ TEST_CASE("invitations, reschedules, reminders and cancellations arrive as the r
     INFO(r.body);
     REQUIRE(r.status == 200);
     REQUIRE(w.remind(sink).exit_code == 0);
-    all = sink.messages();
+    all = mail_summary(sink.dir());
     REQUIRE(all.size() == 7);
     auto cancels = of_kind(all, "CANCEL");
     REQUIRE(cancels.size() == 2);
@@ -344,7 +311,7 @@ TEST_CASE("a 4xx reply is retried after the back-off; a 5xx makes the message de
     w.person("Nobody", "reject-me@example.org");
     w.meeting("Bijeenkomst", 24 * 30, 24 * 30 + 3);
 
-    smtp_sink sink(w.s.dir, "smtp", {"--temp-fail", "1", "--reject", "reject-me"});
+    smtp_sink sink({"--temp-fail", "1", "--reject", "reject-me"});
     REQUIRE(w.remind(sink).exit_code == 0);
     auto c = w.counts();
     CHECK(c["dead"] == 1);
@@ -363,7 +330,7 @@ TEST_CASE("a 4xx reply is retried after the back-off; a 5xx makes the message de
         REQUIRE(w.remind(sink).exit_code == 0);
     }
     CHECK(w.counts()["sent"] == 1);
-    auto got = sink.messages();
+    auto got = mail_summary(sink.dir());
     REQUIRE(got.size() == 1);
     CHECK(rcpt(got[0].as_object()) == "anna@example.org");
 
@@ -383,7 +350,7 @@ TEST_CASE("two jobs claiming at once never send the same message", "[reminders]"
     world w;
     for (int i = 0; i < 40; ++i) w.person("P" + std::to_string(i), "p" + std::to_string(i) + "@example.org");
     w.meeting("Drukke bijeenkomst", 24 * 30, 24 * 30 + 3);
-    smtp_sink sink(w.s.dir, "smtp");
+    smtp_sink sink;
     const std::string server = "http://127.0.0.1:" + std::to_string(w.s.port);
     auto job = [&] {
         return std::make_unique<child>(std::vector<std::string>{COPSCHED_BINARY, "remind", "--server", server, "--token",
@@ -394,7 +361,7 @@ TEST_CASE("two jobs claiming at once never send the same message", "[reminders]"
     auto b = job();
     CHECK(a->wait() == 0);
     CHECK(b->wait() == 0);
-    auto got = sink.messages();
+    auto got = mail_summary(sink.dir());
     CHECK(got.size() == 40);
     std::set<std::string> recipients, ids;
     for (const auto& m : got) {
@@ -430,13 +397,13 @@ TEST_CASE("a job killed between claim and send loses nothing: the message goes o
     REQUIRE(w.counts()["leased"] == 2);
     stuck.kill_now(); // SIGKILL, mid-round
 
-    smtp_sink sink(w.s.dir, "smtp");
+    smtp_sink sink;
     REQUIRE(w.remind(sink).exit_code == 0);
-    CHECK(sink.messages().empty()); // still leased to the dead job
+    CHECK(mail_summary(sink.dir()).empty()); // still leased to the dead job
 
     std::this_thread::sleep_for(std::chrono::seconds(11));
     REQUIRE(w.remind(sink).exit_code == 0);
-    auto got = sink.messages();
+    auto got = mail_summary(sink.dir());
     REQUIRE(got.size() == 2);
     std::set<std::string> to;
     for (const auto& m : got) to.insert(rcpt(m.as_object()));
@@ -466,9 +433,9 @@ TEST_CASE("names and titles with CR/LF add no header and no recipient", "[remind
     w.sql("UPDATE programmes SET mail = json_set(mail, '$.sender_name', 'CoP' || char(10) || 'Cc: evil@example.org') "
           "WHERE slug = 'mail'");
 
-    smtp_sink sink(w.s.dir, "smtp");
+    smtp_sink sink;
     REQUIRE(w.remind(sink).exit_code == 0);
-    auto got = sink.messages();
+    auto got = mail_summary(sink.dir());
     REQUIRE(got.size() == 1);
     const auto& m = got[0].as_object();
     std::set<std::string> names;
