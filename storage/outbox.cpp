@@ -54,36 +54,16 @@ outbox_message read_message(statement& s) {
     return m;
 }
 
-const std::string& sql_with_columns(const char* head, const char* tail) {
-    // One string per call site: prepare() caches statements by the text's address.
-    thread_local std::map<std::pair<const char*, const char*>, std::string> cache;
-    auto& s = cache[{head, tail}];
-    if (s.empty()) s = std::string(head) + message_columns + tail;
-    return s;
-}
+// The SELECT of message_columns from reminders, followed by `tail`.
+std::string select_messages(const char* tail) { return std::string("SELECT ") + message_columns + " FROM reminders " + tail; }
 
-std::optional<scheduler::event> load_event(connection& db, const std::string& id) {
-    static const std::string sql = std::string("SELECT ") + detail::event_columns + " FROM events WHERE id = ?";
-    auto s = db.prepare(sql.c_str());
-    s.bind(1, id);
-    if (!s.step()) return std::nullopt;
-    return detail::read_event(s);
-}
-
-std::optional<scheduler::programme> load_programme(connection& db, const std::string& id) {
-    static const std::string sql = std::string("SELECT ") + detail::programme_columns + " FROM programmes WHERE id = ?";
-    auto s = db.prepare(sql.c_str());
-    s.bind(1, id);
-    if (!s.step()) return std::nullopt;
-    return detail::read_programme(s);
-}
-
-std::optional<scheduler::person> load_person(connection& db, const std::string& id) {
-    static const std::string sql = std::string("SELECT ") + detail::person_columns + " FROM people WHERE id = ?";
-    auto s = db.prepare(sql.c_str());
-    s.bind(1, id);
-    if (!s.step()) return std::nullopt;
-    return detail::read_person(s);
+// A lookup through the store's own getters: not_found becomes nullopt, any other error is
+// passed on.
+template <class T>
+result<std::optional<T>> if_found(result<T> r) {
+    if (r) return std::optional<T>(std::move(*r));
+    if (r.err().code == errc::not_found) return std::optional<T>();
+    return std::move(r).err();
 }
 
 void apply(connection& db, const scheduler::event& e, const std::string& person_id,
@@ -122,15 +102,19 @@ struct event_plan {
     std::vector<scheduler::reminder_slot> schedule;
 };
 
-std::optional<event_plan> plan_for(connection& db, const std::string& event_id) {
-    auto e = load_event(db, event_id);
-    if (!e) return std::nullopt;
-    auto p = load_programme(db, e->programme_id);
-    if (!p) return std::nullopt;
-    event_plan out{*e, p->mail.enabled, {}};
-    if (const auto* zone = scheduler::find_time_zone(p->timezone))
-        out.schedule = scheduler::reminder_schedule(*e, p->mail, *zone);
-    return out;
+// nullopt when the event (or its programme) no longer exists.
+result<std::optional<event_plan>> plan_for(connection& db, const std::string& event_id) {
+    sqlite_store store(db);
+    auto e = if_found(store.get_event(event_id));
+    if (!e) return e.err();
+    if (!*e) return std::optional<event_plan>();
+    auto p = if_found(store.get_programme_by_id((*e)->programme_id));
+    if (!p) return p.err();
+    if (!*p) return std::optional<event_plan>();
+    event_plan out{**e, (*p)->mail.enabled, {}};
+    if (const auto* zone = scheduler::find_time_zone((*p)->timezone))
+        out.schedule = scheduler::reminder_schedule(out.e, (*p)->mail, *zone);
+    return std::optional<event_plan>(std::move(out));
 }
 
 } // namespace
@@ -155,13 +139,15 @@ void note_programme_outbox_change(connection& db, const std::string& programme_i
 namespace {
 
 // Brings the messages of one event (everyone invited, or one person) in line with the data.
-void sync_event_outbox(connection& db, const std::string& event_id, const std::optional<std::string>& person_id,
-                       const std::string& now) {
-    auto plan = plan_for(db, event_id);
-    if (!plan) return;
+status sync_event_outbox(connection& db, const std::string& event_id, const std::optional<std::string>& person_id,
+                         const std::string& now) {
+    auto found = plan_for(db, event_id);
+    if (!found) return found.err();
+    const auto& plan = *found;
+    if (!plan) return scheduler::ok();
     // Nothing changes once the event has started, whatever mail_enabled says: its messages
     // are history, and claiming drops the unsent ones.
-    if (plan->e.start_utc <= now) return;
+    if (plan->e.start_utc <= now) return scheduler::ok();
 
     std::map<std::string, scheduler::recipient_state> people;
     {
@@ -181,11 +167,9 @@ void sync_event_outbox(connection& db, const std::string& event_id, const std::o
         }
     }
     {
-        auto s = person_id ? db.prepare(sql_with_columns("SELECT ", " FROM reminders WHERE event_id = ?1 AND person_id = ?2 "
-                                                                    "ORDER BY rowid")
-                                            .c_str())
-                           : db.prepare(sql_with_columns("SELECT ", " FROM reminders WHERE event_id = ?1 ORDER BY rowid")
-                                            .c_str());
+        static const std::string of_person = select_messages("WHERE event_id = ?1 AND person_id = ?2 ORDER BY rowid");
+        static const std::string of_event = select_messages("WHERE event_id = ?1 ORDER BY rowid");
+        auto s = db.prepare(person_id ? of_person.c_str() : of_event.c_str());
         s.bind(1, event_id);
         if (person_id) s.bind(2, *person_id);
         while (s.step()) {
@@ -197,11 +181,12 @@ void sync_event_outbox(connection& db, const std::string& event_id, const std::o
     }
     for (const auto& [id, r] : people)
         apply(db, plan->e, id, scheduler::plan_messages(plan->e, plan->mail_enabled, plan->schedule, r, now), now);
+    return scheduler::ok();
 }
 
 // ... of every upcoming event of a person: those they are invited to and those they have
 // messages for.
-void sync_person_outbox(connection& db, const std::string& person_id, const std::string& now) {
+status sync_person_outbox(connection& db, const std::string& person_id, const std::string& now) {
     std::vector<std::string> events;
     {
         auto s = db.prepare("SELECT event_id FROM invitations WHERE person_id = ?1 AND start_utc > ?2 "
@@ -210,7 +195,9 @@ void sync_person_outbox(connection& db, const std::string& person_id, const std:
         s.bind_all(person_id, now);
         while (s.step()) events.push_back(s.text(0));
     }
-    for (const auto& id : events) sync_event_outbox(db, id, person_id, now);
+    for (const auto& id : events)
+        if (auto st = sync_event_outbox(db, id, person_id, now); !st) return st;
+    return scheduler::ok();
 }
 
 } // namespace
@@ -248,8 +235,10 @@ result<bool> sqlite_store::plan_outbox(const std::string& now, std::size_t max_c
             while (s.step()) changes.emplace_back(s.text(0), s.text(1));
         }
         for (const auto& [event_id, person_id] : changes) {
-            if (event_id.empty()) sync_person_outbox(db_, person_id, now);
-            else sync_event_outbox(db_, event_id, person_id.empty() ? std::nullopt : std::optional(person_id), now);
+            auto st = event_id.empty() ? sync_person_outbox(db_, person_id, now)
+                                       : sync_event_outbox(db_, event_id,
+                                                           person_id.empty() ? std::nullopt : std::optional(person_id), now);
+            if (!st) return st.err();
             db_.prepare("DELETE FROM outbox_changes WHERE event_id = ? AND person_id = ?").bind_all(event_id, person_id).run();
         }
         auto more = db_.prepare("SELECT EXISTS (SELECT 1 FROM outbox_changes)");
@@ -289,26 +278,29 @@ result<std::vector<claimed_message>> sqlite_store::claim_messages(const claim_re
                     .run();
                 continue;
             }
-            auto row = db_.prepare(sql_with_columns("SELECT ", " FROM reminders WHERE id = ?").c_str());
-            row.bind(1, id);
-            if (!row.step()) continue;
+            auto m = if_found(get_message(id));
+            if (!m) return m.err();
+            if (!*m) continue;
+            auto e = if_found(get_event((*m)->event_id));
+            if (!e) return e.err();
+            auto who = if_found(get_person((*m)->person_id));
+            if (!who) return who.err();
+            if (!*e || !*who) continue;
             claimed_message c;
-            c.message = read_message(row);
-            auto e = load_event(db_, c.message.event_id);
-            auto who = load_person(db_, c.message.person_id);
-            if (!e || !who) continue;
-            if (e->start_utc <= now) {
+            c.message = std::move(**m);
+            if ((*e)->start_utc <= now) {
                 db_.prepare("UPDATE reminders SET state = 'dropped', lease_id = NULL, lease_until = NULL, "
                             "last_error = 'the event started before it was sent', updated_at = ? WHERE id = ?")
                     .bind_all(now, id)
                     .run();
                 continue;
             }
-            auto p = programmes.find(e->programme_id);
+            auto p = programmes.find((*e)->programme_id);
             if (p == programmes.end()) {
-                auto loaded = load_programme(db_, e->programme_id);
-                if (!loaded) continue;
-                p = programmes.emplace(e->programme_id, *loaded).first;
+                auto loaded = if_found(get_programme_by_id((*e)->programme_id));
+                if (!loaded) return loaded.err();
+                if (!*loaded) continue;
+                p = programmes.emplace((*e)->programme_id, std::move(**loaded)).first;
             }
             db_.prepare("UPDATE reminders SET state = 'leased', attempts = attempts + 1, lease_id = ?, lease_until = ?, "
                         "leased_by = ?, updated_at = ? WHERE id = ?")
@@ -318,20 +310,20 @@ result<std::vector<claimed_message>> sqlite_store::claim_messages(const claim_re
             c.message.attempts += 1;
             c.message.lease_id = r.lease_id;
             c.message.lease_until = r.lease_until;
-            c.ev = std::move(*e);
-            c.recipient = std::move(*who);
+            c.ev = std::move(**e);
+            c.recipient = std::move(**who);
             c.prog = p->second;
             if (c.ev.working_group_id) {
-                auto s = db_.prepare("SELECT name FROM working_groups WHERE id = ?");
-                s.bind(1, *c.ev.working_group_id);
-                if (s.step()) c.working_group_name = s.text(0);
+                auto g = if_found(get_working_group(*c.ev.working_group_id));
+                if (!g) return g.err();
+                if (*g) c.working_group_name = (*g)->name;
             }
             if (c.ev.venue_id) {
-                auto s = db_.prepare("SELECT name, address FROM venues WHERE id = ?");
-                s.bind(1, *c.ev.venue_id);
-                if (s.step()) {
-                    c.venue_name = s.text(0);
-                    c.venue_address = s.text(1);
+                auto v = if_found(get_venue(*c.ev.venue_id));
+                if (!v) return v.err();
+                if (*v) {
+                    c.venue_name = (*v)->name;
+                    c.venue_address = (*v)->address;
                 }
             }
             out.push_back(std::move(c));
@@ -344,12 +336,11 @@ namespace {
 
 // The message for a report about it: not_found outside the caller's programme; conflict
 // when lease_id is given and another claim holds it now.
-result<outbox_message> reported(connection& db, const std::string& id, const std::optional<std::string>& programme_id,
+result<outbox_message> reported(sqlite_store& store, const std::string& id, const std::optional<std::string>& programme_id,
                                 const std::optional<std::string>& lease_id) {
-    auto s = db.prepare(sql_with_columns("SELECT ", " FROM reminders WHERE id = ?").c_str());
-    s.bind(1, id);
-    if (!s.step()) return error{errc::not_found, "No message with id '" + id + "'.", {}};
-    auto m = read_message(s);
+    auto found = store.get_message(id);
+    if (!found) return found;
+    const auto& m = *found;
     if (programme_id && m.programme_id != *programme_id) return error{errc::not_found, "No message with id '" + id + "'.", {}};
     if (lease_id && m.lease_id != lease_id && m.state != outbox_state::sent)
         return error{errc::conflict, "The lease was lost: another job claimed this message after the lease expired.",
@@ -363,7 +354,7 @@ result<outbox_message> sqlite_store::mark_sent(const std::string& id, const std:
                                                const std::optional<std::string>& lease_id, const std::string& message_id,
                                                const std::string& now) {
     return guarded([&]() -> result<outbox_message> {
-        auto m = reported(db_, id, programme_id, lease_id);
+        auto m = reported(*this, id, programme_id, lease_id);
         if (!m) return m.err();
         if (m->state == outbox_state::sent) return *m;
         db_.prepare("UPDATE reminders SET state = 'sent', message_id = ?, lease_until = NULL, last_error = NULL, "
@@ -379,7 +370,7 @@ result<outbox_message> sqlite_store::mark_failed(const std::string& id, const st
                                                  bool permanent, const scheduler::retry_policy& p,
                                                  const std::string& now) {
     return guarded([&]() -> result<outbox_message> {
-        auto m = reported(db_, id, programme_id, lease_id);
+        auto m = reported(*this, id, programme_id, lease_id);
         if (!m) return m.err();
         if (m->state != outbox_state::leased)
             return error{errc::conflict,
@@ -397,7 +388,7 @@ result<outbox_message> sqlite_store::mark_failed(const std::string& id, const st
 result<outbox_message> sqlite_store::retry_message(const std::string& id, const std::optional<std::string>& programme_id,
                                                    const std::string& now) {
     return guarded([&]() -> result<outbox_message> {
-        auto m = reported(db_, id, programme_id, std::nullopt);
+        auto m = reported(*this, id, programme_id, std::nullopt);
         if (!m) return m.err();
         if (m->state != outbox_state::dead && m->state != outbox_state::failed)
             return error{errc::conflict,
@@ -413,7 +404,8 @@ result<outbox_message> sqlite_store::retry_message(const std::string& id, const 
 
 result<outbox_message> sqlite_store::get_message(const std::string& id) {
     return guarded([&]() -> result<outbox_message> {
-        auto s = db_.prepare(sql_with_columns("SELECT ", " FROM reminders WHERE id = ?").c_str());
+        static const std::string sql = select_messages("WHERE id = ?");
+        auto s = db_.prepare(sql.c_str());
         s.bind(1, id);
         if (!s.step()) return error{errc::not_found, "No message with id '" + id + "'.", {}};
         return read_message(s);
@@ -422,11 +414,10 @@ result<outbox_message> sqlite_store::get_message(const std::string& id) {
 
 result<page<outbox_message>> sqlite_store::list_messages(const scheduler::outbox_filter& f, const page_request& pr) {
     return guarded([&]() -> result<page<outbox_message>> {
-        auto s = db_.prepare(sql_with_columns("SELECT ",
-                                              " FROM reminders WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR "
-                                              "programme_id = ?2) AND (?3 IS NULL OR event_id = ?3) AND (?4 IS NULL OR "
-                                              "person_id = ?4) AND (?5 IS NULL OR id < ?5) ORDER BY id DESC LIMIT ?6")
-                                 .c_str());
+        static const std::string sql = select_messages(
+            "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR programme_id = ?2) AND (?3 IS NULL OR event_id = ?3) "
+            "AND (?4 IS NULL OR person_id = ?4) AND (?5 IS NULL OR id < ?5) ORDER BY id DESC LIMIT ?6");
+        auto s = db_.prepare(sql.c_str());
         std::optional<std::string> state;
         if (f.state) state = std::string(scheduler::to_string(*f.state));
         s.bind_all(state, f.programme_id, f.event_id, f.person_id, pr.after, static_cast<std::int64_t>(pr.limit + 1));
