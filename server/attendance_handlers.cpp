@@ -84,10 +84,6 @@ bool may_manage(const scheduler::api_token& caller, const event& e) {
     return may_write_programme(caller, e.programme_id);
 }
 
-bool is_participant(const scheduler::api_token& t) {
-    return t.role == scheduler::token_role::participant && t.person_id.has_value();
-}
-
 result<event> visible_event(store& s, const std::string& id, const scheduler::api_token& caller) {
     auto e = s.get_event(id);
     if (!e || !may_read(caller, e->programme_id)) return not_found("No event with id '" + id + "'.");
@@ -405,12 +401,6 @@ json::object own_rsvp_json(const request_context& ctx, const invitation& i) {
     auto o = invitation_json(i);
     o["rsvp_url"] = rsvp_url(ctx.svc.cfg, ctx.svc.feed_secret, i.event_id, i.person_id);
     return o;
-}
-
-scheduler::status need_person(const scheduler::api_token& caller) {
-    if (!is_participant(caller))
-        return error{errc::forbidden, "This route answers for the person behind a participant token.", {}};
-    return scheduler::ok();
 }
 
 task<response> put_my_rsvp(request_context& ctx) {

@@ -51,6 +51,16 @@ bool may_write_group(const scheduler::api_token& caller, const std::string& prog
 
 error forbidden_write() { return {errc::forbidden, "This token may not change this data.", {}}; }
 
+bool is_participant(const scheduler::api_token& caller) {
+    return caller.role == token_role::participant && caller.person_id.has_value();
+}
+
+scheduler::status need_person(const scheduler::api_token& caller) {
+    if (!is_participant(caller))
+        return error{errc::forbidden, "This route answers for the person behind a participant token.", {}};
+    return scheduler::ok();
+}
+
 json::object to_json(const scheduler::programme& p) {
     json::array days;
     for (const auto& d : p.rules.weekdays) days.emplace_back(d);

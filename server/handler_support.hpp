@@ -36,6 +36,10 @@ bool may_write_group(const scheduler::api_token& caller, const std::string& prog
                      const std::string& working_group_id);
 // The error for a caller who may read but not write: 403.
 scheduler::error forbidden_write();
+// A participant token with its person: the caller of the /api/v1/me/ routes.
+bool is_participant(const scheduler::api_token& caller);
+// ok for such a caller, else 403 (the /me/ routes answer for a person).
+scheduler::status need_person(const scheduler::api_token& caller);
 
 // --- JSON views ----------------------------------------------------------------------
 boost::json::object to_json(const scheduler::programme& p);

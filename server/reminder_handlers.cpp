@@ -302,8 +302,7 @@ task<response> put_my_reminders(request_context& ctx) {
     if (!opt_out && !in.has("opt_out")) in.problem("opt_out", "is required");
     auto invalid = in.finish();
     const auto& caller = *ctx.caller;
-    if (caller.role != token_role::participant || !caller.person_id)
-        co_return fail(ctx, error{errc::forbidden, "This route answers for the person behind a participant token.", {}});
+    if (auto st = need_person(caller); !st) co_return fail(ctx, st.err());
     if (!invalid) co_return fail(ctx, invalid.err());
     auto job = [person = *caller.person_id, opt = *opt_out,
                 a = audit(ctx, "person.reminders", "person", *caller.person_id, json::object{{"opt_out", *opt_out}})](
@@ -325,8 +324,7 @@ task<response> put_my_reminders(request_context& ctx) {
 
 task<response> get_my_reminders(request_context& ctx) {
     const auto& caller = *ctx.caller;
-    if (caller.role != token_role::participant || !caller.person_id)
-        co_return fail(ctx, error{errc::forbidden, "This route answers for the person behind a participant token.", {}});
+    if (auto st = need_person(caller); !st) co_return fail(ctx, st.err());
     auto job = [person = *caller.person_id](store& s) { return s.get_person(person); };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
