@@ -21,10 +21,31 @@ install_packages() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing Debian packages: ${missing[*]}"
-  local sudo=()
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The lock files apt and dpkg hold while they run (unattended-upgrades on a new machine, or
+# another apt-get): true while one of them is taken.
+APT_LOCK_WAIT_SECONDS="${APT_LOCK_WAIT_SECONDS:-600}"
+apt_locked() {
+  lslocks -n -o PATH 2>/dev/null |
+    grep -qE '^/var/lib/(dpkg/lock|dpkg/lock-frontend|apt/lists/lock|apt/archives/lock)$'
+}
+
+# apt_get ARGS...: apt-get as root, after waiting (up to APT_LOCK_WAIT_SECONDS) for another
+# package manager to finish; apt-get itself waits as long for the dpkg lock.
+apt_get() {
+  local sudo=() waited=0
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  while apt_locked && [ "$waited" -lt "$APT_LOCK_WAIT_SECONDS" ]; do
+    [ "$waited" -eq 0 ] &&
+      say "waiting for another apt/dpkg to finish (up to ${APT_LOCK_WAIT_SECONDS} s; e.g. unattended-upgrades)"
+    sleep 5
+    waited=$((waited + 5))
+  done
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get -o "DPkg::Lock::Timeout=$APT_LOCK_WAIT_SECONDS" "$@"
 }
 
 # build DIR [cmake options...]: configure (once) and build in ROOT/DIR.
@@ -35,17 +56,21 @@ build() {
   cmake --build "$dir" -- -j"$(nproc)"
 }
 
-# Installs the npm parsers of tests/feeds (ical.js, node-ical) with `npm ci` when
-# node_modules is missing or older than package-lock.json. Installs Debian's npm only when
-# there is no npm command: NodeSource's nodejs package (on these machines) bundles npm and
-# conflicts with Debian's npm package, so npm cannot be in TEST_PACKAGES.
-install_feed_parsers() {
-  local dir="$ROOT/tests/feeds"
+# install_npm_packages DIR WHAT: `npm ci` in ROOT/DIR (a package.json with its
+# package-lock.json) when node_modules is missing or older than package-lock.json. Installs
+# Debian's npm only when there is no npm command: NodeSource's nodejs package (on these
+# machines) bundles npm and conflicts with Debian's npm package, so npm cannot be in
+# TEST_PACKAGES.
+install_npm_packages() {
+  local dir="$ROOT/$1" what="$2"
   if [ -f "$dir/node_modules/.package-lock.json" ] &&
      ! [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     return 0
   fi
   command -v npm >/dev/null || install_packages npm
-  say "installing the feed parsers in tests/feeds (npm ci)"
+  say "installing $what in $1 (npm ci)"
   (cd "$dir" && npm ci --no-audit --no-fund)
 }
+
+# The npm parsers of tests/feeds (ical.js, node-ical).
+install_feed_parsers() { install_npm_packages tests/feeds "the feed parsers"; }
