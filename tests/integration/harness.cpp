@@ -1,6 +1,8 @@
 #include "integration/harness.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -14,9 +16,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -75,6 +79,35 @@ int wait_exit(int pid, std::chrono::milliseconds timeout) {
 std::string lower(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
+}
+
+// With COPSCHED_EXCHANGE_LOG_DIR set, every exchange made through server_process::request
+// is appended as one JSON line to DIR/<pid>.jsonl; tests/openapi checks them against
+// docs/openapi.json after the suite has run.
+void record_exchange(const std::string& method, const std::string& target,
+                     const std::map<std::string, std::string>& headers, const std::string& body,
+                     const http_reply& reply) {
+    const char* dir = std::getenv("COPSCHED_EXCHANGE_LOG_DIR");
+    if (!dir || !*dir) return;
+    std::string request_type;
+    for (const auto& [k, v] : headers)
+        if (lower(k) == "content-type") request_type = v;
+    boost::json::object line;
+    line["method"] = method;
+    line["target"] = target;
+    line["request_content_type"] = request_type;
+    line["request_body"] = body;
+    line["status"] = reply.status;
+    line["response_content_type"] = reply.header("content-type");
+    line["response_body"] = reply.body;
+    const auto text = boost::json::serialize(line) + "\n";
+    static std::mutex m;
+    const std::lock_guard lock(m);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    std::ofstream out(std::string(dir) + "/" + std::to_string(::getpid()) + ".jsonl", std::ios::binary | std::ios::app);
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot record the exchange in " + std::string(dir));
 }
 
 } // namespace
@@ -256,6 +289,7 @@ http_reply server_process::request(const std::string& method, const std::string&
     c.send(req);
     auto r = c.read_reply(std::chrono::seconds(30), method == "HEAD");
     if (!r) throw std::runtime_error("no response to " + method + " " + target);
+    record_exchange(method, target, headers, body, *r);
     return *r;
 }
 

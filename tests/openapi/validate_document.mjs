@@ -1,0 +1,35 @@
+// Validates an OpenAPI document (default: docs/openapi.json) against the OpenAPI 3.0
+// specification with @apidevtools/swagger-parser: the structure of every object and
+// every $ref. Prints each error; exits 1 when there is any.
+//
+//   node validate_document.mjs [DOC]
+
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+// The packages of package-lock.json, installed by `npm ci` here (deploy/test does it).
+async function load(name) {
+  try {
+    return (await import(name)).default;
+  } catch (e) {
+    console.error(`cannot load ${name} (${e.code ?? e.message}): run npm ci in tests/openapi`);
+    process.exit(1);
+  }
+}
+const SwaggerParser = await load("@apidevtools/swagger-parser");
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const doc = process.argv[2] ?? path.join(here, "..", "..", "docs", "openapi.json");
+
+try {
+  const api = await SwaggerParser.validate(doc);
+  if (!/^3\.0\.\d+$/.test(api.openapi ?? "")) {
+    console.error(`${doc}: openapi is ${JSON.stringify(api.openapi)}, expected 3.0.x`);
+    process.exit(1);
+  }
+  console.log(`${doc}: valid OpenAPI ${api.openapi} (${Object.keys(api.paths).length} paths)`);
+} catch (e) {
+  console.error(`${doc}: not a valid OpenAPI 3.0 document`);
+  console.error(e.message); // one line per error, with its JSON pointer
+  process.exit(1);
+}
