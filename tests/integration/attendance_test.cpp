@@ -181,7 +181,7 @@ TEST_CASE("invitations follow memberships and people until the event starts, the
     CHECK(invited(w.attendance(w.past_cop)).count(p5) == 0);
 }
 
-TEST_CASE("participants answer with their own token; organisers see counts and a capacity warning", "[attendance]") {
+TEST_CASE("participants answer with their own token and organisers see counts and a capacity warning", "[attendance]") {
     world w;
     auto r = w.s.call("PUT", "/api/v1/me/events/" + w.live_session + "/rsvp", w.p1_token,
                       R"({"rsvp":"accepted","comment":"Ik neem koffie mee\nen koek"})");
@@ -296,7 +296,7 @@ TEST_CASE("the signed RSVP link works without logging in, only for its own perso
     CHECK(feed.find("/rsvp/" + w.other_session) == std::string::npos); // Bouw: not her group
 }
 
-TEST_CASE("presence is recorded once an event has started: one, in bulk, everyone who accepted; corrections are audited", "[attendance]") {
+TEST_CASE("presence is recorded once an event has started (one, in bulk, everyone who accepted) and corrections are audited", "[attendance]") {
     world w;
     // Not before the start.
     auto early = w.s.call("PUT", "/api/v1/events/" + w.future_session + "/attendance/" + w.p1, w.organiser,

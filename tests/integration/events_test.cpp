@@ -135,7 +135,7 @@ TEST_CASE("soft conflicts refuse until accepted, then are stored on the event", 
     REQUIRE(f.book(booking_fixture::session(f.group_a, "2019-09-10T11:00", "2019-09-10T13:00", R"(,"accept_conflicts":["teleport"])")).status == 422);
 }
 
-TEST_CASE("reschedule, cancel and restore bump the sequence; cancelled events stay stored", "[events]") {
+TEST_CASE("reschedule, cancel and restore bump the sequence and cancelled events stay stored", "[events]") {
     booking_fixture f;
     auto created = f.book(booking_fixture::session(f.group_a, "2019-02-12T10:00", "2019-02-12T12:00", R"(,"venue_id":")" + f.venue + "\""));
     REQUIRE(created.status == 201);
@@ -209,7 +209,7 @@ TEST_CASE("of many concurrent bookings of one venue and time exactly one succeed
     REQUIRE(listed.at("items").as_array().size() == 1);
 }
 
-TEST_CASE("events: bad input is refused with the field at fault; other programmes see 404", "[events][validation][authz]") {
+TEST_CASE("events: bad input is refused with the field at fault and other programmes see 404", "[events][validation][authz]") {
     booking_fixture f;
     struct bad { std::string body, field; };
     const std::vector<bad> cases{
@@ -253,7 +253,7 @@ TEST_CASE("events: bad input is refused with the field at fault; other programme
     }
 }
 
-TEST_CASE("a recurring series is stored as occurrences; conflicts are per occurrence and block all", "[events][series]") {
+TEST_CASE("a recurring series is stored as occurrences whose conflicts are listed per occurrence and block all", "[events][series]") {
     booking_fixture f;
     // Every 6 weeks on Tuesday, 5 times: crosses the start of summer time on 2019-03-31.
     const std::string rule = R"("rrule":"FREQ=WEEKLY;INTERVAL=6;BYDAY=TU;COUNT=5")";

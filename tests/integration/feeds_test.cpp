@@ -119,6 +119,7 @@ TEST_CASE("feeds: three parsers agree with the database on every occurrence", "[
     const auto personal_path = feed_url.substr(feed_url.find("/feeds/"));
 
     std::map<std::string, std::set<std::string>> titles;
+    std::map<std::string, std::set<std::string>> utc_times; // path -> "title start_utc end_utc"
     const std::vector<std::string> paths{personal_path, "/feeds/working-groups/" + w.group_a + ".ics", "/feeds/programmes/gdci-2.ics"};
     for (const auto& path : paths) {
         INFO(path);
@@ -137,6 +138,7 @@ TEST_CASE("feeds: three parsers agree with the database on every occurrence", "[
             } else {
                 CHECK(o.at("start_utc") == stored.at("start_utc"));
                 CHECK(o.at("end_utc") == stored.at("end_utc"));
+                utc_times[path].insert(str(stored, "title") + " " + str(o, "start_utc") + " " + str(o, "end_utc"));
             }
             CHECK(o.at("sequence") == stored.at("sequence"));
             CHECK(str(o, "status") == (stored.at("status") == "cancelled" ? "CANCELLED"
@@ -144,6 +146,24 @@ TEST_CASE("feeds: three parsers agree with the database on every occurrence", "[
             titles[path].insert(str(stored, "title"));
         }
     }
+    // The UTC instants of the DST weeks, worked out by hand (CET = UTC+1 until 31 March and
+    // from 27 October 2019, CEST = UTC+2 between), not taken from the API.
+    const std::set<std::string> dst_weeks{
+        "CoP voorjaar 2019-03-28T09:00:00Z 2019-03-28T14:00:00Z",  // Thursday before, CET
+        "Reeks A 2019-03-19T13:00:00Z 2019-03-19T14:30:00Z",       // 14:00 CET
+        "Reeks A 2019-03-26T13:00:00Z 2019-03-26T14:30:00Z",       // cancelled, still listed
+        "Reeks A 2019-04-02T13:00:00Z 2019-04-02T14:30:00Z",       // moved to 15:00 CEST
+        "Reeks A 2019-04-09T12:00:00Z 2019-04-09T13:30:00Z",       // 14:00 CEST
+        "A na de klok 2019-04-02T08:00:00Z 2019-04-02T10:00:00Z",  // Tuesday after, CEST
+        "Tekst; met, \\ tekens é€😀 2019-10-24T11:00:00Z 2019-10-24T14:00:00Z", // Thursday before, CEST
+        "B oktober 2019-10-29T09:00:00Z 2019-10-29T11:00:00Z",     // Tuesday after, CET
+    };
+    for (const auto& expected : dst_weeks) {
+        INFO(expected);
+        CHECK(utc_times["/feeds/programmes/gdci-2.ics"].count(expected) == 1);
+    }
+    CHECK(utc_times[personal_path].count("A na de klok 2019-04-02T08:00:00Z 2019-04-02T10:00:00Z") == 1);
+
     // Who sees what: Anna is in group A, not B; CoP meetings and other events are for all.
     const auto& mine = titles[personal_path];
     CHECK(mine.count("A na de klok") == 1);

@@ -244,7 +244,7 @@ TEST_CASE("keep-alive and pipelined requests are answered in order on one connec
     REQUIRE(c.closed_within(5s));
 }
 
-TEST_CASE("connections over the cap get 503 and are closed; freed slots are reused", "[http][limits]") {
+TEST_CASE("connections over the cap get 503 and are closed, freed slots are reused", "[http][limits]") {
     server_process s({"--max-connections", "3"});
     std::vector<std::unique_ptr<connection>> held;
     for (int i = 0; i < 3; ++i) {

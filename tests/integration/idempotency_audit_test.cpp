@@ -17,7 +17,7 @@ http_reply post(const server_process& s, const std::string& path, const std::str
 
 } // namespace
 
-TEST_CASE("the same Idempotency-Key and body replays the first answer; another body gets 422", "[idempotency]") {
+TEST_CASE("the same Idempotency-Key and body replays the first answer and another body gets 422", "[idempotency]") {
     server_process s;
     const std::string body = R"({"name":"Gemeente Herhaal","kind":"government","level":"starter"})";
     auto first = post(s, "/api/v1/programmes/gdci-2/organisations", body, "key-1");
@@ -53,7 +53,7 @@ TEST_CASE("the same Idempotency-Key and body replays the first answer; another b
     REQUIRE(t1.json().at("token") != t2.json().at("token"));
 }
 
-TEST_CASE("admins read the audit trail of changes; others may not", "[audit]") {
+TEST_CASE("admins read the audit trail of changes and others may not", "[audit]") {
     server_process s;
     auto created = s.call("POST", "/api/v1/programmes/gdci-2/venues", s.admin_token, R"({"name":"Zaal","capacity":10})");
     REQUIRE(created.status == 201);

@@ -58,7 +58,7 @@ struct fixture {
 
 } // namespace
 
-TEST_CASE("organisers create and read programme data; lists page with a cursor", "[programme_data]") {
+TEST_CASE("organisers create and read programme data and lists page with a cursor", "[programme_data]") {
     fixture f;
     auto& s = f.s;
     auto one = s.call("GET", "/api/v1/organisations/" + f.org_id, f.organiser);
@@ -102,7 +102,7 @@ TEST_CASE("organisers create and read programme data; lists page with a cursor",
     REQUIRE(s.call("GET", "/api/v1/working-groups/" + f.group_id + "/members", f.organiser).json().at("items").as_array().size() == 2);
 }
 
-TEST_CASE("changes bump the version; If-Match protects against lost updates", "[programme_data]") {
+TEST_CASE("changes bump the version and If-Match protects against lost updates", "[programme_data]") {
     fixture f;
     auto& s = f.s;
     const auto path = "/api/v1/venues/" + f.venue_id;
@@ -132,7 +132,7 @@ TEST_CASE("changes bump the version; If-Match protects against lost updates", "[
     REQUIRE(s.call("PATCH", "/api/v1/programmes/gdci-2", f.organiser, R"({"meeting_rules":{"weekdays":["someday"]}})").status == 422);
 }
 
-TEST_CASE("deleting what history refers to is refused; archiving keeps it", "[programme_data]") {
+TEST_CASE("deleting what history refers to is refused but archiving keeps it", "[programme_data]") {
     fixture f;
     auto& s = f.s;
     auto in_use = s.call("DELETE", "/api/v1/organisations/" + f.org_id, f.organiser);
@@ -155,7 +155,7 @@ TEST_CASE("deleting what history refers to is refused; archiving keeps it", "[pr
     REQUIRE(s.call("GET", "/api/v1/venues/" + f.venue_id, f.organiser).status == 404);
 }
 
-TEST_CASE("duplicates and bad input are refused with the field at fault; nothing is stored", "[programme_data]") {
+TEST_CASE("duplicates and bad input are refused with the field at fault and nothing is stored", "[programme_data]") {
     fixture f;
     auto& s = f.s;
     auto dup = s.call("POST", "/api/v1/programmes/gdci-2/working-groups", f.organiser, R"({"slug":"textiel","name":"Nog eens"})");

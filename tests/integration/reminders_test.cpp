@@ -304,7 +304,7 @@ TEST_CASE("invitations, reschedules, reminders and cancellations arrive as the r
     }
 }
 
-TEST_CASE("a 4xx reply is retried after the back-off; a 5xx makes the message dead until an admin retries it",
+TEST_CASE("a 4xx reply is retried after the back-off and a 5xx makes the message dead until an admin retries it",
           "[reminders]") {
     world w;
     w.person("Anna", "anna@example.org");
@@ -460,7 +460,7 @@ TEST_CASE("names and titles with CR/LF add no header and no recipient", "[remind
     CHECK(m.at("calendar").at("attendees").as_array().size() == 1);
 }
 
-TEST_CASE("mail settings and a participant's opt-out decide which reminders are queued; bad settings name the field",
+TEST_CASE("mail settings and a participant's opt-out decide which reminders are queued and bad settings name the field",
           "[reminders]") {
     world w;
     const auto anna = w.person("Anna", "anna@example.org");

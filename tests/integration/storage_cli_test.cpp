@@ -90,7 +90,7 @@ TEST_CASE("the demo programme is seeded once with its groups, organisations and 
     REQUIRE(scalar(db, "SELECT COUNT(*) FROM people") == people);
 }
 
-TEST_CASE("commands that write refuse while the server holds the database; reads work", "[storage][cli]") {
+TEST_CASE("commands that write refuse while the server holds the database, reads work", "[storage][cli]") {
     server_process s;
     auto w = run_copsched({"--database", s.database, "token", "create", "--role", "admin"});
     REQUIRE(w.exit_code != 0);

@@ -186,7 +186,7 @@ TEST_CASE("cancelling drops what was not sent and cancels for whoever had the in
     CHECK(inserts(plan_messages(e, true, {}, had, now)).empty());
 }
 
-TEST_CASE("someone no longer invited gets a cancellation that outranks what they saw; invited again, a new invitation",
+TEST_CASE("someone no longer invited gets a cancellation that outranks what they saw and, invited again, a new invitation",
           "[outbox]") {
     auto e = session(2);
     recipient_state r{"per_1", false, false, false, {}};

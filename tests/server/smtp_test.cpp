@@ -193,16 +193,3 @@ TEST_CASE("smtp_client sends several messages over one connection", "[smtp]") {
     REQUIRE(all.size() == count);
     CHECK(str(all[count - 1].at("to").at("email")) == "anna" + std::to_string(count - 1) + "@example.org");
 }
-
-TEST_CASE("smtp_client throughput over one connection", "[.][smtp_bench]") {
-    t::smtp_sink sink;
-    smtp_client client(options_for(sink.url()));
-    const auto msg = message("anna@example.org", true);
-    constexpr int count = 2000;
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < count; ++i) REQUIRE(client.send("cop@example.org", "anna@example.org", msg).ok);
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    std::cout << count << " messages of " << msg.size() << " bytes in " << took.count() << " s: " << count / took.count()
-              << " messages/s over " << client.connections_opened() << " connection(s)\n";
-    CHECK(client.connections_opened() == 1);
-}

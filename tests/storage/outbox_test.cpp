@@ -177,7 +177,7 @@ TEST_CASE("booking queues an invitation now and two reminders per invited person
     CHECK(pending_of(b) == 0);
 }
 
-TEST_CASE("reschedule sends an update and moves reminders; cancel drops them and cancels for those told",
+TEST_CASE("reschedule sends an update and moves reminders, cancel drops them and cancels for those told",
           "[storage][outbox]") {
     fixture f;
     auto a = f.person("Anna");
@@ -302,7 +302,7 @@ TEST_CASE("claims never overlap, leases expire, lost leases are refused, failure
     CHECK(dead->state == outbox_state::dead); // the second of max_attempts = 2
 }
 
-TEST_CASE("a change and the record of what it changed commit together; planning is idempotent", "[storage][outbox]") {
+TEST_CASE("a change and the record of what it changed commit together and planning is idempotent", "[storage][outbox]") {
     fixture f;
     f.person("Anna");
     {
@@ -326,7 +326,7 @@ TEST_CASE("a change and the record of what it changed commit together; planning 
     CHECK(f.messages(e.id).size() == 3);
 }
 
-TEST_CASE("a permanent failure or too many attempts makes a message dead; an admin can retry it", "[storage][outbox]") {
+TEST_CASE("a permanent failure or too many attempts makes a message dead and an admin can retry it", "[storage][outbox]") {
     fixture f;
     f.person("Anna");
     f.event(event_kind::cop_meeting);
