@@ -160,11 +160,11 @@ presence_input read_presence(object_reader& in, bool with_person, bool with_rsvp
         p.rsvp_comment = in.optional_string("rsvp_comment", rsvp_comment_max_chars, true);
         if (p.rsvp_comment && !in.has("rsvp")) in.problem("rsvp_comment", "is only stored together with rsvp");
     }
-    p.presence = in.optional_enum<scheduler::presence_state>("presence", "present, absent, excused");
+    p.presence = with_rsvp ? in.optional_enum<scheduler::presence_state>("presence", "present, absent, excused")
+                           : in.required_enum<scheduler::presence_state>("presence", "present, absent, excused");
     p.mode = in.optional_enum<scheduler::attendance_mode>("mode", "onsite, online");
     if (with_rsvp && !in.has("rsvp") && !in.has("presence") && !in.has("mode"))
         in.problem("presence", "give rsvp, presence or mode");
-    if (!with_rsvp && !in.has("presence")) in.problem("presence", "is required");
     return p;
 }
 
@@ -282,10 +282,11 @@ task<response> bulk_attendance(request_context& ctx) {
         if (!e) return e.err();
         if (!invalid) return invalid.err();
         const auto now = scheduler::now_utc();
-        for (std::size_t k = 0; k < records.size(); ++k)
-            if (auto r = apply_record(s, *e, *records[k].person_id, records[k], now, a, "records[" + std::to_string(k) + "].");
-                !r)
-                return r.err();
+        for (std::size_t k = 0; k < records.size(); ++k) {
+            const auto prefix = "records[" + std::to_string(k) + "].";
+            if (!records[k].person_id) return error::invalid(prefix + "person_id", "is required");
+            if (auto r = apply_record(s, *e, *records[k].person_id, records[k], now, a, prefix); !r) return r.err();
+        }
         auto view = attendance_view(s, *e, caller);
         if (!view) return view.err();
         (*view)["recorded"] = records.size();
@@ -407,9 +408,8 @@ task<response> put_my_rsvp(request_context& ctx) {
     auto body = parse_json_object(ctx.req);
     if (!body) co_return fail(ctx, body.err());
     object_reader in(*body);
-    auto answer = in.optional_enum<scheduler::rsvp_answer>("rsvp", "accepted, tentative, declined");
+    auto answer = in.required_enum<scheduler::rsvp_answer>("rsvp", "accepted, tentative, declined");
     auto comment = in.optional_string("comment", rsvp_comment_max_chars, true);
-    if (!in.has("rsvp")) in.problem("rsvp", "is required: accepted, tentative or declined");
     auto invalid = in.finish();
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, answer, comment, invalid,
                 a = audit(ctx, "attendance.rsvp", "event", std::string(ctx.param("id")))](store& s) mutable
@@ -418,6 +418,7 @@ task<response> put_my_rsvp(request_context& ctx) {
         if (!e) return e.err();
         if (auto st = need_person(caller); !st) return st.err();
         if (!invalid) return invalid.err();
+        if (!answer) return error::invalid("rsvp", "is required: one of accepted, tentative, declined");
         const auto now = scheduler::now_utc();
         if (auto st = rsvp_allowed(*e, now); !st) return st.err();
         auto r = s.set_rsvp(id, *caller.person_id, *answer, comment, now);
@@ -506,15 +507,7 @@ task<response> patch_membership(request_context& ctx) {
     auto body = parse_json_object(ctx.req);
     if (!body) co_return fail(ctx, body.err());
     object_reader in(*body);
-    std::optional<std::optional<std::string>> until;
-    if (in.has("until")) {
-        if (body->at("until").is_null()) {
-            until.emplace(std::nullopt);
-            (void)in.optional_string("until", 10); // marks it seen
-        } else {
-            until.emplace(in.optional_date("until"));
-        }
-    }
+    const auto until = in.nullable_date("until"); // null: open-ended again
     auto role = in.optional_enum<scheduler::membership_role>("role", "member, chair, facilitator");
     if (!in.has("until") && !in.has("role")) in.problem("until", "give until (a date or null) or role");
     auto invalid = in.finish();
@@ -690,7 +683,7 @@ task<response> rsvp_link_page(request_context& ctx) {
 // (application/x-www-form-urlencoded, what the page sends) or as JSON (answered as JSON).
 task<response> rsvp_link_answer(request_context& ctx) {
     auto ids = ctx.svc.feed_secret.check_rsvp_token(ctx.param("token"));
-    const bool json_body = ctx.req[http::field::content_type].starts_with("application/json");
+    const bool json_body = media_type_is(ctx.req[http::field::content_type], "application/json");
     if (!ids) {
         if (json_body) co_return fail(ctx, not_found("This RSVP link is not valid."));
         co_return html_response(ctx, invalid_link_page());

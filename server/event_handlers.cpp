@@ -94,7 +94,7 @@ json::object occurrence_conflicts(const std::string& id, const std::string& star
 // there are any, else the error itself.
 response series_failure(const request_context& ctx, const error& e, const json::array& per_occurrence) {
     if (e.code == errc::conflict && !per_occurrence.empty())
-        return problem(http::status::conflict, e.detail, ctx.version(), ctx.keep_alive(),
+        return problem(http::status::conflict, public_error(e).detail, ctx.version(), ctx.keep_alive(),
                        json::object{{"occurrences", per_occurrence}});
     return fail(ctx, e);
 }
@@ -148,25 +148,21 @@ struct event_input {
 event_input read_event(object_reader& in, event& e, bool create) {
     event_input out;
     if (create) {
-        auto k = in.optional_enum<event_kind>("kind", "cop_meeting, working_group_session, other");
-        if (!in.has("kind")) in.problem("kind", "is required");
+        auto k = in.required_enum<event_kind>("kind", "cop_meeting, working_group_session, other");
         if (k) e.kind = *k;
         if (auto g = in.optional_string("working_group_id", 100)) e.working_group_id = *g;
-        if (e.kind == event_kind::working_group_session && !e.working_group_id)
+        if (k && e.kind == event_kind::working_group_session && !e.working_group_id && !in.has("working_group_id"))
             in.problem("working_group_id", "is required for a working group session");
-        if (e.kind != event_kind::working_group_session && e.working_group_id)
+        if (k && e.kind != event_kind::working_group_session && e.working_group_id)
             in.problem("working_group_id", "only working group sessions belong to a group");
         if (auto a = in.optional_bool("all_day")) e.all_day = *a;
     } else {
-        if (in.has("all_day")) in.problem("all_day", "cannot change; cancel this event and book a new one");
-        (void)in.optional_bool("all_day");
-        if (in.has("kind")) in.problem("kind", "cannot change; cancel this event and book a new one");
-        if (in.has("working_group_id")) in.problem("working_group_id", "cannot change; cancel this event and book a new one");
-        (void)in.optional_string("kind", 60);
-        (void)in.optional_string("working_group_id", 100);
+        const char* fixed = "cannot change; cancel this event and book a new one";
+        in.refuse("all_day", fixed);
+        in.refuse("kind", fixed);
+        in.refuse("working_group_id", fixed);
     }
-    auto t = create ? in.required_string("title", name_max_chars) : in.optional_string("title", name_max_chars);
-    if (t) e.title = *t;
+    if (auto t = in.nonempty_string("title", name_max_chars, create)) e.title = *t;
     if (auto d = in.optional_string("description", text_max_chars, true)) e.description = *d;
     out.start = create ? in.required_string("start", 40) : in.optional_string("start", 40);
     out.end = create ? in.required_string("end", 40) : in.optional_string("end", 40);
@@ -183,10 +179,8 @@ event_input read_event(object_reader& in, event& e, bool create) {
             else in.problem("end", "must be a date YYYY-MM-DD (the last day) for an all-day event");
         }
     }
-    if (in.has("venue_id")) {
-        const auto v = in.optional_string("venue_id", 100);
-        e.venue_id = v && !v->empty() ? v : std::nullopt;
-    }
+    // null (or "") for no venue; on update, null removes the venue.
+    if (auto v = in.nullable_string("venue_id", 100)) e.venue_id = *v && !(*v)->empty() ? *v : std::nullopt;
     if (auto u = in.optional_string("online_url", url_max_chars)) {
         if (!u->empty() && !u->starts_with("https://") && !u->starts_with("http://"))
             in.problem("online_url", "must be an http:// or https:// URL");
@@ -403,6 +397,7 @@ task<response> patch_event(request_context& ctx) {
         auto input = read_event(in, e, false);
         const auto following = read_scope(in);
         if (auto st = in.finish(); !st) return st.err();
+        if (!following) return error::invalid("scope", "must be this or this_and_following");
         const auto accept = input.accept ? *input.accept : accepted_types(current);
         auto significant = [&](const event& before, const event& after) {
             return input.start || input.end || after.venue_id != before.venue_id ||
@@ -624,6 +619,8 @@ task<response> create_series(request_context& ctx) {
         auto input = read_event(in, e, true);
         if (!may_write_event(caller, e)) return forbidden_write();
         if (auto st = in.finish(); !st) return st.err();
+        if (!rrule || !input.start || !input.end)
+            return error::invalid(!rrule ? "rrule" : !input.start ? "start" : "end", "is required");
         const auto* zone = scheduler::find_time_zone(p->timezone);
         if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
         const auto first_start = place(*input.start, *zone);

@@ -93,6 +93,7 @@ task<response> create_token(request_context& ctx) {
     if (parsed_role != token_role::organiser && groups && !groups->empty())
         in.problem("working_groups", "only organiser tokens are scoped to working groups");
     if (auto st = in.finish(); !st) co_return fail(ctx, st.err());
+    if (!name || !parsed_role) co_return fail(ctx, error::invalid(name ? "role" : "name", "is required"));
 
     const auto issued = generate_token();
     t.name = *name;

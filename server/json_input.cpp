@@ -6,21 +6,27 @@
 
 #include <boost/json/parse.hpp>
 
+#include <cctype>
 #include <climits>
+#include <utility>
 
 namespace copsched::server {
 
 using scheduler::errc;
 using scheduler::error;
 
+bool media_type_is(std::string_view content_type, std::string_view media) {
+    auto type = content_type.substr(0, content_type.find(';'));
+    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    while (!type.empty() && blank(type.front())) type.remove_prefix(1);
+    while (!type.empty() && blank(type.back())) type.remove_suffix(1);
+    return std::equal(type.begin(), type.end(), media.begin(), media.end(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
+}
+
 scheduler::result<boost::json::object> parse_json_object(const request& req) {
-    const auto type = req[http::field::content_type];
-    const auto semi = type.find(';');
-    const auto media = type.substr(0, semi);
-    auto lower = std::string(media);
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    while (!lower.empty() && lower.back() == ' ') lower.pop_back();
-    if (lower != "application/json")
+    if (!media_type_is(req[http::field::content_type], "application/json"))
         return error{errc::malformed, "The body must be JSON, sent with Content-Type: application/json.", {}};
     boost::system::error_code ec;
     auto v = boost::json::parse(req.body(), ec);
@@ -53,10 +59,15 @@ std::string text_problem(std::string_view s, std::size_t max_chars, bool multili
     return {};
 }
 
-const boost::json::value* object_reader::take(const char* field) {
+const boost::json::value* object_reader::take(const char* field, bool nullable) {
     seen_.insert(field);
     const auto* v = o_.if_contains(field);
-    return v && !v->is_null() ? v : nullptr;
+    if (!v) return nullptr;
+    if (v->is_null()) {
+        if (!nullable) problem(field, "must not be null");
+        return nullptr;
+    }
+    return v;
 }
 
 void object_reader::problem(const std::string& field, std::string what) {
@@ -78,12 +89,23 @@ std::optional<std::string> object_reader::check_string(const std::string& field,
 }
 
 std::optional<std::string> object_reader::required_string(const char* field, std::size_t max_chars, bool multiline) {
+    return nonempty_string(field, max_chars, true, multiline);
+}
+
+std::optional<std::string> object_reader::optional_string(const char* field, std::size_t max_chars, bool multiline) {
     const auto* v = take(field);
-    if (!v) {
+    if (!v) return std::nullopt;
+    return check_string(field, *v, max_chars, multiline);
+}
+
+std::optional<std::string> object_reader::nonempty_string(const char* field, std::size_t max_chars, bool required,
+                                                          bool multiline) {
+    if (required && !has(field)) {
+        seen_.insert(field);
         problem(field, "is required");
         return std::nullopt;
     }
-    auto s = check_string(field, *v, max_chars, multiline);
+    auto s = optional_string(field, max_chars, multiline);
     if (s && s->empty()) {
         problem(field, "must not be empty");
         return std::nullopt;
@@ -91,10 +113,24 @@ std::optional<std::string> object_reader::required_string(const char* field, std
     return s;
 }
 
-std::optional<std::string> object_reader::optional_string(const char* field, std::size_t max_chars, bool multiline) {
-    const auto* v = take(field);
-    if (!v) return std::nullopt;
-    return check_string(field, *v, max_chars, multiline);
+maybe_null<std::string> object_reader::nullable_string(const char* field, std::size_t max_chars) {
+    if (is_null(field)) {
+        (void)take(field, true);
+        return maybe_null<std::string>(std::in_place, std::nullopt);
+    }
+    auto s = optional_string(field, max_chars);
+    if (!s) return std::nullopt;
+    return maybe_null<std::string>(std::in_place, std::move(*s));
+}
+
+maybe_null<std::string> object_reader::nullable_date(const char* field) {
+    if (is_null(field)) {
+        (void)take(field, true);
+        return maybe_null<std::string>(std::in_place, std::nullopt);
+    }
+    auto s = optional_date(field);
+    if (!s) return std::nullopt;
+    return maybe_null<std::string>(std::in_place, std::move(*s));
 }
 
 std::optional<std::vector<std::string>> object_reader::optional_string_array(const char* field, std::size_t max_items,
@@ -134,6 +170,15 @@ std::optional<long long> object_reader::optional_integer(const char* field, long
     return n;
 }
 
+std::optional<long long> object_reader::required_integer(const char* field, long long min, long long max) {
+    if (!has(field)) {
+        seen_.insert(field);
+        problem(field, "is required");
+        return std::nullopt;
+    }
+    return optional_integer(field, min, max);
+}
+
 std::optional<std::vector<int>> object_reader::optional_integer_set(const char* field, std::size_t max_items, int min,
                                                                     int max) {
     const auto* v = take(field);
@@ -164,6 +209,15 @@ std::optional<bool> object_reader::optional_bool(const char* field) {
         return std::nullopt;
     }
     return v->get_bool();
+}
+
+std::optional<bool> object_reader::required_bool(const char* field) {
+    if (!has(field)) {
+        seen_.insert(field);
+        problem(field, "is required");
+        return std::nullopt;
+    }
+    return optional_bool(field);
 }
 
 std::optional<std::string> object_reader::optional_date(const char* field) {

@@ -127,12 +127,7 @@ json::object plan_json(const scheduler::year_plan& plan, int year, const schedul
             {"meetings", std::move(meetings)}};
 }
 
-bool is_calendar(const request& req) {
-    const auto ct = std::string(req[http::field::content_type]);
-    std::string lower(ct.size(), ' ');
-    std::transform(ct.begin(), ct.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return lower.starts_with("text/calendar");
-}
+bool is_calendar(const request& req) { return media_type_is(req[http::field::content_type], "text/calendar"); }
 
 error not_calendar() {
     return {errc::malformed, "The body must be an iCalendar file with Content-Type: text/calendar.",
@@ -162,8 +157,7 @@ struct plan_body {
 result<plan_body> read_plan_body(const json::object& body) {
     plan_body out;
     object_reader in(body);
-    auto year = in.optional_integer("year", scheduler::first_holiday_year, scheduler::last_holiday_year);
-    if (!in.has("year")) in.problem("year", "is required");
+    auto year = in.required_integer("year", scheduler::first_holiday_year, scheduler::last_holiday_year);
     if (year) out.options.year = static_cast<int>(*year);
     if (auto a = in.optional_bool("apply")) out.apply = *a;
     if (auto c = in.optional_integer("count", 1, 12)) out.options.count = static_cast<std::size_t>(*c);
@@ -232,7 +226,7 @@ task<response> create_plan(request_context& ctx) {
             json::array per;
             for (const auto& b : *blocked)
                 per.push_back(json::object{{"start", b.start}, {"conflicts", conflicts_view(b.conflicts)}});
-            co_return problem(http::status::conflict, booked.err().detail, ctx.version(), ctx.keep_alive(),
+            co_return problem(http::status::conflict, public_error(booked.err()).detail, ctx.version(), ctx.keep_alive(),
                               json::object{{"meetings", std::move(per)}});
         }
         co_return fail(ctx, booked.err());

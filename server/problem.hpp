@@ -14,7 +14,12 @@ namespace copsched::server {
 // The status a domain error maps to.
 http::status status_for(scheduler::errc e) noexcept;
 
-// A problem response for a domain error.
+// The error as a client may see it: internal errors and the database's own messages
+// (SQL, table and column names) become plain sentences; the originals are logged on
+// standard error. A UNIQUE violation on a name, e-mail or slug names that field.
+scheduler::error public_error(const scheduler::error& e);
+
+// A problem response for a domain error, made from public_error(e).
 response problem(const scheduler::error& e, unsigned version, bool keep_alive);
 
 // A problem response for an HTTP-level failure (404, 405, 413, ...). `extra` members

@@ -98,11 +98,7 @@ void read_programme(object_reader& in, scheduler::programme& p, bool create) {
             p.slug = *v;
         }
     }
-    auto name = create ? in.required_string("name", name_max_chars) : in.optional_string("name", name_max_chars);
-    if (name) {
-        if (name->empty()) in.problem("name", "must not be empty");
-        p.name = *name;
-    }
+    if (auto name = in.nonempty_string("name", name_max_chars, create)) p.name = *name;
     if (auto v = in.optional_string("timezone", 64)) {
         if (!scheduler::find_time_zone(*v)) in.problem("timezone", "is not a known IANA time zone");
         p.timezone = *v;
@@ -187,12 +183,12 @@ struct organisation_traits {
     static constexpr write_scope scope = write_scope::programme;
 
     static void read(object_reader& in, type& o, bool create) {
-        auto n = create ? in.required_string("name", name_max_chars) : in.optional_string("name", name_max_chars);
-        if (n) o.name = *n;
-        auto k = in.optional_enum<scheduler::organisation_kind>("kind", "government, company, knowledge_partner");
-        auto l = in.optional_enum<scheduler::organisation_level>("level", "starter, advanced");
-        if (create && !in.has("kind")) in.problem("kind", "is required");
-        if (create && !in.has("level")) in.problem("level", "is required");
+        if (auto n = in.nonempty_string("name", name_max_chars, create)) o.name = *n;
+        constexpr std::string_view kinds = "government, company, knowledge_partner", levels = "starter, advanced";
+        auto k = create ? in.required_enum<scheduler::organisation_kind>("kind", kinds)
+                        : in.optional_enum<scheduler::organisation_kind>("kind", kinds);
+        auto l = create ? in.required_enum<scheduler::organisation_level>("level", levels)
+                        : in.optional_enum<scheduler::organisation_level>("level", levels);
         if (k) o.kind = *k;
         if (l) o.level = *l;
     }
@@ -231,18 +227,16 @@ struct person_traits {
     static constexpr write_scope scope = write_scope::programme;
 
     static void read(object_reader& in, type& p, bool create) {
-        auto n = create ? in.required_string("name", name_max_chars) : in.optional_string("name", name_max_chars);
-        if (n) p.name = *n;
+        if (auto n = in.nonempty_string("name", name_max_chars, create)) p.name = *n;
         auto e = create ? in.required_string("email", email_max_chars) : in.optional_string("email", email_max_chars);
         if (e) {
             if (!valid_email(*e)) in.problem("email", "must be an e-mail address");
             p.email = *e;
         }
-        auto o = create ? in.required_string("organisation_id", 100) : in.optional_string("organisation_id", 100);
-        if (o) p.organisation_id = *o;
-        auto r = in.optional_enum<scheduler::person_role>(
-            "role", "buyer, sustainability_coordinator, budget_holder, project_leader, consultant, other");
-        if (create && !in.has("role")) in.problem("role", "is required");
+        if (auto o = in.nonempty_string("organisation_id", 100, create)) p.organisation_id = *o;
+        constexpr std::string_view roles = "buyer, sustainability_coordinator, budget_holder, project_leader, consultant, other";
+        auto r = create ? in.required_enum<scheduler::person_role>("role", roles)
+                        : in.optional_enum<scheduler::person_role>("role", roles);
         if (r) p.role = *r;
         if (auto l = in.optional_enum<scheduler::language>("language", "nl, en")) p.lang = *l;
         if (auto a = in.optional_bool("active")) p.active = *a;
@@ -297,8 +291,7 @@ struct working_group_traits {
                 g.slug = *v;
             }
         }
-        auto n = create ? in.required_string("name", name_max_chars) : in.optional_string("name", name_max_chars);
-        if (n) g.name = *n;
+        if (auto n = in.nonempty_string("name", name_max_chars, create)) g.name = *n;
         if (auto d = in.optional_string("description", text_max_chars, true)) g.description = *d;
     }
     static json::object view(const type& g, const request_context&) { return to_json(g); }
@@ -332,11 +325,9 @@ struct venue_traits {
     static constexpr write_scope scope = write_scope::programme;
 
     static void read(object_reader& in, type& v, bool create) {
-        auto n = create ? in.required_string("name", name_max_chars) : in.optional_string("name", name_max_chars);
-        if (n) v.name = *n;
+        if (auto n = in.nonempty_string("name", name_max_chars, create)) v.name = *n;
         if (auto a = in.optional_string("address", address_max_chars, true)) v.address = *a;
-        auto c = in.optional_integer("capacity", 0, capacity_max);
-        if (create && !in.has("capacity")) in.problem("capacity", "is required");
+        auto c = create ? in.required_integer("capacity", 0, capacity_max) : in.optional_integer("capacity", 0, capacity_max);
         if (c) v.capacity = static_cast<int>(*c);
     }
     static json::object view(const type& v, const request_context&) { return to_json(v); }
@@ -517,7 +508,7 @@ task<response> add_member(request_context& ctx) {
         if (auto v = in.required_string("person_id", 100)) m.person_id = *v;
         if (auto v = in.optional_enum<scheduler::membership_role>("role", "member, chair, facilitator")) m.role = *v;
         auto from = in.optional_date("from");
-        m.until = in.optional_date("until");
+        if (auto until = in.nullable_date("until")) m.until = *until; // null: open-ended
         if (auto st = in.finish(); !st) return st.err();
         if (g->archived_at) return error{errc::conflict, "The working group is archived; it takes no new members.", {}};
         m.working_group_id = id;

@@ -298,12 +298,12 @@ task<response> put_my_reminders(request_context& ctx) {
     auto body = parse_json_object(ctx.req);
     if (!body) co_return fail(ctx, body.err());
     object_reader in(*body);
-    auto opt_out = in.optional_bool("opt_out");
-    if (!opt_out && !in.has("opt_out")) in.problem("opt_out", "is required");
+    auto opt_out = in.required_bool("opt_out");
     auto invalid = in.finish();
     const auto& caller = *ctx.caller;
     if (auto st = need_person(caller); !st) co_return fail(ctx, st.err());
     if (!invalid) co_return fail(ctx, invalid.err());
+    if (!opt_out) co_return fail(ctx, error::invalid("opt_out", "is required"));
     auto job = [person = *caller.person_id, opt = *opt_out,
                 a = audit(ctx, "person.reminders", "person", *caller.person_id, json::object{{"opt_out", *opt_out}})](
                    store& s) -> result<scheduler::person> {

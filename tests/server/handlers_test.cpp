@@ -23,10 +23,13 @@
 #include <cctype>
 #include <chrono>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 using namespace copsched;
 using namespace copsched::server;
@@ -507,4 +510,294 @@ TEST_CASE("the OpenAPI document describes exactly the served routes", "[server][
         if (!served.count({m, p})) not_served.insert(m + " " + p);
     CHECK(undocumented == std::set<std::string>{});
     CHECK(not_served == std::set<std::string>{});
+}
+
+// --- null, empty names, database conflicts, media types --------------------------------
+
+namespace {
+
+std::string str(const json::value& v, const char* key) { return std::string(v.at(key).as_string()); }
+
+// field -> problem of a 422 answer.
+std::map<std::string, std::string> field_problems(const json::object& problem) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : problem.at("errors").as_array())
+        out[std::string(e.at("field").as_string())] = std::string(e.at("problem").as_string());
+    return out;
+}
+
+long long count_of(const app& a, const std::string& sql) { return count_sql(a.path, sql.c_str()); }
+
+std::string created_id(app& a, const std::string& path, const std::string& body, const char* field = "id") {
+    const auto res = a.send(make(http::verb::post, path, a.admin.secret, body));
+    INFO(path << " " << body);
+    return str(expect_json(res, 201), field);
+}
+
+// The first person of the demo programme.
+std::string demo_person(app& a) {
+    const auto list = expect_json(a.send(make(http::verb::get, "/api/v1/programmes/gdci-2/people?limit=1", a.admin.secret)), 200);
+    REQUIRE_FALSE(list.at("items").as_array().empty());
+    return str(list.at("items").as_array().front(), "id");
+}
+
+std::string participant_token(app& a, const std::string& person_id) {
+    return created_id(a, "/api/v1/tokens",
+                      R"({"name":"p","role":"participant","programme":"gdci-2","person_id":")" + person_id + "\"}", "token");
+}
+
+// A CoP meeting far ahead (the programme is extended to reach it): everyone is invited.
+std::string future_meeting(app& a) {
+    REQUIRE(a.send(make(http::verb::patch, "/api/v1/programmes/gdci-2", a.admin.secret, R"({"ends_on":"2199-12-31"})"))
+                .result_int() == 200);
+    return created_id(a, "/api/v1/programmes/gdci-2/events",
+                      R"({"kind":"cop_meeting","title":"CoP 2098","start":"2098-03-10T10:00","end":"2098-03-10T12:00",)"
+                      R"("accept_conflicts":["members_busy","public_holiday","blackout","venue_capacity"]})");
+}
+
+bool mentions_sql(const std::string& text) {
+    for (const char* word : {"INSERT", "UPDATE", "SELECT", "DELETE FROM", "constraint", "CONSTRAINT", "venues.",
+                             "organisations.", "attendance."})
+        if (text.find(word) != std::string::npos) return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("a null opt_out, rsvp or event kind is refused with 422 naming the field and changes nothing",
+          "[server][handlers][null]") {
+    app a;
+    const auto person = demo_person(a);
+    const auto participant = participant_token(a, person);
+    const auto opt_out_sql = "SELECT reminders_opt_out FROM people WHERE id = '" + person + "'";
+    REQUIRE(count_of(a, opt_out_sql) == 0);
+
+    // Before: the empty optional<bool> was dereferenced, answered 200 and opted the person out.
+    auto p = expect_problem(a.send(make(http::verb::put, "/api/v1/me/reminders", participant, R"({"opt_out":null})")), 422);
+    CHECK(field_problems(p) == std::map<std::string, std::string>{{"opt_out", "must not be null"}});
+    p = expect_problem(a.send(make(http::verb::put, "/api/v1/me/reminders", participant, "{}")), 422);
+    CHECK(field_names(p) == std::set<std::string>{"opt_out"});
+    CHECK(count_of(a, opt_out_sql) == 0);
+    CHECK_FALSE(expect_json(a.send(make(http::verb::get, "/api/v1/me/reminders", participant)), 200).at("opt_out").as_bool());
+    CHECK(count_of(a, "SELECT COUNT(*) FROM audit_log WHERE action = 'person.reminders'") == 0);
+
+    // Before: a garbage answer reached SQLite and the 409 showed the SQL statement.
+    const auto meeting = future_meeting(a);
+    const auto rsvp_path = "/api/v1/me/events/" + meeting + "/rsvp";
+    const auto rsvp = a.send(make(http::verb::put, rsvp_path, participant, R"({"rsvp":null,"comment":"x"})"));
+    p = expect_problem(rsvp, 422);
+    CHECK(field_problems(p) == std::map<std::string, std::string>{{"rsvp", "must not be null"}});
+    CHECK_FALSE(mentions_sql(rsvp.body()));
+    CHECK(count_of(a, "SELECT COUNT(*) FROM attendance WHERE rsvp IS NOT NULL OR rsvp_comment IS NOT NULL") == 0);
+    // A real answer still works.
+    CHECK(expect_json(a.send(make(http::verb::put, rsvp_path, participant, R"({"rsvp":"declined"})")), 200).at("rsvp") ==
+          "declined");
+
+    // Before: booked as "other".
+    const auto events = count_of(a, "SELECT COUNT(*) FROM events");
+    p = expect_problem(a.send(make(http::verb::post, "/api/v1/programmes/gdci-2/events", a.admin.secret,
+                                   R"({"kind":null,"title":"Borrel","start":"2098-04-10T10:00","end":"2098-04-10T12:00"})")),
+                       422);
+    CHECK(field_problems(p) == std::map<std::string, std::string>{{"kind", "must not be null"}});
+    CHECK(count_of(a, "SELECT COUNT(*) FROM events") == events);
+}
+
+TEST_CASE("null for a field that is not nullable is refused on every JSON route that reads one",
+          "[server][handlers][null]") {
+    app a;
+    const auto person = demo_person(a);
+    const auto organisation = str(
+        expect_json(a.send(make(http::verb::get, "/api/v1/people/" + person, a.admin.secret)), 200), "organisation_id");
+    const auto group = created_id(a, "/api/v1/programmes/gdci-2/working-groups", R"({"slug":"nulls","name":"Nulls"})");
+    const auto venue = created_id(a, "/api/v1/programmes/gdci-2/venues", R"({"name":"Zaal N","capacity":10})");
+    const auto membership = created_id(a, "/api/v1/working-groups/" + group + "/members",
+                                       R"({"person_id":")" + person + "\"}");
+    const auto meeting = future_meeting(a);
+    struct refused {
+        http::verb method;
+        std::string path, body, field;
+    };
+    const std::vector<refused> cases = {
+        {http::verb::post, "/api/v1/tokens", R"({"name":"t","role":null})", "role"},
+        {http::verb::post, "/api/v1/tokens", R"({"name":"t","role":"organiser","programme":"gdci-2","working_groups":null})",
+         "working_groups"},
+        {http::verb::post, "/api/v1/programmes",
+         R"({"slug":"n","name":"N","starts_on":"2026-01-01","ends_on":null})", "ends_on"},
+        {http::verb::patch, "/api/v1/programmes/gdci-2", R"({"meeting_rules":{"per_year":null}})", "meeting_rules.per_year"},
+        {http::verb::patch, "/api/v1/programmes/gdci-2", R"({"timezone":null})", "timezone"},
+        {http::verb::post, "/api/v1/programmes/gdci-2/organisations", R"({"name":"O","kind":null,"level":"starter"})", "kind"},
+        {http::verb::post, "/api/v1/programmes/gdci-2/organisations", R"({"name":"O","kind":"company","level":null})", "level"},
+        {http::verb::patch, "/api/v1/organisations/" + organisation, R"({"level":null})", "level"},
+        {http::verb::post, "/api/v1/programmes/gdci-2/people",
+         R"({"name":"P","email":"p@example.org","organisation_id":")" + organisation + R"(","role":null})", "role"},
+        {http::verb::patch, "/api/v1/people/" + person, R"({"active":null})", "active"},
+        {http::verb::patch, "/api/v1/people/" + person, R"({"name":null})", "name"},
+        {http::verb::post, "/api/v1/programmes/gdci-2/venues", R"({"name":"V","capacity":null})", "capacity"},
+        {http::verb::patch, "/api/v1/venues/" + venue, R"({"capacity":null})", "capacity"},
+        {http::verb::post, "/api/v1/programmes/gdci-2/working-groups", R"({"slug":"x","name":null})", "name"},
+        {http::verb::patch, "/api/v1/working-groups/" + group, R"({"description":null})", "description"},
+        {http::verb::post, "/api/v1/working-groups/" + group + "/members", R"({"person_id":")" + person + R"(","role":null})",
+         "role"},
+        {http::verb::patch, "/api/v1/memberships/" + membership, R"({"role":null})", "role"},
+        {http::verb::post, "/api/v1/programmes/gdci-2/events",
+         R"({"kind":"other","title":null,"start":"2098-05-01T10:00","end":"2098-05-01T11:00"})", "title"},
+        {http::verb::post, "/api/v1/programmes/gdci-2/series",
+         R"({"kind":"other","title":"S","start":"2098-05-01T10:00","end":"2098-05-01T11:00","rrule":null})", "rrule"},
+        {http::verb::patch, "/api/v1/events/" + meeting, R"({"start":null})", "start"},
+        {http::verb::patch, "/api/v1/events/" + meeting, R"({"status":null})", "status"},
+        {http::verb::post, "/api/v1/events/" + meeting + "/cancel", R"({"reason":null})", "reason"},
+        {http::verb::post, "/api/v1/programmes/gdci-2/plans", R"({"year":null})", "year"},
+        {http::verb::post, "/api/v1/programmes/gdci-2/plans", R"({"year":2098,"apply":null})", "apply"},
+        {http::verb::put, "/api/v1/events/" + meeting + "/attendance/" + person, R"({"rsvp":null})", "rsvp"},
+        {http::verb::post, "/api/v1/events/" + meeting + "/attendance",
+         R"({"records":[{"person_id":")" + person + R"(","presence":null}]})", "records[0].presence"},
+        {http::verb::post, "/api/v1/events/" + meeting + "/guests", R"({"person_id":null})", "person_id"},
+        {http::verb::post, "/api/v1/reminders/claim", R"({"limit":null})", "limit"},
+    };
+    const auto fingerprint = [&] {
+        std::string out;
+        for (const char* table : {"api_tokens", "programmes", "organisations", "people", "working_groups", "venues",
+                                  "memberships", "events", "series", "attendance", "audit_log"})
+            out += std::string(table) + "=" + std::to_string(count_of(a, std::string("SELECT COUNT(*) FROM ") + table)) + " ";
+        out += "versions=" + std::to_string(count_of(
+                                 a, "SELECT (SELECT SUM(version) FROM programmes) + (SELECT SUM(version) FROM organisations) + "
+                                    "(SELECT SUM(version) FROM people) + (SELECT SUM(version) FROM venues) + "
+                                    "(SELECT SUM(version) FROM working_groups) + (SELECT SUM(version) FROM events)"));
+        return out;
+    };
+    const auto before = fingerprint();
+    for (const auto& c : cases) {
+        INFO(http::to_string(c.method) << " " << c.path << " " << c.body);
+        const auto p = expect_problem(a.send(make(c.method, c.path, a.admin.secret, c.body)), 422);
+        const auto problems = field_problems(p);
+        REQUIRE(problems.count(c.field) == 1);
+        CHECK(problems.at(c.field) == "must not be null");
+    }
+    CHECK(fingerprint() == before);
+}
+
+TEST_CASE("venue_id and until may be null where the API documents them as nullable", "[server][handlers][null]") {
+    app a;
+    const auto person = demo_person(a);
+    const auto venue = created_id(a, "/api/v1/programmes/gdci-2/venues", R"({"name":"Zaal V","capacity":500})");
+    const auto meeting = future_meeting(a);
+    auto e = expect_json(a.send(make(http::verb::patch, "/api/v1/events/" + meeting, a.admin.secret,
+                                     R"({"venue_id":")" + venue + "\"}")),
+                         200);
+    CHECK(e.at("venue_id") == json::value(venue));
+    e = expect_json(a.send(make(http::verb::patch, "/api/v1/events/" + meeting, a.admin.secret, R"({"venue_id":null})")), 200);
+    CHECK(e.at("venue_id").is_null());
+    const auto other = created_id(a, "/api/v1/programmes/gdci-2/events",
+                                  R"({"kind":"other","title":"Borrel","start":"2098-06-01T16:00","end":"2098-06-01T18:00",)"
+                                  R"("venue_id":null})");
+    CHECK(count_of(a, "SELECT COUNT(*) FROM events WHERE id = '" + other + "' AND venue_id IS NULL") == 1);
+
+    const auto group = created_id(a, "/api/v1/programmes/gdci-2/working-groups", R"({"slug":"open","name":"Open"})");
+    const auto membership = created_id(a, "/api/v1/working-groups/" + group + "/members",
+                                       R"({"person_id":")" + person + R"(","from":"2026-01-01","until":null})");
+    auto m = expect_json(a.send(make(http::verb::patch, "/api/v1/memberships/" + membership, a.admin.secret,
+                                     R"({"until":"2097-12-31"})")),
+                         200);
+    CHECK(m.at("until") == "2097-12-31");
+    m = expect_json(a.send(make(http::verb::patch, "/api/v1/memberships/" + membership, a.admin.secret, R"({"until":null})")),
+                    200);
+    CHECK(m.at("until").is_null());
+}
+
+TEST_CASE("PATCH refuses an empty name or title as create does, and keeps the stored one", "[server][handlers]") {
+    app a;
+    const auto person = demo_person(a);
+    const auto organisation = str(
+        expect_json(a.send(make(http::verb::get, "/api/v1/people/" + person, a.admin.secret)), 200), "organisation_id");
+    const auto group = created_id(a, "/api/v1/programmes/gdci-2/working-groups", R"({"slug":"named","name":"Named"})");
+    const auto venue = created_id(a, "/api/v1/programmes/gdci-2/venues", R"({"name":"Zaal E","capacity":10})");
+    const auto meeting = future_meeting(a);
+    struct target {
+        std::string create_path, create_body, path, field;
+    };
+    const std::vector<target> targets = {
+        {"/api/v1/programmes/gdci-2/organisations", R"({"name":"","kind":"company","level":"starter"})",
+         "/api/v1/organisations/" + organisation, "name"},
+        {"/api/v1/programmes/gdci-2/people",
+         R"({"name":"","email":"e@example.org","organisation_id":")" + organisation + R"(","role":"buyer"})",
+         "/api/v1/people/" + person, "name"},
+        {"/api/v1/programmes/gdci-2/people",
+         R"({"name":"E","email":"e@example.org","organisation_id":"","role":"buyer"})", "/api/v1/people/" + person,
+         "organisation_id"},
+        {"/api/v1/programmes/gdci-2/working-groups", R"({"slug":"empty","name":""})", "/api/v1/working-groups/" + group,
+         "name"},
+        {"/api/v1/programmes/gdci-2/venues", R"({"name":"","capacity":1})", "/api/v1/venues/" + venue, "name"},
+        {"/api/v1/programmes/gdci-2/events",
+         R"({"kind":"other","title":"","start":"2098-07-01T10:00","end":"2098-07-01T11:00"})", "/api/v1/events/" + meeting,
+         "title"},
+    };
+    for (const auto& t : targets) {
+        INFO(t.path << " " << t.field);
+        const auto stored = a.send(make(http::verb::get, t.path, a.admin.secret));
+        const auto before = expect_json(stored, 200);
+        auto p = expect_problem(a.send(make(http::verb::post, t.create_path, a.admin.secret, t.create_body)), 422);
+        CHECK(field_problems(p).at(t.field) == "must not be empty");
+        p = expect_problem(a.send(make(http::verb::patch, t.path, a.admin.secret, "{\"" + t.field + "\":\"\"}")), 422);
+        CHECK(field_problems(p) == std::map<std::string, std::string>{{t.field, "must not be empty"}});
+        const auto after = expect_json(a.send(make(http::verb::get, t.path, a.admin.secret)), 200);
+        CHECK(after.at(t.field) == before.at(t.field));
+        CHECK(after.at("version") == before.at("version"));
+    }
+}
+
+TEST_CASE("a database constraint violation is answered 409 without SQL, naming the duplicate field",
+          "[server][handlers]") {
+    app a;
+    // Safety nets the store's own checks do not know about, so the database itself refuses.
+    exec_sql(a.path, "CREATE UNIQUE INDEX test_venue_name ON venues(programme_id, name)");
+    exec_sql(a.path, "CREATE TRIGGER test_refuse BEFORE INSERT ON organisations WHEN NEW.name = 'Refused' "
+                     "BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: organisations.test'); END");
+    created_id(a, "/api/v1/programmes/gdci-2/venues", R"({"name":"Zaal Dubbel","capacity":10})");
+    const auto duplicate =
+        a.send(make(http::verb::post, "/api/v1/programmes/gdci-2/venues", a.admin.secret, R"({"name":"Zaal Dubbel","capacity":20})"));
+    auto p = expect_problem(duplicate, 409);
+    CHECK_FALSE(mentions_sql(duplicate.body()));
+    CHECK(str(p, "detail") == "Another venue in this programme already has this name.");
+    CHECK(field_problems(p) == std::map<std::string, std::string>{{"name", "is already in use"}});
+    CHECK(count_of(a, "SELECT COUNT(*) FROM venues WHERE name = 'Zaal Dubbel'") == 1);
+
+    const auto refused = a.send(make(http::verb::post, "/api/v1/programmes/gdci-2/organisations", a.admin.secret,
+                                     R"({"name":"Refused","kind":"company","level":"starter"})"));
+    p = expect_problem(refused, 409);
+    CHECK_FALSE(mentions_sql(refused.body()));
+    CHECK_FALSE(p.contains("errors"));
+    CHECK(count_of(a, "SELECT COUNT(*) FROM organisations WHERE name = 'Refused'") == 0);
+}
+
+TEST_CASE("POST /rsvp/{token} takes JSON whatever the case of its media type, with parameters", "[server][handlers]") {
+    app a;
+    const auto person = demo_person(a);
+    const auto meeting = future_meeting(a);
+    const auto token = a.feed_secret.rsvp_token(meeting, person);
+    const std::vector<std::pair<std::string, std::string>> sent = {{"Application/JSON", "accepted"},
+                                                                   {"APPLICATION/JSON; charset=UTF-8", "declined"},
+                                                                   {"application/json;charset=utf-8", "tentative"}};
+    for (const auto& [type, answer] : sent) {
+        INFO(type);
+        auto req = make(http::verb::post, "/rsvp/" + token, std::nullopt, R"({"rsvp":")" + answer + "\"}");
+        req.set(http::field::content_type, type);
+        req.prepare_payload();
+        const auto body = expect_json(a.send(std::move(req)), 200);
+        CHECK(body.at("rsvp") == json::value(answer));
+        CHECK(body.at("person_id") == json::value(person));
+    }
+    // Still JSON rules for JSON: a null answer is named.
+    auto req = make(http::verb::post, "/rsvp/" + token, std::nullopt, R"({"rsvp":null})");
+    req.set(http::field::content_type, "Application/Json");
+    req.prepare_payload();
+    const auto p = expect_problem(a.send(std::move(req)), 422);
+    CHECK(field_problems(p) == std::map<std::string, std::string>{{"rsvp", "must not be null"}});
+    // A form is still a form.
+    auto form = make(http::verb::post, "/rsvp/" + token, std::nullopt, "rsvp=accepted");
+    form.set(http::field::content_type, "Application/X-WWW-Form-Urlencoded");
+    form.prepare_payload();
+    const auto page = a.send(std::move(form));
+    CHECK(page.result_int() == 200);
+    CHECK(std::string(page[http::field::content_type]).starts_with("text/html"));
+    CHECK(count_of(a, "SELECT COUNT(*) FROM attendance WHERE person_id = '" + person + "' AND rsvp = 'accepted'") == 1);
 }

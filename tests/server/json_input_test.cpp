@@ -75,12 +75,12 @@ TEST_CASE("parse_json_object rejects other content types, bad JSON and non-objec
 }
 
 TEST_CASE("object_reader reads valid fields and finishes ok", "[server][json_input]") {
-    const auto o = object(R"({"name":"CI","programme":"gdci-2","working_groups":["wg_a","wg_b"],"person_id":null})");
+    const auto o = object(R"({"name":"CI","programme":"gdci-2","working_groups":["wg_a","wg_b"]})");
     object_reader in(o);
     CHECK(in.required_string("name", 200) == std::optional<std::string>("CI"));
     CHECK(in.optional_string("programme", 100) == std::optional<std::string>("gdci-2"));
     CHECK(in.optional_string_array("working_groups", 10, 100) == std::optional<std::vector<std::string>>({"wg_a", "wg_b"}));
-    CHECK_FALSE(in.optional_string("person_id", 100).has_value()); // null is absent
+    CHECK_FALSE(in.optional_string("person_id", 100).has_value()); // absent
     CHECK_FALSE(in.optional_string("not_sent", 100).has_value());
     CHECK(in.finish().ok());
 }
@@ -204,4 +204,120 @@ TEST_CASE("text_problem rejects overlong forms, surrogates and code points past 
     CHECK(text_problem("\xF4\x90\x80\x80", 10, false) == "is not valid UTF-8");
     CHECK(text_problem("\xF5\x80\x80\x80", 10, false) == "is not valid UTF-8");
     CHECK(text_problem("Zo\xC3\xAB \xE2\x82\xAC \xF0\x9F\x8C\xB3", 10, false).empty()); // Zoë € 🌳
+}
+
+TEST_CASE("object_reader refuses null for every field that is not nullable, naming the field", "[server][json_input]") {
+    // Before: a null was read as "absent", so a required field sent as null passed the
+    // "present?" check and the handler used an empty value.
+    const auto o = object(R"({"req_s":null,"opt_s":null,"nonempty":null,"arr":null,"int":null,"req_int":null,
+                             "set":null,"b":null,"req_b":null,"date":null,"e":null,"req_e":null,"obj":null})");
+    object_reader in(o);
+    CHECK_FALSE(in.required_string("req_s", 200).has_value());
+    CHECK_FALSE(in.optional_string("opt_s", 200).has_value());
+    CHECK_FALSE(in.nonempty_string("nonempty", 200, false).has_value());
+    CHECK_FALSE(in.optional_string_array("arr", 10, 100).has_value());
+    CHECK_FALSE(in.optional_integer("int", 0, 10).has_value());
+    CHECK_FALSE(in.required_integer("req_int", 0, 10).has_value());
+    CHECK_FALSE(in.optional_integer_set("set", 5, 0, 60).has_value());
+    CHECK_FALSE(in.optional_bool("b").has_value());
+    CHECK_FALSE(in.required_bool("req_b").has_value());
+    CHECK_FALSE(in.optional_date("date").has_value());
+    CHECK_FALSE(in.optional_enum<scheduler::language>("e", "nl, en").has_value());
+    CHECK_FALSE(in.required_enum<scheduler::language>("req_e", "nl, en").has_value());
+    CHECK(in.optional_object("obj") == nullptr);
+    const auto p = problems(in.finish());
+    CHECK(p.size() == 13);
+    for (const auto& [field, what] : p) {
+        INFO(field);
+        CHECK(what == "must not be null");
+    }
+}
+
+TEST_CASE("object_reader refuses null in nested objects with the nested field's name", "[server][json_input]") {
+    const auto o = object(R"({"rules":{"per_year":null}})");
+    object_reader in(o);
+    const auto* rules = in.optional_object("rules");
+    REQUIRE(rules != nullptr);
+    object_reader nested(*rules, "rules.");
+    CHECK_FALSE(nested.optional_integer("per_year", 1, 12).has_value());
+    in.merge(std::move(nested));
+    CHECK(problems(in.finish()) == std::map<std::string, std::string>{{"rules.per_year", "must not be null"}});
+}
+
+TEST_CASE("nullable fields tell absent, null and a value apart", "[server][json_input]") {
+    const auto o = object(R"({"venue_id":null,"until":null,"other_venue":"ven_1","other_until":"2026-05-01",
+                             "bad_venue":5,"bad_until":"May"})");
+    object_reader in(o);
+    const auto venue = in.nullable_string("venue_id", 100);
+    REQUIRE(venue.has_value());
+    CHECK_FALSE(venue->has_value()); // null: none, or "clear" on update
+    const auto until = in.nullable_date("until");
+    REQUIRE(until.has_value());
+    CHECK_FALSE(until->has_value());
+    CHECK(in.nullable_string("other_venue", 100) == maybe_null<std::string>(std::in_place, "ven_1"));
+    CHECK(in.nullable_date("other_until") == maybe_null<std::string>(std::in_place, "2026-05-01"));
+    CHECK_FALSE(in.nullable_string("absent_venue", 100).has_value());
+    CHECK_FALSE(in.nullable_date("absent_until").has_value());
+    CHECK_FALSE(in.nullable_string("bad_venue", 100).has_value());
+    CHECK_FALSE(in.nullable_date("bad_until").has_value());
+    const auto p = problems(in.finish());
+    CHECK(p == std::map<std::string, std::string>{{"bad_venue", "must be a string"},
+                                                  {"bad_until", "must be a date YYYY-MM-DD"}});
+}
+
+TEST_CASE("required readers report a missing field and read a given one", "[server][json_input]") {
+    const auto o = object(R"({"year":2026,"opt_out":false,"language":"en","name":"x"})");
+    object_reader in(o);
+    CHECK(in.required_integer("year", 1900, 2100) == std::optional<long long>(2026));
+    CHECK(in.required_bool("opt_out") == std::optional<bool>(false));
+    CHECK(in.required_enum<scheduler::language>("language", "nl, en") == std::optional(scheduler::language::en));
+    CHECK(in.nonempty_string("name", 200, true) == std::optional<std::string>("x"));
+    CHECK_FALSE(in.required_integer("capacity", 0, 10).has_value());
+    CHECK_FALSE(in.required_bool("active").has_value());
+    CHECK_FALSE(in.required_enum<scheduler::language>("lang", "nl, en").has_value());
+    CHECK_FALSE(in.nonempty_string("title", 200, true).has_value());
+    const auto p = problems(in.finish());
+    CHECK(p == std::map<std::string, std::string>{{"capacity", "is required"},
+                                                  {"active", "is required"},
+                                                  {"lang", "is required: one of nl, en"},
+                                                  {"title", "is required"}});
+}
+
+TEST_CASE("a text that must not be empty is refused empty on update as on create", "[server][json_input]") {
+    const auto o = object(R"({"name":""})");
+    for (const bool create : {true, false}) {
+        INFO("create " << create);
+        object_reader in(o);
+        CHECK_FALSE(in.nonempty_string("name", 200, create).has_value());
+        CHECK(problems(in.finish()) == std::map<std::string, std::string>{{"name", "must not be empty"}});
+    }
+    const auto absent = object("{}");
+    object_reader update(absent);
+    CHECK_FALSE(update.nonempty_string("name", 200, false).has_value()); // absent on update: unchanged
+    CHECK(update.finish().ok());
+}
+
+TEST_CASE("refuse reports a field only when the body names it", "[server][json_input]") {
+    const auto o = object(R"({"kind":null,"all_day":5})");
+    object_reader in(o);
+    in.refuse("kind", "cannot change");
+    in.refuse("all_day", "cannot change");
+    in.refuse("working_group_id", "cannot change");
+    CHECK(problems(in.finish()) ==
+          std::map<std::string, std::string>{{"kind", "cannot change"}, {"all_day", "cannot change"}});
+}
+
+TEST_CASE("media types compare case-insensitively and allow parameters", "[server][json_input]") {
+    for (const char* type : {"application/json", "Application/JSON", "APPLICATION/JSON; charset=utf-8",
+                             "application/json;charset=UTF-8", " application/json ; q=1"}) {
+        INFO(type);
+        CHECK(media_type_is(type, "application/json"));
+    }
+    for (const char* type : {"", "application/jsonp", "application/json-patch+json", "text/json", "application/x-www-form-urlencoded",
+                             "application"}) {
+        INFO(type);
+        CHECK_FALSE(media_type_is(type, "application/json"));
+    }
+    CHECK(media_type_is("Text/Calendar; charset=utf-8", "text/calendar"));
+    CHECK_FALSE(media_type_is("text/calendarx", "text/calendar"));
 }
