@@ -1,7 +1,7 @@
 #pragma once
 // iCalendar (RFC 5545) feeds and single-event files: one VCALENDAR with METHOD:PUBLISH,
 // the programme zone's fixed VTIMEZONE (calendar/vtimezone.hpp) and one VEVENT per item.
-// What the output contains and why is in shared ICALENDAR.md.
+// What the output contains and why is in docs/ICALENDAR.md, section Feeds.
 //
 // The output is a pure function of the arguments: no clock, no randomness, no global
 // state, so the same data gives the same bytes (and so the same strong ETag). Any number

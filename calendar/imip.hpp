@@ -2,7 +2,7 @@
 // The iCalendar body of an iMIP message (RFC 6047, iTIP RFC 5546): the text/calendar part
 // of an invitation, update or cancellation e-mail for one event and one attendee. The
 // MIME part's "method=" parameter must equal the body's METHOD (imip_method_name()).
-// What clients need and why is in shared ICALENDAR.md, section E-mail.
+// What clients need and why is in docs/ICALENDAR.md, section E-mail.
 //
 // A pure function of its argument, like the feeds (calendar/feed.hpp): no clock, no
 // global state; any number of threads may render at once. A plain reminder is a plain

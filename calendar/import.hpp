@@ -2,7 +2,8 @@
 // Import of uploaded iCalendar files: a programme's blackout calendars (school holidays of
 // a region, a congress week) and a person's busy times. Parsed with libical on the calling
 // thread; nothing is shared between calls, so any thread may call these at once (see
-// ICALENDAR.md, "Threads": no builtin time zone is looked up after start-up).
+// docs/ICALENDAR.md, section "libical 3.0.16", Threads: no builtin time zone is looked
+// up after start-up).
 //
 // Times: DTSTART/DTEND with a TZID are converted with that zone when the file carries its
 // VTIMEZONE or the TZID is an IANA name copsched knows (scheduler::find_time_zone); UTC

@@ -1,5 +1,7 @@
 #include "calendar/recurrence.hpp"
 
+#include "calendar/libical_internal.hpp"
+
 #include <libical/ical.h>
 
 #include <algorithm>
@@ -29,10 +31,7 @@ using scheduler::civil_time;
 using scheduler::error;
 using scheduler::result;
 
-struct iterator_deleter {
-    void operator()(icalrecur_iterator* it) const noexcept { icalrecur_iterator_free(it); }
-};
-using iterator_ptr = std::unique_ptr<icalrecur_iterator, iterator_deleter>;
+using detail::iterator_ptr;
 
 // Any valid date-time works for validate_rrule's structural check; the iterator's checks
 // look at the rule only.
@@ -84,25 +83,8 @@ std::string ical_text(const civil_time& t) {
     return buf;
 }
 
-icaltimetype to_ical(const civil_time& t) {
-    icaltimetype r = icaltime_null_time();
-    r.year = t.date.year;
-    r.month = t.date.month;
-    r.day = t.date.day;
-    r.hour = t.hour;
-    r.minute = t.minute;
-    r.second = t.second;
-    r.is_date = 0;
-    r.zone = nullptr;
-    return r;
-}
-
-civil_time from_ical(const icaltimetype& t) {
-    return {{t.year, t.month, t.day}, t.hour, t.minute, t.second};
-}
-
-// Everything that can be said about the rule text without a start.
-result<parsed_rule> parse_rule(std::string_view text, const recurrence_limits& limits) {
+// The characters a rule may hold, before anything else is read.
+std::optional<error> text_problem(std::string_view text) {
     if (text.empty()) return rrule_problem("must not be empty");
     if (text.size() > max_rrule_length)
         return rrule_problem("must be at most " + std::to_string(max_rrule_length) + " characters");
@@ -113,18 +95,33 @@ result<parsed_rule> parse_rule(std::string_view text, const recurrence_limits& l
         if (u >= 0x80) return rrule_problem("must contain only ASCII characters");
         if (u == ' ') return rrule_problem("must not contain spaces");
     }
-    std::string upper(text);
-    std::transform(upper.begin(), upper.end(), upper.begin(),
-                   [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
-    if (upper.starts_with("RRULE:"))
-        return rrule_problem("give the rule without the \"RRULE:\" prefix, e.g. FREQ=WEEKLY;COUNT=8");
+    return std::nullopt;
+}
 
-    // Our own pass over the parts: clearer messages than "cannot parse", and the UNTIL
-    // rewrite that keeps libical away from time zones.
-    std::string canonical;
+// A part that names a feature refused at the top of recurrence.hpp.
+std::optional<error> refused_part(std::string_view name, std::string_view value) {
+    if (name == "FREQ" && (value == "SECONDLY" || value == "MINUTELY" || value == "HOURLY"))
+        return rrule_problem("FREQ=" + std::string(value) +
+                             " repeats within a day; meetings recur DAILY, WEEKLY, MONTHLY or YEARLY");
+    if (name == "BYHOUR" || name == "BYMINUTE" || name == "BYSECOND")
+        return rrule_problem(std::string(name) +
+                             " is not supported: the time of day of every occurrence is the start's");
+    if (name == "RSCALE" || name == "SKIP")
+        return rrule_problem(std::string(name) + " is not supported: rules use the Gregorian calendar");
+    return std::nullopt;
+}
+
+// The rule text rewritten for libical, with what our own pass over its parts found.
+struct rule_parts {
+    std::string canonical;           // upper case, UNTIL as a floating local time
+    std::optional<civil_time> until; // local and inclusive
+};
+
+// Our own pass over the parts of the (upper-case) rule: clearer messages than "cannot
+// parse", and the UNTIL rewrite that keeps libical away from time zones.
+result<rule_parts> read_parts(std::string_view upper) {
+    rule_parts parts;
     std::vector<std::string_view> names;
-    std::optional<civil_time> until;
-    bool has_freq = false;
     std::string_view rest = upper;
     while (true) {
         const std::size_t semi = rest.find(';');
@@ -138,42 +135,38 @@ result<parsed_rule> parse_rule(std::string_view text, const recurrence_limits& l
         if (std::find(names.begin(), names.end(), name) != names.end())
             return rrule_problem("names " + std::string(name) + " more than once");
         names.push_back(name);
+        if (auto refused = refused_part(name, value)) return std::move(*refused);
 
         std::string rewritten(part);
-        if (name == "FREQ") {
-            has_freq = true;
-            if (value == "SECONDLY" || value == "MINUTELY" || value == "HOURLY")
-                return rrule_problem("FREQ=" + std::string(value) +
-                                     " repeats within a day; meetings recur DAILY, WEEKLY, MONTHLY or YEARLY");
-        } else if (name == "BYHOUR" || name == "BYMINUTE" || name == "BYSECOND") {
-            return rrule_problem(std::string(name) +
-                                 " is not supported: the time of day of every occurrence is the start's");
-        } else if (name == "RSCALE" || name == "SKIP") {
-            return rrule_problem(std::string(name) + " is not supported: rules use the Gregorian calendar");
-        } else if (name == "UNTIL") {
-            until = parse_until(value);
-            if (!until)
+        if (name == "UNTIL") {
+            parts.until = parse_until(value);
+            if (!parts.until)
                 return rrule_problem("UNTIL must be a date (20191231) or a local date-time (20191231T235959)");
-            rewritten = "UNTIL=" + ical_text(*until);
+            rewritten = "UNTIL=" + ical_text(*parts.until);
         }
-        if (!canonical.empty()) canonical += ';';
-        canonical += rewritten;
+        if (!parts.canonical.empty()) parts.canonical += ';';
+        parts.canonical += rewritten;
         if (semi == std::string_view::npos) break;
         rest.remove_prefix(semi + 1);
     }
-    if (!has_freq) return rrule_problem("needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY");
-    if (until && std::find(names.begin(), names.end(), "COUNT") != names.end())
-        return rrule_problem("gives both COUNT and UNTIL; RFC 5545 allows only one");
+    const auto named = [&](std::string_view n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+    if (!named("FREQ")) return rrule_problem("needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY");
+    if (parts.until && named("COUNT")) return rrule_problem("gives both COUNT and UNTIL; RFC 5545 allows only one");
+    return parts;
+}
 
+// libical's reading of the rewritten rule, and the checks on what it read: a supported
+// FREQ, bounded, COUNT within limits.max_occurrences.
+result<parsed_rule> parse_with_libical(const rule_parts& parts, const recurrence_limits& limits) {
     parsed_rule parsed;
-    parsed.rule = icalrecurrencetype_from_string(canonical.c_str());
-    parsed.until = until;
+    parsed.rule = icalrecurrencetype_from_string(parts.canonical.c_str());
+    parsed.until = parts.until;
     if (parsed.rule.freq == ICAL_NO_RECURRENCE)
         return rrule_problem("is not a valid RFC 5545 recurrence rule (unknown or malformed part)");
     if (parsed.rule.freq != ICAL_DAILY_RECURRENCE && parsed.rule.freq != ICAL_WEEKLY_RECURRENCE &&
         parsed.rule.freq != ICAL_MONTHLY_RECURRENCE && parsed.rule.freq != ICAL_YEARLY_RECURRENCE)
         return rrule_problem("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY");
-    if (parsed.rule.count <= 0 && !until)
+    if (parsed.rule.count <= 0 && !parsed.until)
         return rrule_problem("is unbounded: it needs COUNT or UNTIL");
     if (parsed.rule.count > 0 && static_cast<std::size_t>(parsed.rule.count) > limits.max_occurrences)
         return rrule_problem("COUNT=" + std::to_string(parsed.rule.count) + " is more than the limit of " +
@@ -181,9 +174,22 @@ result<parsed_rule> parse_rule(std::string_view text, const recurrence_limits& l
     return parsed;
 }
 
+// Everything that can be said about the rule text without a start.
+result<parsed_rule> parse_rule(std::string_view text, const recurrence_limits& limits) {
+    if (auto problem = text_problem(text)) return std::move(*problem);
+    std::string upper(text);
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
+    if (upper.starts_with("RRULE:"))
+        return rrule_problem("give the rule without the \"RRULE:\" prefix, e.g. FREQ=WEEKLY;COUNT=8");
+    auto parts = read_parts(upper);
+    if (!parts) return std::move(parts).err();
+    return parse_with_libical(*parts, limits);
+}
+
 // libical's own consistency checks (BY parts against FREQ, impossible dates) run here.
 result<iterator_ptr> make_iterator(const icalrecurrencetype& rule, const civil_time& start) {
-    iterator_ptr it(icalrecur_iterator_new(rule, to_ical(start)));
+    iterator_ptr it(icalrecur_iterator_new(rule, detail::floating_time(start)));
     if (!it)
         return rrule_problem("has parts that contradict each other or do not fit its FREQ "
                              "(e.g. BYMONTHDAY with FREQ=WEEKLY, or BYMONTH=2;BYMONTHDAY=30)");
@@ -226,7 +232,7 @@ result<std::vector<civil_time>> expand_rrule(std::string_view rrule, const civil
         // libical checks UNTIL while it searches for the next match, but not COUNT: an
         // UNTIL at the horizon keeps a COUNT rule that rarely or never matches from
         // scanning on to the year 2582. libical honours both when they are set in the struct.
-        rule.until = to_ical(horizon);
+        rule.until = detail::floating_time(horizon);
     }
 
     auto it = make_iterator(rule, dtstart);
@@ -235,7 +241,7 @@ result<std::vector<civil_time>> expand_rrule(std::string_view rrule, const civil
     std::vector<civil_time> occurrences;
     for (icaltimetype t = icalrecur_iterator_next(it->get()); !icaltime_is_null_time(t);
          t = icalrecur_iterator_next(it->get())) {
-        const civil_time local = from_ical(t);
+        const civil_time local = detail::civil_of(t);
         if (local > horizon) // libical stops at UNTIL; kept as a guard
             return rrule_problem("has occurrences more than " + years_text(limits.max_years) +
                                  " after the start");

@@ -1,8 +1,8 @@
 #pragma once
 // The VTIMEZONE copsched publishes. libical's own Debian zones are named
 // "/freeassociation.sourceforge.net/..." and carry the full history, which other
-// parsers mishandle (see shared ICALENDAR.md), so feeds ship one fixed short form per
-// supported zone under its plain IANA name.
+// parsers mishandle (see docs/ICALENDAR.md, section Feeds, "Time zones"), so feeds
+// ship one fixed short form per supported zone under its plain IANA name.
 
 #include <optional>
 #include <string_view>
