@@ -1,11 +1,13 @@
 // Attendance on SQLite: invitations, answers, presence, the freeze of started events and
-// the facts the reports read. The semantics are the contract in scheduler/store.hpp,
-// "attendance"; who is invited is defined once, in the views derived_invitations and
-// invitations of migration 5 (storage/migrations.cpp). Every read of invitations goes
-// through the view `invitations` with a WHERE on its event_id, person_id, programme_id or
-// start_utc, which SQLite pushes into each arm of the view so that it runs on indexes.
+// the facts the reports read. The semantics are the contract in
+// scheduler/store/attendance_store.hpp; who is invited is defined once, in the views
+// derived_invitations and invitations of migration 5 (storage/migrations.cpp). Every read
+// of invitations goes through the view `invitations` with a WHERE on its event_id,
+// person_id, programme_id or start_utc, which SQLite pushes into each arm of the view so
+// that it runs on indexes.
 //
-// Memberships (get_membership, update_membership) live next to create_membership, in
+// Memberships (get_membership, update_membership) are programme data
+// (scheduler/store/programme_store.hpp): they live next to create_membership, in
 // programme_data.cpp.
 #include "storage/sqlite_store.hpp"
 
@@ -248,84 +250,116 @@ result<std::vector<invitation>> sqlite_store::person_invitations(const std::stri
     });
 }
 
+namespace {
+
+// The parts of report_facts, each in the order report_facts states.
+
+std::vector<scheduler::report_organisation> report_organisations(connection& db, const std::string& programme_id) {
+    std::vector<scheduler::report_organisation> out;
+    auto s = db.prepare("SELECT id, name, kind, level FROM organisations WHERE programme_id = ? "
+                        "ORDER BY name, id");
+    s.bind(1, programme_id);
+    while (s.step()) {
+        scheduler::report_organisation o;
+        o.id = s.text(0);
+        o.name = s.text(1);
+        o.kind = scheduler::parse<scheduler::organisation_kind>(s.text(2)).value_or(o.kind);
+        o.level = scheduler::parse<scheduler::organisation_level>(s.text(3)).value_or(o.level);
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+std::vector<scheduler::report_person> report_people(connection& db, const std::string& programme_id) {
+    std::vector<scheduler::report_person> out;
+    auto s = db.prepare("SELECT id, name, organisation_id, role, active FROM people WHERE programme_id = ? "
+                        "ORDER BY name, id");
+    s.bind(1, programme_id);
+    while (s.step()) {
+        scheduler::report_person p;
+        p.id = s.text(0);
+        p.name = s.text(1);
+        p.organisation_id = s.text(2);
+        p.role = scheduler::parse<scheduler::person_role>(s.text(3)).value_or(p.role);
+        p.active = s.integer(4) != 0;
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+std::vector<scheduler::report_group> report_groups(connection& db, const std::string& programme_id) {
+    std::vector<scheduler::report_group> out;
+    auto s = db.prepare("SELECT id, name, archived_at IS NOT NULL FROM working_groups WHERE programme_id = ? "
+                        "ORDER BY name, id");
+    s.bind(1, programme_id);
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.integer(2) != 0});
+    return out;
+}
+
+std::vector<scheduler::report_membership> report_memberships(connection& db, const std::string& programme_id) {
+    std::vector<scheduler::report_membership> out;
+    auto s = db.prepare("SELECT m.person_id, m.working_group_id, m.valid_from, m.valid_until"
+                        " FROM working_groups g JOIN memberships m ON m.working_group_id = g.id"
+                        " WHERE g.programme_id = ? ORDER BY m.working_group_id, m.person_id, m.valid_from");
+    s.bind(1, programme_id);
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.optional_text(3)});
+    return out;
+}
+
+std::vector<scheduler::report_event> report_events(connection& db, const std::string& programme_id,
+                                                   const std::string& from_utc, const std::string& to_utc) {
+    std::vector<scheduler::report_event> out;
+    auto s = db.prepare("SELECT id, kind, working_group_id, title, start_local, start_utc, end_utc, status"
+                        " FROM events WHERE programme_id = ?1 AND start_utc >= ?2 AND start_utc < ?3"
+                        " ORDER BY start_utc, id");
+    s.bind_all(programme_id, from_utc, to_utc);
+    while (s.step()) {
+        scheduler::report_event e;
+        e.id = s.text(0);
+        e.kind = scheduler::parse<scheduler::event_kind>(s.text(1)).value_or(e.kind);
+        e.working_group_id = s.optional_text(2);
+        e.title = s.text(3);
+        e.start_local = s.text(4);
+        e.start_utc = s.text(5);
+        e.end_utc = s.text(6);
+        e.status = scheduler::parse<scheduler::event_status>(s.text(7)).value_or(e.status);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+std::vector<scheduler::report_invitation> report_invitations(connection& db, const std::string& programme_id,
+                                                             const std::string& from_utc, const std::string& to_utc) {
+    std::vector<scheduler::report_invitation> out;
+    // Tens of thousands of rows for a year: no ORDER BY, the callers count.
+    auto s = db.prepare("SELECT event_id, person_id, invited_via, rsvp, presence, mode FROM invitations"
+                        " WHERE programme_id = ?1 AND start_utc >= ?2 AND start_utc < ?3");
+    s.bind_all(programme_id, from_utc, to_utc);
+    while (s.step()) {
+        scheduler::report_invitation v;
+        v.event_id = s.text(0);
+        v.person_id = s.text(1);
+        v.source = scheduler::parse<scheduler::invitation_source>(s.text(2)).value_or(v.source);
+        if (auto t = s.optional_text(3)) v.rsvp = scheduler::parse<scheduler::rsvp_answer>(*t);
+        if (auto t = s.optional_text(4)) v.presence = scheduler::parse<scheduler::presence_state>(*t);
+        if (auto t = s.optional_text(5)) v.mode = scheduler::parse<scheduler::attendance_mode>(*t);
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+} // namespace
+
 result<scheduler::report_facts> sqlite_store::report_facts_for(const std::string& programme_id,
                                                                const std::string& from_utc, const std::string& to_utc) {
     return guarded([&]() -> result<scheduler::report_facts> {
         scheduler::report_facts out;
-        {
-            auto s = db_.prepare("SELECT id, name, kind, level FROM organisations WHERE programme_id = ? "
-                                 "ORDER BY name, id");
-            s.bind(1, programme_id);
-            while (s.step()) {
-                scheduler::report_organisation o;
-                o.id = s.text(0);
-                o.name = s.text(1);
-                o.kind = scheduler::parse<scheduler::organisation_kind>(s.text(2)).value_or(o.kind);
-                o.level = scheduler::parse<scheduler::organisation_level>(s.text(3)).value_or(o.level);
-                out.organisations.push_back(std::move(o));
-            }
-        }
-        {
-            auto s = db_.prepare("SELECT id, name, organisation_id, role, active FROM people WHERE programme_id = ? "
-                                 "ORDER BY name, id");
-            s.bind(1, programme_id);
-            while (s.step()) {
-                scheduler::report_person p;
-                p.id = s.text(0);
-                p.name = s.text(1);
-                p.organisation_id = s.text(2);
-                p.role = scheduler::parse<scheduler::person_role>(s.text(3)).value_or(p.role);
-                p.active = s.integer(4) != 0;
-                out.people.push_back(std::move(p));
-            }
-        }
-        {
-            auto s = db_.prepare("SELECT id, name, archived_at IS NOT NULL FROM working_groups WHERE programme_id = ? "
-                                 "ORDER BY name, id");
-            s.bind(1, programme_id);
-            while (s.step()) out.groups.push_back({s.text(0), s.text(1), s.integer(2) != 0});
-        }
-        {
-            auto s = db_.prepare("SELECT m.person_id, m.working_group_id, m.valid_from, m.valid_until"
-                                 " FROM working_groups g JOIN memberships m ON m.working_group_id = g.id"
-                                 " WHERE g.programme_id = ? ORDER BY m.working_group_id, m.person_id, m.valid_from");
-            s.bind(1, programme_id);
-            while (s.step()) out.memberships.push_back({s.text(0), s.text(1), s.text(2), s.optional_text(3)});
-        }
-        {
-            auto s = db_.prepare("SELECT id, kind, working_group_id, title, start_local, start_utc, end_utc, status"
-                                 " FROM events WHERE programme_id = ?1 AND start_utc >= ?2 AND start_utc < ?3"
-                                 " ORDER BY start_utc, id");
-            s.bind_all(programme_id, from_utc, to_utc);
-            while (s.step()) {
-                scheduler::report_event e;
-                e.id = s.text(0);
-                e.kind = scheduler::parse<scheduler::event_kind>(s.text(1)).value_or(e.kind);
-                e.working_group_id = s.optional_text(2);
-                e.title = s.text(3);
-                e.start_local = s.text(4);
-                e.start_utc = s.text(5);
-                e.end_utc = s.text(6);
-                e.status = scheduler::parse<scheduler::event_status>(s.text(7)).value_or(e.status);
-                out.events.push_back(std::move(e));
-            }
-        }
-        {
-            // Tens of thousands of rows for a year: no ORDER BY, the callers count.
-            auto s = db_.prepare("SELECT event_id, person_id, invited_via, rsvp, presence, mode FROM invitations"
-                                 " WHERE programme_id = ?1 AND start_utc >= ?2 AND start_utc < ?3");
-            s.bind_all(programme_id, from_utc, to_utc);
-            while (s.step()) {
-                scheduler::report_invitation v;
-                v.event_id = s.text(0);
-                v.person_id = s.text(1);
-                v.source = scheduler::parse<scheduler::invitation_source>(s.text(2)).value_or(v.source);
-                if (auto t = s.optional_text(3)) v.rsvp = scheduler::parse<scheduler::rsvp_answer>(*t);
-                if (auto t = s.optional_text(4)) v.presence = scheduler::parse<scheduler::presence_state>(*t);
-                if (auto t = s.optional_text(5)) v.mode = scheduler::parse<scheduler::attendance_mode>(*t);
-                out.invitations.push_back(std::move(v));
-            }
-        }
+        out.organisations = report_organisations(db_, programme_id);
+        out.people = report_people(db_, programme_id);
+        out.groups = report_groups(db_, programme_id);
+        out.memberships = report_memberships(db_, programme_id);
+        out.events = report_events(db_, programme_id, from_utc, to_utc);
+        out.invitations = report_invitations(db_, programme_id, from_utc, to_utc);
         return out;
     });
 }

@@ -1,7 +1,8 @@
 // Events on SQLite, and the facts a booking is checked against. The error semantics are
-// the contract in scheduler/store.hpp. Every write runs inside the caller's savepoint on
-// the single writer connection, so a conflict check and the insert that follows it see
-// the same data: of two concurrent bookings of one venue, exactly one gets through.
+// the contract in scheduler/store/event_store.hpp. Every write runs inside the caller's
+// savepoint on the single writer connection, so a conflict check and the insert that
+// follows it see the same data: of two concurrent bookings of one venue, exactly one gets
+// through.
 #include "storage/sqlite_store.hpp"
 #include "storage/sqlite_store_internal.hpp"
 
@@ -252,6 +253,109 @@ status sqlite_store::delete_event(const std::string& id, expected_version expect
     });
 }
 
+namespace {
+
+// A booking candidate as the booking queries compare it: its span as stored instants and
+// its local date.
+struct candidate_span {
+    std::string start;
+    std::string end;
+    std::string date;
+};
+
+// The programme's events overlapping the candidate (not cancelled, `ignore_event_id`
+// excluded), with the members each shares with the candidate's group at its date.
+void add_programme_overlaps(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c,
+                            const candidate_span& span, const std::string& ignore_event_id,
+                            std::vector<scheduler::overlapping_event>& out) {
+    const std::string group = c.working_group_id.value_or("");
+    const auto earliest = earliest_overlapping_start(db, c.start_utc, p.id);
+    auto s = db.prepare(
+        "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id, "
+        " CASE WHEN ?4 = '' OR e.working_group_id IS NULL OR e.working_group_id = ?4 THEN 0 ELSE ("
+        "  SELECT COUNT(*) FROM memberships a"
+        "  WHERE a.working_group_id = ?4 AND a.valid_from <= ?5 AND (a.valid_until IS NULL OR a.valid_until >= ?5)"
+        "   AND EXISTS (SELECT 1 FROM memberships b WHERE b.person_id = a.person_id"
+        "    AND b.working_group_id = e.working_group_id"
+        "    AND b.valid_from <= ?5 AND (b.valid_until IS NULL OR b.valid_until >= ?5))) END"
+        " FROM events e WHERE e.programme_id = ?1 AND e.start_utc >= ?7 AND e.start_utc < ?3"
+        " AND e.end_utc > ?2 AND e.status <> 'cancelled' AND e.id <> ?6"
+        " ORDER BY e.start_utc, e.id");
+    s.bind_all(p.id, span.start, span.end, group, span.date, ignore_event_id, earliest);
+    while (s.step()) {
+        scheduler::overlapping_event e;
+        e.id = s.text(0);
+        e.kind = scheduler::parse<scheduler::event_kind>(s.text(1)).value_or(scheduler::event_kind::other);
+        e.title = s.text(2);
+        e.working_group_id = s.optional_text(3);
+        e.venue_id = s.optional_text(4);
+        e.shared_members = static_cast<int>(s.integer(5));
+        out.push_back(std::move(e));
+    }
+}
+
+// A venue is one place whatever programme books it: the other programmes' events at the
+// candidate's venue that overlap it.
+void add_venue_overlaps(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c,
+                        const candidate_span& span, const std::string& ignore_event_id,
+                        std::vector<scheduler::overlapping_event>& out) {
+    auto v = db.prepare(
+        "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id FROM events e"
+        " WHERE e.venue_id = ?1 AND e.start_utc >= ?6 AND e.start_utc < ?4 AND e.end_utc > ?3"
+        " AND e.status <> 'cancelled' AND e.programme_id <> ?2 AND e.id <> ?5");
+    v.bind_all(*c.venue_id, p.id, span.start, span.end, ignore_event_id,
+               earliest_overlapping_start(db, c.start_utc, std::nullopt));
+    while (v.step())
+        out.push_back({v.text(0), scheduler::parse<scheduler::event_kind>(v.text(1)).value_or(scheduler::event_kind::other),
+                       v.text(2), std::nullopt, v.optional_text(4), 0});
+}
+
+std::optional<int> venue_capacity(connection& db, const std::string& venue_id) {
+    auto cap = db.prepare("SELECT capacity FROM venues WHERE id = ?");
+    cap.bind(1, venue_id);
+    if (!cap.step()) return std::nullopt;
+    return static_cast<int>(cap.integer(0));
+}
+
+std::vector<scheduler::overlapping_blackout> overlapping_blackouts(connection& db, const std::string& programme_id,
+                                                                   const candidate_span& span) {
+    std::vector<scheduler::overlapping_blackout> out;
+    auto b = db.prepare("SELECT id, name FROM blackouts WHERE programme_id = ? AND start_utc < ? AND end_utc > ? "
+                        "ORDER BY start_utc, id");
+    b.bind_all(programme_id, span.end, span.start);
+    while (b.step()) out.push_back({b.text(0), b.text(1)});
+    return out;
+}
+
+// The number invited, which only matters against a venue's capacity: nullopt when the
+// candidate has no venue or is neither a CoP meeting nor a group's session.
+std::optional<int> invited_count(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c,
+                                 const candidate_span& span) {
+    if (c.venue_id && c.kind == scheduler::event_kind::cop_meeting) {
+        auto n = db.prepare("SELECT COUNT(*) FROM people WHERE programme_id = ? AND active = 1");
+        n.bind(1, p.id);
+        n.step();
+        return static_cast<int>(n.integer(0));
+    }
+    if (c.venue_id && c.kind == scheduler::event_kind::working_group_session && c.working_group_id) {
+        // A person has at most one membership of a group at a date (add_membership refuses
+        // overlaps), so rows are people. The members at that date, less the inactive ones:
+        // both counts read only indexes, and the second visits inactive people only.
+        auto n = db.prepare(
+            "SELECT (SELECT COUNT(*) FROM memberships m WHERE m.working_group_id = ?1 AND m.valid_from <= ?2"
+            "  AND (m.valid_until IS NULL OR m.valid_until >= ?2))"
+            " - (SELECT COUNT(*) FROM people p CROSS JOIN memberships m ON m.person_id = p.id" // people first
+            "  WHERE p.programme_id = ?3 AND p.active = 0 AND m.working_group_id = ?1 AND m.valid_from <= ?2"
+            "  AND (m.valid_until IS NULL OR m.valid_until >= ?2))");
+        n.bind_all(*c.working_group_id, span.date, p.id);
+        n.step();
+        return static_cast<int>(n.integer(0));
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 result<scheduler::booking_context> sqlite_store::booking_facts(const scheduler::programme& p,
                                                                const scheduler::booking_candidate& c,
                                                                const std::optional<std::string>& ignore_event_id) {
@@ -259,76 +363,16 @@ result<scheduler::booking_context> sqlite_store::booking_facts(const scheduler::
         scheduler::booking_context ctx;
         ctx.programme_starts_on = scheduler::parse_date(p.starts_on).value_or(scheduler::civil_date{1970, 1, 1});
         ctx.programme_ends_on = scheduler::parse_date(p.ends_on).value_or(scheduler::civil_date{9999, 12, 31});
-        const auto start = scheduler::format_instant(c.start_utc);
-        const auto end = scheduler::format_instant(c.end_utc);
-        const auto date = scheduler::format_date(c.local_start.date);
-        const std::string group = c.working_group_id.value_or("");
-        const auto earliest = earliest_overlapping_start(db_, c.start_utc, p.id);
-
-        // Overlapping events, with the members they share with the candidate's group.
-        auto s = db_.prepare(
-            "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id, "
-            " CASE WHEN ?4 = '' OR e.working_group_id IS NULL OR e.working_group_id = ?4 THEN 0 ELSE ("
-            "  SELECT COUNT(*) FROM memberships a"
-            "  WHERE a.working_group_id = ?4 AND a.valid_from <= ?5 AND (a.valid_until IS NULL OR a.valid_until >= ?5)"
-            "   AND EXISTS (SELECT 1 FROM memberships b WHERE b.person_id = a.person_id"
-            "    AND b.working_group_id = e.working_group_id"
-            "    AND b.valid_from <= ?5 AND (b.valid_until IS NULL OR b.valid_until >= ?5))) END"
-            " FROM events e WHERE e.programme_id = ?1 AND e.start_utc >= ?7 AND e.start_utc < ?3"
-            " AND e.end_utc > ?2 AND e.status <> 'cancelled' AND e.id <> ?6"
-            " ORDER BY e.start_utc, e.id");
-        s.bind_all(p.id, start, end, group, date, ignore_event_id.value_or(""), earliest);
-        while (s.step()) {
-            scheduler::overlapping_event e;
-            e.id = s.text(0);
-            e.kind = scheduler::parse<scheduler::event_kind>(s.text(1)).value_or(scheduler::event_kind::other);
-            e.title = s.text(2);
-            e.working_group_id = s.optional_text(3);
-            e.venue_id = s.optional_text(4);
-            e.shared_members = static_cast<int>(s.integer(5));
-            ctx.overlapping.push_back(std::move(e));
-        }
-        // A venue is one place whatever programme books it: check across programmes too.
+        const candidate_span span{scheduler::format_instant(c.start_utc), scheduler::format_instant(c.end_utc),
+                                  scheduler::format_date(c.local_start.date)};
+        const std::string ignore = ignore_event_id.value_or("");
+        add_programme_overlaps(db_, p, c, span, ignore, ctx.overlapping);
         if (c.venue_id) {
-            auto v = db_.prepare(
-                "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id FROM events e"
-                " WHERE e.venue_id = ?1 AND e.start_utc >= ?6 AND e.start_utc < ?4 AND e.end_utc > ?3"
-                " AND e.status <> 'cancelled' AND e.programme_id <> ?2 AND e.id <> ?5");
-            v.bind_all(*c.venue_id, p.id, start, end, ignore_event_id.value_or(""),
-                       earliest_overlapping_start(db_, c.start_utc, std::nullopt));
-            while (v.step())
-                ctx.overlapping.push_back({v.text(0),
-                                           scheduler::parse<scheduler::event_kind>(v.text(1)).value_or(scheduler::event_kind::other),
-                                           v.text(2), std::nullopt, v.optional_text(4), 0});
-            auto cap = db_.prepare("SELECT capacity FROM venues WHERE id = ?");
-            cap.bind(1, *c.venue_id);
-            if (cap.step()) ctx.venue_capacity = static_cast<int>(cap.integer(0));
+            add_venue_overlaps(db_, p, c, span, ignore, ctx.overlapping);
+            if (auto capacity = venue_capacity(db_, *c.venue_id)) ctx.venue_capacity = *capacity;
         }
-        auto b = db_.prepare("SELECT id, name FROM blackouts WHERE programme_id = ? AND start_utc < ? AND end_utc > ? "
-                             "ORDER BY start_utc, id");
-        b.bind_all(p.id, end, start);
-        while (b.step()) ctx.blackouts.push_back({b.text(0), b.text(1)});
-
-        // The number invited only matters against a venue's capacity.
-        if (c.venue_id && c.kind == scheduler::event_kind::cop_meeting) {
-            auto n = db_.prepare("SELECT COUNT(*) FROM people WHERE programme_id = ? AND active = 1");
-            n.bind(1, p.id);
-            n.step();
-            ctx.invited = static_cast<int>(n.integer(0));
-        } else if (c.venue_id && c.kind == scheduler::event_kind::working_group_session && c.working_group_id) {
-            // A person has at most one membership of a group at a date (add_membership refuses
-            // overlaps), so rows are people. The members at that date, less the inactive ones:
-            // both counts read only indexes, and the second visits inactive people only.
-            auto n = db_.prepare(
-                "SELECT (SELECT COUNT(*) FROM memberships m WHERE m.working_group_id = ?1 AND m.valid_from <= ?2"
-                "  AND (m.valid_until IS NULL OR m.valid_until >= ?2))"
-                " - (SELECT COUNT(*) FROM people p CROSS JOIN memberships m ON m.person_id = p.id" // people first
-                "  WHERE p.programme_id = ?3 AND p.active = 0 AND m.working_group_id = ?1 AND m.valid_from <= ?2"
-                "  AND (m.valid_until IS NULL OR m.valid_until >= ?2))");
-            n.bind_all(*c.working_group_id, date, p.id);
-            n.step();
-            ctx.invited = static_cast<int>(n.integer(0));
-        }
+        ctx.blackouts = overlapping_blackouts(db_, p.id, span);
+        if (auto invited = invited_count(db_, p, c, span)) ctx.invited = *invited;
         return ctx;
     });
 }

@@ -1,5 +1,5 @@
 // Calendar feeds on SQLite: which events a feed shows, and the personal feed tokens. The
-// semantics are the contract in scheduler/store.hpp.
+// semantics are the contract in scheduler/store/feed_store.hpp.
 //
 // A feed reads the events it returns and index entries, never the programme's other
 // sessions: a person's or organisation's feed collects event rowids from the programme's

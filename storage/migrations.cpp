@@ -290,8 +290,8 @@ DROP INDEX busy_times_person;
 )sql";
 
 // Attendance: an event's invitations follow the data until the event starts, then are
-// frozen (see scheduler/store.hpp, "attendance"). events.invitations_frozen_at is set when
-// the event's derived invitations were stored in attendance; events_unfrozen lets the freeze
+// frozen (see scheduler/store/attendance_store.hpp). events.invitations_frozen_at is set
+// when the event's derived invitations were stored in attendance; events_unfrozen lets the freeze
 // at the start of every write batch find the started, unfrozen events with one index probe.
 //
 // derived_invitations is the one definition of who is invited by the data: a CoP meeting's

@@ -1,5 +1,6 @@
 // The e-mail outbox in SQLite: the reminders table kept in line with the data by
-// scheduler::plan_messages, and the claim/lease life cycle of its rows.
+// scheduler::plan_messages, and the claim/lease life cycle of its rows. The semantics are
+// the contract in scheduler/store/outbox_store.hpp.
 #include "storage/sqlite_store.hpp"
 
 #include "storage/sqlite_store_internal.hpp"
@@ -249,84 +250,135 @@ result<bool> sqlite_store::plan_outbox(const std::string& now, std::size_t max_c
 
 // --- the claim/lease life cycle --------------------------------------------------------------
 
+namespace {
+
+// The ids to claim, with the attempts each has had: expired leases first (the oldest
+// work), then pending or failed messages due by now, at most r.limit in all.
+std::vector<std::pair<std::string, int>> claimable_messages(connection& db, const claim_request& r, const std::string& now) {
+    const auto limit = static_cast<std::int64_t>(r.limit);
+    std::vector<std::pair<std::string, int>> picked; // id, attempts so far
+    {
+        auto s = db.prepare("SELECT id, attempts FROM reminders WHERE state = 'leased' AND lease_until <= ?1 "
+                            "AND (?2 IS NULL OR programme_id = ?2) ORDER BY lease_until LIMIT ?3");
+        s.bind_all(now, r.programme_id, limit);
+        while (s.step()) picked.emplace_back(s.text(0), static_cast<int>(s.integer(1)));
+    }
+    if (static_cast<std::int64_t>(picked.size()) < limit) {
+        auto s = db.prepare("SELECT id, attempts FROM reminders WHERE state IN ('pending','failed') AND due_at <= ?1 "
+                            "AND (?2 IS NULL OR programme_id = ?2) ORDER BY due_at, rowid LIMIT ?3");
+        s.bind_all(now, r.programme_id, limit - static_cast<std::int64_t>(picked.size()));
+        while (s.step()) picked.emplace_back(s.text(0), static_cast<int>(s.integer(1)));
+    }
+    return picked;
+}
+
+// A message claimed max_attempts times without a report is given up.
+void mark_dead_unreported(connection& db, const std::string& id, const std::string& now) {
+    db.prepare("UPDATE reminders SET state = 'dead', lease_id = NULL, lease_until = NULL, "
+               "last_error = 'claimed ' || attempts || ' times without a report (a job stopped while "
+               "sending?)', updated_at = ? WHERE id = ?")
+        .bind_all(now, id)
+        .run();
+}
+
+void drop_started(connection& db, const std::string& id, const std::string& now) {
+    db.prepare("UPDATE reminders SET state = 'dropped', lease_id = NULL, lease_until = NULL, "
+               "last_error = 'the event started before it was sent', updated_at = ? WHERE id = ?")
+        .bind_all(now, id)
+        .run();
+}
+
+void lease(connection& db, const std::string& id, const claim_request& r, const std::string& now) {
+    db.prepare("UPDATE reminders SET state = 'leased', attempts = attempts + 1, lease_id = ?, lease_until = ?, "
+               "leased_by = ?, updated_at = ? WHERE id = ?")
+        .bind_all(r.lease_id, r.lease_until, r.claimed_by, now, id)
+        .run();
+}
+
+// The programmes of one claim, each loaded once.
+using programme_cache = std::map<std::string, scheduler::programme>;
+
+// The programme from the cache, loaded on first use; nullptr when it no longer exists.
+result<const scheduler::programme*> cached_programme(sqlite_store& store, programme_cache& programmes,
+                                                     const std::string& programme_id) {
+    auto p = programmes.find(programme_id);
+    if (p == programmes.end()) {
+        auto loaded = if_found(store.get_programme_by_id(programme_id));
+        if (!loaded) return loaded.err();
+        if (!*loaded) return static_cast<const scheduler::programme*>(nullptr);
+        p = programmes.emplace(programme_id, std::move(**loaded)).first;
+    }
+    return &p->second;
+}
+
+// The names a claimed message is rendered with: its event's group, its venue and address.
+status add_group_and_venue(sqlite_store& store, claimed_message& c) {
+    if (c.ev.working_group_id) {
+        auto g = if_found(store.get_working_group(*c.ev.working_group_id));
+        if (!g) return g.err();
+        if (*g) c.working_group_name = (*g)->name;
+    }
+    if (c.ev.venue_id) {
+        auto v = if_found(store.get_venue(*c.ev.venue_id));
+        if (!v) return v.err();
+        if (*v) {
+            c.venue_name = (*v)->name;
+            c.venue_address = (*v)->address;
+        }
+    }
+    return scheduler::ok();
+}
+
+// Leases one picked message with what is needed to render it. nullopt when there is
+// nothing to send: the message, its event, recipient or programme is gone, or the event
+// has started (the message is dropped).
+result<std::optional<claimed_message>> claim_one(sqlite_store& store, connection& db, const claim_request& r,
+                                                 const std::string& id, const std::string& now,
+                                                 programme_cache& programmes) {
+    const std::optional<claimed_message> nothing;
+    auto m = if_found(store.get_message(id));
+    if (!m) return m.err();
+    if (!*m) return nothing;
+    auto e = if_found(store.get_event((*m)->event_id));
+    if (!e) return e.err();
+    auto who = if_found(store.get_person((*m)->person_id));
+    if (!who) return who.err();
+    if (!*e || !*who) return nothing;
+    if ((*e)->start_utc <= now) {
+        drop_started(db, id, now);
+        return nothing;
+    }
+    auto prog = cached_programme(store, programmes, (*e)->programme_id);
+    if (!prog) return prog.err();
+    if (!*prog) return nothing;
+    lease(db, id, r, now);
+    claimed_message c;
+    c.message = std::move(**m);
+    c.message.state = outbox_state::leased;
+    c.message.attempts += 1;
+    c.message.lease_id = r.lease_id;
+    c.message.lease_until = r.lease_until;
+    c.ev = std::move(**e);
+    c.recipient = std::move(**who);
+    c.prog = **prog;
+    if (auto st = add_group_and_venue(store, c); !st) return st.err();
+    return std::optional<claimed_message>(std::move(c));
+}
+
+} // namespace
+
 result<std::vector<claimed_message>> sqlite_store::claim_messages(const claim_request& r, const std::string& now) {
     return guarded([&]() -> result<std::vector<claimed_message>> {
-        const auto limit = static_cast<std::int64_t>(r.limit);
-        // Expired leases first (the oldest work), then due messages.
-        std::vector<std::pair<std::string, int>> picked; // id, attempts so far
-        {
-            auto s = db_.prepare("SELECT id, attempts FROM reminders WHERE state = 'leased' AND lease_until <= ?1 "
-                                 "AND (?2 IS NULL OR programme_id = ?2) ORDER BY lease_until LIMIT ?3");
-            s.bind_all(now, r.programme_id, limit);
-            while (s.step()) picked.emplace_back(s.text(0), static_cast<int>(s.integer(1)));
-        }
-        if (static_cast<std::int64_t>(picked.size()) < limit) {
-            auto s = db_.prepare("SELECT id, attempts FROM reminders WHERE state IN ('pending','failed') AND due_at <= ?1 "
-                                 "AND (?2 IS NULL OR programme_id = ?2) ORDER BY due_at, rowid LIMIT ?3");
-            s.bind_all(now, r.programme_id, limit - static_cast<std::int64_t>(picked.size()));
-            while (s.step()) picked.emplace_back(s.text(0), static_cast<int>(s.integer(1)));
-        }
-
         std::vector<claimed_message> out;
-        std::map<std::string, scheduler::programme> programmes;
-        for (const auto& [id, attempts] : picked) {
+        programme_cache programmes;
+        for (const auto& [id, attempts] : claimable_messages(db_, r, now)) {
             if (attempts >= r.max_attempts) {
-                db_.prepare("UPDATE reminders SET state = 'dead', lease_id = NULL, lease_until = NULL, "
-                            "last_error = 'claimed ' || attempts || ' times without a report (a job stopped while "
-                            "sending?)', updated_at = ? WHERE id = ?")
-                    .bind_all(now, id)
-                    .run();
+                mark_dead_unreported(db_, id, now);
                 continue;
             }
-            auto m = if_found(get_message(id));
-            if (!m) return m.err();
-            if (!*m) continue;
-            auto e = if_found(get_event((*m)->event_id));
-            if (!e) return e.err();
-            auto who = if_found(get_person((*m)->person_id));
-            if (!who) return who.err();
-            if (!*e || !*who) continue;
-            claimed_message c;
-            c.message = std::move(**m);
-            if ((*e)->start_utc <= now) {
-                db_.prepare("UPDATE reminders SET state = 'dropped', lease_id = NULL, lease_until = NULL, "
-                            "last_error = 'the event started before it was sent', updated_at = ? WHERE id = ?")
-                    .bind_all(now, id)
-                    .run();
-                continue;
-            }
-            auto p = programmes.find((*e)->programme_id);
-            if (p == programmes.end()) {
-                auto loaded = if_found(get_programme_by_id((*e)->programme_id));
-                if (!loaded) return loaded.err();
-                if (!*loaded) continue;
-                p = programmes.emplace((*e)->programme_id, std::move(**loaded)).first;
-            }
-            db_.prepare("UPDATE reminders SET state = 'leased', attempts = attempts + 1, lease_id = ?, lease_until = ?, "
-                        "leased_by = ?, updated_at = ? WHERE id = ?")
-                .bind_all(r.lease_id, r.lease_until, r.claimed_by, now, id)
-                .run();
-            c.message.state = outbox_state::leased;
-            c.message.attempts += 1;
-            c.message.lease_id = r.lease_id;
-            c.message.lease_until = r.lease_until;
-            c.ev = std::move(**e);
-            c.recipient = std::move(**who);
-            c.prog = p->second;
-            if (c.ev.working_group_id) {
-                auto g = if_found(get_working_group(*c.ev.working_group_id));
-                if (!g) return g.err();
-                if (*g) c.working_group_name = (*g)->name;
-            }
-            if (c.ev.venue_id) {
-                auto v = if_found(get_venue(*c.ev.venue_id));
-                if (!v) return v.err();
-                if (*v) {
-                    c.venue_name = (*v)->name;
-                    c.venue_address = (*v)->address;
-                }
-            }
-            out.push_back(std::move(c));
+            auto c = claim_one(*this, db_, r, id, now, programmes);
+            if (!c) return c.err();
+            if (*c) out.push_back(std::move(**c));
         }
         return out;
     });

@@ -1,5 +1,6 @@
 // Planning data on SQLite: blackout imports, busy times and the facts the year planner
-// and the slot suggestions read. The semantics are the contract in scheduler/store.hpp.
+// and the slot suggestions read. The semantics are the contract in
+// scheduler/store/planning_store.hpp.
 #include "storage/sqlite_store.hpp"
 
 #include "storage/sqlite_store_internal.hpp"
@@ -139,78 +140,114 @@ result<std::vector<scheduler::interval>> sqlite_store::busy_times(const std::str
     });
 }
 
+namespace {
+
+// The window of a planning query as stored instants, and the group ("" for none).
+struct planning_window {
+    std::string from;
+    std::string to;
+    std::string group;
+};
+
+std::vector<scheduler::named_interval> planning_blackouts(connection& db, const std::string& programme_id,
+                                                          const planning_window& w) {
+    std::vector<scheduler::named_interval> out;
+    auto b = db.prepare("SELECT id, name, start_utc, end_utc FROM blackouts WHERE programme_id = ? "
+                        "AND start_utc < ? AND end_utc > ? ORDER BY start_utc, id");
+    b.bind_all(programme_id, w.to, w.from);
+    while (b.step()) out.push_back({b.text(0), b.text(1), {instant(b.text(2)), instant(b.text(3))}});
+    return out;
+}
+
+// Events overlapping the window; for a group query, whether a session of another group
+// shares a member with it on the session's local date.
+std::vector<scheduler::planning_event> planning_events(connection& db, const scheduler::planning_query& q,
+                                                       const planning_window& w) {
+    std::vector<scheduler::planning_event> out;
+    const auto earliest = earliest_overlapping_start(db, q.window.start, q.programme_id);
+    auto e = db.prepare(
+        "SELECT e.id, e.title, e.start_utc, e.end_utc, e.kind, e.working_group_id,"
+        " CASE WHEN ?4 = '' OR e.working_group_id IS NULL OR e.working_group_id = ?4 THEN 0 ELSE EXISTS ("
+        "  SELECT 1 FROM memberships a WHERE a.working_group_id = ?4"
+        "   AND a.valid_from <= substr(e.start_local, 1, 10)"
+        "   AND (a.valid_until IS NULL OR a.valid_until >= substr(e.start_local, 1, 10))"
+        "   AND EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = a.person_id"
+        "    AND m.working_group_id = e.working_group_id AND m.valid_from <= substr(e.start_local, 1, 10)"
+        "    AND (m.valid_until IS NULL OR m.valid_until >= substr(e.start_local, 1, 10)))) END"
+        " FROM events e WHERE e.programme_id = ?1 AND e.start_utc >= ?5 AND e.start_utc < ?3 AND e.end_utc > ?2"
+        " AND e.status <> 'cancelled' ORDER BY e.start_utc, e.id");
+    e.bind_all(q.programme_id, w.from, w.to, w.group, earliest);
+    while (e.step()) {
+        scheduler::planning_event pe;
+        pe.what = {e.text(0), e.text(1), {instant(e.text(2)), instant(e.text(3))}};
+        pe.kind = scheduler::parse<scheduler::event_kind>(e.text(4)).value_or(scheduler::event_kind::other);
+        pe.working_group_id = e.optional_text(5);
+        pe.shares_members = e.integer(6) != 0;
+        out.push_back(std::move(pe));
+    }
+    return out;
+}
+
+// The programme's active people with their busy times in the window (a query without a
+// group).
+std::vector<scheduler::planner_person> planning_people(connection& db, const std::string& programme_id,
+                                                       const planning_window& w) {
+    static const std::string people_sql =
+        busy_sql("SELECT id FROM people WHERE programme_id = ?1 AND active = 1 AND ?4 = ''");
+    auto busy = busy_by_person(db, people_sql, programme_id, w.from, w.to, w.group);
+    std::vector<scheduler::planner_person> out;
+    auto p = db.prepare("SELECT id, organisation_id FROM people WHERE programme_id = ? AND active = 1 ORDER BY id");
+    p.bind(1, programme_id);
+    while (p.step()) {
+        scheduler::planner_person person{p.text(0), p.text(1), {}};
+        if (auto it = busy.find(person.id); it != busy.end()) person.busy = std::move(it->second);
+        out.push_back(std::move(person));
+    }
+    return out;
+}
+
+// The group's memberships overlapping the window's local dates (a day either side covers
+// every zone), of active people, with their busy times in the window.
+std::vector<scheduler::group_member> planning_members(connection& db, const scheduler::planning_query& q,
+                                                      const planning_window& w) {
+    const auto first_date = scheduler::format_date(scheduler::civil_from_seconds(q.window.start - std::chrono::days(1)).date);
+    const auto last_date = scheduler::format_date(scheduler::civil_from_seconds(q.window.end + std::chrono::days(1)).date);
+    static const std::string members_sql =
+        busy_sql("SELECT DISTINCT m.person_id AS id FROM memberships m JOIN people p ON p.id = m.person_id"
+                 " WHERE m.working_group_id = ?4 AND p.active = 1 AND p.programme_id = ?1");
+    auto busy = busy_by_person(db, members_sql, q.programme_id, w.from, w.to, w.group);
+    std::vector<scheduler::group_member> out;
+    auto m = db.prepare(
+        "SELECT m.person_id, p.organisation_id, m.valid_from, m.valid_until FROM memberships m"
+        " JOIN people p ON p.id = m.person_id"
+        " WHERE m.working_group_id = ?1 AND p.active = 1 AND m.valid_from <= ?3"
+        " AND (m.valid_until IS NULL OR m.valid_until >= ?2) ORDER BY m.person_id, m.valid_from");
+    m.bind_all(w.group, first_date, last_date);
+    while (m.step()) {
+        scheduler::group_member gm;
+        gm.person = {m.text(0), m.text(1), {}};
+        if (auto it = busy.find(gm.person.id); it != busy.end()) gm.person.busy = it->second;
+        gm.from = scheduler::parse_date(m.text(2)).value_or(scheduler::civil_date{1970, 1, 1});
+        if (auto until = m.optional_text(3)) gm.until = scheduler::parse_date(*until);
+        out.push_back(std::move(gm));
+    }
+    return out;
+}
+
+} // namespace
+
 result<scheduler::planning_facts> sqlite_store::planning_facts_for(const scheduler::planning_query& q) {
     return guarded([&]() -> result<scheduler::planning_facts> {
         scheduler::planning_facts out;
-        const auto from = scheduler::format_instant(q.window.start);
-        const auto to = scheduler::format_instant(q.window.end);
-        const std::string group = q.working_group_id.value_or("");
-
-        auto b = db_.prepare("SELECT id, name, start_utc, end_utc FROM blackouts WHERE programme_id = ? "
-                             "AND start_utc < ? AND end_utc > ? ORDER BY start_utc, id");
-        b.bind_all(q.programme_id, to, from);
-        while (b.step()) out.blackouts.push_back({b.text(0), b.text(1), {instant(b.text(2)), instant(b.text(3))}});
-
-        // Events overlapping the window; for a group query, whether a session of another
-        // group shares a member with it on the session's local date.
-        const auto earliest = earliest_overlapping_start(db_, q.window.start, q.programme_id);
-        auto e = db_.prepare(
-            "SELECT e.id, e.title, e.start_utc, e.end_utc, e.kind, e.working_group_id,"
-            " CASE WHEN ?4 = '' OR e.working_group_id IS NULL OR e.working_group_id = ?4 THEN 0 ELSE EXISTS ("
-            "  SELECT 1 FROM memberships a WHERE a.working_group_id = ?4"
-            "   AND a.valid_from <= substr(e.start_local, 1, 10)"
-            "   AND (a.valid_until IS NULL OR a.valid_until >= substr(e.start_local, 1, 10))"
-            "   AND EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = a.person_id"
-            "    AND m.working_group_id = e.working_group_id AND m.valid_from <= substr(e.start_local, 1, 10)"
-            "    AND (m.valid_until IS NULL OR m.valid_until >= substr(e.start_local, 1, 10)))) END"
-            " FROM events e WHERE e.programme_id = ?1 AND e.start_utc >= ?5 AND e.start_utc < ?3 AND e.end_utc > ?2"
-            " AND e.status <> 'cancelled' ORDER BY e.start_utc, e.id");
-        e.bind_all(q.programme_id, from, to, group, earliest);
-        while (e.step()) {
-            scheduler::planning_event pe;
-            pe.what = {e.text(0), e.text(1), {instant(e.text(2)), instant(e.text(3))}};
-            pe.kind = scheduler::parse<scheduler::event_kind>(e.text(4)).value_or(scheduler::event_kind::other);
-            pe.working_group_id = e.optional_text(5);
-            pe.shares_members = e.integer(6) != 0;
-            out.events.push_back(std::move(pe));
-        }
-
+        const planning_window w{scheduler::format_instant(q.window.start), scheduler::format_instant(q.window.end),
+                                q.working_group_id.value_or("")};
+        out.blackouts = planning_blackouts(db_, q.programme_id, w);
+        out.events = planning_events(db_, q, w);
         if (!q.working_group_id) {
-            static const std::string people_sql =
-                busy_sql("SELECT id FROM people WHERE programme_id = ?1 AND active = 1 AND ?4 = ''");
-            auto busy = busy_by_person(db_, people_sql, q.programme_id, from, to, group);
-            auto p = db_.prepare("SELECT id, organisation_id FROM people WHERE programme_id = ? AND active = 1 ORDER BY id");
-            p.bind(1, q.programme_id);
-            while (p.step()) {
-                scheduler::planner_person person{p.text(0), p.text(1), {}};
-                if (auto it = busy.find(person.id); it != busy.end()) person.busy = std::move(it->second);
-                out.people.push_back(std::move(person));
-            }
+            out.people = planning_people(db_, q.programme_id, w);
             return out;
         }
-
-        // The group's memberships overlapping the window's local dates (a day either side
-        // covers every zone), of active people.
-        const auto first_date = scheduler::format_date(scheduler::civil_from_seconds(q.window.start - std::chrono::days(1)).date);
-        const auto last_date = scheduler::format_date(scheduler::civil_from_seconds(q.window.end + std::chrono::days(1)).date);
-        static const std::string members_sql =
-            busy_sql("SELECT DISTINCT m.person_id AS id FROM memberships m JOIN people p ON p.id = m.person_id"
-                     " WHERE m.working_group_id = ?4 AND p.active = 1 AND p.programme_id = ?1");
-        auto busy = busy_by_person(db_, members_sql, q.programme_id, from, to, group);
-        auto m = db_.prepare(
-            "SELECT m.person_id, p.organisation_id, m.valid_from, m.valid_until FROM memberships m"
-            " JOIN people p ON p.id = m.person_id"
-            " WHERE m.working_group_id = ?1 AND p.active = 1 AND m.valid_from <= ?3"
-            " AND (m.valid_until IS NULL OR m.valid_until >= ?2) ORDER BY m.person_id, m.valid_from");
-        m.bind_all(group, first_date, last_date);
-        while (m.step()) {
-            scheduler::group_member gm;
-            gm.person = {m.text(0), m.text(1), {}};
-            if (auto it = busy.find(gm.person.id); it != busy.end()) gm.person.busy = it->second;
-            gm.from = scheduler::parse_date(m.text(2)).value_or(scheduler::civil_date{1970, 1, 1});
-            if (auto until = m.optional_text(3)) gm.until = scheduler::parse_date(*until);
-            out.members.push_back(std::move(gm));
-        }
+        out.members = planning_members(db_, q, w);
         return out;
     });
 }

@@ -1,5 +1,6 @@
 // Programme data on SQLite: programmes, organisations, people, working groups and their
-// memberships, venues. The error semantics are the contract in scheduler/store.hpp.
+// memberships, venues, and the demo programme's seed. The error semantics are the
+// contract in scheduler/store/programme_store.hpp.
 //
 // Every write runs inside the caller's savepoint on the single writer connection, so a
 // check (existence, version, uniqueness, references) and the write that follows it see
@@ -8,6 +9,8 @@
 #include "storage/sqlite_store.hpp"
 
 #include "storage/sqlite_store_internal.hpp"
+
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -241,6 +244,102 @@ status organisation_in_programme(connection& db, const std::string& organisation
 
 namespace detail {
 
+std::string rules_to_json(const scheduler::meeting_rules& r) {
+    boost::json::array days;
+    for (const auto& d : r.weekdays) days.emplace_back(d);
+    return boost::json::serialize(boost::json::object{
+        {"per_year", r.per_year},
+        {"weekdays", std::move(days)},
+        {"start_time", r.start_time},
+        {"duration_minutes", r.duration_minutes},
+        {"min_gap_days", r.min_gap_days},
+    });
+}
+
+scheduler::meeting_rules rules_from_json(const std::string& text) {
+    scheduler::meeting_rules r;
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(text, ec);
+    const auto* o = v.if_object();
+    if (ec || !o) return r;
+    auto number = [&](const char* key, int& out) {
+        if (const auto* x = o->if_contains(key); x && x->is_int64()) out = static_cast<int>(x->get_int64());
+    };
+    number("per_year", r.per_year);
+    number("duration_minutes", r.duration_minutes);
+    number("min_gap_days", r.min_gap_days);
+    if (const auto* x = o->if_contains("start_time"); x && x->is_string()) r.start_time = x->get_string().c_str();
+    if (const auto* x = o->if_contains("weekdays"); x && x->is_array()) {
+        r.weekdays.clear();
+        for (const auto& d : x->get_array())
+            if (d.is_string()) r.weekdays.emplace_back(d.get_string().c_str());
+    }
+    return r;
+}
+
+std::string mail_to_json(const scheduler::mail_settings& m) {
+    auto days = [](const std::vector<int>& v) {
+        boost::json::array a;
+        for (int d : v) a.emplace_back(d);
+        return a;
+    };
+    return boost::json::serialize(boost::json::object{
+        {"enabled", m.enabled},
+        {"sender_name", m.sender_name},
+        {"sender_email", m.sender_email},
+        {"reminder_time", m.reminder_time},
+        {"reminder_days", boost::json::object{{"cop_meeting", days(m.cop_meeting_days)},
+                                              {"working_group_session", days(m.session_days)},
+                                              {"other", days(m.other_days)}}},
+    });
+}
+
+scheduler::mail_settings mail_from_json(const std::string& text) {
+    scheduler::mail_settings m;
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(text, ec);
+    const auto* o = v.if_object();
+    if (ec || !o) return m;
+    if (const auto* x = o->if_contains("enabled"); x && x->is_bool()) m.enabled = x->get_bool();
+    auto str = [&](const char* key, std::string& out) {
+        if (const auto* x = o->if_contains(key); x && x->is_string()) out = x->get_string().c_str();
+    };
+    str("sender_name", m.sender_name);
+    str("sender_email", m.sender_email);
+    str("reminder_time", m.reminder_time);
+    if (const auto* d = o->if_contains("reminder_days"); d && d->is_object()) {
+        auto days = [&](const char* key, std::vector<int>& out) {
+            const auto* x = d->get_object().if_contains(key);
+            if (!x || !x->is_array()) return;
+            out.clear();
+            for (const auto& n : x->get_array())
+                if (n.is_int64()) out.push_back(static_cast<int>(n.get_int64()));
+        };
+        days("cop_meeting", m.cop_meeting_days);
+        days("working_group_session", m.session_days);
+        days("other", m.other_days);
+    }
+    return m;
+}
+
+scheduler::programme read_programme(statement& s) {
+    scheduler::programme p;
+    p.id = s.text(0);
+    p.slug = s.text(1);
+    p.name = s.text(2);
+    p.timezone = s.text(3);
+    p.lang = scheduler::parse<scheduler::language>(s.text(4)).value_or(scheduler::language::nl);
+    p.starts_on = s.text(5);
+    p.ends_on = s.text(6);
+    p.rules = rules_from_json(s.text(7));
+    p.feeds_public = s.integer(8) != 0;
+    p.created_at = s.text(9);
+    p.updated_at = s.text(10);
+    p.version = static_cast<int>(s.integer(11));
+    p.mail = mail_from_json(s.text(12));
+    return p;
+}
+
 scheduler::person read_person(statement& s) {
     scheduler::person p;
     p.id = s.text(0);
@@ -262,6 +361,34 @@ scheduler::person read_person(statement& s) {
 } // namespace detail
 
 // --- programmes ---------------------------------------------------------------------------
+
+result<std::vector<scheduler::programme>> sqlite_store::list_programmes() {
+    return guarded([&]() -> result<std::vector<scheduler::programme>> {
+        static const std::string sql = std::string("SELECT ") + detail::programme_columns + " FROM programmes ORDER BY slug";
+        auto s = db_.prepare(sql.c_str());
+        std::vector<scheduler::programme> out;
+        while (s.step()) out.push_back(detail::read_programme(s));
+        return out;
+    });
+}
+
+result<scheduler::programme> sqlite_store::get_programme(const std::string& slug) {
+    return guarded([&]() -> result<scheduler::programme> {
+        static const std::string sql = std::string("SELECT ") + detail::programme_columns + " FROM programmes WHERE slug = ?";
+        auto s = db_.prepare(sql.c_str());
+        s.bind(1, slug);
+        if (!s.step()) return error{errc::not_found, "No programme with slug '" + slug + "'.", {}};
+        return detail::read_programme(s);
+    });
+}
+
+result<std::size_t> sqlite_store::count_programmes() {
+    return guarded([&]() -> result<std::size_t> {
+        auto s = db_.prepare("SELECT COUNT(*) FROM programmes");
+        s.step();
+        return static_cast<std::size_t>(s.integer(0));
+    });
+}
 
 result<scheduler::programme> sqlite_store::create_programme(const scheduler::programme& p, const std::string& now) {
     return guarded([&]() -> result<scheduler::programme> {
@@ -680,6 +807,109 @@ status sqlite_store::delete_venue(const std::string& id, expected_version expect
         db_.prepare("DELETE FROM venues WHERE id = ? AND (? IS NULL OR version = ?)").bind_all(id, expected, expected).run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "venue", id, expected);
         return scheduler::ok();
+    });
+}
+
+// --- the demo programme -------------------------------------------------------------------
+// Written row by row without the create_* checks: the demo data is constant and valid.
+
+namespace {
+
+// Returns the new programme's id.
+std::string insert_demo_programme(connection& db, const scheduler::programme& p, const std::string& now) {
+    const auto pid = new_id("prg");
+    db.prepare("INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, "
+               "feeds_public, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(pid, p.slug, p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
+                  detail::rules_to_json(p.rules), p.feeds_public, now, now)
+        .run();
+    return pid;
+}
+
+// The demo's working groups as stored: slug -> id, in the demo's order.
+using demo_group_ids = std::vector<std::pair<std::string, std::string>>;
+
+demo_group_ids insert_demo_groups(connection& db, const std::string& pid, const std::vector<scheduler::working_group>& groups,
+                                  const std::string& now) {
+    demo_group_ids group_ids;
+    for (const auto& g : groups) {
+        const auto gid = new_id("wg");
+        db.prepare("INSERT INTO working_groups(id, programme_id, slug, name, description, created_at, updated_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(gid, pid, g.slug, g.name, g.description, now, now)
+            .run();
+        group_ids.emplace_back(g.slug, gid);
+    }
+    return group_ids;
+}
+
+// Throws (and so seeds nothing) when the demo data names a group it does not have.
+std::string demo_group_id(const demo_group_ids& group_ids, const std::string& slug) {
+    for (const auto& [s, id] : group_ids)
+        if (s == slug) return id;
+    throw sqlite_error(SQLITE_CONSTRAINT, "demo data names unknown working group " + slug);
+}
+
+// The person and their memberships from the programme's first day; the person's group
+// role applies to the first group they are listed in, plain membership to the others.
+void insert_demo_person(connection& db, const std::string& pid, const std::string& oid, const scheduler::demo_person& person,
+                        const demo_group_ids& group_ids, const std::string& starts_on, const std::string& now) {
+    const auto person_id = new_id("per");
+    db.prepare("INSERT INTO people(id, programme_id, organisation_id, name, email, role, language, "
+               "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(person_id, pid, oid, person.name, person.email, scheduler::to_string(person.role),
+                  scheduler::to_string(person.lang), now, now)
+        .run();
+    bool first = true;
+    for (const auto& g : person.working_groups) {
+        const auto role = first ? person.group_role : scheduler::membership_role::member;
+        first = false;
+        db.prepare("INSERT INTO memberships(id, working_group_id, person_id, role, valid_from, created_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?)")
+            .bind_all(new_id("mem"), demo_group_id(group_ids, g), person_id, scheduler::to_string(role), starts_on, now)
+            .run();
+    }
+}
+
+void insert_demo_organisations(connection& db, const std::string& pid, const scheduler::demo_data& demo,
+                               const demo_group_ids& group_ids, const std::string& now) {
+    for (const auto& o : demo.organisations) {
+        const auto oid = new_id("org");
+        db.prepare("INSERT INTO organisations(id, programme_id, name, kind, level, created_at, updated_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(oid, pid, o.name, scheduler::to_string(o.kind), scheduler::to_string(o.level), now, now)
+            .run();
+        for (const auto& person : o.people) insert_demo_person(db, pid, oid, person, group_ids, demo.prog.starts_on, now);
+    }
+}
+
+// The signing venue and the signing ceremony booked there.
+void insert_demo_signing(connection& db, const std::string& pid, const scheduler::demo_data& demo, const std::string& now) {
+    const auto vid = new_id("ven");
+    const auto& v = demo.signing_venue;
+    db.prepare("INSERT INTO venues(id, programme_id, name, address, capacity, created_at, updated_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(vid, pid, v.name, v.address, v.capacity, now, now)
+        .run();
+    const auto& e = demo.signing_ceremony;
+    db.prepare("INSERT INTO events(id, programme_id, kind, title, description, start_local, end_local, start_utc, "
+               "end_utc, venue_id, status, sequence, created_at, updated_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(new_id("evt"), pid, scheduler::to_string(e.kind), e.title, e.description, e.start_local,
+                  e.end_local, e.start_utc, e.end_utc, vid, scheduler::to_string(e.status), e.sequence, now, now)
+        .run();
+}
+
+} // namespace
+
+result<bool> sqlite_store::seed_demo(const scheduler::demo_data& demo, const std::string& now) {
+    return guarded([&]() -> result<bool> {
+        if (exists(db_, "SELECT 1 FROM programmes WHERE slug = ?", demo.prog.slug)) return false;
+        const auto pid = insert_demo_programme(db_, demo.prog, now);
+        const auto group_ids = insert_demo_groups(db_, pid, demo.working_groups, now);
+        insert_demo_organisations(db_, pid, demo, group_ids, now);
+        insert_demo_signing(db_, pid, demo, now);
+        return true;
     });
 }
 

@@ -155,68 +155,57 @@ status sqlite_database::begin_batch(connection& db) {
     return frozen.err();
 }
 
-void sqlite_database::run_batch(std::vector<write_job>& batch) {
-    changed_tables_.clear();
-    connection& db = *writer_conn_;
-    sqlite_store store(db);
-    std::vector<status> outcomes;
-    outcomes.reserve(batch.size());
-
-    auto fail_all = [&](const error& e) {
-        for (auto& job : batch) {
-            try {
-                job.done(e);
-            } catch (...) {
-            }
-        }
-    };
-
-    if (auto begun = begin_batch(db); !begun) {
-        fail_all(begun.err());
-        return;
+void sqlite_database::answer(write_job& job, const status& outcome) {
+    try {
+        job.done(outcome);
+    } catch (...) {
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        status outcome = scheduler::ok();
+}
+
+void sqlite_database::answer_all(std::vector<write_job>& batch, const status& outcome) {
+    for (auto& job : batch) answer(job, outcome);
+}
+
+sqlite_database::job_outcome sqlite_database::run_in_savepoint(connection& db, scheduler::store& store, write_job& job) {
+    status outcome = scheduler::ok();
+    try {
+        db.exec("SAVEPOINT job");
         try {
-            db.exec("SAVEPOINT job");
-            try {
-                outcome = batch[i].work(store);
-            } catch (const sqlite_error& e) {
-                outcome = to_error(e);
-            } catch (const std::exception& e) {
-                outcome = error{errc::internal, e.what(), {}};
-            }
-            if (!db.in_transaction()) {
-                // SQLite rolled back the whole transaction (e.g. disk full): the jobs
-                // before this one are lost too. Report them and start afresh.
-                const error lost{errc::unavailable, "The transaction was rolled back by the database.", {}};
-                for (auto& o : outcomes) o = lost;
-                outcomes.push_back(outcome.ok() ? status(lost) : outcome);
-                for (std::size_t j = 0; j <= i; ++j) {
-                    try {
-                        batch[j].done(outcomes[j]);
-                    } catch (...) {
-                    }
-                }
-                batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-                outcomes.clear();
-                if (batch.empty()) return;
-                if (auto begun = begin_batch(db); !begun) {
-                    fail_all(begun.err());
-                    return;
-                }
-                i = static_cast<std::size_t>(-1);
-                continue;
-            }
-            if (outcome.ok())
-                db.exec("RELEASE job");
-            else
-                db.exec("ROLLBACK TO job; RELEASE job");
+            outcome = job.work(store);
         } catch (const sqlite_error& e) {
             outcome = to_error(e);
+        } catch (const std::exception& e) {
+            outcome = error{errc::internal, e.what(), {}};
         }
-        outcomes.push_back(std::move(outcome));
+        if (!db.in_transaction()) return {std::move(outcome), true};
+        if (outcome.ok())
+            db.exec("RELEASE job");
+        else
+            db.exec("ROLLBACK TO job; RELEASE job");
+    } catch (const sqlite_error& e) {
+        outcome = to_error(e);
     }
+    return {std::move(outcome), false};
+}
+
+bool sqlite_database::restart_after_lost_transaction(connection& db, std::vector<write_job>& batch,
+                                                     std::vector<status>& outcomes, status last) {
+    // The jobs before the one that saw the loss are lost too: report them all.
+    const error lost{errc::unavailable, "The transaction was rolled back by the database.", {}};
+    for (auto& o : outcomes) o = lost;
+    outcomes.push_back(last.ok() ? status(lost) : last);
+    for (std::size_t j = 0; j < outcomes.size(); ++j) answer(batch[j], outcomes[j]);
+    batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(outcomes.size()));
+    outcomes.clear();
+    if (batch.empty()) return false;
+    if (auto begun = begin_batch(db); !begun) {
+        answer_all(batch, begun.err());
+        return false;
+    }
+    return true;
+}
+
+bool sqlite_database::commit_batch(connection& db, std::vector<write_job>& batch) {
     try {
         db.exec("COMMIT");
         commits_.fetch_add(1, std::memory_order_relaxed);
@@ -232,15 +221,34 @@ void sqlite_database::run_batch(std::vector<write_job>& batch) {
             if (db.in_transaction()) db.exec("ROLLBACK");
         } catch (...) {
         }
-        fail_all(to_error(e));
+        answer_all(batch, to_error(e));
+        return false;
+    }
+    return true;
+}
+
+void sqlite_database::run_batch(std::vector<write_job>& batch) {
+    changed_tables_.clear();
+    connection& db = *writer_conn_;
+    sqlite_store store(db);
+    std::vector<status> outcomes;
+    outcomes.reserve(batch.size());
+
+    if (auto begun = begin_batch(db); !begun) {
+        answer_all(batch, begun.err());
         return;
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        try {
-            batch[i].done(outcomes[i]);
-        } catch (...) {
+        auto [outcome, transaction_lost] = run_in_savepoint(db, store, batch[i]);
+        if (transaction_lost) {
+            if (!restart_after_lost_transaction(db, batch, outcomes, std::move(outcome))) return;
+            i = static_cast<std::size_t>(-1); // the rest of the batch, from its new first job
+            continue;
         }
+        outcomes.push_back(std::move(outcome));
     }
+    if (!commit_batch(db, batch)) return;
+    for (std::size_t i = 0; i < batch.size(); ++i) answer(batch[i], outcomes[i]);
 }
 
 writer_lock::writer_lock(const std::string& database_path) : path_(database_path + ".lock") {}

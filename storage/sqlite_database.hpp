@@ -77,12 +77,35 @@ private:
         write_done done;
     };
 
+    // The outcome of one job of a batch; transaction_lost when SQLite rolled back the whole
+    // transaction while it ran (e.g. disk full), taking the jobs before it along.
+    struct job_outcome {
+        scheduler::status result;
+        bool transaction_lost = false;
+    };
+
     void reader_loop(std::size_t index);
     void writer_loop();
+    // One transaction for the batch, a savepoint per job; answers every job.
     void run_batch(std::vector<write_job>& batch);
     // BEGIN IMMEDIATE, then the freeze (options::freeze_started_events); on failure no
     // transaction is left open.
     scheduler::status begin_batch(connection& db);
+    // Runs the job in its own savepoint: released when it succeeds, rolled back alone
+    // when it fails.
+    static job_outcome run_in_savepoint(connection& db, scheduler::store& store, write_job& job);
+    // After a lost transaction: answers the jobs run so far (`outcomes`, then the job that
+    // saw the loss, with `last`), drops them from the batch and begins a new transaction
+    // for the rest. False when the batch is over: nothing is left, or every remaining job
+    // has been answered with the error of the new BEGIN.
+    bool restart_after_lost_transaction(connection& db, std::vector<write_job>& batch, std::vector<scheduler::status>& outcomes,
+                                        scheduler::status last);
+    // COMMIT, then after_commit with the changed tables. On failure rolls back, answers
+    // every job with the error and returns false.
+    bool commit_batch(connection& db, std::vector<write_job>& batch);
+    // Answers a job; a callback that throws must not take the writer down.
+    static void answer(write_job& job, const scheduler::status& outcome);
+    static void answer_all(std::vector<write_job>& batch, const scheduler::status& outcome);
     void checkpoint_if_due();
     // sqlite3_wal_hook on the writer: records the WAL's size in pages after each commit.
     static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);

@@ -1,6 +1,8 @@
 #pragma once
-// scheduler::store on one SQLite connection. Used only by the thread that owns the
-// connection; translates sqlite_error into scheduler::error at this boundary.
+// scheduler::store on one SQLite connection: every store interface of scheduler/store/,
+// each implemented in the file of its concern (named at each group below). Used only by
+// the thread that owns the connection; borrows the connection, which must outlive it.
+// Translates sqlite_error into scheduler::error at this boundary.
 
 #include "scheduler/store.hpp"
 #include "storage/sqlite.hpp"
@@ -11,23 +13,14 @@ class sqlite_store final : public scheduler::store {
 public:
     explicit sqlite_store(connection& c) : db_(c) {}
 
-    scheduler::status ping() override;
-    scheduler::result<std::vector<scheduler::token_credentials>> find_tokens_by_prefix(const std::string& prefix) override;
-    scheduler::result<std::vector<scheduler::api_token>> list_tokens() override;
+    // Programme data (scheduler::programme_store): storage/programme_data.cpp.
     scheduler::result<std::vector<scheduler::programme>> list_programmes() override;
     scheduler::result<scheduler::programme> get_programme(const std::string& slug) override;
     scheduler::result<std::size_t> count_programmes() override;
-
-    scheduler::result<scheduler::api_token> create_token(const scheduler::new_api_token& t, const std::string& now) override;
-    scheduler::status revoke_token(const std::string& id, const std::string& now) override;
-    scheduler::status touch_token(const std::string& id, const std::string& now) override;
-    scheduler::result<bool> seed_demo(const scheduler::demo_data& demo, const std::string& now) override;
-    scheduler::status append_audit(const scheduler::audit_entry& e, const std::string& now) override;
-
-    // Programme data: storage/programme_data.cpp.
     scheduler::result<scheduler::programme> create_programme(const scheduler::programme& p, const std::string& now) override;
     scheduler::result<scheduler::programme> get_programme_by_id(const std::string& id) override;
     scheduler::result<scheduler::programme> update_programme(const scheduler::programme& p, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::result<bool> seed_demo(const scheduler::demo_data& demo, const std::string& now) override;
     scheduler::result<scheduler::organisation> create_organisation(const scheduler::organisation& o, const std::string& now) override;
     scheduler::result<scheduler::organisation> get_organisation(const std::string& id) override;
     scheduler::result<scheduler::page<scheduler::organisation>> list_organisations(const std::string& programme_id, const scheduler::organisation_filter& f, const scheduler::page_request& pr) override;
@@ -46,13 +39,16 @@ public:
     scheduler::status delete_working_group(const std::string& id, scheduler::expected_version expected) override;
     scheduler::result<scheduler::membership> create_membership(const scheduler::membership& m, const std::string& now) override;
     scheduler::result<std::vector<scheduler::membership>> list_memberships(const std::string& working_group_id) override;
+    scheduler::result<scheduler::membership> get_membership(const std::string& id) override;
+    scheduler::result<scheduler::membership> update_membership(const scheduler::membership& m,
+                                                               const std::string& now) override;
     scheduler::result<scheduler::venue> create_venue(const scheduler::venue& v, const std::string& now) override;
     scheduler::result<scheduler::venue> get_venue(const std::string& id) override;
     scheduler::result<scheduler::page<scheduler::venue>> list_venues(const std::string& programme_id, const scheduler::page_request& pr) override;
     scheduler::result<scheduler::venue> update_venue(const scheduler::venue& v, scheduler::expected_version expected, const std::string& now) override;
     scheduler::status delete_venue(const std::string& id, scheduler::expected_version expected) override;
 
-    // Events: storage/events.cpp.
+    // Events (scheduler::event_store): storage/events.cpp.
     scheduler::result<scheduler::event> create_event(const scheduler::event& e, const std::string& now) override;
     scheduler::result<scheduler::event> get_event(const std::string& id) override;
     scheduler::result<scheduler::page<scheduler::event>> list_events(const std::string& programme_id,
@@ -64,38 +60,12 @@ public:
     scheduler::result<scheduler::booking_context> booking_facts(const scheduler::programme& p,
                                                                 const scheduler::booking_candidate& c,
                                                                 const std::optional<std::string>& ignore_event_id) override;
-
     scheduler::result<std::string> create_series(const std::string& programme_id, const std::string& rrule,
                                                  const std::string& start_local, const std::string& end_local,
                                                  const std::string& template_json, const std::string& now) override;
     scheduler::result<std::vector<scheduler::event>> series_events(const std::string& series_id) override;
 
-    // Calendar feeds: storage/feeds.cpp.
-    scheduler::result<std::vector<scheduler::feed_event>> feed_events(const scheduler::feed_query& q) override;
-    scheduler::result<scheduler::person> find_person_by_feed_hash(const std::string& hash) override;
-    scheduler::status set_feed_token(const std::string& person_id, int generation, const std::string& hash) override;
-    scheduler::result<std::vector<scheduler::feed_token_state>> feed_token_states() override;
-    scheduler::result<std::string> last_event_deletion(const std::string& programme_id) override;
-    scheduler::result<std::vector<std::string>> person_working_group_ids(const std::string& person_id) override;
-
-    // Planning: storage/planning.cpp.
-    scheduler::result<scheduler::blackout_import> import_blackouts(const std::string& programme_id, const std::string& name,
-                                                                   const std::vector<scheduler::named_interval>& periods,
-                                                                   const std::string& now) override;
-    scheduler::result<std::vector<scheduler::blackout_import>> list_blackout_imports(const std::string& programme_id) override;
-    scheduler::result<std::vector<scheduler::blackout_period>> list_blackouts(const std::string& programme_id,
-                                                                              const std::optional<std::string>& import_id) override;
-    scheduler::status delete_blackout_import(const std::string& programme_id, const std::string& import_id) override;
-    scheduler::result<std::size_t> replace_busy_times(const std::string& person_id,
-                                                      const std::vector<scheduler::interval>& busy) override;
-    scheduler::result<std::vector<scheduler::interval>> busy_times(const std::string& person_id) override;
-    scheduler::result<scheduler::planning_facts> planning_facts_for(const scheduler::planning_query& q) override;
-
-    // Memberships' end dates: storage/programme_data.cpp.
-    scheduler::result<scheduler::membership> get_membership(const std::string& id) override;
-    scheduler::result<scheduler::membership> update_membership(const scheduler::membership& m,
-                                                               const std::string& now) override;
-    // Attendance: storage/attendance.cpp.
+    // Attendance (scheduler::attendance_store): storage/attendance.cpp.
     scheduler::result<std::vector<scheduler::invitation>> event_invitations(const std::string& event_id) override;
     scheduler::result<scheduler::invitation> get_invitation(const std::string& event_id,
                                                             const std::string& person_id) override;
@@ -118,7 +88,28 @@ public:
                                                                 const std::string& from_utc,
                                                                 const std::string& to_utc) override;
 
-    // The e-mail outbox: storage/outbox.cpp.
+    // Calendar feeds (scheduler::feed_store): storage/feeds.cpp.
+    scheduler::result<std::vector<scheduler::feed_event>> feed_events(const scheduler::feed_query& q) override;
+    scheduler::result<scheduler::person> find_person_by_feed_hash(const std::string& hash) override;
+    scheduler::status set_feed_token(const std::string& person_id, int generation, const std::string& hash) override;
+    scheduler::result<std::vector<scheduler::feed_token_state>> feed_token_states() override;
+    scheduler::result<std::vector<std::string>> person_working_group_ids(const std::string& person_id) override;
+    scheduler::result<std::string> last_event_deletion(const std::string& programme_id) override;
+
+    // Planning (scheduler::planning_store): storage/planning.cpp.
+    scheduler::result<scheduler::blackout_import> import_blackouts(const std::string& programme_id, const std::string& name,
+                                                                   const std::vector<scheduler::named_interval>& periods,
+                                                                   const std::string& now) override;
+    scheduler::result<std::vector<scheduler::blackout_import>> list_blackout_imports(const std::string& programme_id) override;
+    scheduler::result<std::vector<scheduler::blackout_period>> list_blackouts(const std::string& programme_id,
+                                                                              const std::optional<std::string>& import_id) override;
+    scheduler::status delete_blackout_import(const std::string& programme_id, const std::string& import_id) override;
+    scheduler::result<std::size_t> replace_busy_times(const std::string& person_id,
+                                                      const std::vector<scheduler::interval>& busy) override;
+    scheduler::result<std::vector<scheduler::interval>> busy_times(const std::string& person_id) override;
+    scheduler::result<scheduler::planning_facts> planning_facts_for(const scheduler::planning_query& q) override;
+
+    // The e-mail outbox (scheduler::outbox_store): storage/outbox.cpp.
     scheduler::result<bool> plan_outbox(const std::string& now, std::size_t max_changes) override;
     scheduler::result<std::vector<scheduler::claimed_message>> claim_messages(const scheduler::claim_request& r,
                                                                               const std::string& now) override;
@@ -140,14 +131,28 @@ public:
                                                                                 const scheduler::page_request& pr) override;
     scheduler::result<scheduler::outbox_summary> summarise_outbox(const std::optional<std::string>& programme_id,
                                                                   const std::string& now) override;
-    // Idempotency keys and audit: storage/idempotency.cpp.
+
+    // API tokens (scheduler::token_store): storage/tokens.cpp.
+    scheduler::result<std::vector<scheduler::token_credentials>> find_tokens_by_prefix(const std::string& prefix) override;
+    scheduler::result<std::vector<scheduler::api_token>> list_tokens() override;
+    scheduler::result<scheduler::api_token> create_token(const scheduler::new_api_token& t, const std::string& now) override;
+    scheduler::status revoke_token(const std::string& id, const std::string& now) override;
+    scheduler::status touch_token(const std::string& id, const std::string& now) override;
+
+    // Idempotency keys (scheduler::idempotency_store): storage/idempotency.cpp.
     scheduler::result<std::optional<scheduler::idempotency_record>> claim_idempotency_key(
         const std::string& token_id, const std::string& key, const std::string& request_hash, const std::string& now,
         const std::string& expired_before) override;
     scheduler::status finish_idempotency_key(const std::string& token_id, const std::string& key, int http_status,
                                              const std::string& response) override;
+
+    // The audit trail (scheduler::audit_store): storage/audit.cpp.
+    scheduler::status append_audit(const scheduler::audit_entry& e, const std::string& now) override;
     scheduler::result<scheduler::page<scheduler::audit_record>> list_audit(const scheduler::audit_filter& f,
                                                                            const scheduler::page_request& pr) override;
+
+    // The connection itself (scheduler::store): storage/sqlite_store.cpp.
+    scheduler::status ping() override;
 
 private:
     connection& db_;

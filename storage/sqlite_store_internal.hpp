@@ -1,6 +1,8 @@
 #pragma once
-// Helpers shared by the files that implement sqlite_store (sqlite_store.cpp,
-// programme_data.cpp, events.cpp, feeds.cpp). Internal to storage/: nothing outside this
+// Helpers shared by the files that implement sqlite_store, one file per store interface
+// (programme_data.cpp, events.cpp, attendance.cpp, feeds.cpp, planning.cpp, outbox.cpp,
+// tokens.cpp, idempotency.cpp, audit.cpp; sqlite_store.cpp for what they share). Each
+// helper is defined in the file named at it. Internal to storage/: nothing outside this
 // folder includes it.
 
 #include "scheduler/model.hpp"
@@ -22,7 +24,8 @@ auto guarded(F&& f) -> decltype(f()) {
 }
 
 // The programmes.meeting_rules column (JSON). A damaged value reads back as defaults,
-// field by field, rather than making the programme unreadable.
+// field by field, rather than making the programme unreadable. programme_data.cpp, like
+// the programme helpers below.
 std::string rules_to_json(const scheduler::meeting_rules& r);
 scheduler::meeting_rules rules_from_json(const std::string& text);
 
