@@ -1,7 +1,7 @@
 #pragma once
 // Domain results: every fallible operation of the scheduler and its stores returns
 // result<T>. The HTTP status for each errc is decided in exactly one place
-// (server/problem.cpp); nothing below server/ knows about HTTP.
+// (server/api/errors.cpp); nothing below server/ knows about HTTP.
 
 #include <string>
 #include <utility>

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "../storage/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "calendar/vtimezone.hpp"
 
 #include <boost/json.hpp>

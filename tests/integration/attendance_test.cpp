@@ -4,7 +4,7 @@
 // person's and expired links fail); presence only once an event has started, one at a
 // time, in bulk and "everyone who accepted", with corrections in the audit trail; guests;
 // the reports as JSON and CSV; and who may see what.
-#include "integration/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // API tokens over HTTP: 401 versus 403, revocation on the very next request, roles,
 // throttling of repeated failures.
-#include "integration/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -2,7 +2,7 @@
 // another programme's organiser gets 404 for every route that names an object or a
 // programme, and a participant may not change anything. A new route with a path
 // parameter this test does not know fails it, so the matrix cannot fall behind.
-#include "integration/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // Booking over HTTP: the conflict matrix, accepting soft conflicts, reschedule,
 // cancel and restore with SEQUENCE, concurrent bookings of one venue.
-#include "integration/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <catch2/catch.hpp>
 

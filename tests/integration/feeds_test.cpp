@@ -3,7 +3,7 @@
 // agree), whose every occurrence must start and end at the UTC instants the API stores.
 // Also: conditional requests, HEAD, invalidation per working group, SEQUENCE, rotation
 // of the personal feed URL, Last-Modified after a deletion, and no token in the log.
-#include "integration/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <catch2/catch.hpp>
 

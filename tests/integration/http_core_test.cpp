@@ -1,6 +1,6 @@
 // The HTTP core as a client sees it: limits, deadlines, connection cap, keep-alive,
 // pipelining, graceful shutdown, routing errors, observability endpoints.
-#include "integration/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <catch2/catch.hpp>
 

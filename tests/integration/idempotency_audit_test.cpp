@@ -1,5 +1,5 @@
 // Idempotency-Key on POSTs and the admins' audit trail.
-#include "integration/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <catch2/catch.hpp>
 

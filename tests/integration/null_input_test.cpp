@@ -1,7 +1,7 @@
 // null in request bodies against the real binary: a field the API does not document as
 // nullable, sent as null, is refused with 422 naming it (never read as "absent", never
 // used as an empty value), and nothing is stored or changed.
-#include "integration/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <catch2/catch.hpp>
 

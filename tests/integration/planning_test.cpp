@@ -2,7 +2,7 @@
 // blackouts and busy times moving it, applying it), blackout and busy-time uploads (good
 // and malformed calendars, nothing stored on error), working-group slot suggestions, and
 // `copsched plan`.
-#include "integration/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <catch2/catch.hpp>
 

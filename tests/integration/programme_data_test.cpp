@@ -1,6 +1,6 @@
 // Programme data over HTTP: create, read, list, change and delete organisations, people,
 // working groups, memberships and venues; versions; the authorization matrix.
-#include "integration/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -2,8 +2,8 @@
 // and a real SMTP server (tests/integration/smtp_sink.py, Debian's python3-aiosmtpd). The
 // messages it received are read back by Python's email package and python3-icalendar
 // (tests/integration/mail_summary.py): independent parsers, not ours.
-#include "integration/harness.hpp"
-#include "server/python_tools.hpp" // smtp_sink, mail_summary
+#include "tests/support/harness.hpp"
+#include "tests/support/python_tools.hpp" // smtp_sink, mail_summary
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // The database as the operator meets it: migrations, the writer lock, backups while
 // the service writes, the demo programme.
-#include "integration/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <catch2/catch.hpp>
 

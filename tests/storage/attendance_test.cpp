@@ -7,7 +7,7 @@
 #include "storage/database_file.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite_database.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 

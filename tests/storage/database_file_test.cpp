@@ -3,7 +3,7 @@
 #include "scheduler/demo.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 

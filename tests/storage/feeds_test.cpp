@@ -5,7 +5,7 @@
 #include "scheduler/civil_time.hpp"
 #include "scheduler/clock.hpp"
 #include "storage/migrations.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 

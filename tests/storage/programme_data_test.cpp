@@ -1,7 +1,7 @@
 #include "storage/sqlite_store.hpp"
 
 #include "storage/migrations.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -2,7 +2,7 @@
 
 #include "scheduler/demo.hpp"
 #include "storage/database_file.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 

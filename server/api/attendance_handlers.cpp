@@ -1,0 +1,793 @@
+// Attendance routes. Reads run on a reader, changes in one writer job each (all or nothing,
+// with their audit entries); nothing here touches the database on an I/O thread.
+#include "server/api/attendance_handlers.hpp"
+
+#include "scheduler/attendance.hpp"
+#include "scheduler/civil_time.hpp"
+#include "scheduler/clock.hpp"
+#include "scheduler/time_zone.hpp"
+#include "server/api/auth.hpp"
+#include "server/options/config.hpp"
+#include "server/api/db_call.hpp"
+#include "server/api/feed_handlers.hpp"
+#include "server/api/handler_support.hpp"
+#include "server/api/json_input.hpp"
+#include "server/api/errors.hpp"
+#include "server/api/services.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/params_view.hpp>
+
+#include <algorithm>
+#include <memory>
+
+namespace copsched::server {
+namespace {
+
+namespace json = boost::json;
+using scheduler::errc;
+using scheduler::error;
+using scheduler::event;
+using scheduler::invitation;
+using scheduler::result;
+using scheduler::store;
+
+// Limits (docs/openapi.json).
+constexpr std::size_t rsvp_comment_max_chars = 1000;
+constexpr std::size_t max_bulk_records = 5000;
+
+template <class E>
+json::value opt_enum(const std::optional<E>& v) {
+    return v ? json::value(std::string(scheduler::to_string(*v))) : json::value(nullptr);
+}
+
+json::object invitation_json(const invitation& i) {
+    return {{"event_id", i.event_id},
+            {"person_id", i.person_id},
+            {"person_name", i.person_name},
+            {"organisation_id", i.organisation_id},
+            {"role", std::string(scheduler::to_string(i.role))},
+            {"invited_via", std::string(scheduler::to_string(i.source))},
+            {"frozen", i.frozen},
+            {"rsvp", opt_enum(i.rsvp)},
+            {"rsvp_comment", optional_json(i.rsvp_comment)},
+            {"rsvp_at", optional_json(i.rsvp_at)},
+            {"presence", opt_enum(i.presence)},
+            {"mode", opt_enum(i.mode)},
+            {"recorded_at", optional_json(i.recorded_at)}};
+}
+
+json::object counts_json(const scheduler::attendance_counts& c) {
+    return {{"invited", c.invited},   {"accepted", c.accepted}, {"tentative", c.tentative},
+            {"declined", c.declined}, {"no_answer", c.no_answer}, {"present", c.present},
+            {"absent", c.absent},     {"excused", c.excused},   {"unrecorded", c.unrecorded},
+            {"onsite", c.onsite},     {"online", c.online}};
+}
+
+json::object event_brief(const event& e) {
+    return {{"id", e.id},
+            {"kind", std::string(scheduler::to_string(e.kind))},
+            {"title", e.title},
+            {"start", e.start_local},
+            {"end", e.end_local},
+            {"start_utc", e.start_utc},
+            {"end_utc", e.end_utc},
+            {"status", std::string(scheduler::to_string(e.status))},
+            {"working_group_id", optional_json(e.working_group_id)}};
+}
+
+// Organisers who may run the event: sessions by their group's organisers, the rest by
+// the programme's.
+bool may_manage(const scheduler::api_token& caller, const event& e) {
+    if (e.kind == scheduler::event_kind::working_group_session && e.working_group_id)
+        return may_write_group(caller, e.programme_id, *e.working_group_id);
+    return may_write_programme(caller, e.programme_id);
+}
+
+result<event> visible_event(store& s, const std::string& id, const scheduler::api_token& caller) {
+    auto e = s.get_event(id);
+    if (!e || !may_read(caller, e->programme_id)) return not_found("No event with id '" + id + "'.");
+    return e;
+}
+
+result<event> managed_event(store& s, const std::string& id, const scheduler::api_token& caller) {
+    auto e = visible_event(s, id, caller);
+    if (!e) return e;
+    if (!may_manage(caller, *e)) return error{errc::forbidden, "Only the event's organisers and admins can do this.", {}};
+    return e;
+}
+
+// The attendance view of an event: everyone for organisers, only their own record for
+// a participant (who never sees other people's answers or the counts).
+result<json::object> attendance_view(store& s, const event& e, const scheduler::api_token& caller) {
+    auto list = s.event_invitations(e.id);
+    if (!list) return list.err();
+    const bool organiser = may_manage(caller, e);
+    json::object out{{"event", event_brief(e)}, {"started", e.start_utc <= scheduler::now_utc()}};
+    json::array items;
+    for (const auto& i : *list)
+        if (organiser || (caller.person_id && *caller.person_id == i.person_id)) items.push_back(invitation_json(i));
+    if (organiser) {
+        const auto counts = scheduler::count_attendance(*list);
+        out["counts"] = counts_json(counts);
+        json::array warnings;
+        json::value capacity = nullptr;
+        if (e.venue_id) {
+            if (auto v = s.get_venue(*e.venue_id)) {
+                capacity = v->capacity;
+                if (v->capacity > 0 && counts.accepted > static_cast<std::size_t>(v->capacity))
+                    warnings.push_back(json::object{
+                        {"type", "over_capacity"},
+                        {"detail", std::to_string(counts.accepted) + " people accepted; the venue '" + v->name +
+                                       "' holds " + std::to_string(v->capacity) + "."}});
+            }
+        }
+        out["capacity"] = capacity;
+        out["warnings"] = std::move(warnings);
+    }
+    out["items"] = std::move(items);
+    out["next_cursor"] = nullptr;
+    return out;
+}
+
+task<response> get_attendance(request_context& ctx) {
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<json::object> {
+        auto e = visible_event(s, id, caller);
+        if (!e) return e.err();
+        if (!may_manage(caller, *e) && !is_participant(caller))
+            return error{errc::forbidden, "Only the event's organisers, admins and invited participants can see attendance.", {}};
+        return attendance_view(s, *e, caller);
+    };
+    auto r = co_await db_read(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return ok_json(ctx, http::status::ok, *r);
+}
+
+// What one record of presence says, read from a body (or an item of a bulk body).
+struct presence_input {
+    std::optional<std::string> person_id; // bulk items only
+    std::optional<scheduler::rsvp_answer> rsvp;
+    std::optional<std::string> rsvp_comment;
+    std::optional<scheduler::presence_state> presence;
+    std::optional<scheduler::attendance_mode> mode;
+};
+
+presence_input read_presence(object_reader& in, bool with_person, bool with_rsvp) {
+    presence_input p;
+    if (with_person) p.person_id = in.required_string("person_id", 64);
+    if (with_rsvp) {
+        p.rsvp = in.optional_enum<scheduler::rsvp_answer>("rsvp", "accepted, tentative, declined");
+        p.rsvp_comment = in.optional_string("rsvp_comment", rsvp_comment_max_chars, true);
+        if (p.rsvp_comment && !in.has("rsvp")) in.problem("rsvp_comment", "is only stored together with rsvp");
+    }
+    p.presence = with_rsvp ? in.optional_enum<scheduler::presence_state>("presence", "present, absent, excused")
+                           : in.required_enum<scheduler::presence_state>("presence", "present, absent, excused");
+    p.mode = in.optional_enum<scheduler::attendance_mode>("mode", "onsite, online");
+    if (with_rsvp && !in.has("rsvp") && !in.has("presence") && !in.has("mode"))
+        in.problem("presence", "give rsvp, presence or mode");
+    return p;
+}
+
+// Checks that presence may be recorded for `e` now.
+scheduler::status presence_allowed(const event& e, const std::string& now, const std::string& field) {
+    if (e.status == scheduler::event_status::cancelled)
+        return error::invalid(field, "cannot be recorded: the event was cancelled");
+    if (e.start_utc > now)
+        return error::invalid(field, "can be recorded once the event has started (" + e.start_local + ")");
+    return scheduler::ok();
+}
+
+json::object state_json(const std::optional<invitation>& i) {
+    if (!i) return {{"invited", false}};
+    return {{"invited", true},
+            {"invited_via", std::string(scheduler::to_string(i->source))},
+            {"rsvp", opt_enum(i->rsvp)},
+            {"presence", opt_enum(i->presence)},
+            {"mode", opt_enum(i->mode)}};
+}
+
+// Applies one record on the writer; appends the audit entry with the state before and
+// after, so that corrections stay visible.
+result<invitation> apply_record(store& s, const event& e, const std::string& person_id, const presence_input& p,
+                                const std::string& now, scheduler::audit_entry a, const std::string& field_prefix) {
+    std::optional<invitation> before;
+    if (auto b = s.get_invitation(e.id, person_id)) before = *b;
+    else if (b.err().code != errc::not_found) return b.err();
+    if (p.presence || p.mode) {
+        if (auto st = presence_allowed(e, now, field_prefix + (p.presence ? "presence" : "mode")); !st) return st.err();
+        auto presence = p.presence;
+        if (!presence && before && before->presence) presence = before->presence;
+        if (!presence) return error::invalid(field_prefix + "mode", "record presence first, or together with mode");
+        auto mode = p.mode;
+        if (!p.mode && before) mode = before->mode;
+        if (*presence != scheduler::presence_state::present && !p.mode) mode.reset();
+        auto r = s.record_presence(e.id, person_id, *presence, mode, now);
+        if (!r) {
+            if (r.err().code == errc::invalid_input) return error::invalid(field_prefix + "person_id", r.err().detail);
+            return r.err();
+        }
+    }
+    if (p.rsvp) {
+        auto r = s.set_rsvp(e.id, person_id, *p.rsvp, p.rsvp_comment, now);
+        if (!r) {
+            if (r.err().code == errc::not_found)
+                return error{errc::not_found, "Person '" + person_id + "' is not invited to this event.", {}};
+            return r.err();
+        }
+    }
+    auto after = s.get_invitation(e.id, person_id);
+    if (!after) return after.err();
+    a.detail = json::serialize(json::object{{"person_id", person_id}, {"before", state_json(before)}, {"after", state_json(*after)}});
+    if (auto st = s.append_audit(a, now); !st) return st.err();
+    return after;
+}
+
+task<response> put_attendance(request_context& ctx) {
+    auto body = parse_json_object(ctx.req);
+    if (!body) co_return fail(ctx, body.err());
+    object_reader in(*body);
+    auto input = read_presence(in, false, true);
+    auto invalid = in.finish(); // reported after the authorization check
+    auto job = [id = std::string(ctx.param("id")), person = std::string(ctx.param("person_id")), caller = *ctx.caller,
+                input, invalid, a = audit(ctx, "attendance.record", "event", std::string(ctx.param("id")))](store& s)
+        -> result<std::pair<invitation, std::string>> {
+        auto e = managed_event(s, id, caller);
+        if (!e) return e.err();
+        if (!invalid) return invalid.err();
+        auto r = apply_record(s, *e, person, input, scheduler::now_utc(), a, "");
+        if (!r) return r.err();
+        return std::pair{*r, e->programme_id};
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    ctx.svc.feeds.changed(r->second, {person_content_key(r->first.person_id)}); // a walk-in becomes a guest
+    co_return ok_json(ctx, http::status::ok, invitation_json(r->first));
+}
+
+// POST /api/v1/events/{id}/attendance: presence of many people at once, all or nothing.
+task<response> bulk_attendance(request_context& ctx) {
+    auto body = parse_json_object(ctx.req);
+    if (!body) co_return fail(ctx, body.err());
+    std::vector<presence_input> records;
+    scheduler::status invalid = scheduler::ok();
+    {
+        const json::object top_level; // "records" is read by hand below
+        object_reader in(top_level);
+        for (const auto& [k, v] : *body)
+            if (k != "records") in.problem(std::string(k), "is not a known field");
+        const auto* list = body->if_contains("records");
+        if (!list || !list->is_array() || list->as_array().empty()) {
+            in.problem("records", "must be a non-empty array of {person_id, presence, mode}");
+        } else if (list->as_array().size() > max_bulk_records) {
+            in.problem("records", "at most " + std::to_string(max_bulk_records) + " records per request");
+        } else {
+            std::size_t k = 0;
+            for (const auto& item : list->as_array()) {
+                const auto name = "records[" + std::to_string(k++) + "]";
+                if (!item.is_object()) {
+                    in.problem(name, "must be an object");
+                    continue;
+                }
+                object_reader nested(item.as_object(), name + ".");
+                records.push_back(read_presence(nested, true, false));
+                in.merge(std::move(nested));
+            }
+        }
+        invalid = in.finish(); // reported after the authorization check
+    }
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, records = std::move(records), invalid,
+                a = audit(ctx, "attendance.record", "event", std::string(ctx.param("id")))](store& s)
+        -> result<std::pair<json::object, std::string>> {
+        auto e = managed_event(s, id, caller);
+        if (!e) return e.err();
+        if (!invalid) return invalid.err();
+        const auto now = scheduler::now_utc();
+        for (std::size_t k = 0; k < records.size(); ++k) {
+            const auto prefix = "records[" + std::to_string(k) + "].";
+            if (!records[k].person_id) return error::invalid(prefix + "person_id", "is required");
+            if (auto r = apply_record(s, *e, *records[k].person_id, records[k], now, a, prefix); !r) return r.err();
+        }
+        auto view = attendance_view(s, *e, caller);
+        if (!view) return view.err();
+        (*view)["recorded"] = records.size();
+        return std::pair{std::move(*view), e->programme_id};
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    ctx.svc.feeds.changed(r->second, {programme_anything_key(r->second)});
+    co_return ok_json(ctx, http::status::ok, r->first);
+}
+
+// POST /api/v1/events/{id}/attendance/accepted-present: everyone who accepted and has no
+// presence recorded yet is marked present, as a starting point to correct.
+task<response> accepted_present(request_context& ctx) {
+    std::optional<scheduler::attendance_mode> mode;
+    scheduler::status invalid = scheduler::ok();
+    if (!ctx.req.body().empty()) {
+        auto body = parse_json_object(ctx.req);
+        if (!body) co_return fail(ctx, body.err());
+        object_reader in(*body);
+        mode = in.optional_enum<scheduler::attendance_mode>("mode", "onsite, online");
+        invalid = in.finish();
+    }
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, mode, invalid,
+                a = audit(ctx, "attendance.accepted_present", "event", std::string(ctx.param("id")))](store& s) mutable
+        -> result<json::object> {
+        auto e = managed_event(s, id, caller);
+        if (!e) return e.err();
+        if (!invalid) return invalid.err();
+        const auto now = scheduler::now_utc();
+        if (auto st = presence_allowed(*e, now, "presence"); !st) return st.err();
+        // Default mode: onsite when the event has a venue, online when it only has a link.
+        const auto m = mode ? *mode
+                            : (!e->venue_id && !e->online_url.empty() ? scheduler::attendance_mode::online
+                                                                     : scheduler::attendance_mode::onsite);
+        auto list = s.event_invitations(id);
+        if (!list) return list.err();
+        json::array marked;
+        for (const auto& i : *list) {
+            if (i.rsvp != scheduler::rsvp_answer::accepted || i.presence) continue;
+            if (auto r = s.record_presence(id, i.person_id, scheduler::presence_state::present, m, now); !r) return r.err();
+            marked.emplace_back(i.person_id);
+        }
+        a.detail = json::serialize(json::object{{"mode", std::string(scheduler::to_string(m))}, {"marked", marked}});
+        if (auto st = s.append_audit(a, now); !st) return st.err();
+        auto view = attendance_view(s, *e, caller);
+        if (!view) return view.err();
+        (*view)["marked"] = marked.size();
+        return view;
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return ok_json(ctx, http::status::ok, *r);
+}
+
+task<response> add_guest(request_context& ctx) {
+    auto body = parse_json_object(ctx.req);
+    if (!body) co_return fail(ctx, body.err());
+    object_reader in(*body);
+    auto person = in.required_string("person_id", 64);
+    auto invalid = in.finish();
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, person = person.value_or(""), invalid,
+                a = audit(ctx, "attendance.guest_add", "event", std::string(ctx.param("id")),
+                          json::object{{"person_id", person.value_or("")}})](store& s)
+        -> result<std::pair<invitation, std::string>> {
+        auto e = managed_event(s, id, caller);
+        if (!e) return e.err();
+        if (!invalid) return invalid.err();
+        const auto now = scheduler::now_utc();
+        if (e->start_utc <= now)
+            return error::invalid("person_id", "the event has started: record the presence of who came instead");
+        auto g = s.add_guest(id, person, now);
+        if (!g) return g.err();
+        if (auto st = s.append_audit(a, now); !st) return st.err();
+        return std::pair{*g, e->programme_id};
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    ctx.svc.feeds.changed(r->second, {person_content_key(r->first.person_id)});
+    auto res = ok_json(ctx, http::status::created, invitation_json(r->first));
+    res.set(http::field::location, "/api/v1/events/" + std::string(ctx.param("id")) + "/guests/" + r->first.person_id);
+    co_return res;
+}
+
+task<response> remove_guest(request_context& ctx) {
+    auto job = [id = std::string(ctx.param("id")), person = std::string(ctx.param("person_id")), caller = *ctx.caller,
+                a = audit(ctx, "attendance.guest_remove", "event", std::string(ctx.param("id")),
+                          json::object{{"person_id", std::string(ctx.param("person_id"))}})](store& s) -> result<std::string> {
+        auto e = managed_event(s, id, caller);
+        if (!e) return e.err();
+        const auto now = scheduler::now_utc();
+        if (e->start_utc <= now)
+            return error{errc::conflict, "The event has started: its invitations are kept as they were.", {}};
+        if (auto st = s.remove_guest(id, person); !st) return st.err();
+        if (auto st = s.append_audit(a, now); !st) return st.err();
+        return e->programme_id;
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    ctx.svc.feeds.changed(*r, {person_content_key(std::string(ctx.param("person_id")))});
+    co_return no_content(ctx);
+}
+
+// --- the participant's own RSVP ------------------------------------------------------------
+
+scheduler::status rsvp_allowed(const event& e, const std::string& now) {
+    if (e.status == scheduler::event_status::cancelled) return error::invalid("rsvp", "the event was cancelled");
+    if (e.end_utc <= now) return error::invalid("rsvp", "the event has ended");
+    return scheduler::ok();
+}
+
+json::object own_rsvp_json(const request_context& ctx, const invitation& i) {
+    auto o = invitation_json(i);
+    o["rsvp_url"] = rsvp_url(ctx.svc.cfg, ctx.svc.feed_secret, i.event_id, i.person_id);
+    return o;
+}
+
+task<response> put_my_rsvp(request_context& ctx) {
+    auto body = parse_json_object(ctx.req);
+    if (!body) co_return fail(ctx, body.err());
+    object_reader in(*body);
+    auto answer = in.required_enum<scheduler::rsvp_answer>("rsvp", "accepted, tentative, declined");
+    auto comment = in.optional_string("comment", rsvp_comment_max_chars, true);
+    auto invalid = in.finish();
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, answer, comment, invalid,
+                a = audit(ctx, "attendance.rsvp", "event", std::string(ctx.param("id")))](store& s) mutable
+        -> result<invitation> {
+        auto e = visible_event(s, id, caller);
+        if (!e) return e.err();
+        if (auto st = need_person(caller); !st) return st.err();
+        if (!invalid) return invalid.err();
+        if (!answer) return error::invalid("rsvp", "is required: one of accepted, tentative, declined");
+        const auto now = scheduler::now_utc();
+        if (auto st = rsvp_allowed(*e, now); !st) return st.err();
+        auto r = s.set_rsvp(id, *caller.person_id, *answer, comment, now);
+        if (!r) {
+            if (r.err().code == errc::not_found) return not_found("You are not invited to event '" + id + "'.");
+            return r.err();
+        }
+        a.detail = json::serialize(json::object{{"person_id", *caller.person_id},
+                                                {"rsvp", std::string(scheduler::to_string(*answer))},
+                                                {"via", "api"}});
+        if (auto st = s.append_audit(a, now); !st) return st.err();
+        return r;
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return ok_json(ctx, http::status::ok, own_rsvp_json(ctx, *r));
+}
+
+task<response> get_my_rsvp(request_context& ctx) {
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<invitation> {
+        auto e = visible_event(s, id, caller);
+        if (!e) return e.err();
+        if (auto st = need_person(caller); !st) return st.err();
+        auto r = s.get_invitation(id, *caller.person_id);
+        if (!r && r.err().code == errc::not_found) return not_found("You are not invited to event '" + id + "'.");
+        return r;
+    };
+    auto r = co_await db_read(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return ok_json(ctx, http::status::ok, own_rsvp_json(ctx, *r));
+}
+
+// GET /api/v1/me/attendance?year=: the participant's own invitations and records.
+task<response> my_attendance(request_context& ctx) {
+    if (auto st = need_person(*ctx.caller); !st) co_return fail(ctx, st.err());
+    int year = 0;
+    if (auto y = ctx.query("year")) {
+        if (y->size() != 4 || !std::all_of(y->begin(), y->end(), [](char c) { return c >= '0' && c <= '9'; }))
+            co_return fail(ctx, error::invalid("year", "must be a year such as 2026"));
+        year = std::stoi(*y);
+    } else {
+        year = std::stoi(scheduler::now_utc().substr(0, 4));
+    }
+    auto job = [caller = *ctx.caller, year](store& s) -> result<json::object> {
+        auto person = s.get_person(*caller.person_id);
+        if (!person) return person.err();
+        auto p = s.get_programme_by_id(person->programme_id);
+        if (!p) return p.err();
+        const auto* zone = scheduler::find_time_zone(p->timezone);
+        if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
+        const auto [from, to] = year_window(*zone, year);
+        auto list = s.person_invitations(person->id, from, to);
+        if (!list) return list.err();
+        json::array items;
+        for (const auto& i : *list) {
+            auto o = invitation_json(i);
+            if (auto e = s.get_event(i.event_id)) o["event"] = event_brief(*e);
+            items.push_back(std::move(o));
+        }
+        return json::object{{"person_id", person->id}, {"year", year}, {"items", std::move(items)}, {"next_cursor", nullptr}};
+    };
+    auto r = co_await db_read(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return ok_json(ctx, http::status::ok, *r);
+}
+
+// --- memberships: end dates --------------------------------------------------------------
+
+task<response> get_membership(request_context& ctx) {
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<scheduler::membership> {
+        auto m = s.get_membership(id);
+        if (!m) return not_found("No membership with id '" + id + "'.");
+        auto g = s.get_working_group(m->working_group_id);
+        if (!g || !may_read(caller, g->programme_id)) return not_found("No membership with id '" + id + "'.");
+        return m;
+    };
+    auto r = co_await db_read(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    co_return ok_json(ctx, http::status::ok, to_json(*r));
+}
+
+// PATCH /api/v1/memberships/{id} {until, role}: someone leaves a group (or stays longer).
+// Sessions after `until` no longer invite them; sessions that have started keep their
+// records.
+task<response> patch_membership(request_context& ctx) {
+    auto body = parse_json_object(ctx.req);
+    if (!body) co_return fail(ctx, body.err());
+    object_reader in(*body);
+    const auto until = in.nullable_date("until"); // null: open-ended again
+    auto role = in.optional_enum<scheduler::membership_role>("role", "member, chair, facilitator");
+    if (!in.has("until") && !in.has("role")) in.problem("until", "give until (a date or null) or role");
+    auto invalid = in.finish();
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, until, role, body = *body, invalid,
+                a = audit(ctx, "membership.update", "membership", std::string(ctx.param("id")))](store& s) mutable
+        -> result<std::pair<scheduler::membership, std::string>> {
+        auto m = s.get_membership(id);
+        if (!m) return not_found("No membership with id '" + id + "'.");
+        auto g = s.get_working_group(m->working_group_id);
+        if (!g || !may_read(caller, g->programme_id)) return not_found("No membership with id '" + id + "'.");
+        if (!may_write_group(caller, g->programme_id, g->id)) return forbidden_write();
+        if (!invalid) return invalid.err();
+        if (until) m->until = *until;
+        if (role) m->role = *role;
+        const auto now = scheduler::now_utc();
+        auto r = s.update_membership(*m, now);
+        if (!r) return r.err();
+        a.detail = json::serialize(json::value(body));
+        if (auto st = s.append_audit(a, now); !st) return st.err();
+        return std::pair{*r, g->programme_id};
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    ctx.svc.feeds.changed(r->second, {person_content_key(r->first.person_id), group_content_key(r->first.working_group_id)});
+    co_return ok_json(ctx, http::status::ok, to_json(r->first));
+}
+
+// --- the signed RSVP link ------------------------------------------------------------------
+
+std::string html_escape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+// "dinsdag 12 maart 2019, 10:00-12:00" / "Tuesday 12 March 2019, 10:00-12:00".
+std::string when_text(const event& e, bool en) {
+    static constexpr const char* nl_days[] = {"maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"};
+    static constexpr const char* en_days[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+    static constexpr const char* nl_months[] = {"januari", "februari", "maart",     "april",   "mei",      "juni",
+                                                "juli",    "augustus", "september", "oktober", "november", "december"};
+    static constexpr const char* en_months[] = {"January", "February", "March",     "April",   "May",      "June",
+                                                "July",    "August",   "September", "October", "November", "December"};
+    const auto t = scheduler::parse_local_time(e.start_local);
+    const auto end = scheduler::parse_local_time(e.end_local);
+    if (!t || !end) return e.start_local;
+    const auto wd = static_cast<std::size_t>(scheduler::weekday_of(t->date));
+    std::string out = std::string(en ? en_days[wd] : nl_days[wd]) + " " + std::to_string(t->date.day) + " " +
+                      (en ? en_months[t->date.month - 1] : nl_months[t->date.month - 1]) + " " + std::to_string(t->date.year);
+    if (!e.all_day) out += ", " + e.start_local.substr(11, 5) + "\u2013" + e.end_local.substr(11, 5);
+    return out;
+}
+
+struct link_page {
+    http::status status = http::status::ok;
+    std::string title;
+    std::string body_html;
+    bool en = false;
+};
+
+response html_response(const request_context& ctx, const link_page& p) {
+    response res{p.status, ctx.version()};
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    res.set("Referrer-Policy", "no-referrer"); // the link is a credential
+    res.set("X-Robots-Tag", "noindex");
+    res.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+    res.keep_alive(ctx.keep_alive());
+    res.body() = "<!DOCTYPE html>\n<html lang=\"" + std::string(p.en ? "en" : "nl") +
+                 "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">"
+                 "<title>" + html_escape(p.title) + "</title><style>body{font-family:sans-serif;max-width:36em;margin:2em auto;"
+                 "padding:0 1em}button{font-size:1em;margin:.2em}textarea{width:100%}</style></head><body>" +
+                 p.body_html + "</body></html>\n";
+    res.prepare_payload();
+    return res;
+}
+
+link_page invalid_link_page() {
+    return {http::status::not_found, "Link",
+            "<h1>Deze link werkt niet / This link does not work</h1><p>Vraag de organisatie om een nieuwe link. / "
+            "Ask the organisers for a new link.</p>",
+            false};
+}
+
+struct link_target {
+    event e;
+    scheduler::person person;
+    invitation inv;
+};
+
+// The event, person and invitation a link names, when the link is genuine and the person
+// is (still) invited. errc::not_found for anything else: a forged, altered or other
+// person's link looks the same as an unknown one.
+result<link_target> link_target_of(store& s, const std::pair<std::string, std::string>& ids) {
+    auto e = s.get_event(ids.first);
+    if (!e) return not_found("link");
+    auto person = s.get_person(ids.second);
+    if (!person || person->programme_id != e->programme_id) return not_found("link");
+    auto inv = s.get_invitation(ids.first, ids.second);
+    if (!inv) return inv.err();
+    return link_target{std::move(*e), std::move(*person), std::move(*inv)};
+}
+
+std::string answer_label(scheduler::rsvp_answer a, bool en) {
+    switch (a) {
+    case scheduler::rsvp_answer::accepted: return en ? "I will come" : "Ik kom";
+    case scheduler::rsvp_answer::tentative: return en ? "Maybe" : "Misschien";
+    case scheduler::rsvp_answer::declined: return en ? "I cannot come" : "Ik kan niet";
+    }
+    return "";
+}
+
+link_page form_page(const link_target& t, const std::string& note) {
+    const bool en = t.person.lang == scheduler::language::en;
+    std::string h = "<h1>" + html_escape(t.e.title) + "</h1><p>" + html_escape(when_text(t.e, en)) + "</p>";
+    h += "<p>" + std::string(en ? "For " : "Voor ") + html_escape(t.person.name) + ". ";
+    if (t.inv.rsvp)
+        h += std::string(en ? "Your answer: <strong>" : "Uw antwoord: <strong>") + html_escape(answer_label(*t.inv.rsvp, en)) +
+             "</strong>.";
+    else
+        h += en ? "You have not answered yet." : "U heeft nog niet geantwoord.";
+    h += "</p>";
+    if (!note.empty()) h += "<p><strong>" + html_escape(note) + "</strong></p>";
+    if (t.e.status == scheduler::event_status::cancelled) {
+        h += en ? "<p>This event has been cancelled.</p>" : "<p>Deze bijeenkomst is afgelast.</p>";
+        return {http::status::ok, t.e.title, h, en};
+    }
+    h += "<form method=\"post\"><p><label>" + std::string(en ? "Comment (optional)" : "Opmerking (niet verplicht)") +
+         "<br><textarea name=\"comment\" rows=\"3\" maxlength=\"" + std::to_string(rsvp_comment_max_chars) + "\">" +
+         html_escape(t.inv.rsvp_comment.value_or("")) + "</textarea></label></p><p>";
+    for (auto a : {scheduler::rsvp_answer::accepted, scheduler::rsvp_answer::tentative, scheduler::rsvp_answer::declined})
+        h += "<button type=\"submit\" name=\"rsvp\" value=\"" + std::string(scheduler::to_string(a)) + "\">" +
+             html_escape(answer_label(a, en)) + "</button> ";
+    h += "</p></form>";
+    return {http::status::ok, t.e.title, h, en};
+}
+
+link_page ended_page(const link_target& t) {
+    const bool en = t.person.lang == scheduler::language::en;
+    return {http::status::gone, t.e.title,
+            "<h1>" + html_escape(t.e.title) + "</h1><p>" +
+                (en ? "This event has ended; answers are closed." : "Deze bijeenkomst is voorbij; antwoorden kan niet meer.") +
+                "</p>",
+            en};
+}
+
+// GET /rsvp/{token}: a page with the event and three buttons. A GET never changes
+// anything: mail scanners open links before people do.
+task<response> rsvp_link_page(request_context& ctx) {
+    auto ids = ctx.svc.feed_secret.check_rsvp_token(ctx.param("token"));
+    if (!ids) co_return html_response(ctx, invalid_link_page());
+    auto job = [ids = *ids](store& s) -> result<link_target> { return link_target_of(s, ids); };
+    auto t = co_await db_read(ctx.svc.db, std::move(job));
+    if (!t) {
+        if (t.err().code == errc::not_found) co_return html_response(ctx, invalid_link_page());
+        co_return fail(ctx, t.err());
+    }
+    if (t->e.end_utc <= scheduler::now_utc()) co_return html_response(ctx, ended_page(*t));
+    co_return html_response(ctx, form_page(*t, ""));
+}
+
+// POST /rsvp/{token}: rsvp=accepted|tentative|declined and an optional comment, as a form
+// (application/x-www-form-urlencoded, what the page sends) or as JSON (answered as JSON).
+task<response> rsvp_link_answer(request_context& ctx) {
+    auto ids = ctx.svc.feed_secret.check_rsvp_token(ctx.param("token"));
+    const bool json_body = media_type_is(ctx.req[http::field::content_type], "application/json");
+    if (!ids) {
+        if (json_body) co_return fail(ctx, not_found("This RSVP link is not valid."));
+        co_return html_response(ctx, invalid_link_page());
+    }
+    std::optional<std::string> answer_text, comment;
+    if (json_body) {
+        auto body = parse_json_object(ctx.req);
+        if (!body) co_return fail(ctx, body.err());
+        object_reader in(*body);
+        answer_text = in.optional_string("rsvp", 40);
+        comment = in.optional_string("comment", rsvp_comment_max_chars, true);
+        if (auto st = in.finish(); !st) co_return fail(ctx, st.err());
+    } else {
+        try {
+            boost::urls::encoding_opts opts;
+            opts.space_as_plus = true;
+            for (const auto& p : boost::urls::params_view(ctx.req.body(), opts)) {
+                if (p.key == "rsvp") answer_text = p.value;
+                else if (p.key == "comment" && !p.value.empty()) comment = p.value;
+            }
+        } catch (const std::exception&) {
+            co_return fail(ctx, error{errc::malformed, "The form body cannot be read.", {}});
+        }
+    }
+    std::optional<scheduler::rsvp_answer> answer;
+    if (answer_text) answer = scheduler::parse<scheduler::rsvp_answer>(*answer_text);
+    if (!answer) co_return fail(ctx, error::invalid("rsvp", "must be accepted, tentative or declined"));
+    if (comment) {
+        // Browsers send a textarea's newlines as CR LF.
+        std::string c;
+        for (std::size_t i = 0; i < comment->size(); ++i)
+            if (!((*comment)[i] == '\r' && i + 1 < comment->size() && (*comment)[i + 1] == '\n')) c += (*comment)[i];
+        if (auto problem = text_problem(c, rsvp_comment_max_chars, true); !problem.empty())
+            co_return fail(ctx, error::invalid("comment", problem));
+        comment = std::move(c);
+    }
+    struct outcome {
+        link_target target;
+        bool ended = false;
+    };
+    auto job = [ids = *ids, answer = *answer, comment](store& s) -> result<outcome> {
+        auto t = link_target_of(s, ids);
+        if (!t) return t.err();
+        const auto now = scheduler::now_utc();
+        if (t->e.end_utc <= now || t->e.status == scheduler::event_status::cancelled) return outcome{std::move(*t), true};
+        auto r = s.set_rsvp(ids.first, ids.second, answer, comment, now);
+        if (!r) return r.err();
+        t->inv = *r;
+        scheduler::audit_entry a{"rsvp-link", "attendance.rsvp", "event", ids.first,
+                                 json::serialize(json::object{{"person_id", ids.second},
+                                                              {"rsvp", std::string(scheduler::to_string(answer))},
+                                                              {"via", "link"}})};
+        if (auto st = s.append_audit(a, now); !st) return st.err();
+        return outcome{std::move(*t), false};
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) {
+        if (r.err().code == errc::not_found) {
+            if (json_body) co_return fail(ctx, not_found("This RSVP link is not valid."));
+            co_return html_response(ctx, invalid_link_page());
+        }
+        co_return fail(ctx, r.err());
+    }
+    const bool en = r->target.person.lang == scheduler::language::en;
+    if (r->ended) {
+        const auto detail = r->target.e.status == scheduler::event_status::cancelled ? "the event was cancelled"
+                                                                                       : "the event has ended";
+        if (json_body) co_return fail(ctx, error::invalid("rsvp", detail));
+        co_return html_response(ctx, ended_page(r->target));
+    }
+    if (json_body) co_return ok_json(ctx, http::status::ok, invitation_json(r->target.inv));
+    co_return html_response(ctx, form_page(r->target, en ? "Thank you, your answer is saved." : "Dank u, uw antwoord is opgeslagen."));
+}
+
+} // namespace
+
+std::pair<std::string, std::string> year_window(const scheduler::time_zone& zone, int year) {
+    return {scheduler::format_instant(zone.to_utc({{year, 1, 1}, 0, 0, 0}).first),
+            scheduler::format_instant(zone.to_utc({{year + 1, 1, 1}, 0, 0, 0}).first)};
+}
+
+std::string rsvp_url(const config& cfg, const feed_key& key, const std::string& event_id, const std::string& person_id) {
+    return base_url(cfg) + "/rsvp/" + key.rsvp_token(event_id, person_id);
+}
+
+std::string rsvp_line(scheduler::language lang, const std::string& url) {
+    return (lang == scheduler::language::en ? "Will you come? Answer here: " : "Komt u? Geef het hier door: ") + url;
+}
+
+void add_attendance_routes(router& r) {
+    using v = http::verb;
+    r.add(v::get, "/api/v1/events/{id}/attendance", access::any_token, get_attendance);
+    r.add(v::post, "/api/v1/events/{id}/attendance", access::any_token, bulk_attendance);
+    r.add(v::put, "/api/v1/events/{id}/attendance/{person_id}", access::any_token, put_attendance);
+    r.add(v::post, "/api/v1/events/{id}/attendance/accepted-present", access::any_token, accepted_present);
+    r.add(v::post, "/api/v1/events/{id}/guests", access::any_token, add_guest);
+    r.add(v::delete_, "/api/v1/events/{id}/guests/{person_id}", access::any_token, remove_guest);
+    r.add(v::get, "/api/v1/me/events/{id}/rsvp", access::any_token, get_my_rsvp);
+    r.add(v::put, "/api/v1/me/events/{id}/rsvp", access::any_token, put_my_rsvp);
+    r.add(v::get, "/api/v1/me/attendance", access::any_token, my_attendance);
+    r.add(v::get, "/api/v1/memberships/{id}", access::any_token, get_membership);
+    r.add(v::patch, "/api/v1/memberships/{id}", access::any_token, patch_membership);
+    r.add(v::get, "/rsvp/{token}", access::public_route, rsvp_link_page);
+    r.add(v::post, "/rsvp/{token}", access::public_route, rsvp_link_answer);
+}
+
+} // namespace copsched::server

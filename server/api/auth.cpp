@@ -1,0 +1,261 @@
+#include "server/api/auth.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace copsched::server {
+namespace {
+
+constexpr std::string_view token_scheme = "cps_";
+constexpr std::size_t token_random_bytes = 32;
+constexpr std::size_t token_body_chars = 43; // base64url of 32 bytes, unpadded
+constexpr std::size_t prefix_chars = 8;
+
+std::string base64url(const unsigned char* data, std::size_t n) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    out.reserve((n * 4 + 2) / 3);
+    std::size_t i = 0;
+    for (; i + 2 < n; i += 3) {
+        const unsigned v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += alphabet[v & 63];
+    }
+    if (n - i == 1) {
+        const unsigned v = data[i] << 16;
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+    } else if (n - i == 2) {
+        const unsigned v = (data[i] << 16) | (data[i + 1] << 8);
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+    }
+    return out;
+}
+
+bool is_base64url(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+} // namespace
+
+std::string random_urlsafe(std::size_t bytes) {
+    std::string buf(bytes, '\0');
+    auto* p = reinterpret_cast<unsigned char*>(buf.data());
+    if (RAND_bytes(p, static_cast<int>(bytes)) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+    auto out = base64url(p, bytes);
+    OPENSSL_cleanse(p, bytes);
+    return out;
+}
+
+issued_token generate_token() {
+    issued_token t;
+    t.secret = std::string(token_scheme) + random_urlsafe(token_random_bytes);
+    t.prefix = t.secret.substr(token_scheme.size(), prefix_chars);
+    t.secret_hash = sha256_hex(t.secret);
+    return t;
+}
+
+std::string sha256_hex(std::string_view data) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    if (EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("OpenSSL SHA-256 failed");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(len * 2);
+    for (unsigned i = 0; i < len; ++i) {
+        out += hex[md[i] >> 4];
+        out += hex[md[i] & 15];
+    }
+    return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::optional<std::string> token_prefix(std::string_view token) {
+    if (!token.starts_with(token_scheme) || token.size() != token_scheme.size() + token_body_chars) return std::nullopt;
+    for (char c : token.substr(token_scheme.size()))
+        if (!is_base64url(c)) return std::nullopt;
+    return std::string(token.substr(token_scheme.size(), prefix_chars));
+}
+
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+    constexpr std::string_view scheme = "Bearer ";
+    if (authorization.size() <= scheme.size()) return std::nullopt;
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+            std::tolower(static_cast<unsigned char>(scheme[i])))
+            return std::nullopt;
+    auto t = authorization.substr(scheme.size());
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    if (t.empty()) return std::nullopt;
+    return t;
+}
+
+std::optional<std::chrono::seconds> auth_throttle::blocked(const std::string& address, clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    const auto it = counts_.find(address);
+    if (it == counts_.end()) return std::nullopt;
+    const auto end = it->second.start + window_;
+    if (now >= end) {
+        counts_.erase(it);
+        return std::nullopt;
+    }
+    if (it->second.failures < limit_) return std::nullopt;
+    return std::chrono::ceil<std::chrono::seconds>(end - now);
+}
+
+void auth_throttle::record_failure(const std::string& address, clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    if (counts_.size() >= max_tracked_) {
+        std::erase_if(counts_, [&](const auto& kv) { return now >= kv.second.start + window_; });
+        if (counts_.size() >= max_tracked_) counts_.clear(); // under attack from many addresses: start over
+    }
+    auto& w = counts_[address];
+    if (w.failures == 0 || now >= w.start + window_) w = {now, 0};
+    ++w.failures;
+}
+
+bool touch_debouncer::due(const std::string& token_id, std::chrono::steady_clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    auto [it, inserted] = last_.try_emplace(token_id, now);
+    if (inserted) return true;
+    if (now - it->second < interval_) return false;
+    it->second = now;
+    return true;
+}
+
+std::optional<std::vector<scheduler::token_credentials>> token_cache::find(const std::string& prefix) const {
+    std::shared_lock lock(mutex_);
+    if (auto it = entries_.find(prefix); it != entries_.end()) return it->second;
+    return std::nullopt;
+}
+
+void token_cache::put(const std::string& prefix, std::vector<scheduler::token_credentials> found,
+                      std::uint64_t generation) {
+    if (found.empty()) return;
+    std::unique_lock lock(mutex_);
+    // Checked under the lock that invalidate() takes too: no stale result slips in after it.
+    if (generation != generation_.load(std::memory_order_acquire)) return;
+    if (entries_.size() >= max_entries) entries_.clear();
+    entries_[prefix] = std::move(found);
+}
+
+void token_cache::invalidate() {
+    std::unique_lock lock(mutex_);
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+    entries_.clear();
+}
+
+void token_cache::tables_changed(const std::set<std::string>& changed_tables) {
+    for (const char* t : {"api_tokens", "api_token_working_groups", "programmes", "people", "working_groups"})
+        if (changed_tables.contains(t)) return invalidate();
+}
+
+feed_key feed_key::load_or_create(const std::string& path, bool& created) {
+    std::array<unsigned char, 32> key{};
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    std::ifstream in(path);
+    if (in) {
+        std::string text;
+        std::getline(in, text);
+        if (text.size() != 64) throw std::runtime_error("the feed key file " + path + " must hold 64 hex digits");
+        for (std::size_t i = 0; i < key.size(); ++i) {
+            const int hi = hex(text[2 * i]), lo = hex(text[2 * i + 1]);
+            if (hi < 0 || lo < 0) throw std::runtime_error("the feed key file " + path + " must hold 64 hex digits");
+            key[i] = static_cast<unsigned char>(hi * 16 + lo);
+        }
+        created = false;
+        return feed_key(key);
+    }
+    if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+    std::string text;
+    for (auto b : key) {
+        static constexpr char digits[] = "0123456789abcdef";
+        text += digits[b >> 4];
+        text += digits[b & 15];
+    }
+    text += '\n';
+    // O_EXCL: two servers starting at once cannot each write their own key.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot create the feed key file " + path);
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) throw std::runtime_error("cannot write the feed key file " + path);
+    created = true;
+    return feed_key(key);
+}
+
+std::string feed_key::token_hash(const std::string& person_id, int generation) const {
+    return sha256_hex(token(person_id, generation));
+}
+
+namespace {
+std::string mac_of(const std::array<unsigned char, 32>& key, const std::string& message) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
+              message.size(), mac, &length))
+        throw std::runtime_error("OpenSSL HMAC failed");
+    return base64url(mac, length);
+}
+// Ids are made of [a-z0-9_]: a '.' separates them unambiguously.
+bool plain_id(std::string_view id) {
+    return !id.empty() && id.size() <= 64 &&
+           std::all_of(id.begin(), id.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+} // namespace
+
+std::string feed_key::rsvp_token(const std::string& event_id, const std::string& person_id) const {
+    // "rsvp:" keeps these macs apart from the feed tokens' ("<person id>:<generation>").
+    return event_id + "." + person_id + "." + mac_of(key_, "rsvp:" + event_id + ":" + person_id);
+}
+
+std::optional<std::pair<std::string, std::string>> feed_key::check_rsvp_token(std::string_view token) const {
+    const auto a = token.find('.');
+    if (a == std::string_view::npos) return std::nullopt;
+    const auto b = token.find('.', a + 1);
+    if (b == std::string_view::npos) return std::nullopt;
+    const std::string event_id(token.substr(0, a)), person_id(token.substr(a + 1, b - a - 1));
+    if (!plain_id(event_id) || !plain_id(person_id)) return std::nullopt;
+    const auto given = token.substr(b + 1);
+    const auto expected = mac_of(key_, "rsvp:" + event_id + ":" + person_id);
+    if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
+        return std::nullopt;
+    return std::pair{event_id, person_id};
+}
+
+std::string feed_key::token(const std::string& person_id, int generation) const {
+    const auto message = person_id + ":" + std::to_string(generation);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+              reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length))
+        throw std::runtime_error("OpenSSL HMAC failed");
+    return base64url(mac, length);
+}
+
+} // namespace copsched::server

@@ -1,0 +1,477 @@
+#include "server/api/feed_handlers.hpp"
+
+#include "server/http/http_date.hpp"
+
+#include "calendar/feed.hpp"
+#include "scheduler/civil_time.hpp"
+#include "scheduler/clock.hpp"
+#include "server/api/attendance_handlers.hpp"
+#include "server/api/auth.hpp"
+#include "server/options/config.hpp"
+#include "server/api/db_call.hpp"
+#include "server/api/dispatch.hpp"
+#include "server/api/handler_support.hpp"
+#include "server/api/services.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <mutex>
+#include <set>
+
+namespace copsched::server {
+namespace json = boost::json;
+using scheduler::errc;
+using scheduler::error;
+using scheduler::result;
+using scheduler::store;
+
+std::string programme_content_key(const std::string& programme_id) { return "p:" + programme_id; }
+std::string group_content_key(const std::string& working_group_id) { return "g:" + working_group_id; }
+std::string person_content_key(const std::string& person_id) { return "u:" + person_id; }
+std::string programme_anything_key(const std::string& programme_id) { return "a:" + programme_id; }
+
+void feed_cache::changed(const std::string& programme_id, const std::vector<std::string>& keys) {
+    std::unique_lock lock(mutex_);
+    changes_.fetch_add(1, std::memory_order_acq_rel);
+    for (const auto& k : keys) ++versions_[k];
+    ++versions_[programme_anything_key(programme_id)];
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> feed_cache::versions(const std::vector<std::string>& keys) const {
+    std::shared_lock lock(mutex_);
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    for (const auto& k : keys) {
+        auto it = versions_.find(k);
+        out.emplace_back(k, it == versions_.end() ? 0 : it->second);
+    }
+    return out;
+}
+
+std::shared_ptr<const feed_cache::entry> feed_cache::find(const std::string& feed) const {
+    std::shared_lock lock(mutex_);
+    auto it = entries_.find(feed);
+    if (it == entries_.end()) return nullptr;
+    const auto& e = it->second;
+    if (clock::now() >= e->stale_at) return nullptr;
+    for (const auto& [key, version] : e->depends_on) {
+        auto v = versions_.find(key);
+        if ((v == versions_.end() ? 0 : v->second) != version) return nullptr;
+    }
+    return e;
+}
+
+void feed_cache::put(const std::string& feed, std::shared_ptr<const entry> e) {
+    std::unique_lock lock(mutex_);
+    auto& slot = entries_[feed];
+    if (slot) bytes_ -= slot->body.size();
+    bytes_ += e->body.size();
+    slot = std::move(e);
+    if (bytes_ > max_bytes_) {
+        entries_.clear();
+        bytes_ = 0;
+    }
+}
+
+feed_cache::clock::time_point feed_cache::monotonic_last_modified(const std::string& feed, clock::time_point candidate) {
+    std::unique_lock lock(mutex_);
+    auto& floor = last_modified_[feed];
+    floor = std::max(floor, candidate);
+    return floor;
+}
+
+namespace {
+
+using clock = feed_cache::clock;
+
+// IMF-fixdate only (RFC 9110 says recipients may; clients send it).
+std::optional<clock::time_point> parse_http_date(std::string_view text) {
+    std::tm tm{};
+    const std::string s(text);
+    const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end || *end != '\0') return std::nullopt;
+    return clock::from_time_t(timegm(&tm));
+}
+
+std::optional<clock::time_point> instant(const std::string& text) {
+    auto t = scheduler::parse_instant(text);
+    if (!t) return std::nullopt;
+    return clock::time_point(std::chrono::duration_cast<clock::duration>(t->time_since_epoch()));
+}
+
+struct texts {
+    const char* cancelled;
+    const char* group;
+    const char* online;
+    const char* personal;
+};
+constexpr texts dutch{"Geannuleerd: ", "Werkgroep: ", "Online: ", "persoonlijke agenda"};
+constexpr texts english{"Cancelled: ", "Working group: ", "Online: ", "personal calendar"};
+const texts& texts_for(scheduler::language l) { return l == scheduler::language::en ? english : dutch; }
+
+// What a feed request resolved to in the database.
+struct feed_data {
+    std::string time_zone;
+    std::string name;
+    scheduler::language lang = scheduler::language::nl;
+    bool is_public = true;
+    std::vector<scheduler::feed_event> events;
+    std::string last_deletion;
+    std::vector<std::string> stamps; // other times the content depends on (programme, person)
+    std::vector<std::string> depends_on;
+    // Personal feeds: the person, and the events they are invited to, whose descriptions
+    // get the person's RSVP link (cancelled ones do not).
+    std::string rsvp_person_id;
+    std::set<std::string> rsvp_event_ids;
+};
+
+// A strong ETag from the bytes themselves: the same data gives the same tag.
+std::string strong_etag(const std::string& body) { return "\"" + sha256_hex(body).substr(0, 32) + "\""; }
+
+response calendar_response(const request_context& ctx, const feed_cache::entry& e, bool not_modified) {
+    response res{not_modified ? http::status::not_modified : http::status::ok, ctx.version()};
+    res.set(http::field::content_type, "text/calendar; charset=utf-8");
+    res.set(http::field::etag, e.etag);
+    res.set(http::field::last_modified, e.last_modified);
+    res.set(http::field::cache_control, e.cache_control);
+    res.keep_alive(ctx.keep_alive());
+    if (!not_modified) res.body() = e.body;
+    res.prepare_payload();
+    return res;
+}
+
+// If-None-Match first; If-Modified-Since only without it (RFC 9110, 13.2.2).
+bool not_modified(const request_context& ctx, const feed_cache::entry& e) {
+    if (const auto inm = ctx.req[http::field::if_none_match]; !inm.empty()) {
+        if (inm.find('*') != std::string_view::npos) return true;
+        std::string_view rest = inm;
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            auto tag = rest.substr(0, comma);
+            while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+            while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+            if (tag.starts_with("W/")) tag.remove_prefix(2); // weak comparison for GET
+            if (tag == e.etag) return true;
+            if (comma == std::string_view::npos) break;
+            rest.remove_prefix(comma + 1);
+        }
+        return false;
+    }
+    if (const auto ims = ctx.req[http::field::if_modified_since]; !ims.empty()) {
+        if (auto t = parse_http_date(ims)) return e.last_modified_at <= *t;
+    }
+    return false;
+}
+
+// One event as a VEVENT: the working group in CATEGORIES and the description, the venue
+// (or else the online URL) as LOCATION; a cancelled event's summary says so.
+calendar::feed_item feed_item_for(const scheduler::feed_event& fe, const texts& t) {
+    const auto& ev = fe.e;
+    calendar::feed_item it;
+    it.uid = ev.id + "@copsched";
+    it.sequence = ev.sequence;
+    it.stamp_utc = ev.updated_at;
+    it.all_day = ev.all_day;
+    it.start_local = ev.all_day ? ev.start_local.substr(0, 10) : ev.start_local;
+    it.end_local = ev.all_day ? ev.end_local.substr(0, 10) : ev.end_local;
+    it.summary = (ev.status == scheduler::event_status::cancelled ? t.cancelled : "") + ev.title;
+    it.description = ev.description;
+    if (!fe.working_group_name.empty()) {
+        if (!it.description.empty()) it.description += "\n\n";
+        it.description += t.group + fe.working_group_name;
+        it.categories.push_back(fe.working_group_name);
+    }
+    if (!ev.online_url.empty()) {
+        it.description += (it.description.empty() ? "" : "\n") + std::string(t.online) + ev.online_url;
+        it.url = ev.online_url;
+    }
+    it.location = fe.venue_name;
+    if (!fe.venue_address.empty()) it.location += (it.location.empty() ? "" : ", ") + fe.venue_address;
+    if (it.location.empty()) it.location = ev.online_url;
+    it.status = ev.status;
+    return it;
+}
+
+// Builds the entry: drops cancelled events past their grace period, renders, and works
+// out ETag, Last-Modified and how long the bytes stay right.
+result<std::shared_ptr<const feed_cache::entry>> render(services& svc, const std::string& feed_id, const feed_data& d,
+                                                        const std::string& cache_control,
+                                                        const std::vector<std::pair<std::string, std::uint64_t>>& versions) {
+    const auto now = clock::now();
+    const auto grace = std::chrono::duration_cast<clock::duration>(svc.cfg.feed_cancelled_grace);
+    const auto& t = texts_for(d.lang);
+    auto e = std::make_shared<feed_cache::entry>();
+    e->stale_at = clock::time_point::max();
+    clock::time_point newest{};
+    auto consider = [&](const std::string& stamp) {
+        if (auto x = instant(stamp)) newest = std::max(newest, *x);
+    };
+    for (const auto& s : d.stamps) consider(s);
+    consider(d.last_deletion);
+    std::vector<calendar::feed_item> items;
+    items.reserve(d.events.size());
+    for (const auto& fe : d.events) {
+        const auto& ev = fe.e;
+        consider(ev.updated_at);
+        if (ev.status == scheduler::event_status::cancelled && ev.cancelled_at) {
+            if (auto at = instant(*ev.cancelled_at)) {
+                if (*at + grace <= now) {
+                    newest = std::max(newest, *at + grace); // it left the feed then
+                    continue;
+                }
+                e->stale_at = std::min(e->stale_at, *at + grace);
+            }
+        }
+        items.push_back(feed_item_for(fe, t));
+        if (ev.status != scheduler::event_status::cancelled && d.rsvp_event_ids.contains(ev.id)) {
+            auto& text = items.back().description;
+            text += (text.empty() ? "" : "\n\n") + rsvp_line(d.lang, rsvp_url(svc.cfg, svc.feed_secret, ev.id, d.rsvp_person_id));
+        }
+    }
+    calendar::feed_header h;
+    h.name = d.name;
+    h.time_zone = d.time_zone;
+    h.refresh_interval = "PT1H";
+    auto body = calendar::render_feed(h, items);
+    if (!body) return body.err();
+    e->body = std::move(*body);
+    e->etag = strong_etag(e->body);
+    e->last_modified_at = svc.feeds.monotonic_last_modified(feed_id, std::chrono::floor<std::chrono::seconds>(newest));
+    e->last_modified = http_date(clock::to_time_t(e->last_modified_at));
+    e->cache_control = cache_control;
+    e->depends_on = versions;
+    return std::shared_ptr<const feed_cache::entry>(std::move(e));
+}
+
+// Serves `feed_id` from the cache or, when out of date, loads it with `load` (a read
+// job giving feed_data) and renders it.
+template <class Load>
+task<response> serve_feed(request_context& ctx, std::string feed_id, Load load) {
+    auto& cache = ctx.svc.feeds;
+    if (auto hit = cache.find(feed_id)) co_return calendar_response(ctx, *hit, not_modified(ctx, *hit));
+    const auto changes_before = cache.changes();
+    auto data = co_await db_read(ctx.svc.db, std::move(load));
+    if (!data) co_return fail(ctx, data.err());
+    const auto versions = cache.versions(data->depends_on);
+    const std::string cache_control = data->is_public ? "public, max-age=300" : "private, max-age=300";
+    auto e = render(ctx.svc, feed_id, *data, cache_control, versions);
+    if (!e) co_return fail(ctx, e.err());
+    // A change committed while we read may be missing from what we read: serve, don't keep.
+    if (cache.changes() == changes_before) cache.put(feed_id, *e);
+    co_return calendar_response(ctx, **e, not_modified(ctx, **e));
+}
+
+// The programme's facts every feed needs, and its protection: a protected programme's
+// group, organisation and programme feeds need ?token= with a personal feed token of
+// one of its people.
+result<feed_data> programme_feed_data(store& s, const scheduler::programme& p, const std::optional<std::string>& token) {
+    feed_data d;
+    d.time_zone = p.timezone;
+    d.lang = p.lang;
+    d.is_public = p.feeds_public;
+    d.stamps.push_back(p.updated_at);
+    d.depends_on.push_back(programme_content_key(p.id));
+    if (!p.feeds_public) {
+        if (!token) return error{errc::not_found, "No such feed (this programme's feeds need ?token=).", {}};
+        auto who = s.find_person_by_feed_hash(sha256_hex(*token));
+        if (!who || who->programme_id != p.id || !who->active) return error{errc::not_found, "No such feed.", {}};
+    }
+    auto deleted = s.last_event_deletion(p.id);
+    if (!deleted) return deleted.err();
+    d.last_deletion = *deleted;
+    return d;
+}
+
+// A scope's feed: the programme's facts (programme_feed_data) and the scope's events.
+result<feed_data> scoped_feed(store& s, const scheduler::programme& p, const std::optional<std::string>& token,
+                              scheduler::feed_scope scope, const std::string& id, std::string name, std::string stamp,
+                              std::string depends_on) {
+    auto d = programme_feed_data(s, p, token);
+    if (!d) return d;
+    d->name = std::move(name);
+    if (!stamp.empty()) d->stamps.push_back(std::move(stamp));
+    d->depends_on.push_back(std::move(depends_on));
+    auto events = s.feed_events({scope, p.id, id});
+    if (!events) return events.err();
+    d->events = std::move(*events);
+    return d;
+}
+
+task<response> personal_feed(request_context& ctx) {
+    // Cached under the token itself (as group feeds are under theirs): a hit costs no
+    // hash; the database only ever sees the token's hash.
+    std::string feed_id = "person:";
+    feed_id += ctx.param("token");
+    auto load = [token = std::string(ctx.param("token"))](store& s) -> result<feed_data> {
+        auto who = s.find_person_by_feed_hash(sha256_hex(token));
+        if (!who || !who->active) return error{errc::not_found, "No such feed.", {}};
+        auto p = s.get_programme_by_id(who->programme_id);
+        if (!p) return p.err();
+        auto d = programme_feed_data(s, *p, std::nullopt);
+        if (!d) return d;
+        d->is_public = false;
+        d->lang = who->lang;
+        d->name = p->name + " - " + who->name + " (" + texts_for(who->lang).personal + ")";
+        d->stamps.push_back(who->updated_at);
+        d->depends_on.push_back(person_content_key(who->id));
+        // The groups the person belongs to (at any date): their changes change this feed.
+        auto groups = s.person_working_group_ids(who->id);
+        if (!groups) return groups.err();
+        for (const auto& g : *groups) d->depends_on.push_back(group_content_key(g));
+        auto events = s.feed_events({scheduler::feed_scope::person, p->id, who->id});
+        if (!events) return events.err();
+        d->events = std::move(*events);
+        auto invited = s.person_invitations(who->id, "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z");
+        if (!invited) return invited.err();
+        d->rsvp_person_id = who->id;
+        for (const auto& i : *invited) d->rsvp_event_ids.insert(i.event_id);
+        return d;
+    };
+    co_return co_await serve_feed(ctx, std::move(feed_id), std::move(load));
+}
+
+task<response> group_feed(request_context& ctx) {
+    const std::string id(ctx.param("id"));
+    auto load = [id, token = ctx.query("token")](store& s) -> result<feed_data> {
+        auto g = s.get_working_group(id);
+        if (!g) return error{errc::not_found, "No such feed.", {}};
+        auto p = s.get_programme_by_id(g->programme_id);
+        if (!p) return p.err();
+        return scoped_feed(s, *p, token, scheduler::feed_scope::working_group, g->id, p->name + " - " + g->name,
+                           g->updated_at, group_content_key(g->id));
+    };
+    co_return co_await serve_feed(ctx, "group:" + id + "?" + ctx.query("token").value_or(""), std::move(load));
+}
+
+task<response> organisation_feed(request_context& ctx) {
+    const std::string id(ctx.param("id"));
+    auto load = [id, token = ctx.query("token")](store& s) -> result<feed_data> {
+        auto o = s.get_organisation(id);
+        if (!o) return error{errc::not_found, "No such feed.", {}};
+        auto p = s.get_programme_by_id(o->programme_id);
+        if (!p) return p.err();
+        return scoped_feed(s, *p, token, scheduler::feed_scope::organisation, o->id, p->name + " - " + o->name,
+                           o->updated_at, programme_anything_key(p->id));
+    };
+    co_return co_await serve_feed(ctx, "organisation:" + id + "?" + ctx.query("token").value_or(""), std::move(load));
+}
+
+task<response> programme_feed(request_context& ctx) {
+    const std::string slug(ctx.param("slug"));
+    auto load = [slug, token = ctx.query("token")](store& s) -> result<feed_data> {
+        auto p = s.get_programme(slug);
+        if (!p) return error{errc::not_found, "No such feed.", {}};
+        return scoped_feed(s, *p, token, scheduler::feed_scope::programme, {}, p->name, {},
+                           programme_anything_key(p->id));
+    };
+    co_return co_await serve_feed(ctx, "programme:" + slug + "?" + ctx.query("token").value_or(""), std::move(load));
+}
+
+// GET /api/v1/events/{id}.ics: one event, for whoever may read it (API token).
+task<response> event_file(request_context& ctx) {
+    const std::string id(ctx.param("id"));
+    auto load = [id, caller = *ctx.caller](store& s) -> result<feed_data> {
+        auto e = s.get_event(id);
+        if (!e || !may_read(caller, e->programme_id)) return not_found("No event with id '" + id + "'.");
+        auto p = s.get_programme_by_id(e->programme_id);
+        if (!p) return p.err();
+        feed_data d;
+        d.time_zone = p->timezone;
+        d.lang = p->lang;
+        d.is_public = false;
+        d.name = p->name;
+        scheduler::feed_event fe;
+        fe.e = *e;
+        if (e->working_group_id) {
+            if (auto g = s.get_working_group(*e->working_group_id)) fe.working_group_name = g->name;
+        }
+        if (e->venue_id) {
+            if (auto v = s.get_venue(*e->venue_id)) {
+                fe.venue_name = v->name;
+                fe.venue_address = v->address;
+            }
+        }
+        d.events.push_back(std::move(fe));
+        return d;
+    };
+    auto data = co_await db_read(ctx.svc.db, std::move(load));
+    if (!data) co_return fail(ctx, data.err());
+    // One event is cheap to render and its cancelled state must show however old: no
+    // cache and no grace period here.
+    auto d = std::move(*data);
+    calendar::feed_header h;
+    h.name = d.name;
+    h.time_zone = d.time_zone;
+    const auto& ev = d.events.front().e;
+    feed_cache::entry e;
+    auto body = calendar::render_event(h, feed_item_for(d.events.front(), texts_for(d.lang)));
+    if (!body) co_return fail(ctx, body.err());
+    e.body = std::move(*body);
+    e.etag = strong_etag(e.body);
+    e.last_modified_at = instant(ev.updated_at).value_or(clock::time_point{});
+    e.last_modified = http_date(clock::to_time_t(e.last_modified_at));
+    e.cache_control = "private, no-cache";
+    auto res = calendar_response(ctx, e, not_modified(ctx, e));
+    res.set(http::field::content_disposition, "inline; filename=\"" + ev.id + ".ics\"");
+    co_return res;
+}
+
+// POST /api/v1/people/{id}/feed-token: a new personal feed URL; the old one answers 404
+// from now on. For the person (participant token) and admins.
+task<response> rotate_feed_token(request_context& ctx) {
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, key = &ctx.svc.feed_secret,
+                a = audit(ctx, "person.feed_rotate", "person", std::string(ctx.param("id")))](store& s)
+        -> result<scheduler::person> {
+        auto p = s.get_person(id);
+        if (!p || !may_read(caller, p->programme_id)) return not_found("No person with id '" + id + "'.");
+        const bool self = caller.role == scheduler::token_role::participant && caller.person_id == p->id;
+        if (caller.role != scheduler::token_role::admin && !self)
+            return error{errc::forbidden, "Only the person and admins can rotate a feed URL.", {}};
+        const int next = p->feed_generation + 1;
+        if (auto st = s.set_feed_token(p->id, next, key->token_hash(p->id, next)); !st) return st.err();
+        if (auto st = s.append_audit(a, scheduler::now_utc()); !st) return st.err();
+        p->feed_generation = next;
+        return p;
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    ctx.svc.feeds.changed(r->programme_id, {person_content_key(r->id)});
+    co_return ok_json(ctx, http::status::ok, feed_links(ctx.svc, *r));
+}
+
+} // namespace
+
+calendar::feed_item event_feed_item(const scheduler::feed_event& fe, scheduler::language lang) {
+    return feed_item_for(fe, texts_for(lang));
+}
+
+json::object feed_links(const services& svc, const scheduler::person& p) {
+    const auto token = svc.feed_secret.token(p.id, p.feed_generation);
+    const auto url = base_url(svc.cfg) + "/feeds/people/" + token + ".ics";
+    const auto colon = url.find("://");
+    const auto webcal = "webcal" + url.substr(colon);
+    const bool en = p.lang == scheduler::language::en;
+    return json::object{
+        {"feed_url", url},
+        {"webcal_url", webcal},
+        {"subscribe_google",
+         en ? "Google Calendar on a computer: Other calendars, +, From URL; paste the feed_url and choose Add calendar. "
+              "Google refreshes it every few hours."
+            : "Google Agenda op een computer: Andere agenda's, +, Via URL; plak de feed_url en kies Agenda toevoegen. "
+              "Google ververst hem om de paar uur."},
+    };
+}
+
+void add_feed_routes(router& r) {
+    using v = http::verb;
+    r.add(v::get, "/feeds/people/{token}.ics", access::public_route, personal_feed);
+    r.add(v::get, "/feeds/working-groups/{id}.ics", access::public_route, group_feed);
+    r.add(v::get, "/feeds/organisations/{id}.ics", access::public_route, organisation_feed);
+    r.add(v::get, "/feeds/programmes/{slug}.ics", access::public_route, programme_feed);
+    r.add(v::get, "/api/v1/events/{id}.ics", access::any_token, event_file);
+    r.add(v::post, "/api/v1/people/{id}/feed-token", access::any_token, rotate_feed_token);
+}
+
+} // namespace copsched::server

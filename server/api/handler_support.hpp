@@ -1,0 +1,79 @@
+#pragma once
+// Shared pieces of the handlers: JSON views of the model, responses, authorization
+// rules, ETag/If-Match and pagination parameters.
+
+#include "scheduler/model.hpp"
+#include "scheduler/store.hpp"
+#include "server/api/dispatch.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+
+namespace copsched::server {
+
+// Page size: ?limit=, default and most.
+inline constexpr std::size_t default_page_size = 50;
+inline constexpr std::size_t max_page_size = 200;
+
+response ok_json(const request_context& ctx, http::status s, const boost::json::value& body);
+response fail(const request_context& ctx, const scheduler::error& e);
+response no_content(const request_context& ctx);
+scheduler::error not_found(std::string what);
+boost::json::value optional_json(const std::optional<std::string>& v);
+
+// --- authorization ------------------------------------------------------------------
+// Reading: admins everything; organisers and participants their own programme.
+bool may_read(const scheduler::api_token& caller, const std::string& programme_id);
+// Changing programme-wide data (organisations, people, venues, groups): admins, and
+// organisers of the programme who are not limited to some working groups.
+bool may_write_programme(const scheduler::api_token& caller, const std::string& programme_id);
+// Changing one working group's data (its members, its sessions): admins, the
+// programme's organisers unless scoped to other groups.
+bool may_write_group(const scheduler::api_token& caller, const std::string& programme_id,
+                     const std::string& working_group_id);
+// The error for a caller who may read but not write: 403.
+scheduler::error forbidden_write();
+// A participant token with its person: the caller of the /api/v1/me/ routes.
+bool is_participant(const scheduler::api_token& caller);
+// ok for such a caller, else 403 (the /me/ routes answer for a person).
+scheduler::status need_person(const scheduler::api_token& caller);
+
+// --- JSON views ----------------------------------------------------------------------
+boost::json::object to_json(const scheduler::programme& p);
+boost::json::object to_json(const scheduler::organisation& o);
+// Other people's e-mail addresses are shown to admins and organisers only.
+boost::json::object to_json(const scheduler::person& p, const scheduler::api_token& viewer);
+boost::json::object to_json(const scheduler::working_group& g);
+boost::json::object to_json(const scheduler::membership& m);
+boost::json::object to_json(const scheduler::venue& v);
+boost::json::object token_json(const scheduler::api_token& t);
+
+// --- versions --------------------------------------------------------------------------
+// Strong ETag of a resource version: "<id>.v<version>".
+std::string etag(const std::string& id, int version);
+// If-Match: nullopt when absent or "*"; otherwise the version it names, or -1 when it
+// names another resource or is malformed (never matches: 412).
+scheduler::expected_version parse_if_match(std::string_view header_value, const std::string& id);
+// A JSON response with the resource's ETag.
+response resource_response(const request_context& ctx, http::status s, const boost::json::object& body,
+                           const std::string& id, int version);
+
+// --- lists ---------------------------------------------------------------------------
+// ?cursor= and ?limit= (1..max_page_size); errc::invalid_input naming the parameter.
+scheduler::result<scheduler::page_request> page_params(const request_context& ctx);
+template <class T, class F>
+response page_response(const request_context& ctx, const scheduler::page<T>& p, F&& view) {
+    boost::json::array items;
+    for (const auto& x : p.items) items.push_back(view(x));
+    return ok_json(ctx, http::status::ok,
+                   boost::json::object{{"items", std::move(items)}, {"next_cursor", optional_json(p.next_cursor)}});
+}
+
+// Audit entry for a change made by the caller.
+scheduler::audit_entry audit(const request_context& ctx, std::string action, std::string object_type,
+                             std::string object_id, const boost::json::value& detail = boost::json::object{});
+
+} // namespace copsched::server

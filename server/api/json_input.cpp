@@ -1,0 +1,259 @@
+#include "server/api/json_input.hpp"
+
+#include <algorithm>
+
+#include "scheduler/civil_time.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <cctype>
+#include <climits>
+#include <utility>
+
+namespace copsched::server {
+
+using scheduler::errc;
+using scheduler::error;
+
+bool media_type_is(std::string_view content_type, std::string_view media) {
+    auto type = content_type.substr(0, content_type.find(';'));
+    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    while (!type.empty() && blank(type.front())) type.remove_prefix(1);
+    while (!type.empty() && blank(type.back())) type.remove_suffix(1);
+    return std::equal(type.begin(), type.end(), media.begin(), media.end(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
+}
+
+scheduler::result<boost::json::object> parse_json_object(const request& req) {
+    if (!media_type_is(req[http::field::content_type], "application/json"))
+        return error{errc::malformed, "The body must be JSON, sent with Content-Type: application/json.", {}};
+    boost::system::error_code ec;
+    auto v = boost::json::parse(req.body(), ec);
+    if (ec) return error{errc::malformed, "The body is not valid JSON: " + ec.message() + ".", {}};
+    if (!v.is_object()) return error{errc::malformed, "The body must be a JSON object.", {}};
+    return std::move(v.get_object());
+}
+
+std::string text_problem(std::string_view s, std::size_t max_chars, bool multiline) {
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < s.size(); ++chars) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        if (len == 0 || i + len > s.size()) return "is not valid UTF-8";
+        std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto b = static_cast<unsigned char>(s[i + k]);
+            if ((b >> 6) != 0x2) return "is not valid UTF-8";
+            cp = (cp << 6) | (b & 0x3f);
+        }
+        // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+        constexpr std::uint32_t min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_for_length[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return "is not valid UTF-8";
+        if (len == 1 && (c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\t')))
+            return multiline ? "contains a control character (only newline and tab are allowed)"
+                             : "contains a control character";
+        i += len;
+    }
+    if (chars > max_chars) return "is longer than " + std::to_string(max_chars) + " characters";
+    return {};
+}
+
+const boost::json::value* object_reader::take(const char* field, bool nullable) {
+    seen_.insert(field);
+    const auto* v = o_.if_contains(field);
+    if (!v) return nullptr;
+    if (v->is_null()) {
+        if (!nullable) problem(field, "must not be null");
+        return nullptr;
+    }
+    return v;
+}
+
+void object_reader::problem(const std::string& field, std::string what) {
+    problems_.push_back({prefix_ + field, std::move(what)});
+}
+
+std::optional<std::string> object_reader::check_string(const std::string& field, const boost::json::value& v,
+                                                       std::size_t max_chars, bool multiline) {
+    if (!v.is_string()) {
+        problem(field, "must be a string");
+        return std::nullopt;
+    }
+    std::string s(v.get_string());
+    if (auto p = text_problem(s, max_chars, multiline); !p.empty()) {
+        problem(field, std::move(p));
+        return std::nullopt;
+    }
+    return s;
+}
+
+std::optional<std::string> object_reader::required_string(const char* field, std::size_t max_chars, bool multiline) {
+    return nonempty_string(field, max_chars, true, multiline);
+}
+
+std::optional<std::string> object_reader::optional_string(const char* field, std::size_t max_chars, bool multiline) {
+    const auto* v = take(field);
+    if (!v) return std::nullopt;
+    return check_string(field, *v, max_chars, multiline);
+}
+
+std::optional<std::string> object_reader::nonempty_string(const char* field, std::size_t max_chars, bool required,
+                                                          bool multiline) {
+    if (required && !has(field)) {
+        seen_.insert(field);
+        problem(field, "is required");
+        return std::nullopt;
+    }
+    auto s = optional_string(field, max_chars, multiline);
+    if (s && s->empty()) {
+        problem(field, "must not be empty");
+        return std::nullopt;
+    }
+    return s;
+}
+
+maybe_null<std::string> object_reader::nullable_string(const char* field, std::size_t max_chars) {
+    if (is_null(field)) {
+        (void)take(field, true);
+        return maybe_null<std::string>(std::in_place, std::nullopt);
+    }
+    auto s = optional_string(field, max_chars);
+    if (!s) return std::nullopt;
+    return maybe_null<std::string>(std::in_place, std::move(*s));
+}
+
+maybe_null<std::string> object_reader::nullable_date(const char* field) {
+    if (is_null(field)) {
+        (void)take(field, true);
+        return maybe_null<std::string>(std::in_place, std::nullopt);
+    }
+    auto s = optional_date(field);
+    if (!s) return std::nullopt;
+    return maybe_null<std::string>(std::in_place, std::move(*s));
+}
+
+std::optional<std::vector<std::string>> object_reader::optional_string_array(const char* field, std::size_t max_items,
+                                                                             std::size_t max_chars) {
+    const auto* v = take(field);
+    if (!v) return std::nullopt;
+    if (!v->is_array()) {
+        problem(field, "must be an array of strings");
+        return std::nullopt;
+    }
+    const auto& a = v->get_array();
+    if (a.size() > max_items) {
+        problem(field, "has more than " + std::to_string(max_items) + " items");
+        return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        auto s = check_string(std::string(field) + "[" + std::to_string(i) + "]", a[i], max_chars, false);
+        if (!s) return std::nullopt;
+        out.push_back(std::move(*s));
+    }
+    return out;
+}
+
+std::optional<long long> object_reader::optional_integer(const char* field, long long min, long long max) {
+    const auto* v = take(field);
+    if (!v) return std::nullopt;
+    if (!v->is_int64() && !v->is_uint64()) {
+        problem(field, "must be an integer");
+        return std::nullopt;
+    }
+    const long long n = v->is_int64() ? v->get_int64() : static_cast<long long>(std::min<std::uint64_t>(v->get_uint64(), LLONG_MAX));
+    if (n < min || n > max) {
+        problem(field, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        return std::nullopt;
+    }
+    return n;
+}
+
+std::optional<long long> object_reader::required_integer(const char* field, long long min, long long max) {
+    if (!has(field)) {
+        seen_.insert(field);
+        problem(field, "is required");
+        return std::nullopt;
+    }
+    return optional_integer(field, min, max);
+}
+
+std::optional<std::vector<int>> object_reader::optional_integer_set(const char* field, std::size_t max_items, int min,
+                                                                    int max) {
+    const auto* v = take(field);
+    if (!v) return std::nullopt;
+    const std::string what = "must be an array of at most " + std::to_string(max_items) + " different integers from " +
+                             std::to_string(min) + " to " + std::to_string(max);
+    if (!v->is_array() || v->get_array().size() > max_items) {
+        problem(field, what);
+        return std::nullopt;
+    }
+    std::vector<int> out;
+    for (const auto& x : v->get_array()) {
+        if (!x.is_int64() || x.get_int64() < min || x.get_int64() > max ||
+            std::find(out.begin(), out.end(), x.get_int64()) != out.end()) {
+            problem(field, what);
+            return std::nullopt;
+        }
+        out.push_back(static_cast<int>(x.get_int64()));
+    }
+    return out;
+}
+
+std::optional<bool> object_reader::optional_bool(const char* field) {
+    const auto* v = take(field);
+    if (!v) return std::nullopt;
+    if (!v->is_bool()) {
+        problem(field, "must be true or false");
+        return std::nullopt;
+    }
+    return v->get_bool();
+}
+
+std::optional<bool> object_reader::required_bool(const char* field) {
+    if (!has(field)) {
+        seen_.insert(field);
+        problem(field, "is required");
+        return std::nullopt;
+    }
+    return optional_bool(field);
+}
+
+std::optional<std::string> object_reader::optional_date(const char* field) {
+    auto s = optional_string(field, 10);
+    if (!s) return std::nullopt;
+    if (!scheduler::parse_date(*s)) {
+        problem(field, "must be a date YYYY-MM-DD");
+        return std::nullopt;
+    }
+    return s;
+}
+
+const boost::json::object* object_reader::optional_object(const char* field) {
+    const auto* v = take(field);
+    if (!v) return nullptr;
+    if (!v->is_object()) {
+        problem(field, "must be an object");
+        return nullptr;
+    }
+    return &v->get_object();
+}
+
+void object_reader::merge(object_reader&& nested) {
+    for (const auto& [k, v] : nested.o_)
+        if (!nested.seen_.contains(std::string_view(k))) nested.problem(std::string(k), "is not a known field");
+    nested.seen_.clear();
+    for (const auto& [k, v] : nested.o_) nested.seen_.insert(std::string(k));
+    for (auto& p : nested.problems_) problems_.push_back(std::move(p));
+    nested.problems_.clear();
+}
+
+scheduler::status object_reader::finish() {
+    for (const auto& [k, v] : o_)
+        if (!seen_.contains(std::string_view(k))) problem(std::string(k), "is not a known field");
+    if (problems_.empty()) return scheduler::ok();
+    return error{errc::invalid_input, "The request has invalid fields.", std::move(problems_)};
+}
+
+} // namespace copsched::server

@@ -1,0 +1,386 @@
+#include "server/http/http_server.hpp"
+
+#include "server/http/http_date.hpp"
+
+#include "server/http/problem.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <array>
+#include <deque>
+#include <optional>
+#include <utility>
+
+namespace copsched::server {
+namespace {
+
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t read_chunk = 8192;
+
+// Serialises a response's status line and header fields into `out` (reused, so no
+// allocation once it has grown): the bytes Beast's serializer would write for a message
+// with a Content-Length, written here so one gathered send carries header and body.
+void serialize_head(const response& res, std::string& out) {
+    out.clear();
+    out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    const auto code = res.result_int();
+    out += static_cast<char>('0' + code / 100 % 10);
+    out += static_cast<char>('0' + code / 10 % 10);
+    out += static_cast<char>('0' + code % 10);
+    out += ' ';
+    out += res.reason();
+    out += "\r\n";
+    for (const auto& f : res) {
+        out += f.name_string();
+        out += ": ";
+        out += f.value();
+        out += "\r\n";
+    }
+    out += "\r\n";
+}
+
+} // namespace
+
+// One connection. Its socket and everything below live on one io_context, which one
+// thread runs (server/http/io_pool.hpp), so no strand is needed: handlers of a connection never
+// run concurrently. Deadlines are checked by a watchdog timer that wakes every
+// `tick_` and cancels the socket's operations once the current deadline has passed, so
+// a request costs no timer operation at all.
+class session : public std::enable_shared_from_this<session> {
+public:
+    session(http_server& server, tcp::socket socket)
+        : server_(server), cfg_(server.cfg_), socket_(std::move(socket)), ex_(socket_.get_executor()),
+          watchdog_(ex_), tick_(watchdog_tick(server.cfg_)) {
+        beast::error_code ec;
+        const auto remote = socket_.remote_endpoint(ec);
+        client_ = ec ? std::string("unknown") : remote.address().to_string();
+        server_.metrics_.connection_opened();
+    }
+    ~session() {
+        server_.metrics_.connection_closed();
+        server_.forget(this);
+    }
+
+    void start() {
+        // However run() ends (also by an exception), the socket closes and the watchdog
+        // stops, releasing the session.
+        asio::co_spawn(ex_, [self = shared_from_this()] { return self->run(); },
+                       [self = shared_from_this()](std::exception_ptr) {
+                           beast::error_code ec;
+                           self->socket_.close(ec);
+                           self->closed_ = true;
+                           self->watchdog_.cancel();
+                       });
+        asio::co_spawn(ex_, [self = shared_from_this()] { return self->watch(); }, asio::detached);
+    }
+
+    // From any thread: ends the connection once it has nothing in flight.
+    void begin_shutdown() {
+        asio::post(ex_, [self = shared_from_this()] {
+            self->shutting_down_ = true;
+            if (self->idle_) {
+                beast::error_code ec;
+                self->socket_.cancel(ec);
+            }
+        });
+    }
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    // A quarter of the shortest timeout, between 50 ms and 1 s: how late a deadline may
+    // be noticed.
+    static clock::duration watchdog_tick(const connection_limits& c) {
+        const auto shortest = std::min({c.header_timeout, c.body_timeout, c.idle_timeout, c.write_timeout});
+        return std::clamp<clock::duration>(shortest / 4, std::chrono::milliseconds(50), std::chrono::seconds(1));
+    }
+
+    void expires_after(clock::duration d) { deadline_ = clock::now() + d; }
+
+    task<void> watch() {
+        while (!closed_) {
+            watchdog_.expires_after(tick_);
+            co_await watchdog_.async_wait(use_tuple);
+            if (closed_) break;
+            if (clock::now() >= deadline_) {
+                beast::error_code ec;
+                socket_.cancel(ec); // the pending read or write ends with operation_aborted
+                deadline_ = clock::time_point::max();
+            }
+        }
+    }
+
+    // One request's place in the response queue; filled by its handler.
+    struct pending {
+        explicit pending(const asio::any_io_executor& ex) : ready(ex, asio::steady_timer::time_point::max()) {}
+        std::optional<response> res;
+        asio::steady_timer ready; // cancelled when res is set
+    };
+
+    task<std::pair<beast::error_code, std::size_t>> write(const response& res) {
+        serialize_head(res, head_);
+        const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(res.body())};
+        auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
+        co_return std::pair{ec, n};
+    }
+
+    task<void> run() {
+        bool first = true;
+        expires_after(cfg_.header_timeout); // a new connection must send its header in time
+        for (;;) {
+            if (buffer_.size() == 0) {
+                // Nothing buffered: answer what is queued, then wait for the next request.
+                if (!co_await flush()) co_return co_await close(false);
+                if (shutting_down_) break;
+                if (!first) expires_after(cfg_.idle_timeout);
+                idle_ = true;
+                auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(read_chunk), use_tuple);
+                idle_ = false;
+                if (ec) co_return co_await close(false);
+                buffer_.commit(n);
+                if (!first) expires_after(cfg_.header_timeout);
+            }
+            first = false;
+
+            parser_.emplace();
+            parser_->header_limit(static_cast<std::uint32_t>(cfg_.header_limit));
+            parser_->body_limit(cfg_.body_limit);
+            const auto started = clock::now();
+            if (auto [ec, n] = co_await http::async_read_header(socket_, buffer_, *parser_, use_tuple); ec)
+                co_return co_await fail(ec, started);
+            if (!parser_->is_done()) {
+                const auto expect = parser_->get()[http::field::expect];
+                if (beast::iequals(expect, "100-continue")) {
+                    if (!co_await flush()) co_return co_await close(false);
+                    expires_after(cfg_.write_timeout);
+                    static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+                    if (auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(cont), use_tuple); ec)
+                        co_return co_await close(false);
+                }
+                expires_after(cfg_.body_timeout);
+                if (auto [ec, n] = co_await http::async_read(socket_, buffer_, *parser_, use_tuple); ec)
+                    co_return co_await fail(ec, started);
+            }
+            request req = parser_->release();
+            const bool keep = req.keep_alive();
+
+            if (queue_.empty() && buffer_.size() == 0) {
+                // The common case, nothing pipelined behind it: answer inline.
+                auto res = co_await server_.handler_.handle(std::move(req), client_);
+                if (shutting_down_ || !keep) res.keep_alive(false);
+                expires_after(cfg_.write_timeout);
+                if (auto [ec, n] = co_await write(res); ec || !res.keep_alive()) co_return co_await close(false);
+                continue;
+            }
+
+            auto slot = std::make_shared<pending>(ex_);
+            queue_.push_back(slot);
+            asio::co_spawn(ex_, server_.handler_.handle(std::move(req), client_),
+                           [slot](std::exception_ptr e, response res) {
+                               if (e) res = problem(http::status::internal_server_error, "The request failed.", 11, false);
+                               slot->res = std::move(res);
+                               slot->ready.cancel();
+                           });
+            if (!keep) break;
+            expires_after(cfg_.header_timeout);
+            if (queue_.size() >= cfg_.pipeline_limit && !co_await flush()) co_return co_await close(false);
+        }
+        closing_ = true;
+        if (!co_await flush()) co_return co_await close(false);
+        co_await close(false);
+    }
+
+    // Writes every queued response in order. False when the connection is broken.
+    task<bool> flush() {
+        while (!queue_.empty()) {
+            auto slot = queue_.front();
+            if (!slot->res) co_await slot->ready.async_wait(use_tuple);
+            queue_.pop_front();
+            auto& res = *slot->res;
+            if (shutting_down_ || (closing_ && queue_.empty())) res.keep_alive(false);
+            const bool last = !res.keep_alive();
+            expires_after(cfg_.write_timeout);
+            auto [ec, n] = co_await write(res);
+            if (ec) co_return false;
+            if (last) {
+                closing_ = true;
+                queue_.clear();
+                buffer_.clear();
+                shutting_down_ = true; // nothing more is read on this connection
+                co_return true;
+            }
+        }
+        co_return true;
+    }
+
+    // A request that could not be read: answer when the client deserves an answer.
+    task<void> fail(beast::error_code ec, clock::time_point started) {
+        std::optional<response> res;
+        if (ec == http::error::header_limit) {
+            res = problem(http::status::request_header_fields_too_large,
+                          "The request header is larger than " + std::to_string(cfg_.header_limit) + " bytes.", 11,
+                          false);
+        } else if (ec == http::error::body_limit) {
+            res = problem(http::status::payload_too_large,
+                          "The request body is larger than " + std::to_string(cfg_.body_limit) + " bytes.", 11, false);
+        } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                   ec != http::error::end_of_stream && ec != http::error::partial_message) {
+            res = problem(http::status::bad_request, "The request is not valid HTTP/1.1: " + ec.message() + ".", 11,
+                          false);
+        }
+        if (!res) co_return co_await close(false);
+        if (!co_await flush()) co_return co_await close(false);
+        res->set(http::field::date, http_date_now());
+        server_.handler_.record_rejected(res->result_int(), res->body().size(), clock::now() - started);
+        expires_after(cfg_.write_timeout);
+        if (auto [wec, n] = co_await write(*res); wec) co_return co_await close(false);
+        co_await close(true);
+    }
+
+    // Closes the connection. With `linger`, first reads and discards what the client
+    // is still sending (briefly) so that it sees our answer instead of a reset.
+    task<void> close(bool linger) {
+        beast::error_code ec;
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        if (linger) {
+            expires_after(std::chrono::seconds(1));
+            std::size_t drained = 0;
+            while (drained < cfg_.body_limit + 64 * 1024) {
+                buffer_.clear();
+                auto [rec, n] = co_await socket_.async_read_some(buffer_.prepare(read_chunk), use_tuple);
+                if (rec) break;
+                drained += n;
+            }
+        }
+        socket_.close(ec);
+        closed_ = true;
+        watchdog_.cancel();
+    }
+
+    http_server& server_;
+    const connection_limits& cfg_;
+    // Everything below: only on the connection's io_context thread (ex_).
+    tcp::socket socket_;
+    asio::any_io_executor ex_;
+    asio::steady_timer watchdog_;
+    const clock::duration tick_;
+    clock::time_point deadline_ = clock::time_point::max();
+    beast::flat_buffer buffer_;
+    std::string head_; // the serialised header of the response being written
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::deque<std::shared_ptr<pending>> queue_;
+    std::string client_;
+    bool idle_ = false;
+    bool closing_ = false;
+    bool shutting_down_ = false;
+    bool closed_ = false;
+};
+
+http_server::http_server(io_pool& pool, connection_limits limits, request_handler& handler, metrics& m)
+    : pool_(pool), cfg_(std::move(limits)), handler_(handler), metrics_(m), acceptor_(pool.main()),
+      acceptor_strand_(asio::make_strand(pool.main())) {}
+
+http_server::~http_server() = default;
+
+unsigned short http_server::listen() {
+    const tcp::endpoint ep(asio::ip::make_address(cfg_.host), cfg_.port);
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    return acceptor_.local_endpoint().port();
+}
+
+void http_server::start() {
+    asio::co_spawn(acceptor_strand_, accept_loop(), asio::detached);
+}
+
+task<void> http_server::accept_loop() {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor_.async_accept(pool_.next(), use_tuple);
+        if (ec) {
+            if (!acceptor_.is_open() || ec == asio::error::operation_aborted) co_return;
+            // Out of file descriptors or similar: back off instead of spinning.
+            asio::steady_timer pause(acceptor_strand_, std::chrono::milliseconds(50));
+            co_await pause.async_wait(use_tuple);
+            continue;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        std::shared_ptr<session> s;
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) co_return;
+            if (sessions_.size() < cfg_.max_connections) {
+                s = std::make_shared<session>(*this, std::move(socket));
+                sessions_.emplace(s.get(), s);
+            }
+        }
+        if (s) {
+            s->start();
+        } else {
+            metrics_.connection_rejected();
+            asio::co_spawn(socket.get_executor(), reject(std::move(socket)), asio::detached);
+        }
+    }
+}
+
+task<void> http_server::reject(tcp::socket socket) {
+    // At the connection cap: a fixed 503, written without reading the request.
+    static const std::string body =
+        R"({"type":"https://copsched.invalid/problems/503","title":"Service Unavailable","status":503,)"
+        R"("detail":"Too many open connections; try again shortly."})";
+    static const std::string message = "HTTP/1.1 503 Service Unavailable\r\n"
+                                       "Content-Type: application/problem+json\r\n"
+                                       "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+                                       std::to_string(body.size()) + "\r\n\r\n" + body;
+    asio::steady_timer deadline(socket.get_executor(), cfg_.write_timeout);
+    deadline.async_wait([&socket](beast::error_code ec) {
+        if (!ec) socket.close(ec);
+    });
+    co_await asio::async_write(socket, asio::buffer(message), use_tuple);
+    deadline.cancel();
+    beast::error_code ec;
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+}
+
+void http_server::shutdown() {
+    std::vector<std::shared_ptr<session>> live;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        for (auto& [p, w] : sessions_)
+            if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+    asio::post(acceptor_strand_, [this] {
+        beast::error_code ec;
+        acceptor_.close(ec);
+    });
+    for (auto& s : live) s->begin_shutdown();
+}
+
+std::size_t http_server::connections() const {
+    std::lock_guard lock(mutex_);
+    return sessions_.size();
+}
+
+void http_server::forget(session* s) {
+    std::lock_guard lock(mutex_);
+    sessions_.erase(s);
+}
+
+} // namespace copsched::server

@@ -1,0 +1,206 @@
+#include "server/options/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <limits>
+#include <thread>
+
+namespace copsched::server {
+namespace {
+
+using setter = std::function<bool(config&, const std::string&)>;
+using getter = std::function<std::string(const config&)>;
+
+struct option {
+    std::string name; // without "--"
+    std::string help;
+    setter set;
+    getter get;
+};
+
+template <class T>
+bool parse_number(const std::string& s, T& out, T min = 0, T max = std::numeric_limits<T>::max()) {
+    T v{};
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || p != s.data() + s.size() || v < min || v > max) return false;
+    out = v;
+    return true;
+}
+
+} // namespace
+
+bool parse_duration(const std::string& s, std::chrono::milliseconds& out) {
+    std::size_t digits = 0;
+    while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+    long long n = 0;
+    if (!parse_number(s.substr(0, digits), n, 0LL, 1'000'000'000LL)) return false;
+    const std::string unit = s.substr(digits);
+    if (unit == "ms") out = std::chrono::milliseconds(n);
+    else if (unit.empty() || unit == "s") out = std::chrono::seconds(n);
+    else if (unit == "m") out = std::chrono::minutes(n);
+    else if (unit == "h") out = std::chrono::hours(n);
+    else if (unit == "d") out = std::chrono::hours(24 * n);
+    else return false;
+    return true;
+}
+
+namespace {
+
+std::string show_duration(std::chrono::milliseconds d) {
+    if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
+    return std::to_string(d.count()) + "ms";
+}
+
+bool parse_bool(const std::string& s, bool& out) {
+    if (s == "1" || s == "true" || s == "yes" || s == "on") return out = true, true;
+    if (s == "0" || s == "false" || s == "no" || s == "off") return out = false, true;
+    return false;
+}
+
+template <class T>
+option number(std::string name, std::string help, T config::*m, T min = 0) {
+    return {std::move(name), std::move(help),
+            [m, min](config& c, const std::string& v) { return parse_number(v, c.*m, min); },
+            [m](const config& c) { return std::to_string(c.*m); }};
+}
+
+option duration(std::string name, std::string help, std::chrono::milliseconds config::*m) {
+    return {std::move(name), std::move(help),
+            [m](config& c, const std::string& v) { return parse_duration(v, c.*m) && (c.*m).count() > 0; },
+            [m](const config& c) { return show_duration(c.*m); }};
+}
+
+option text(std::string name, std::string help, std::string config::*m) {
+    return {std::move(name), std::move(help),
+            [m](config& c, const std::string& v) { return c.*m = v, !v.empty(); },
+            [m](const config& c) { return c.*m; }};
+}
+
+const std::vector<option>& options() {
+    static const std::vector<option> table = {
+        text("host", "address to listen on", &config::host),
+        number("port", "TCP port to listen on (0: any free port, printed at start)", &config::port),
+        text("database", "SQLite database file (created and migrated on start)", &config::database),
+        {"public-url", "base URL clients use (feed links); default http://HOST:PORT",
+         [](config& c, const std::string& v) { return c.public_url = v, true; },
+         [](const config& c) { return c.public_url.empty() ? std::string("(http://HOST:PORT)") : c.public_url; }},
+        number("threads", "HTTP I/O threads (0: number of cores)", &config::threads),
+        number("db-readers", "read-only database connections, each on its own thread", &config::db_readers, 1),
+        number("db-busy-timeout-ms", "how long SQLite waits for a lock, in ms", &config::db_busy_timeout_ms),
+        number("db-write-batch", "most writes committed together in one transaction", &config::db_write_batch,
+               std::size_t{1}),
+        number("db-cache-mib", "SQLite page cache per database connection, in MiB", &config::db_cache_mib, 1),
+        number("db-checkpoint-pages", "WAL size in 4 KiB pages after which it is copied into the database",
+               &config::db_checkpoint_pages, 1),
+        number("body-limit", "largest request body in bytes (larger: 413)", &config::body_limit, std::size_t{1}),
+        number("header-limit", "largest request header in bytes (larger: 431)", &config::header_limit,
+               std::size_t{256}),
+        duration("header-timeout", "time allowed to receive a request header", &config::header_timeout),
+        duration("body-timeout", "time allowed to receive a request body", &config::body_timeout),
+        duration("idle-timeout", "keep-alive connection closed after this long without a request",
+                 &config::idle_timeout),
+        duration("write-timeout", "time allowed to write a response", &config::write_timeout),
+        duration("shutdown-timeout", "on SIGINT/SIGTERM, in-flight requests get this long to finish",
+                 &config::shutdown_timeout),
+        number("max-connections", "open connections at most (more: 503 and close)", &config::max_connections,
+               std::size_t{1}),
+        number("pipeline-limit", "requests read ahead on one connection before answering", &config::pipeline_limit,
+               std::size_t{1}),
+        number("auth-failure-limit", "failed authentications per window and client address before 429",
+               &config::auth_failure_limit, 1),
+        duration("auth-failure-window", "window for auth-failure-limit", &config::auth_failure_window),
+        duration("token-touch-interval", "how often a token's last_used_at is written at most",
+                 &config::token_touch_interval),
+        duration("idempotency-ttl", "how long a POST's answer is kept for replay under its Idempotency-Key",
+                 &config::idempotency_ttl),
+        number("feed-cache-mib", "rendered feeds kept in memory at most, in MiB", &config::feed_cache_mib, std::size_t{1}),
+        duration("feed-cancelled-grace", "how long a cancelled event stays in feeds (STATUS:CANCELLED)",
+                 &config::feed_cancelled_grace),
+        {"feed-key-file", "secret key of the personal feed URLs (created on first start, mode 0600)",
+         [](config& c, const std::string& v) { c.feed_key_file = v; return !v.empty(); },
+         [](const config& c) { return c.feed_key_file.empty() ? std::string("(<database>.feed-key)") : c.feed_key_file; }},
+        {"mail-from", "default sender (From, ORGANIZER) of programmes without their own; default copsched@<public host>",
+         [](config& c, const std::string& v) { return c.mail_from = v, true; },
+         [](const config& c) { return c.mail_from.empty() ? std::string("(copsched@<public host>)") : c.mail_from; }},
+        number("mail-claim-limit", "messages one reminder-job claim may lease at most", &config::mail_claim_limit,
+               std::size_t{1}),
+        duration("mail-lease", "lease of claimed messages when the claim names none", &config::mail_lease),
+        duration("mail-lease-max", "longest lease a claim may ask for", &config::mail_lease_max),
+        number("mail-max-attempts", "claims of a message before it is dead", &config::mail_max_attempts, 1),
+        duration("mail-backoff", "wait before retrying a message after its first temporary failure (doubles)",
+                 &config::mail_backoff),
+        duration("mail-backoff-max", "longest wait between retries of a message", &config::mail_backoff_max),
+        {"access-log", "one line per request on standard error (true/false)",
+         [](config& c, const std::string& v) { return parse_bool(v, c.access_log); },
+         [](const config& c) { return std::string(c.access_log ? "true" : "false"); }},
+        {"trust-forwarded-for",
+         "behind a reverse proxy: take the client address (logs, auth throttling) from the last X-Forwarded-For entry",
+         [](config& c, const std::string& v) { return parse_bool(v, c.trust_forwarded_for); },
+         [](const config& c) { return std::string(c.trust_forwarded_for ? "true" : "false"); }},
+    };
+    return table;
+}
+
+std::string env_name(const std::string& flag) {
+    std::string e = "COPSCHED_";
+    for (char ch : flag) e += ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return e;
+}
+
+} // namespace
+
+std::string apply_environment(config& c) {
+    for (const auto& o : options()) {
+        const auto env = env_name(o.name);
+        if (const char* v = std::getenv(env.c_str()); v && *v)
+            if (!o.set(c, v)) return "invalid value '" + std::string(v) + "' for " + env + " (" + o.help + ")";
+    }
+    return {};
+}
+
+std::string apply_flags(config& c, std::vector<std::string>& args) {
+    std::vector<std::string> rest;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const auto& a = args[i];
+        if (a.rfind("--", 0) != 0) {
+            rest.push_back(a);
+            continue;
+        }
+        const auto eq = a.find('=');
+        const std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+        const option* found = nullptr;
+        for (const auto& o : options())
+            if (o.name == name) found = &o;
+        if (!found) {
+            rest.push_back(a); // a command's own flag
+            continue;
+        }
+        std::string value;
+        if (eq != std::string::npos) {
+            value = a.substr(eq + 1);
+        } else if (i + 1 < args.size()) {
+            value = args[++i];
+        } else {
+            return "--" + name + " needs a value";
+        }
+        if (!found->set(c, value)) return "invalid value '" + value + "' for --" + name + " (" + found->help + ")";
+    }
+    args = std::move(rest);
+    if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+    return {};
+}
+
+std::vector<option_doc> describe_options() {
+    const config defaults;
+    std::vector<option_doc> out;
+    for (const auto& o : options()) out.push_back({"--" + o.name, env_name(o.name), o.get(defaults), o.help});
+    return out;
+}
+
+std::string base_url(const config& c) {
+    if (!c.public_url.empty()) return c.public_url;
+    return "http://" + c.host + ":" + std::to_string(c.port);
+}
+
+} // namespace copsched::server
