@@ -7,7 +7,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Boost 1.74 dev packages clash with them and must not be installed.
 BUILD_PACKAGES=(g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libical-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev catch2 tzdata)
+  libical-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev catch2 tzdata
+  libhowardhinnant-date-dev)
 TEST_PACKAGES=(sqlite3 curl python3
   python3-icalendar python3-recurring-ical-events python3-aiosmtpd nodejs)
 

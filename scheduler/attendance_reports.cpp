@@ -205,6 +205,212 @@ void order_by_name_then_id(std::vector<T>& items) {
     });
 }
 
+// --- attendance rates: the steps ---------------------------------------------------------
+
+// Per event: its local quarter when it is a held event of the year, else none.
+std::vector<std::size_t> held_quarters(const report_facts& facts, int year, const std::string& now_utc) {
+    std::vector<std::size_t> quarter_of(facts.events.size(), none);
+    for (std::size_t e = 0; e < facts.events.size(); ++e) {
+        const auto& ev = facts.events[e];
+        const auto period = period_of(ev.start_local);
+        if (period && period->year == year && is_held(ev, now_utc))
+            quarter_of[e] = static_cast<std::size_t>(period->quarter);
+    }
+    return quarter_of;
+}
+
+// The rows of an attendance report and the row each invitation counts in. Organisation and
+// working-group rows exist from the start, in facts' order; person and role rows are made
+// on first use. Lives for one report.
+class report_rows {
+public:
+    report_rows(const report_facts& facts, report_grouping by, language lang, std::vector<attendance_row>& rows)
+        : facts_(facts), by_(by), lang_(lang), rows_(rows), people_(index_by_id(facts.people)),
+          organisations_(index_by_id(facts.organisations)), groups_(index_by_id(facts.groups)) {
+        switch (by) {
+        case report_grouping::person: row_of_.assign(facts.people.size(), none); break;
+        case report_grouping::organisation:
+            for (const auto& o : facts.organisations) row_of_.push_back(add(o.id, o.name, {}));
+            break;
+        case report_grouping::working_group:
+            for (const auto& g : facts.groups) row_of_.push_back(add(g.id, g.name, {}));
+            break;
+        case report_grouping::role: row_of_.assign(role_count, none); break;
+        }
+    }
+
+    // The row the invitation to facts.events[event] counts in, or none.
+    std::size_t row_for(const report_invitation& inv, std::size_t event) {
+        if (by_ == report_grouping::working_group) {
+            const auto& group_id = facts_.events[event].working_group_id;
+            return group_id ? find_index(groups_, *group_id) : none; // rows are in facts.groups' order
+        }
+        const auto p = find_index(people_, inv.person_id);
+        if (p == none) return none;
+        const auto& person = facts_.people[p];
+        switch (by_) {
+        case report_grouping::person:
+            if (row_of_[p] == none) row_of_[p] = add(person.id, person.name, person.organisation_id);
+            return row_of_[p];
+        case report_grouping::organisation: return find_index(organisations_, person.organisation_id);
+        case report_grouping::role: return role_row(person.role);
+        case report_grouping::working_group: break;
+        }
+        return none;
+    }
+
+private:
+    std::size_t add(std::string key, std::string label, std::string organisation_id) {
+        attendance_row row;
+        row.key = std::move(key);
+        row.label = std::move(label);
+        row.organisation_id = std::move(organisation_id);
+        rows_.push_back(std::move(row));
+        return rows_.size() - 1;
+    }
+
+    std::size_t role_row(person_role role) {
+        const auto r = static_cast<std::size_t>(role);
+        if (r >= role_count) return none;
+        if (row_of_[r] == none) row_of_[r] = add(std::string(to_string(role)), std::string(role_label(role, lang_)), {});
+        return row_of_[r];
+    }
+
+    const report_facts& facts_;
+    report_grouping by_;
+    language lang_;
+    std::vector<attendance_row>& rows_;
+    id_index people_;
+    id_index organisations_;
+    id_index groups_;
+    std::vector<std::size_t> row_of_; // per person, organisation, group or role index: its row
+};
+
+// Counts each invitation to a held event of the year into its row's year and quarter and
+// into the total; an event counts once in each row it has invitations in.
+void count_attendance(const report_facts& facts, const std::vector<std::size_t>& quarter_of, report_rows& rows,
+                      attendance_report& report) {
+    event_finder find_event(facts.events);
+    std::vector<std::pair<std::size_t, std::size_t>> row_events; // (row, event)
+    std::vector<bool> counted_event(facts.events.size(), false);
+    for (const auto& inv : facts.invitations) {
+        const auto e = find_event(inv.event_id);
+        if (e == none || quarter_of[e] == none) continue;
+        const auto r = rows.row_for(inv, e);
+        if (r == none) continue;
+        count_into(report.rows[r].year, inv);
+        count_into(report.rows[r].quarters[quarter_of[e]], inv);
+        count_into(report.total, inv);
+        row_events.emplace_back(r, e);
+        counted_event[e] = true;
+    }
+    for_each_distinct(row_events, report.rows.size(), facts.events.size(), [&](std::size_t r, std::size_t e) {
+        ++report.rows[r].year.events;
+        ++report.rows[r].quarters[quarter_of[e]].events;
+    });
+    report.total.events = static_cast<std::size_t>(std::count(counted_event.begin(), counted_event.end(), true));
+}
+
+// The rates, and the rows by label.
+void finish_report(attendance_report& report) {
+    for (auto& row : report.rows) {
+        finish(row.year);
+        for (auto& q : row.quarters) finish(q);
+    }
+    finish(report.total);
+    std::sort(report.rows.begin(), report.rows.end(), [](const attendance_row& a, const attendance_row& b) {
+        return std::tie(a.label, a.key) < std::tie(b.label, b.key);
+    });
+}
+
+// --- commitments: the steps -----------------------------------------------------------------
+
+using index_pairs = std::vector<std::pair<std::size_t, std::size_t>>;
+
+// The organisation of a person, or none.
+std::size_t organisation_of(const report_facts& facts, const id_index& people, const id_index& organisations,
+                            std::string_view person_id) {
+    const auto p = find_index(people, person_id);
+    return p == none ? none : find_index(organisations, facts.people[p].organisation_id);
+}
+
+// Per organisation, its active people with a membership overlapping the year and the
+// groups of those memberships; distinct, by organisation.
+struct group_activity {
+    index_pairs people;                                         // (organisation, person)
+    std::vector<std::pair<std::size_t, std::string_view>> groups; // (organisation, group id)
+};
+
+group_activity active_in_groups(const report_facts& facts, const id_index& people, const id_index& organisations,
+                                const std::string& year) {
+    const auto first_day = year + "-01-01", last_day = year + "-12-31";
+    group_activity out;
+    for (const auto& m : facts.memberships) {
+        if (m.from > last_day || (m.until && *m.until < first_day)) continue;
+        const auto p = find_index(people, m.person_id);
+        if (p == none || !facts.people[p].active) continue;
+        const auto o = find_index(organisations, facts.people[p].organisation_id);
+        if (o == none) continue;
+        out.people.emplace_back(o, p);
+        out.groups.emplace_back(o, m.working_group_id);
+    }
+    make_distinct(out.people);
+    make_distinct(out.groups);
+    return out;
+}
+
+// The year's CoP meetings: held ones are marked, the others not cancelled are planned.
+struct year_meetings {
+    std::vector<bool> held_meeting; // per event
+    std::size_t held = 0;
+    std::size_t planned = 0;
+};
+
+year_meetings cop_meetings_of(const report_facts& facts, int year, const std::string& now_utc) {
+    year_meetings out;
+    out.held_meeting.assign(facts.events.size(), false);
+    for (std::size_t e = 0; e < facts.events.size(); ++e) {
+        const auto& ev = facts.events[e];
+        if (ev.kind != event_kind::cop_meeting) continue;
+        const auto period = period_of(ev.start_local);
+        if (!period || period->year != year) continue;
+        if (is_held(ev, now_utc)) out.held_meeting[e] = true, ++out.held;
+        else if (is_planned(ev, now_utc)) ++out.planned;
+    }
+    return out;
+}
+
+// (organisation, event) for each held meeting at which one of its people was present.
+index_pairs present_at_meetings(const report_facts& facts, const id_index& people, const id_index& organisations,
+                                const std::vector<bool>& held_meeting) {
+    event_finder find_event(facts.events);
+    index_pairs out;
+    for (const auto& inv : facts.invitations) {
+        if (inv.presence != presence_state::present) continue;
+        const auto e = find_event(inv.event_id);
+        if (e == none || !held_meeting[e]) continue;
+        const auto o = organisation_of(facts, people, organisations, inv.person_id);
+        if (o != none) out.emplace_back(o, e);
+    }
+    return out;
+}
+
+// The row's status against the thresholds, with the reasons for what it lacks; counted in
+// the report's totals.
+void judge(commitment_row& row, const year_meetings& meetings, std::size_t need_people, std::size_t need_meetings,
+           const std::string& year, language lang, commitments_report& report) {
+    const bool groups_ok = row.people_in_groups >= need_people;
+    const bool meetings_ok = row.cop_meetings_attended >= need_meetings;
+    if (groups_ok && meetings_ok) row.status = commitment_status::meets, ++report.meeting;
+    else if (groups_ok && row.cop_meetings_attended + meetings.planned >= need_meetings)
+        row.status = commitment_status::on_track, ++report.on_track;
+    else row.status = commitment_status::falls_short, ++report.falling_short;
+    if (!groups_ok) row.reasons.push_back(groups_reason(row.people_in_groups, need_people, year, lang));
+    if (!meetings_ok)
+        row.reasons.push_back(
+            meetings_reason(row.cop_meetings_attended, meetings.held, meetings.planned, need_meetings, year, lang));
+}
+
 } // namespace
 
 COPSCHED_ENUM_NAMES(report_grouping, report_groupings)
@@ -218,96 +424,10 @@ attendance_report make_attendance_report(const report_facts& facts, report_group
     attendance_report report;
     report.year = year;
     report.by = by;
-
-    const auto people = index_by_id(facts.people);
-    const auto organisations = index_by_id(facts.organisations);
-    const auto groups = index_by_id(facts.groups);
-    event_finder find_event(facts.events);
-
-    // Per event: its local quarter when it is a held event of the year, else none.
-    std::vector<std::size_t> quarter_of(facts.events.size(), none);
-    for (std::size_t e = 0; e < facts.events.size(); ++e) {
-        const auto& ev = facts.events[e];
-        const auto period = period_of(ev.start_local);
-        if (period && period->year == year && is_held(ev, now_utc))
-            quarter_of[e] = static_cast<std::size_t>(period->quarter);
-    }
-
-    // row_of[slot]: the row of a person, organisation, group or role (by its index), lazily made.
-    std::vector<std::size_t> row_of;
-    auto& rows = report.rows;
-    auto add_row = [&rows](std::string key, std::string label, std::string organisation_id) {
-        attendance_row row;
-        row.key = std::move(key);
-        row.label = std::move(label);
-        row.organisation_id = std::move(organisation_id);
-        rows.push_back(std::move(row));
-        return rows.size() - 1;
-    };
-    switch (by) {
-    case report_grouping::person: row_of.assign(facts.people.size(), none); break;
-    case report_grouping::organisation:
-        for (const auto& o : facts.organisations) row_of.push_back(add_row(o.id, o.name, {}));
-        break;
-    case report_grouping::working_group:
-        for (const auto& g : facts.groups) row_of.push_back(add_row(g.id, g.name, {}));
-        break;
-    case report_grouping::role: row_of.assign(role_count, none); break;
-    }
-
-    // The row an invitation counts in, or none.
-    auto row_for = [&](const report_invitation& inv, std::size_t event) -> std::size_t {
-        if (by == report_grouping::working_group) {
-            const auto& group_id = facts.events[event].working_group_id;
-            return group_id ? find_index(groups, *group_id) : none; // rows are in facts.groups' order
-        }
-        const auto p = find_index(people, inv.person_id);
-        if (p == none) return none;
-        const auto& person = facts.people[p];
-        switch (by) {
-        case report_grouping::person:
-            if (row_of[p] == none) row_of[p] = add_row(person.id, person.name, person.organisation_id);
-            return row_of[p];
-        case report_grouping::organisation: return find_index(organisations, person.organisation_id);
-        case report_grouping::role: {
-            const auto r = static_cast<std::size_t>(person.role);
-            if (r >= role_count) return none;
-            if (row_of[r] == none)
-                row_of[r] = add_row(std::string(to_string(person.role)), std::string(role_label(person.role, lang)), {});
-            return row_of[r];
-        }
-        case report_grouping::working_group: break;
-        }
-        return none;
-    };
-
-    std::vector<std::pair<std::size_t, std::size_t>> row_events; // (row, event) for `events`
-    std::vector<bool> counted_event(facts.events.size(), false);
-    for (const auto& inv : facts.invitations) {
-        const auto e = find_event(inv.event_id);
-        if (e == none || quarter_of[e] == none) continue;
-        const auto r = row_for(inv, e);
-        if (r == none) continue;
-        count_into(rows[r].year, inv);
-        count_into(rows[r].quarters[quarter_of[e]], inv);
-        count_into(report.total, inv);
-        row_events.emplace_back(r, e);
-        counted_event[e] = true;
-    }
-    for_each_distinct(row_events, rows.size(), facts.events.size(), [&](std::size_t r, std::size_t e) {
-        ++rows[r].year.events;
-        ++rows[r].quarters[quarter_of[e]].events;
-    });
-    report.total.events = static_cast<std::size_t>(std::count(counted_event.begin(), counted_event.end(), true));
-
-    for (auto& row : rows) {
-        finish(row.year);
-        for (auto& q : row.quarters) finish(q);
-    }
-    finish(report.total);
-    std::sort(rows.begin(), rows.end(), [](const attendance_row& a, const attendance_row& b) {
-        return std::tie(a.label, a.key) < std::tie(b.label, b.key);
-    });
+    const auto quarter_of = held_quarters(facts, year, now_utc);
+    report_rows rows(facts, by, lang, report.rows);
+    count_attendance(facts, quarter_of, rows, report);
+    finish_report(report);
     return report;
 }
 
@@ -321,74 +441,27 @@ commitments_report check_commitments(const report_facts& facts, int year, const 
 
     const auto people = index_by_id(facts.people);
     const auto organisations = index_by_id(facts.organisations);
-    event_finder find_event(facts.events);
     const auto y = year_text(year);
-    const auto first_day = y + "-01-01", last_day = y + "-12-31";
-
-    // Active people with a membership overlapping the year, and their groups, per organisation.
-    std::vector<std::pair<std::size_t, std::size_t>> org_people; // (organisation, person)
-    std::vector<std::pair<std::size_t, std::string_view>> org_groups;
-    for (const auto& m : facts.memberships) {
-        if (m.from > last_day || (m.until && *m.until < first_day)) continue;
-        const auto p = find_index(people, m.person_id);
-        if (p == none || !facts.people[p].active) continue;
-        const auto o = find_index(organisations, facts.people[p].organisation_id);
-        if (o == none) continue;
-        org_people.emplace_back(o, p);
-        org_groups.emplace_back(o, m.working_group_id);
-    }
-    make_distinct(org_people);
-    make_distinct(org_groups);
-
-    // The year's CoP meetings: held ones are marked, the others not cancelled are planned.
-    std::vector<bool> held_meeting(facts.events.size(), false);
-    std::size_t held = 0, planned = 0;
-    for (std::size_t e = 0; e < facts.events.size(); ++e) {
-        const auto& ev = facts.events[e];
-        if (ev.kind != event_kind::cop_meeting) continue;
-        const auto period = period_of(ev.start_local);
-        if (!period || period->year != year) continue;
-        if (is_held(ev, now_utc)) held_meeting[e] = true, ++held;
-        else if (is_planned(ev, now_utc)) ++planned;
-    }
-
-    std::vector<std::pair<std::size_t, std::size_t>> org_meetings; // (organisation, event) with someone present
-    for (const auto& inv : facts.invitations) {
-        if (inv.presence != presence_state::present) continue;
-        const auto e = find_event(inv.event_id);
-        if (e == none || !held_meeting[e]) continue;
-        const auto p = find_index(people, inv.person_id);
-        if (p == none) continue;
-        const auto o = find_index(organisations, facts.people[p].organisation_id);
-        if (o != none) org_meetings.emplace_back(o, e);
-    }
+    const group_activity activity = active_in_groups(facts, people, organisations, y);
+    const year_meetings meetings = cop_meetings_of(facts, year, now_utc);
+    const index_pairs org_meetings = present_at_meetings(facts, people, organisations, meetings.held_meeting);
 
     report.organisations.resize(facts.organisations.size());
     for (std::size_t o = 0; o < facts.organisations.size(); ++o) {
         auto& row = report.organisations[o];
         row.organisation_id = facts.organisations[o].id;
         row.organisation_name = facts.organisations[o].name;
-        row.cop_meetings_held = held;
-        row.cop_meetings_planned = planned;
+        row.cop_meetings_held = meetings.held;
+        row.cop_meetings_planned = meetings.planned;
     }
-    for (const auto& [o, p] : org_people) ++report.organisations[o].people_in_groups;
-    for (const auto& [o, g] : org_groups) report.organisations[o].working_group_ids.emplace_back(g);
+    for (const auto& [o, p] : activity.people) ++report.organisations[o].people_in_groups;
+    for (const auto& [o, g] : activity.groups) report.organisations[o].working_group_ids.emplace_back(g);
     for_each_distinct(org_meetings, report.organisations.size(), facts.events.size(),
                       [&](std::size_t o, std::size_t) { ++report.organisations[o].cop_meetings_attended; });
 
     const auto need_people = threshold(thresholds.min_people_in_groups);
     const auto need_meetings = threshold(thresholds.min_cop_meetings);
-    for (auto& row : report.organisations) {
-        const bool groups_ok = row.people_in_groups >= need_people;
-        const bool meetings_ok = row.cop_meetings_attended >= need_meetings;
-        if (groups_ok && meetings_ok) row.status = commitment_status::meets, ++report.meeting;
-        else if (groups_ok && row.cop_meetings_attended + planned >= need_meetings)
-            row.status = commitment_status::on_track, ++report.on_track;
-        else row.status = commitment_status::falls_short, ++report.falling_short;
-        if (!groups_ok) row.reasons.push_back(groups_reason(row.people_in_groups, need_people, y, lang));
-        if (!meetings_ok)
-            row.reasons.push_back(meetings_reason(row.cop_meetings_attended, held, planned, need_meetings, y, lang));
-    }
+    for (auto& row : report.organisations) judge(row, meetings, need_people, need_meetings, y, lang, report);
     order_by_name_then_id(report.organisations);
     return report;
 }

@@ -59,6 +59,104 @@ outbox_change insert(message_kind k, std::string due, int sequence, std::optiona
     return c;
 }
 
+// The person's calendar as far as the messages tell.
+struct calendar_seen {
+    const outbox_message* last_delivered = nullptr; // the last calendar message that went out
+    const outbox_message* pending = nullptr;        // the newest unsent calendar message
+    int sequence = -1;                              // the highest SEQUENCE they have seen
+
+    [[nodiscard]] bool has_event() const noexcept {
+        return last_delivered && last_delivered->kind != message_kind::cancellation;
+    }
+};
+
+// Reads the person's calendar messages; every unsent one but the newest is dropped.
+calendar_seen read_calendar(const recipient_state& r, std::vector<outbox_change>& out) {
+    calendar_seen seen;
+    for (const auto& m : r.messages) {
+        if (!is_calendar(m.kind)) continue;
+        if (delivered(m.state)) {
+            seen.last_delivered = &m;
+            seen.sequence = std::max(seen.sequence, m.sequence);
+        } else if (unsent(m.state)) {
+            if (seen.pending) out.push_back(drop(*seen.pending)); // keep only the newest
+            seen.pending = &m;
+        }
+    }
+    return seen;
+}
+
+// The calendar message the person is owed now, if any, and the SEQUENCE it carries.
+struct calendar_owed {
+    std::optional<message_kind> kind;
+    int sequence = 0;
+};
+
+calendar_owed owed_calendar(const event& e, bool wanted, const calendar_seen& seen) {
+    // A change of state (invited again, or cancelled for this person) must outrank every
+    // SEQUENCE they saw, else their client ignores it.
+    const int next_sequence = seen.sequence < 0 ? e.sequence : std::max(e.sequence, seen.sequence + 1);
+    if (wanted && !seen.has_event()) return {message_kind::invitation, next_sequence};
+    if (wanted && seen.sequence < e.sequence) return {message_kind::update, e.sequence};
+    if (!wanted && seen.has_event()) return {message_kind::cancellation, next_sequence};
+    return {std::nullopt, e.sequence};
+}
+
+// A pending calendar message of the owed kind is brought up to date, one of another kind
+// dropped; the owed message is added unless the pending one already is it.
+void plan_calendar(const calendar_seen& seen, calendar_owed owed, const std::string& now,
+                   std::vector<outbox_change>& out) {
+    if (seen.pending) {
+        if (owed.kind && seen.pending->kind == *owed.kind) {
+            if (seen.pending->sequence != owed.sequence) {
+                outbox_change c;
+                c.what = outbox_change::op::set_sequence;
+                c.message_id = seen.pending->id;
+                c.sequence = owed.sequence;
+                out.push_back(c);
+            }
+            owed.kind.reset();
+        } else {
+            out.push_back(drop(*seen.pending));
+        }
+    }
+    if (owed.kind) out.push_back(insert(*owed.kind, now, owed.sequence));
+}
+
+// Per slot of the schedule: nothing when a reminder for that time went out; else an
+// unsent one is kept or moved (not into the past), or a new one added when still due.
+// Unsent reminders that no slot kept are dropped.
+void plan_reminders(const event& e, const std::vector<reminder_slot>& schedule, const recipient_state& r,
+                    const std::string& now, std::vector<outbox_change>& out) {
+    std::set<std::string> kept;
+    for (const auto& slot : schedule) {
+        bool done = false;
+        const outbox_message* movable = nullptr;
+        for (const auto& m : r.messages) {
+            if (m.kind != message_kind::reminder || m.days_before != slot.days_before) continue;
+            if (delivered(m.state) && m.due_at == slot.due_utc) done = true;
+            if (unsent(m.state) && !movable) movable = &m;
+        }
+        if (done) continue;
+        if (movable) {
+            if (movable->due_at == slot.due_utc) {
+                kept.insert(movable->id);
+            } else if (slot.due_utc > now) {
+                outbox_change c;
+                c.what = outbox_change::op::set_due;
+                c.message_id = movable->id;
+                c.due_at = slot.due_utc;
+                out.push_back(c);
+                kept.insert(movable->id);
+            }
+            continue;
+        }
+        if (slot.due_utc > now) out.push_back(insert(message_kind::reminder, slot.due_utc, e.sequence, slot.days_before));
+    }
+    for (const auto& m : r.messages)
+        if (m.kind == message_kind::reminder && unsent(m.state) && !kept.count(m.id)) out.push_back(drop(m));
+}
+
 } // namespace
 
 COPSCHED_ENUM_NAMES(message_kind, message_kinds)
@@ -91,84 +189,11 @@ std::vector<outbox_change> plan_messages(const event& e, bool mail_enabled, cons
     }
     if (e.start_utc <= now) return out;
 
-    // The person's calendar as far as the messages tell: the last calendar message that
-    // went out, and the highest SEQUENCE they have seen.
-    const outbox_message* last_delivered = nullptr;
-    const outbox_message* pending_calendar = nullptr;
-    int seen_sequence = -1;
-    for (const auto& m : r.messages) {
-        if (!is_calendar(m.kind)) continue;
-        if (delivered(m.state)) {
-            last_delivered = &m;
-            seen_sequence = std::max(seen_sequence, m.sequence);
-        } else if (unsent(m.state)) {
-            if (pending_calendar) out.push_back(drop(*pending_calendar)); // keep only the newest
-            pending_calendar = &m;
-        }
-    }
-    const bool has_event = last_delivered && last_delivered->kind != message_kind::cancellation;
-    // A change of state (invited again, or cancelled for this person) must outrank every
-    // SEQUENCE they saw, else their client ignores it.
-    const int next_sequence = seen_sequence < 0 ? e.sequence : std::max(e.sequence, seen_sequence + 1);
-
+    const calendar_seen seen = read_calendar(r, out);
     const bool wanted = r.invited && e.status != event_status::cancelled;
-    std::optional<message_kind> calendar;
-    int sequence = e.sequence;
-    if (wanted && !has_event) {
-        calendar = message_kind::invitation;
-        sequence = next_sequence;
-    } else if (wanted && seen_sequence < e.sequence) {
-        calendar = message_kind::update;
-    } else if (!wanted && has_event) {
-        calendar = message_kind::cancellation;
-        sequence = next_sequence;
-    }
-
-    if (pending_calendar) {
-        if (calendar && pending_calendar->kind == *calendar) {
-            if (pending_calendar->sequence != sequence) {
-                outbox_change c;
-                c.what = outbox_change::op::set_sequence;
-                c.message_id = pending_calendar->id;
-                c.sequence = sequence;
-                out.push_back(c);
-            }
-            calendar.reset();
-        } else {
-            out.push_back(drop(*pending_calendar));
-        }
-    }
-    if (calendar) out.push_back(insert(*calendar, now, sequence));
-
-    // Reminders.
+    plan_calendar(seen, owed_calendar(e, wanted, seen), now, out);
     const bool remind = wanted && !r.declined && !r.opted_out;
-    std::set<std::string> kept;
-    for (const auto& slot : remind ? schedule : std::vector<reminder_slot>{}) {
-        bool done = false;
-        const outbox_message* movable = nullptr;
-        for (const auto& m : r.messages) {
-            if (m.kind != message_kind::reminder || m.days_before != slot.days_before) continue;
-            if (delivered(m.state) && m.due_at == slot.due_utc) done = true;
-            if (unsent(m.state) && !movable) movable = &m;
-        }
-        if (done) continue;
-        if (movable) {
-            if (movable->due_at == slot.due_utc) {
-                kept.insert(movable->id);
-            } else if (slot.due_utc > now) {
-                outbox_change c;
-                c.what = outbox_change::op::set_due;
-                c.message_id = movable->id;
-                c.due_at = slot.due_utc;
-                out.push_back(c);
-                kept.insert(movable->id);
-            }
-            continue;
-        }
-        if (slot.due_utc > now) out.push_back(insert(message_kind::reminder, slot.due_utc, e.sequence, slot.days_before));
-    }
-    for (const auto& m : r.messages)
-        if (m.kind == message_kind::reminder && unsent(m.state) && !kept.count(m.id)) out.push_back(drop(m));
+    plan_reminders(e, remind ? schedule : std::vector<reminder_slot>{}, r, now, out);
     return out;
 }
 

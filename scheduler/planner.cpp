@@ -419,10 +419,10 @@ error not_enough_days(const plan_request& r, const std::vector<day_facts>& days,
     return {errc::conflict, detail + ".", {}};
 }
 
-} // namespace
+// --- plan_year, step by step: validate, candidates, score, choose, explain --------------
 
-result<year_plan> plan_year(const plan_request& r) {
-    if (r.zone == nullptr) return error{errc::internal, "plan_year was called without a time zone.", {}};
+// Every invalid field of the request at once (the window size is checked after them).
+std::vector<field_problem> plan_problems(const plan_request& r) {
     std::vector<field_problem> problems;
     const auto bad = [&](std::string field, std::string problem) { problems.push_back({std::move(field), std::move(problem)}); };
     if (!is_valid(r.first_day)) bad("first_day", "Not a valid date.");
@@ -440,74 +440,99 @@ result<year_plan> plan_year(const plan_request& r) {
         bad("start_times", "Each must be 0 to 1439 minutes after midnight.");
     if (r.alternatives > r.limits.max_alternatives)
         bad("alternatives", "At most " + std::to_string(r.limits.max_alternatives) + " per meeting.");
-    if (!problems.empty()) return error{errc::invalid_input, "The request has invalid fields.", std::move(problems)};
+    return problems;
+}
 
+// The start times tried on each day: the given ones, or else the preferred one; ascending.
+std::vector<int> start_times_of(const plan_request& r) {
     std::vector<int> starts = r.start_times.empty() ? std::vector<int>{r.preferred_start_minutes} : r.start_times;
     std::sort(starts.begin(), starts.end());
     starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
-    const day_number first = days_from_civil(r.first_day);
-    const day_number length = days_from_civil(r.last_day) - first + 1;
-    if (static_cast<std::uint64_t>(length) > r.limits.max_candidates / starts.size())
-        return error::invalid("first_day", "The window holds " + std::to_string(length) + " days x " +
-                                               std::to_string(starts.size()) + " start times; at most " +
-                                               std::to_string(r.limits.max_candidates) + " slots are examined.");
+    return starts;
+}
 
-    const bool nl = r.lang == language::nl;
+std::array<bool, 7> allowed_weekdays(const std::vector<weekday>& weekdays) {
     std::array<bool, 7> allowed{};
-    for (const weekday w : r.weekdays) allowed[static_cast<std::size_t>(w)] = true;
-    const population pop(r.people);
-    const blocker_index blackouts(r.blackouts);
-    const blocker_index events(r.events);
+    for (const weekday w : weekdays) allowed[static_cast<std::size_t>(w)] = true;
+    return allowed;
+}
 
-    // Every slot of the window, checked against the hard constraints: the survivors,
-    // sorted by (date, start) as generated, and per day why it has none.
-    year_plan plan;
-    std::vector<day_facts> days(static_cast<std::size_t>(length));
-    std::vector<candidate> cands;
+// What the steps of plan_year share once the request is valid. Lives for one call.
+struct plan_context {
+    const plan_request& r;
+    day_number first = 0;          // the window's first day
+    day_number length = 0;         // its number of days
+    std::vector<int> starts;       // start times tried on each day, ascending
+    std::array<bool, 7> allowed{}; // by weekday
+    blocker_index blackouts;
+    blocker_index events;
+    std::vector<segment> segments; // one per meeting
+    day_number gap = 1;            // least days between two meetings' dates
+    bool nl = true;                // texts in Dutch
+};
+
+// The window's slots checked against the hard constraints.
+struct window_scan {
+    std::vector<day_facts> days;  // per day of the window
+    std::vector<candidate> cands; // the survivors, by (date, start); base scores still empty
     std::size_t usable_days = 0;
-    for (day_number k = 0; k < length; ++k) {
-        const day_number day = first + k;
-        const civil_date date = civil_from_days(day);
-        day_facts& f = days[static_cast<std::size_t>(k)];
-        f.allowed = allowed[static_cast<std::size_t>(weekday_of(date))];
-        f.holiday_on = dutch_holiday_on(date, r.liberation_day_every_year);
-        plan.candidates_examined += starts.size();
-        if (!f.allowed) {
-            f.block = day_block::weekday;
-            continue;
-        }
-        if (f.holiday_on && f.holiday_on->day_off) {
-            f.block = day_block::holiday;
-            f.reasons.push_back(holiday_name(*f.holiday_on, nl));
-            continue;
-        }
-        bool usable = false;
-        bool by_blackout = false;
-        bool by_event = false;
-        for (const int start : starts) {
-            const auto made = make_slot(*r.zone, date, start, r.duration_minutes);
-            std::string reason;
-            if (!made) {
-                reason = nl ? "geen eenduidige lokale tijd (zomertijdwissel)" : "no unique local time (daylight saving change)";
-            } else if (const auto* blackout = blackouts.first_overlap({made->start_utc, made->end_utc})) {
-                reason = "blackout: " + blackout->name;
-                by_blackout = true;
-            } else if (const auto* clash = events.first_overlap({made->start_utc, made->end_utc})) {
-                reason = (nl ? "evenement: " : "event: ") + clash->name;
-                by_event = true;
-            } else {
-                cands.push_back({day, start, *made, {}});
-                usable = true;
-                continue;
-            }
-            if (std::find(f.reasons.begin(), f.reasons.end(), reason) == f.reasons.end()) f.reasons.push_back(std::move(reason));
-        }
-        if (usable)
-            ++usable_days;
-        else
-            f.block = by_blackout ? day_block::blackout : by_event ? day_block::event : day_block::local_time;
+};
+
+// One day of the window: its slots that meet every hard constraint go to `out`; its facts
+// say why it has none (for a blocked day, each start time's reason once).
+day_facts check_day(const plan_context& c, day_number day, std::vector<candidate>& out) {
+    const plan_request& r = c.r;
+    const civil_date date = civil_from_days(day);
+    day_facts f;
+    f.allowed = c.allowed[static_cast<std::size_t>(weekday_of(date))];
+    f.holiday_on = dutch_holiday_on(date, r.liberation_day_every_year);
+    if (!f.allowed) {
+        f.block = day_block::weekday;
+        return f;
     }
-    plan.candidates_considered = cands.size();
+    if (f.holiday_on && f.holiday_on->day_off) {
+        f.block = day_block::holiday;
+        f.reasons.push_back(holiday_name(*f.holiday_on, c.nl));
+        return f;
+    }
+    bool usable = false;
+    bool by_blackout = false;
+    bool by_event = false;
+    for (const int start : c.starts) {
+        const auto made = make_slot(*r.zone, date, start, r.duration_minutes);
+        std::string reason;
+        if (!made) {
+            reason = c.nl ? "geen eenduidige lokale tijd (zomertijdwissel)" : "no unique local time (daylight saving change)";
+        } else if (const auto* blackout = c.blackouts.first_overlap({made->start_utc, made->end_utc})) {
+            reason = "blackout: " + blackout->name;
+            by_blackout = true;
+        } else if (const auto* clash = c.events.first_overlap({made->start_utc, made->end_utc})) {
+            reason = (c.nl ? "evenement: " : "event: ") + clash->name;
+            by_event = true;
+        } else {
+            out.push_back({day, start, *made, {}});
+            usable = true;
+            continue;
+        }
+        if (std::find(f.reasons.begin(), f.reasons.end(), reason) == f.reasons.end()) f.reasons.push_back(std::move(reason));
+    }
+    if (!usable) f.block = by_blackout ? day_block::blackout : by_event ? day_block::event : day_block::local_time;
+    return f;
+}
+
+window_scan find_candidates(const plan_context& c) {
+    window_scan scan;
+    scan.days.reserve(static_cast<std::size_t>(c.length));
+    for (day_number k = 0; k < c.length; ++k) {
+        scan.days.push_back(check_day(c, c.first + k, scan.cands));
+        if (scan.days.back().block == day_block::none_) ++scan.usable_days;
+    }
+    return scan;
+}
+
+// Fills each candidate's base score: who is free, and how far it is from the preferred time.
+void score_candidates(const plan_request& r, std::vector<candidate>& cands) {
+    const population pop(r.people);
     std::vector<interval> spans;
     spans.reserve(cands.size());
     for (const auto& c : cands) spans.push_back({c.when.start_utc, c.when.end_utc});
@@ -523,110 +548,153 @@ result<year_plan> plan_year(const plan_request& r) {
         b.time_points = time_points(r.weights, cands[k].start_minutes, r.preferred_start_minutes);
         b.total = b.organisations_points + b.people_points + b.time_points;
     }
+}
 
-    // best[i * C + c]: the best score of meetings i..n-1 with meeting i at candidate c;
-    // next_of[i * C + c]: where meeting i + 1 then goes (the earliest on ties). Filled from
-    // the last meeting back, so that choosing forwards from the earliest best first meeting
-    // yields the lexicographically first optimal plan.
-    const std::size_t n = r.count;
-    const std::size_t count_c = cands.size();
-    const day_number gap = std::max<day_number>(r.min_gap_days, 1);
-    const std::vector<segment> segments = segments_of(first, length, n);
-    const auto score_at = [&](std::size_t c, std::size_t i) {
-        return cands[c].base.total + spread_points(r.weights, segments[i], cands[c].day);
-    };
-    std::vector<std::int64_t> best(n * count_c, unreachable);
-    std::vector<std::size_t> next_of(n * count_c, none);
-    std::vector<std::int64_t> suffix_best(count_c + 1);
-    std::vector<std::size_t> suffix_at(count_c + 1);
+// The score of candidate x as meeting i: its base plus the spread part for segment i.
+std::int64_t score_as(const plan_context& c, const candidate& x, std::size_t i) noexcept {
+    return x.base.total + spread_points(c.r.weights, c.segments[i], x.day);
+}
+
+// best[j], at[j]: the best of later[j..count) and the earliest index holding it
+// (unreachable and none when there is none).
+void best_from_each(const std::int64_t* later, std::size_t count, std::vector<std::int64_t>& best,
+                    std::vector<std::size_t>& at) {
+    best[count] = unreachable;
+    at[count] = none;
+    for (std::size_t j = count; j-- > 0;) {
+        // >= : on a tie the earlier candidate wins.
+        if (later[j] != unreachable && later[j] >= best[j + 1]) {
+            best[j] = later[j];
+            at[j] = j;
+        } else {
+            best[j] = best[j + 1];
+            at[j] = at[j + 1];
+        }
+    }
+}
+
+// best[i * columns + c]: the best score of meetings i..n-1 with meeting i at candidate c;
+// next_of[i * columns + c]: where meeting i + 1 then goes (the earliest on ties).
+struct plan_table {
+    std::size_t columns = 0; // candidates
+    std::vector<std::int64_t> best;
+    std::vector<std::size_t> next_of;
+};
+
+// Filled from the last meeting back, so that choosing forwards from the earliest best
+// first meeting yields the lexicographically first optimal plan.
+plan_table fill_plan_table(const plan_context& c, const std::vector<candidate>& cands) {
+    const std::size_t n = c.r.count;
+    const std::size_t columns = cands.size();
+    plan_table t{columns, std::vector<std::int64_t>(n * columns, unreachable), std::vector<std::size_t>(n * columns, none)};
+    std::vector<std::int64_t> suffix_best(columns + 1);
+    std::vector<std::size_t> suffix_at(columns + 1);
     for (std::size_t i = n; i-- > 0;) {
-        std::int64_t* row = best.data() + i * count_c;
+        std::int64_t* row = t.best.data() + i * columns;
         if (i + 1 == n) {
-            for (std::size_t c = 0; c < count_c; ++c) row[c] = score_at(c, i);
+            for (std::size_t k = 0; k < columns; ++k) row[k] = score_as(c, cands[k], i);
             continue;
         }
-        const std::int64_t* later = best.data() + (i + 1) * count_c;
-        suffix_best[count_c] = unreachable;
-        suffix_at[count_c] = none;
-        for (std::size_t j = count_c; j-- > 0;) {
-            // >= : on a tie the earlier candidate wins.
-            if (later[j] != unreachable && later[j] >= suffix_best[j + 1]) {
-                suffix_best[j] = later[j];
-                suffix_at[j] = j;
-            } else {
-                suffix_best[j] = suffix_best[j + 1];
-                suffix_at[j] = suffix_at[j + 1];
-            }
-        }
-        std::size_t j = 0;
-        for (std::size_t c = 0; c < count_c; ++c) {
-            while (j < count_c && cands[j].day < cands[c].day + gap) ++j;
+        best_from_each(t.best.data() + (i + 1) * columns, columns, suffix_best, suffix_at);
+        std::size_t j = 0; // the first candidate at least `gap` days after candidate k
+        for (std::size_t k = 0; k < columns; ++k) {
+            while (j < columns && cands[j].day < cands[k].day + c.gap) ++j;
             if (suffix_best[j] == unreachable) continue;
-            row[c] = score_at(c, i) + suffix_best[j];
-            next_of[i * count_c + c] = suffix_at[j];
+            row[k] = score_as(c, cands[k], i) + suffix_best[j];
+            t.next_of[i * columns + k] = suffix_at[j];
         }
     }
+    return t;
+}
+
+struct chosen_plan {
+    std::vector<std::size_t> meetings; // candidate indexes, in date order
+    std::int64_t total = 0;
+};
+
+// The best plan exactly; nullopt when `count` meetings do not fit.
+std::optional<chosen_plan> choose_plan(const plan_context& c, const std::vector<candidate>& cands) {
+    const plan_table t = fill_plan_table(c, cands);
     std::size_t at = none;
-    for (std::size_t c = 0; c < count_c; ++c)
-        if (best[c] != unreachable && (at == none || best[c] > best[at])) at = c;
-    if (at == none) return not_enough_days(r, days, usable_days, most_that_fit(cands, gap), gap);
-
-    std::vector<std::size_t> chosen;
-    for (std::size_t i = 0; i < n; ++i) {
-        chosen.push_back(at);
-        if (i + 1 < n) at = next_of[i * count_c + at];
-    }
-    plan.total_score = best[chosen.front()];
-
-    for (std::size_t i = 0; i < n; ++i) {
-        const candidate& c = cands[chosen[i]];
-        const segment& seg = segments[i];
-        planned_meeting m;
-        m.when = c.when;
-        m.score = scored(c, r.weights, seg);
-        m.reasons = reasons_for(r, c, m.score, seg, i, days[static_cast<std::size_t>(c.day - first)], blackouts, events);
-
-        // Replacements between the neighbours, the gap kept to both.
-        const day_number lo = i > 0 ? cands[chosen[i - 1]].day + gap : std::numeric_limits<day_number>::min();
-        const day_number hi = i + 1 < n ? cands[chosen[i + 1]].day - gap : std::numeric_limits<day_number>::max();
-        const auto by_day_lo = std::partition_point(cands.begin(), cands.end(), [&](const candidate& x) { return x.day < lo; });
-        const auto by_day_hi = std::partition_point(by_day_lo, cands.end(), [&](const candidate& x) { return x.day <= hi; });
-        std::vector<std::pair<std::int64_t, std::size_t>> options; // (score, index)
-        for (auto it = by_day_lo; it != by_day_hi; ++it) {
-            const auto idx = static_cast<std::size_t>(it - cands.begin());
-            if (idx != chosen[i]) options.emplace_back(score_at(idx, i), idx);
-        }
-        const std::size_t keep = std::min(options.size(), r.alternatives);
-        std::partial_sort(options.begin(), options.begin() + static_cast<std::ptrdiff_t>(keep), options.end(),
-                          [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
-        for (std::size_t k = 0; k < keep; ++k) {
-            const candidate& alt = cands[options[k].second];
-            plan_alternative a;
-            a.when = alt.when;
-            a.score = scored(alt, r.weights, seg);
-            a.plan_score_difference = a.score.total - m.score.total;
-            a.why_lost = why_lost(r, c, m.score, alt, a.score, seg, i);
-            m.alternatives.push_back(std::move(a));
-        }
-
-        for (day_number day = seg.first; day < seg.end; ++day) {
-            const day_facts& f = days[static_cast<std::size_t>(day - first)];
-            const weekday wd = weekday_of(civil_from_days(day));
-            if (f.allowed && f.block != day_block::none_) {
-                std::string reason;
-                for (const auto& part : f.reasons) reason += (reason.empty() ? "" : "; ") + part;
-                m.excluded.push_back({civil_from_days(day), std::move(reason)});
-            } else if (!f.allowed && f.holiday_on && f.holiday_on->day_off && wd != weekday::saturday && wd != weekday::sunday) {
-                m.excluded.push_back({civil_from_days(day), holiday_name(*f.holiday_on, nl)});
-            }
-        }
-        plan.meetings.push_back(std::move(m));
+    for (std::size_t k = 0; k < t.columns; ++k)
+        if (t.best[k] != unreachable && (at == none || t.best[k] > t.best[at])) at = k;
+    if (at == none) return std::nullopt;
+    chosen_plan plan;
+    plan.total = t.best[at];
+    for (std::size_t i = 0; i < c.r.count; ++i) {
+        plan.meetings.push_back(at);
+        if (i + 1 < c.r.count) at = t.next_of[i * t.columns + at];
     }
     return plan;
 }
 
-result<std::vector<suggestion>> suggest_slots(const suggestion_request& r) {
-    if (r.zone == nullptr) return error{errc::internal, "suggest_slots was called without a time zone.", {}};
+// The best replacements for meeting i between its neighbours, the gap kept to both.
+std::vector<plan_alternative> alternatives_for(const plan_context& c, const std::vector<candidate>& cands,
+                                               const std::vector<std::size_t>& chosen, std::size_t i,
+                                               const score_breakdown& chosen_score) {
+    const std::size_t n = chosen.size();
+    const day_number lo = i > 0 ? cands[chosen[i - 1]].day + c.gap : std::numeric_limits<day_number>::min();
+    const day_number hi = i + 1 < n ? cands[chosen[i + 1]].day - c.gap : std::numeric_limits<day_number>::max();
+    const auto by_day_lo = std::partition_point(cands.begin(), cands.end(), [&](const candidate& x) { return x.day < lo; });
+    const auto by_day_hi = std::partition_point(by_day_lo, cands.end(), [&](const candidate& x) { return x.day <= hi; });
+    std::vector<std::pair<std::int64_t, std::size_t>> options; // (score, index)
+    for (auto it = by_day_lo; it != by_day_hi; ++it) {
+        const auto idx = static_cast<std::size_t>(it - cands.begin());
+        if (idx != chosen[i]) options.emplace_back(score_as(c, *it, i), idx);
+    }
+    const std::size_t keep = std::min(options.size(), c.r.alternatives);
+    std::partial_sort(options.begin(), options.begin() + static_cast<std::ptrdiff_t>(keep), options.end(),
+                      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    std::vector<plan_alternative> out;
+    for (std::size_t k = 0; k < keep; ++k) {
+        const candidate& alt = cands[options[k].second];
+        plan_alternative a;
+        a.when = alt.when;
+        a.score = scored(alt, c.r.weights, c.segments[i]);
+        a.plan_score_difference = a.score.total - chosen_score.total;
+        a.why_lost = why_lost(c.r, cands[chosen[i]], chosen_score, alt, a.score, c.segments[i], i);
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+// The days of the segment on an allowed weekday without a usable slot, and the Dutch days
+// off on Monday..Friday whatever the allowed weekdays.
+std::vector<excluded_day> excluded_days(const plan_context& c, const std::vector<day_facts>& days, const segment& seg) {
+    std::vector<excluded_day> out;
+    for (day_number day = seg.first; day < seg.end; ++day) {
+        const day_facts& f = days[static_cast<std::size_t>(day - c.first)];
+        const weekday wd = weekday_of(civil_from_days(day));
+        if (f.allowed && f.block != day_block::none_) {
+            std::string reason;
+            for (const auto& part : f.reasons) reason += (reason.empty() ? "" : "; ") + part;
+            out.push_back({civil_from_days(day), std::move(reason)});
+        } else if (!f.allowed && f.holiday_on && f.holiday_on->day_off && wd != weekday::saturday && wd != weekday::sunday) {
+            out.push_back({civil_from_days(day), holiday_name(*f.holiday_on, c.nl)});
+        }
+    }
+    return out;
+}
+
+// Chosen meeting i with its score, the reasons for it, its alternatives and excluded days.
+planned_meeting explain_meeting(const plan_context& c, const window_scan& scan, const std::vector<std::size_t>& chosen,
+                                std::size_t i) {
+    const candidate& x = scan.cands[chosen[i]];
+    const segment& seg = c.segments[i];
+    planned_meeting m;
+    m.when = x.when;
+    m.score = scored(x, c.r.weights, seg);
+    m.reasons = reasons_for(c.r, x, m.score, seg, i, scan.days[static_cast<std::size_t>(x.day - c.first)], c.blackouts,
+                            c.events);
+    m.alternatives = alternatives_for(c, scan.cands, chosen, i, m.score);
+    m.excluded = excluded_days(c, scan.days, seg);
+    return m;
+}
+
+// --- suggest_slots ------------------------------------------------------------------------
+
+// Every invalid field of the request at once (the window size is checked after them).
+std::vector<field_problem> suggestion_problems(const suggestion_request& r) {
     std::vector<field_problem> problems;
     const auto bad = [&](std::string field, std::string problem) { problems.push_back({std::move(field), std::move(problem)}); };
     if (!is_valid(r.first_day) || !is_valid(r.last_day) || r.first_day > r.last_day)
@@ -644,8 +712,138 @@ result<std::vector<suggestion>> suggest_slots(const suggestion_request& r) {
         bad("day_start_minutes", "Must be 0 to 1439 minutes after midnight.");
     else if (r.day_end_minutes <= r.day_start_minutes || r.day_end_minutes > minutes_per_day)
         bad("day_end_minutes", "Must be after day_start_minutes and at most 1440.");
-    if (!problems.empty()) return error{errc::invalid_input, "The request has invalid fields.", std::move(problems)};
+    return problems;
+}
 
+bool member_on(const group_member& m, const civil_date& date) noexcept {
+    return !(date < m.from || (m.until && *m.until < date));
+}
+
+// What suggest_slots shares between its steps once the request is valid. Lives for one call.
+struct suggestion_context {
+    const suggestion_request& r;
+    busy_index busy; // per member, in r.members order
+    blocker_index blackouts;
+    blocker_index blocked;
+    day_number step_days = 7; // between occurrences
+
+    explicit suggestion_context(const suggestion_request& request)
+        : r(request), blackouts(request.blackouts), blocked(request.blocked),
+          step_days(7 * static_cast<day_number>(request.interval_weeks)) {
+        std::size_t intervals = 0;
+        for (const auto& m : r.members) intervals += m.person.busy.size();
+        busy.reserve(r.members.size(), intervals);
+        for (const auto& m : r.members) busy.add(m.person.busy);
+    }
+};
+
+// A candidate: its occurrences and how many members are free, counted, not yet named.
+struct slot_option {
+    std::vector<std::pair<day_number, slot>> occurrences;
+    std::size_t free = 0;
+    std::size_t total = 0;
+    std::int64_t score = 0;
+};
+
+// The candidate with its first occurrence at `start` on `day`; nullopt when an occurrence
+// falls on a Dutch day off, has no unique local time or overlaps a blackout or block.
+std::optional<slot_option> option_at(const suggestion_context& c, day_number day, int start) {
+    const suggestion_request& r = c.r;
+    slot_option o;
+    for (std::size_t k = 0; k < r.occurrences; ++k) {
+        const day_number occurrence_day = day + static_cast<day_number>(k) * c.step_days;
+        const civil_date date = civil_from_days(occurrence_day);
+        const auto made =
+            is_dutch_day_off(date, r.liberation_day_every_year) ? std::nullopt : make_slot(*r.zone, date, start, r.duration_minutes);
+        const interval when = made ? interval{made->start_utc, made->end_utc} : interval{};
+        if (!made || c.blackouts.first_overlap(when) || c.blocked.first_overlap(when)) return std::nullopt;
+        for (std::size_t p = 0; p < r.members.size(); ++p) {
+            if (!member_on(r.members[p], date)) continue;
+            ++o.total;
+            if (c.busy.is_free(p, when)) ++o.free;
+        }
+        o.occurrences.emplace_back(occurrence_day, *made);
+    }
+    o.score = o.total == 0 ? 0 : static_cast<std::int64_t>(o.free) * 1000 / static_cast<std::int64_t>(o.total);
+    return o;
+}
+
+// Every candidate of the window, best score first; ties in (first date, start) order.
+std::vector<slot_option> ranked_options(const suggestion_context& c, day_number first, day_number length,
+                                        const std::vector<int>& starts) {
+    const auto allowed = allowed_weekdays(c.r.weekdays);
+    std::vector<slot_option> options;
+    for (day_number day = first; day < first + length; ++day) {
+        if (!allowed[static_cast<std::size_t>(weekday_of(civil_from_days(day)))]) continue;
+        for (const int start : starts)
+            if (auto o = option_at(c, day, start)) options.push_back(std::move(*o));
+    }
+    std::stable_sort(options.begin(), options.end(), [](const slot_option& a, const slot_option& b) { return a.score > b.score; });
+    return options;
+}
+
+// The option as a suggestion, its members named per occurrence.
+suggestion name_members(const suggestion_context& c, const slot_option& o) {
+    suggestion s;
+    s.members_free = o.free;
+    s.members_total = o.total;
+    s.score = o.score;
+    for (const auto& [day, made] : o.occurrences) {
+        const civil_date date = civil_from_days(day);
+        suggested_occurrence occ{made, {}, {}};
+        for (std::size_t p = 0; p < c.r.members.size(); ++p) {
+            const group_member& m = c.r.members[p];
+            if (!member_on(m, date)) continue;
+            (c.busy.is_free(p, {made.start_utc, made.end_utc}) ? occ.free : occ.busy).push_back(m.person.id);
+        }
+        std::sort(occ.free.begin(), occ.free.end());
+        std::sort(occ.busy.begin(), occ.busy.end());
+        s.occurrences.push_back(std::move(occ));
+    }
+    return s;
+}
+
+} // namespace
+
+result<year_plan> plan_year(const plan_request& r) {
+    if (r.zone == nullptr) return error{errc::internal, "plan_year was called without a time zone.", {}};
+    if (auto problems = plan_problems(r); !problems.empty())
+        return error{errc::invalid_input, "The request has invalid fields.", std::move(problems)};
+    std::vector<int> starts = start_times_of(r);
+    const day_number first = days_from_civil(r.first_day);
+    const day_number length = days_from_civil(r.last_day) - first + 1;
+    if (static_cast<std::uint64_t>(length) > r.limits.max_candidates / starts.size())
+        return error::invalid("first_day", "The window holds " + std::to_string(length) + " days x " +
+                                               std::to_string(starts.size()) + " start times; at most " +
+                                               std::to_string(r.limits.max_candidates) + " slots are examined.");
+
+    const plan_context c{r,
+                         first,
+                         length,
+                         std::move(starts),
+                         allowed_weekdays(r.weekdays),
+                         blocker_index(r.blackouts),
+                         blocker_index(r.events),
+                         segments_of(first, length, r.count),
+                         std::max<day_number>(r.min_gap_days, 1),
+                         r.lang == language::nl};
+    window_scan scan = find_candidates(c);
+    score_candidates(r, scan.cands);
+    const auto chosen = choose_plan(c, scan.cands);
+    if (!chosen) return not_enough_days(r, scan.days, scan.usable_days, most_that_fit(scan.cands, c.gap), c.gap);
+
+    year_plan plan;
+    plan.candidates_examined = static_cast<std::size_t>(length) * c.starts.size();
+    plan.candidates_considered = scan.cands.size();
+    plan.total_score = chosen->total;
+    for (std::size_t i = 0; i < r.count; ++i) plan.meetings.push_back(explain_meeting(c, scan, chosen->meetings, i));
+    return plan;
+}
+
+result<std::vector<suggestion>> suggest_slots(const suggestion_request& r) {
+    if (r.zone == nullptr) return error{errc::internal, "suggest_slots was called without a time zone.", {}};
+    if (auto problems = suggestion_problems(r); !problems.empty())
+        return error{errc::invalid_input, "The request has invalid fields.", std::move(problems)};
     std::vector<int> starts;
     for (int m = r.day_start_minutes; m + r.duration_minutes <= r.day_end_minutes; m += r.step_minutes) starts.push_back(m);
     const day_number first = days_from_civil(r.first_day);
@@ -655,82 +853,16 @@ result<std::vector<suggestion>> suggest_slots(const suggestion_request& r) {
                                           std::to_string(starts.size()) + " start times; at most " +
                                           std::to_string(r.limits.max_candidates) + " candidate starts are examined.");
 
-    std::array<bool, 7> allowed{};
-    for (const weekday w : r.weekdays) allowed[static_cast<std::size_t>(w)] = true;
-    busy_index busy;
-    std::size_t intervals = 0;
-    for (const auto& m : r.members) intervals += m.person.busy.size();
-    busy.reserve(r.members.size(), intervals);
-    for (const auto& m : r.members) busy.add(m.person.busy);
-    const blocker_index blackouts(r.blackouts);
-    const blocker_index blocked(r.blocked);
-    const day_number step_days = 7 * static_cast<day_number>(r.interval_weeks);
-
-    // Candidates are scored by counts only; the member lists are built for the chosen few.
-    const auto active_on = [&](const group_member& m, const civil_date& date) {
-        return !(date < m.from || (m.until && *m.until < date));
-    };
-    struct option {
-        std::vector<std::pair<day_number, slot>> occurrences;
-        std::size_t free = 0;
-        std::size_t total = 0;
-        std::int64_t score = 0;
-    };
-    std::vector<option> options; // generated by (first date, start): the tie order
-    for (day_number day = first; day < first + length; ++day) {
-        if (!allowed[static_cast<std::size_t>(weekday_of(civil_from_days(day)))]) continue;
-        for (const int start : starts) {
-            option o;
-            bool fits = true;
-            for (std::size_t k = 0; k < r.occurrences && fits; ++k) {
-                const day_number occurrence_day = day + static_cast<day_number>(k) * step_days;
-                const civil_date date = civil_from_days(occurrence_day);
-                const auto made = is_dutch_day_off(date, r.liberation_day_every_year)
-                                      ? std::nullopt
-                                      : make_slot(*r.zone, date, start, r.duration_minutes);
-                const interval when = made ? interval{made->start_utc, made->end_utc} : interval{};
-                if (!made || blackouts.first_overlap(when) || blocked.first_overlap(when)) {
-                    fits = false;
-                    break;
-                }
-                for (std::size_t p = 0; p < r.members.size(); ++p) {
-                    if (!active_on(r.members[p], date)) continue;
-                    ++o.total;
-                    if (busy.is_free(p, when)) ++o.free;
-                }
-                o.occurrences.emplace_back(occurrence_day, *made);
-            }
-            if (!fits) continue;
-            o.score = o.total == 0 ? 0 : static_cast<std::int64_t>(o.free) * 1000 / static_cast<std::int64_t>(o.total);
-            options.push_back(std::move(o));
-        }
-    }
-    std::stable_sort(options.begin(), options.end(), [](const option& a, const option& b) { return a.score > b.score; });
-
+    // Greedy: the best first, skipping any whose days an earlier pick already uses.
+    const suggestion_context c(r);
     std::vector<suggestion> out;
     std::set<day_number> used;
-    for (const auto& o : options) {
+    for (const auto& o : ranked_options(c, first, length, starts)) {
         if (out.size() == r.count) break;
         if (std::any_of(o.occurrences.begin(), o.occurrences.end(), [&](const auto& d) { return used.count(d.first) != 0; }))
             continue;
-        suggestion s;
-        s.members_free = o.free;
-        s.members_total = o.total;
-        s.score = o.score;
-        for (const auto& [day, made] : o.occurrences) {
-            used.insert(day);
-            const civil_date date = civil_from_days(day);
-            suggested_occurrence occ{made, {}, {}};
-            for (std::size_t p = 0; p < r.members.size(); ++p) {
-                const group_member& m = r.members[p];
-                if (!active_on(m, date)) continue;
-                (busy.is_free(p, {made.start_utc, made.end_utc}) ? occ.free : occ.busy).push_back(m.person.id);
-            }
-            std::sort(occ.free.begin(), occ.free.end());
-            std::sort(occ.busy.begin(), occ.busy.end());
-            s.occurrences.push_back(std::move(occ));
-        }
-        out.push_back(std::move(s));
+        for (const auto& occurrence : o.occurrences) used.insert(occurrence.first);
+        out.push_back(name_members(c, o));
     }
     return out;
 }

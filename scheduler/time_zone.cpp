@@ -1,7 +1,10 @@
 #include "scheduler/time_zone.hpp"
 
+#include <date/tz.h>
+
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -11,6 +14,13 @@
 #include <system_error>
 
 namespace copsched::scheduler {
+
+// The tz database: date/tz's, or std::chrono's with the same names (locate_zone, sys_info,
+// local_info) once the standard library has time zones (libstdc++ 14). Then only this alias
+// changes, and the footer rule below goes unused: std::chrono's zones follow their rules
+// for ever, date/tz's (built with USE_OS_TZDB) end with the file's last transition.
+namespace tzdb = date;
+
 namespace {
 
 constexpr std::int64_t seconds_per_day = 86400;
@@ -28,7 +38,7 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-// ---- POSIX TZ strings ---------------------------------------------------------------
+// ---- POSIX TZ strings: the footer rule ----------------------------------------------
 
 class tz_parser {
 public:
@@ -211,67 +221,10 @@ std::optional<std::int64_t> rule_next_change(const detail::posix_rule& rule, std
     return std::nullopt;
 }
 
-// ---- TZif -----------------------------------------------------------------------------
+// ---- the zone: date/tz's table, then the footer rule ----------------------------------
 
-class byte_reader {
-public:
-    explicit byte_reader(std::string_view data) noexcept : data_(data) {}
-
-    std::size_t pos() const noexcept { return pos_; }
-    std::size_t remaining() const noexcept { return data_.size() - pos_; }
-    bool skip(std::uint64_t n) noexcept {
-        if (n > remaining()) return false;
-        pos_ += static_cast<std::size_t>(n);
-        return true;
-    }
-    std::optional<std::string_view> take(std::size_t n) noexcept {
-        if (n > remaining()) return std::nullopt;
-        const auto out = data_.substr(pos_, n);
-        pos_ += n;
-        return out;
-    }
-    std::optional<std::uint64_t> big_endian(std::size_t width) noexcept {
-        const auto bytes = take(width);
-        if (!bytes) return std::nullopt;
-        std::uint64_t v = 0;
-        for (const char c : *bytes) v = (v << 8) | static_cast<unsigned char>(c);
-        return v;
-    }
-
-private:
-    std::string_view data_;
-    std::size_t pos_ = 0;
-};
-
-struct tzif_header {
-    char version = 0;
-    std::uint32_t isutcnt = 0, isstdcnt = 0, leapcnt = 0, timecnt = 0, typecnt = 0, charcnt = 0;
-
-    std::uint64_t data_size(std::uint64_t time_size) const noexcept {
-        return std::uint64_t{timecnt} * time_size + timecnt + std::uint64_t{typecnt} * 6 + charcnt +
-               std::uint64_t{leapcnt} * (time_size + 4) + isstdcnt + isutcnt;
-    }
-};
-
-std::optional<tzif_header> read_header(byte_reader& in) noexcept {
-    const auto magic = in.take(4);
-    const auto version = in.take(1);
-    if (!magic || *magic != "TZif" || !version || !in.skip(15)) return std::nullopt;
-    tzif_header h;
-    h.version = (*version)[0];
-    std::uint32_t* counts[] = {&h.isutcnt, &h.isstdcnt, &h.leapcnt, &h.timecnt, &h.typecnt, &h.charcnt};
-    for (auto* c : counts) {
-        const auto v = in.big_endian(4);
-        if (!v) return std::nullopt;
-        *c = static_cast<std::uint32_t>(*v);
-    }
-    return h;
-}
-
-std::int64_t to_signed(std::uint64_t v, std::size_t width) noexcept {
-    if (width == 4) return static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
-    return static_cast<std::int64_t>(v);
-}
+std::int64_t secs(sys_seconds t) noexcept { return t.time_since_epoch().count(); }
+sys_seconds at(std::int64_t s) noexcept { return sys_seconds{std::chrono::seconds{s}}; }
 
 error not_a_zone(std::string_view name) {
     return error::invalid("timezone", "'" + std::string(name) + "' is not an IANA time zone");
@@ -282,7 +235,77 @@ error corrupt(std::string_view name, std::string_view why) {
             {}};
 }
 
+// The rule in the footer of the zone's TZif file (RFC 8536 section 3.3): the last line of
+// a version 2+ file; nullopt for a version 1 file or an empty footer. date/tz reads the
+// file's transitions but not its footer.
+result<std::optional<detail::posix_rule>> read_footer_rule(std::string_view name) {
+    const std::filesystem::path path = std::filesystem::path(default_zoneinfo_dir) / std::string(name);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return not_a_zone(name);
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) return corrupt(name, "cannot read its size");
+
+    std::ifstream file(path, std::ios::binary);
+    std::string data(static_cast<std::size_t>(std::min<std::uintmax_t>(size, max_tzif_size + 1)), '\0');
+    if (!file || !file.read(data.data(), static_cast<std::streamsize>(data.size())))
+        return corrupt(name, "cannot read it");
+    if (data.size() < 5 || data.compare(0, 4, "TZif") != 0) return not_a_zone(name);
+    if (data.size() > max_tzif_size) return corrupt(name, "too large");
+    // Versions 2 and later share one layout; later versions only loosen what data means.
+    const char version = data[4];
+    if (version == '\0') return std::optional<detail::posix_rule>{};
+    if (version < '2' || version > '9') return corrupt(name, "unknown version");
+
+    // The footer is "\n" TZ "\n" and TZ holds no newline.
+    const std::size_t start = data.back() == '\n' ? data.rfind('\n', data.size() - 2) : std::string::npos;
+    if (start == std::string::npos) return corrupt(name, "no footer");
+    const std::string_view tz = std::string_view(data).substr(start + 1, data.size() - start - 2);
+    if (tz.empty()) return std::optional<detail::posix_rule>{};
+    auto rule = detail::parse_posix_rule(tz);
+    if (!rule) return corrupt(name, "unsupported TZ string in the footer");
+    return rule;
+}
+
+// The instants at which a rule's wall clock shows `wall`: one of its two offsets shows it,
+// both do (the clocks were set back over it), or neither (they jumped over it: then the
+// change at which they jumped, the first instant after the gap).
+local_result rule_to_utc(const detail::posix_rule& rule, std::int64_t wall) noexcept {
+    const std::int64_t in_std = wall - rule.std_offset;
+    const std::int64_t in_dst = wall - rule.dst_offset;
+    if (!rule.has_dst || in_std == in_dst) return {local_kind::unique, at(in_std), at(in_std)};
+    const bool std_shows = rule_offset_at(rule, in_std) == rule.std_offset;
+    const bool dst_shows = rule_offset_at(rule, in_dst) == rule.dst_offset;
+    const auto [earlier, later] = std::minmax(in_std, in_dst);
+    if (std_shows && dst_shows) return {local_kind::ambiguous, at(earlier), at(later)};
+    if (std_shows || dst_shows) {
+        const std::int64_t t = std_shows ? in_std : in_dst;
+        return {local_kind::unique, at(t), at(t)};
+    }
+    const std::int64_t jump = rule_next_change(rule, earlier).value_or(earlier);
+    return {local_kind::nonexistent, at(jump), at(jump)};
+}
+
+local_result from_local_info(const tzdb::local_info& info, sys_seconds wall) noexcept {
+    if (info.result == tzdb::local_info::ambiguous)
+        return {local_kind::ambiguous, wall - info.first.offset, wall - info.second.offset};
+    if (info.result == tzdb::local_info::nonexistent)
+        return {local_kind::nonexistent, info.second.begin, info.second.begin};
+    return {local_kind::unique, wall - info.first.offset, wall - info.first.offset};
+}
+
 } // namespace
+
+// The database's transitions up to its last one, the footer rule from there on (as glibc
+// reads a TZif file). Constant after construction.
+struct time_zone::rules {
+    const tzdb::time_zone* table = nullptr; // nullptr: the rule alone (from_posix_rule)
+    std::optional<detail::posix_rule> footer;
+    // The start of the table's last period, which lasts forever in date/tz: the footer
+    // governs from here (it agrees with that period's offset at its start).
+    sys_seconds footer_from = at(std::numeric_limits<std::int64_t>::min() / 2);
+
+    [[nodiscard]] bool by_footer(sys_seconds t) const noexcept { return footer && t >= footer_from; }
+};
 
 namespace detail {
 
@@ -329,144 +352,51 @@ bool is_valid_zone_name(std::string_view name) noexcept {
     return true;
 }
 
-result<time_zone> time_zone::load(std::string_view iana_name, const std::string& zoneinfo_dir) {
+result<time_zone> time_zone::load(std::string_view iana_name) {
     if (!is_valid_zone_name(iana_name))
         return error::invalid("timezone", "not an IANA time zone name such as Europe/Amsterdam");
-
-    const std::filesystem::path path = std::filesystem::path(zoneinfo_dir) / std::string(iana_name);
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) return not_a_zone(iana_name);
-    const auto size = std::filesystem::file_size(path, ec);
-    if (ec) return corrupt(iana_name, "cannot read its size");
-
-    std::ifstream file(path, std::ios::binary);
-    std::string data(static_cast<std::size_t>(std::min<std::uintmax_t>(size, max_tzif_size + 1)), '\0');
-    if (!file || !file.read(data.data(), static_cast<std::streamsize>(data.size())))
-        return corrupt(iana_name, "cannot read it");
-    if (data.size() < 4 || data.compare(0, 4, "TZif") != 0) return not_a_zone(iana_name);
-    if (data.size() > max_tzif_size) return corrupt(iana_name, "too large");
-
-    byte_reader in(data);
-    auto header = read_header(in);
-    if (!header) return corrupt(iana_name, "truncated header");
-    std::size_t time_size = 4;
-    // Versions 2 and later share one layout; later versions only loosen what data means.
-    if (header->version >= '2' && header->version <= '9') {
-        // Skip the 32-bit block; the 64-bit one after the second header covers all times.
-        if (!in.skip(header->data_size(4))) return corrupt(iana_name, "truncated version 1 data");
-        header = read_header(in);
-        if (!header) return corrupt(iana_name, "truncated second header");
-        time_size = 8;
-    } else if (header->version != '\0') {
-        return corrupt(iana_name, "unknown version");
+    try {
+        (void)tzdb::get_tzdb();
+    } catch (const std::exception& e) {
+        return error{errc::internal, "The time zone database cannot be read: " + std::string(e.what()), {}};
     }
-    const tzif_header& h = *header;
-    if (h.leapcnt != 0) return error::invalid("timezone", "leap-second time zones are not supported");
-    if (h.typecnt == 0 || (h.isstdcnt != 0 && h.isstdcnt != h.typecnt) ||
-        (h.isutcnt != 0 && h.isutcnt != h.typecnt) || in.remaining() < h.data_size(time_size))
-        return corrupt(iana_name, "inconsistent counts");
-
-    // The size check above makes every read below succeed.
-    std::vector<std::int64_t> times(h.timecnt);
-    for (auto& t : times) t = to_signed(*in.big_endian(time_size), time_size);
-    std::vector<std::uint8_t> type_of(h.timecnt);
-    for (auto& t : type_of) t = static_cast<std::uint8_t>(*in.big_endian(1));
-    std::vector<std::int32_t> offsets(h.typecnt);
-    for (auto& off : offsets) {
-        off = static_cast<std::int32_t>(to_signed(*in.big_endian(4), 4));
-        (void)in.skip(2); // isdst, abbreviation index: not needed for offsets
-        if (off < min_offset || off > max_offset) return corrupt(iana_name, "UTC offset out of range");
+    auto r = std::make_shared<rules>();
+    try {
+        r->table = tzdb::locate_zone(iana_name);
+    } catch (const std::exception&) {
+        return not_a_zone(iana_name);
     }
-    (void)in.skip(std::uint64_t{h.charcnt} + h.isstdcnt + h.isutcnt);
-
-    time_zone zone;
-    zone.name_ = std::string(iana_name);
-    zone.initial_offset_ = offsets[0];
-    zone.transitions_.reserve(h.timecnt);
-    for (std::size_t i = 0; i < times.size(); ++i) {
-        if (type_of[i] >= h.typecnt) return corrupt(iana_name, "transition to an unknown type");
-        if (i > 0 && times[i] <= times[i - 1]) return corrupt(iana_name, "transitions out of order");
-        zone.transitions_.push_back({times[i], offsets[type_of[i]]});
+    auto footer = read_footer_rule(iana_name);
+    if (!footer) return std::move(footer).err();
+    r->footer = *footer;
+    try { // reads the file's transitions, once
+        r->footer_from = r->table->get_info(tzdb::sys_days{tzdb::year::max() / tzdb::January / 1}).begin;
+    } catch (const std::exception& e) {
+        return corrupt(iana_name, e.what());
     }
-
-    if (time_size == 8) {
-        const std::string_view rest = std::string_view(data).substr(in.pos());
-        if (rest.size() < 2 || rest.front() != '\n') return corrupt(iana_name, "no footer");
-        const auto end = rest.find('\n', 1);
-        if (end == std::string_view::npos) return corrupt(iana_name, "unterminated footer");
-        const std::string_view footer = rest.substr(1, end - 1);
-        if (!footer.empty()) {
-            zone.rule_ = detail::parse_posix_rule(footer);
-            if (!zone.rule_) return corrupt(iana_name, "unsupported TZ string in the footer");
-        }
-    }
-    return zone;
+    return time_zone(std::string(iana_name), std::move(r));
 }
 
-std::int32_t time_zone::offset_at_seconds(std::int64_t t) const noexcept {
-    if (transitions_.empty()) return rule_ ? rule_offset_at(*rule_, t) : initial_offset_;
-    if (t < transitions_.front().at) return initial_offset_;
-    if (t >= transitions_.back().at)
-        return rule_ ? rule_offset_at(*rule_, t) : transitions_.back().offset_after;
-    const auto it = std::upper_bound(transitions_.begin(), transitions_.end(), t,
-                                     [](std::int64_t v, const transition& tr) { return v < tr.at; });
-    return std::prev(it)->offset_after;
-}
-
-std::optional<std::int64_t> time_zone::next_change(std::int64_t after, std::int64_t limit) const noexcept {
-    std::int64_t from = after;
-    while (from < limit) {
-        std::optional<std::int64_t> next;
-        if (!transitions_.empty() && from < transitions_.back().at) {
-            next = std::upper_bound(transitions_.begin(), transitions_.end(), from,
-                                    [](std::int64_t v, const transition& tr) { return v < tr.at; })
-                       ->at;
-        } else if (rule_) {
-            next = rule_next_change(*rule_, from);
-        }
-        if (!next || *next > limit) return std::nullopt;
-        // Some transitions change only the abbreviation or the DST flag.
-        if (offset_at_seconds(*next) != offset_at_seconds(*next - 1)) return next;
-        from = *next;
-    }
-    return std::nullopt;
+result<time_zone> time_zone::from_posix_rule(std::string_view tz) {
+    auto r = std::make_shared<rules>();
+    r->footer = detail::parse_posix_rule(tz);
+    if (!r->footer) return error::invalid("timezone", "not a POSIX TZ rule such as CET-1CEST,M3.5.0,M10.5.0/3");
+    return time_zone(std::string(tz), std::move(r));
 }
 
 std::chrono::seconds time_zone::offset_at(sys_seconds utc) const noexcept {
-    return std::chrono::seconds{offset_at_seconds(utc.time_since_epoch().count())};
+    if (rules_->by_footer(utc)) return std::chrono::seconds{rule_offset_at(*rules_->footer, secs(utc))};
+    return rules_->table->get_info(utc).offset;
 }
 
 civil_time time_zone::to_local(sys_seconds utc) const noexcept { return civil_from_seconds(utc + offset_at(utc)); }
 
 local_result time_zone::to_utc(const civil_time& local) const noexcept {
-    const std::int64_t wall = seconds_from_civil(local).time_since_epoch().count();
-    // t shows `wall` iff t + offset_at(t) == wall; offsets are bounded, so is t.
-    const std::int64_t lo = wall - max_offset - 1;
-    const std::int64_t hi = wall - min_offset + 1;
-
-    std::array<std::int64_t, 4> hits{};
-    std::size_t n_hits = 0;
-    std::optional<std::int64_t> gap_at;
-    std::int64_t seg_start = lo;
-    std::int32_t offset = offset_at_seconds(lo);
-    for (;;) {
-        const auto next = next_change(seg_start, hi);
-        const std::int64_t candidate = wall - offset;
-        if (candidate >= seg_start && (!next || candidate < *next) && n_hits < hits.size())
-            hits[n_hits++] = candidate;
-        if (!next) break;
-        const std::int32_t after = offset_at_seconds(*next);
-        if (after > offset && wall >= *next + offset && wall < *next + after) gap_at = *next;
-        seg_start = *next;
-        offset = after;
-    }
-
-    const auto at = [](std::int64_t s) { return sys_seconds{std::chrono::seconds{s}}; };
-    if (n_hits == 1) return {local_kind::unique, at(hits[0]), at(hits[0])};
-    if (n_hits > 1) return {local_kind::ambiguous, at(hits[0]), at(hits[n_hits - 1])};
-    // No instant shows it: the clocks jumped over it at gap_at.
-    const std::int64_t jump = gap_at ? *gap_at : wall - offset_at_seconds(wall);
-    return {local_kind::nonexistent, at(jump), at(jump)};
+    // The wall clock read as if UTC; the instants that show it lie within the widest offsets.
+    const sys_seconds wall = seconds_from_civil(local);
+    if (rules_->by_footer(wall - std::chrono::seconds{max_offset})) return rule_to_utc(*rules_->footer, secs(wall));
+    // Near footer_from the table still answers: the rule's next change is months away.
+    return from_local_info(rules_->table->get_info(tzdb::local_seconds{wall.time_since_epoch()}), wall);
 }
 
 const time_zone* find_time_zone(std::string_view name) {

@@ -1,24 +1,30 @@
 #pragma once
-// IANA time zones read from the system's compiled TZif files (RFC 8536, versions 1 to 4),
-// and the one place where local wall-clock times become UTC instants and back.
-// Instants after the file's last transition follow the POSIX TZ rule in the file's footer
-// ("CET-1CEST,M3.5.0,M10.5.0/3"), so any future year works.
+// IANA time zones from the system's tz database (Debian's tzdata in /usr/share/zoneinfo),
+// read through Howard Hinnant's date/tz, and the one place where local wall-clock times
+// become UTC instants and back. Past the last transition a zone's file lists (2037 in
+// Debian's files), the POSIX TZ rule in the file's footer ("CET-1CEST,M3.5.0,M10.5.0/3")
+// is followed, so any future year works.
 //
-// A time_zone is an immutable value: after load() every member may be called from any
-// thread at once. Leap-second ("right/") zones are refused.
+// Threads: every function here may be called from any thread at once. The database's list
+// of zones is read once, by the first load() or find_time_zone() (date::get_tzdb(), a
+// function-local static); a zone's file by load(), which find_time_zone() calls once per
+// zone; a time_zone is immutable after load().
+// Leap-second ("right/") zones are not in the database.
 
 #include "scheduler/civil_time.hpp"
 #include "scheduler/result.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
+#include <utility>
 
 namespace copsched::scheduler {
 
+// Where the database is: date/tz (built with USE_OS_TZDB) and std::chrono read it there.
 inline constexpr std::string_view default_zoneinfo_dir = "/usr/share/zoneinfo";
 
 enum class local_kind {
@@ -71,14 +77,19 @@ struct posix_rule {
 
 class time_zone {
 public:
-    // Loads zoneinfo_dir/iana_name. Errors:
+    // The zone named iana_name in the system's database. Errors:
     //  - errc::invalid_input (field "timezone") when iana_name is not the name of a zone:
     //    empty, longer than 255, characters outside [A-Za-z0-9/_+-], a leading, trailing
-    //    or doubled '/', no such file, or a file that is not TZif (zone.tab, leapseconds);
-    //    also for leap-second zones, which are not supported.
-    //  - errc::internal when the file exists but cannot be read or is a corrupt TZif.
-    [[nodiscard]] static result<time_zone> load(std::string_view iana_name,
-                                                const std::string& zoneinfo_dir = std::string(default_zoneinfo_dir));
+    //    or doubled '/', or not a zone of the database (a directory, zone.tab, leapseconds,
+    //    the leap-second zones under right/).
+    //  - errc::internal when the database cannot be read or the zone's file is unusable
+    //    (unreadable, corrupt, a footer that is not a valid POSIX TZ string).
+    [[nodiscard]] static result<time_zone> load(std::string_view iana_name);
+
+    // A zone that follows one POSIX TZ rule at all times, as TZ="CET-1CEST,M3.5.0,M10.5.0/3"
+    // does: the rule load()'s zones follow after their table. name() is tz. Error:
+    // errc::invalid_input (field "timezone") unless detail::parse_posix_rule accepts tz.
+    [[nodiscard]] static result<time_zone> from_posix_rule(std::string_view tz);
 
     // The name passed to load(), as given.
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
@@ -94,29 +105,23 @@ public:
     [[nodiscard]] local_result to_utc(const civil_time& local) const noexcept;
 
 private:
-    struct transition {
-        std::int64_t at = 0;             // UTC seconds since the epoch
-        std::int32_t offset_after = 0;   // UTC offset from `at` on
-    };
-    time_zone() = default;
+    struct rules; // the zone's transitions (date/tz) and footer rule; in time_zone.cpp
+    time_zone(std::string name, std::shared_ptr<const rules> r) noexcept
+        : name_(std::move(name)), rules_(std::move(r)) {}
 
-    [[nodiscard]] std::int32_t offset_at_seconds(std::int64_t t) const noexcept;
-    [[nodiscard]] std::optional<std::int64_t> next_change(std::int64_t after, std::int64_t limit) const noexcept;
-
-    // All members are constant after load().
+    // Both constant after load(); copies share the rules.
     std::string name_;
-    std::int32_t initial_offset_ = 0;     // before the first transition (time type 0)
-    std::vector<transition> transitions_; // strictly ascending
-    std::optional<detail::posix_rule> rule_;      // from the footer; after the last transition
+    std::shared_ptr<const rules> rules_;
 };
 
 // True when name has the shape of an IANA zone name (the syntax load() checks before it
-// touches the file system); says nothing about whether the zone exists.
+// looks the name up); says nothing about whether the zone exists.
 [[nodiscard]] bool is_valid_zone_name(std::string_view name) noexcept;
 
-// The zone from default_zoneinfo_dir, loaded on first use and kept for the life of the
-// process; nullptr when load() fails (failures are not cached, so a name that appears
-// later on disk will be found). Any thread may call it; the pointer stays valid forever.
+// The zone load() gives, loaded on first use and kept for the life of the process; nullptr
+// when load() fails (failures are not cached). The database's list of zones is read once:
+// a zone that a tzdata upgrade adds is found after a restart. Any thread may call it; the
+// pointer stays valid forever.
 [[nodiscard]] const time_zone* find_time_zone(std::string_view name);
 
 } // namespace copsched::scheduler
