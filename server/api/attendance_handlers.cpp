@@ -14,6 +14,7 @@
 #include "server/api/json_input.hpp"
 #include "server/api/errors.hpp"
 #include "server/api/services.hpp"
+#include "server/api/views.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url/params_view.hpp>
@@ -36,64 +37,10 @@ using scheduler::store;
 constexpr std::size_t rsvp_comment_max_chars = 1000;
 constexpr std::size_t max_bulk_records = 5000;
 
-template <class E>
-json::value opt_enum(const std::optional<E>& v) {
-    return v ? json::value(std::string(scheduler::to_string(*v))) : json::value(nullptr);
-}
-
-json::object invitation_json(const invitation& i) {
-    return {{"event_id", i.event_id},
-            {"person_id", i.person_id},
-            {"person_name", i.person_name},
-            {"organisation_id", i.organisation_id},
-            {"role", std::string(scheduler::to_string(i.role))},
-            {"invited_via", std::string(scheduler::to_string(i.source))},
-            {"frozen", i.frozen},
-            {"rsvp", opt_enum(i.rsvp)},
-            {"rsvp_comment", optional_json(i.rsvp_comment)},
-            {"rsvp_at", optional_json(i.rsvp_at)},
-            {"presence", opt_enum(i.presence)},
-            {"mode", opt_enum(i.mode)},
-            {"recorded_at", optional_json(i.recorded_at)}};
-}
-
-json::object counts_json(const scheduler::attendance_counts& c) {
-    return {{"invited", c.invited},   {"accepted", c.accepted}, {"tentative", c.tentative},
-            {"declined", c.declined}, {"no_answer", c.no_answer}, {"present", c.present},
-            {"absent", c.absent},     {"excused", c.excused},   {"unrecorded", c.unrecorded},
-            {"onsite", c.onsite},     {"online", c.online}};
-}
-
-json::object event_brief(const event& e) {
-    return {{"id", e.id},
-            {"kind", std::string(scheduler::to_string(e.kind))},
-            {"title", e.title},
-            {"start", e.start_local},
-            {"end", e.end_local},
-            {"start_utc", e.start_utc},
-            {"end_utc", e.end_utc},
-            {"status", std::string(scheduler::to_string(e.status))},
-            {"working_group_id", optional_json(e.working_group_id)}};
-}
-
-// Organisers who may run the event: sessions by their group's organisers, the rest by
-// the programme's.
-bool may_manage(const scheduler::api_token& caller, const event& e) {
-    if (e.kind == scheduler::event_kind::working_group_session && e.working_group_id)
-        return may_write_group(caller, e.programme_id, *e.working_group_id);
-    return may_write_programme(caller, e.programme_id);
-}
-
-result<event> visible_event(store& s, const std::string& id, const scheduler::api_token& caller) {
-    auto e = s.get_event(id);
-    if (!e || !may_read(caller, e->programme_id)) return not_found("No event with id '" + id + "'.");
-    return e;
-}
-
 result<event> managed_event(store& s, const std::string& id, const scheduler::api_token& caller) {
     auto e = visible_event(s, id, caller);
     if (!e) return e;
-    if (!may_manage(caller, *e)) return error{errc::forbidden, "Only the event's organisers and admins can do this.", {}};
+    if (!may_write_event(caller, *e)) return error{errc::forbidden, "Only the event's organisers and admins can do this.", {}};
     return e;
 }
 
@@ -102,14 +49,14 @@ result<event> managed_event(store& s, const std::string& id, const scheduler::ap
 result<json::object> attendance_view(store& s, const event& e, const scheduler::api_token& caller) {
     auto list = s.event_invitations(e.id);
     if (!list) return list.err();
-    const bool organiser = may_manage(caller, e);
+    const bool organiser = may_write_event(caller, e);
     json::object out{{"event", event_brief(e)}, {"started", e.start_utc <= scheduler::now_utc()}};
     json::array items;
     for (const auto& i : *list)
-        if (organiser || (caller.person_id && *caller.person_id == i.person_id)) items.push_back(invitation_json(i));
+        if (organiser || (caller.person_id && *caller.person_id == i.person_id)) items.push_back(invitation_view(i));
     if (organiser) {
         const auto counts = scheduler::count_attendance(*list);
-        out["counts"] = counts_json(counts);
+        out["counts"] = counts_view(counts);
         json::array warnings;
         json::value capacity = nullptr;
         if (e.venue_id) {
@@ -134,7 +81,7 @@ task<response> get_attendance(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<json::object> {
         auto e = visible_event(s, id, caller);
         if (!e) return e.err();
-        if (!may_manage(caller, *e) && !is_participant(caller))
+        if (!may_write_event(caller, *e) && !is_participant(caller))
             return error{errc::forbidden, "Only the event's organisers, admins and invited participants can see attendance.", {}};
         return attendance_view(s, *e, caller);
     };
@@ -181,9 +128,9 @@ json::object state_json(const std::optional<invitation>& i) {
     if (!i) return {{"invited", false}};
     return {{"invited", true},
             {"invited_via", std::string(scheduler::to_string(i->source))},
-            {"rsvp", opt_enum(i->rsvp)},
-            {"presence", opt_enum(i->presence)},
-            {"mode", opt_enum(i->mode)}};
+            {"rsvp", optional_enum_json(i->rsvp)},
+            {"presence", optional_enum_json(i->presence)},
+            {"mode", optional_enum_json(i->mode)}};
 }
 
 // Applies one record on the writer; appends the audit entry with the state before and
@@ -241,7 +188,7 @@ task<response> put_attendance(request_context& ctx) {
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
     ctx.svc.feeds.changed(r->second, {person_content_key(r->first.person_id)}); // a walk-in becomes a guest
-    co_return ok_json(ctx, http::status::ok, invitation_json(r->first));
+    co_return ok_json(ctx, http::status::ok, invitation_view(r->first));
 }
 
 // POST /api/v1/events/{id}/attendance: presence of many people at once, all or nothing.
@@ -366,7 +313,7 @@ task<response> add_guest(request_context& ctx) {
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
     ctx.svc.feeds.changed(r->second, {person_content_key(r->first.person_id)});
-    auto res = ok_json(ctx, http::status::created, invitation_json(r->first));
+    auto res = ok_json(ctx, http::status::created, invitation_view(r->first));
     res.set(http::field::location, "/api/v1/events/" + std::string(ctx.param("id")) + "/guests/" + r->first.person_id);
     co_return res;
 }
@@ -399,7 +346,7 @@ scheduler::status rsvp_allowed(const event& e, const std::string& now) {
 }
 
 json::object own_rsvp_json(const request_context& ctx, const invitation& i) {
-    auto o = invitation_json(i);
+    auto o = invitation_view(i);
     o["rsvp_url"] = rsvp_url(ctx.svc.cfg, ctx.svc.feed_secret, i.event_id, i.person_id);
     return o;
 }
@@ -467,14 +414,14 @@ task<response> my_attendance(request_context& ctx) {
         if (!person) return person.err();
         auto p = s.get_programme_by_id(person->programme_id);
         if (!p) return p.err();
-        const auto* zone = scheduler::find_time_zone(p->timezone);
-        if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
-        const auto [from, to] = year_window(*zone, year);
+        auto zone = programme_zone(*p);
+        if (!zone) return zone.err();
+        const auto [from, to] = year_window(**zone, year);
         auto list = s.person_invitations(person->id, from, to);
         if (!list) return list.err();
         json::array items;
         for (const auto& i : *list) {
-            auto o = invitation_json(i);
+            auto o = invitation_view(i);
             if (auto e = s.get_event(i.event_id)) o["event"] = event_brief(*e);
             items.push_back(std::move(o));
         }
@@ -487,13 +434,22 @@ task<response> my_attendance(request_context& ctx) {
 
 // --- memberships: end dates --------------------------------------------------------------
 
+// The membership with this id and its group's programme id, when `caller` may read that
+// programme; else not_found.
+result<std::pair<scheduler::membership, std::string>> visible_membership(store& s, const std::string& id,
+                                                                         const scheduler::api_token& caller) {
+    auto m = s.get_membership(id);
+    if (!m) return not_found("No membership with id '" + id + "'.");
+    auto g = s.get_working_group(m->working_group_id);
+    if (!g || !may_read(caller, g->programme_id)) return not_found("No membership with id '" + id + "'.");
+    return std::pair{std::move(*m), g->programme_id};
+}
+
 task<response> get_membership(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<scheduler::membership> {
-        auto m = s.get_membership(id);
-        if (!m) return not_found("No membership with id '" + id + "'.");
-        auto g = s.get_working_group(m->working_group_id);
-        if (!g || !may_read(caller, g->programme_id)) return not_found("No membership with id '" + id + "'.");
-        return m;
+        auto m = visible_membership(s, id, caller);
+        if (!m) return m.err();
+        return m->first;
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
@@ -514,20 +470,19 @@ task<response> patch_membership(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, until, role, body = *body, invalid,
                 a = audit(ctx, "membership.update", "membership", std::string(ctx.param("id")))](store& s) mutable
         -> result<std::pair<scheduler::membership, std::string>> {
-        auto m = s.get_membership(id);
-        if (!m) return not_found("No membership with id '" + id + "'.");
-        auto g = s.get_working_group(m->working_group_id);
-        if (!g || !may_read(caller, g->programme_id)) return not_found("No membership with id '" + id + "'.");
-        if (!may_write_group(caller, g->programme_id, g->id)) return forbidden_write();
+        auto found = visible_membership(s, id, caller);
+        if (!found) return found.err();
+        auto& [m, programme_id] = *found;
+        if (!may_write_group(caller, programme_id, m.working_group_id)) return forbidden_write();
         if (!invalid) return invalid.err();
-        if (until) m->until = *until;
-        if (role) m->role = *role;
+        if (until) m.until = *until;
+        if (role) m.role = *role;
         const auto now = scheduler::now_utc();
-        auto r = s.update_membership(*m, now);
+        auto r = s.update_membership(m, now);
         if (!r) return r.err();
         a.detail = json::serialize(json::value(body));
         if (auto st = s.append_audit(a, now); !st) return st.err();
-        return std::pair{*r, g->programme_id};
+        return std::pair{*r, programme_id};
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
@@ -681,21 +636,21 @@ task<response> rsvp_link_page(request_context& ctx) {
 
 // POST /rsvp/{token}: rsvp=accepted|tentative|declined and an optional comment, as a form
 // (application/x-www-form-urlencoded, what the page sends) or as JSON (answered as JSON).
-task<response> rsvp_link_answer(request_context& ctx) {
-    auto ids = ctx.svc.feed_secret.check_rsvp_token(ctx.param("token"));
-    const bool json_body = media_type_is(ctx.req[http::field::content_type], "application/json");
-    if (!ids) {
-        if (json_body) co_return fail(ctx, not_found("This RSVP link is not valid."));
-        co_return html_response(ctx, invalid_link_page());
-    }
+// An answer sent through the RSVP link page (a form) or as JSON.
+struct link_answer {
+    scheduler::rsvp_answer answer{};
+    std::optional<std::string> comment;
+};
+
+result<link_answer> read_link_answer(const request_context& ctx, bool json_body) {
     std::optional<std::string> answer_text, comment;
     if (json_body) {
         auto body = parse_json_object(ctx.req);
-        if (!body) co_return fail(ctx, body.err());
+        if (!body) return body.err();
         object_reader in(*body);
         answer_text = in.optional_string("rsvp", 40);
         comment = in.optional_string("comment", rsvp_comment_max_chars, true);
-        if (auto st = in.finish(); !st) co_return fail(ctx, st.err());
+        if (auto st = in.finish(); !st) return st.err();
     } else {
         try {
             boost::urls::encoding_opts opts;
@@ -705,40 +660,56 @@ task<response> rsvp_link_answer(request_context& ctx) {
                 else if (p.key == "comment" && !p.value.empty()) comment = p.value;
             }
         } catch (const std::exception&) {
-            co_return fail(ctx, error{errc::malformed, "The form body cannot be read.", {}});
+            return error{errc::malformed, "The form body cannot be read.", {}};
         }
     }
     std::optional<scheduler::rsvp_answer> answer;
     if (answer_text) answer = scheduler::parse<scheduler::rsvp_answer>(*answer_text);
-    if (!answer) co_return fail(ctx, error::invalid("rsvp", "must be accepted, tentative or declined"));
+    if (!answer) return error::invalid("rsvp", "must be accepted, tentative or declined");
     if (comment) {
         // Browsers send a textarea's newlines as CR LF.
         std::string c;
         for (std::size_t i = 0; i < comment->size(); ++i)
             if (!((*comment)[i] == '\r' && i + 1 < comment->size() && (*comment)[i + 1] == '\n')) c += (*comment)[i];
         if (auto problem = text_problem(c, rsvp_comment_max_chars, true); !problem.empty())
-            co_return fail(ctx, error::invalid("comment", problem));
+            return error::invalid("comment", problem);
         comment = std::move(c);
     }
-    struct outcome {
-        link_target target;
-        bool ended = false;
-    };
-    auto job = [ids = *ids, answer = *answer, comment](store& s) -> result<outcome> {
-        auto t = link_target_of(s, ids);
-        if (!t) return t.err();
-        const auto now = scheduler::now_utc();
-        if (t->e.end_utc <= now || t->e.status == scheduler::event_status::cancelled) return outcome{std::move(*t), true};
-        auto r = s.set_rsvp(ids.first, ids.second, answer, comment, now);
-        if (!r) return r.err();
-        t->inv = *r;
-        scheduler::audit_entry a{"rsvp-link", "attendance.rsvp", "event", ids.first,
-                                 json::serialize(json::object{{"person_id", ids.second},
-                                                              {"rsvp", std::string(scheduler::to_string(answer))},
-                                                              {"via", "link"}})};
-        if (auto st = s.append_audit(a, now); !st) return st.err();
-        return outcome{std::move(*t), false};
-    };
+    return link_answer{*answer, std::move(comment)};
+}
+
+// What a link answer did: saved, or refused because the event has ended or was cancelled.
+struct link_outcome {
+    link_target target;
+    bool ended = false;
+};
+
+result<link_outcome> answer_by_link(store& s, const std::pair<std::string, std::string>& ids, const link_answer& in) {
+    auto t = link_target_of(s, ids);
+    if (!t) return t.err();
+    const auto now = scheduler::now_utc();
+    if (t->e.end_utc <= now || t->e.status == scheduler::event_status::cancelled) return link_outcome{std::move(*t), true};
+    auto r = s.set_rsvp(ids.first, ids.second, in.answer, in.comment, now);
+    if (!r) return r.err();
+    t->inv = *r;
+    scheduler::audit_entry a{"rsvp-link", "attendance.rsvp", "event", ids.first,
+                             json::serialize(json::object{{"person_id", ids.second},
+                                                          {"rsvp", std::string(scheduler::to_string(in.answer))},
+                                                          {"via", "link"}})};
+    if (auto st = s.append_audit(a, now); !st) return st.err();
+    return link_outcome{std::move(*t), false};
+}
+
+task<response> rsvp_link_answer(request_context& ctx) {
+    auto ids = ctx.svc.feed_secret.check_rsvp_token(ctx.param("token"));
+    const bool json_body = media_type_is(ctx.req[http::field::content_type], "application/json");
+    if (!ids) {
+        if (json_body) co_return fail(ctx, not_found("This RSVP link is not valid."));
+        co_return html_response(ctx, invalid_link_page());
+    }
+    auto answer = read_link_answer(ctx, json_body);
+    if (!answer) co_return fail(ctx, answer.err());
+    auto job = [ids = *ids, in = std::move(*answer)](store& s) { return answer_by_link(s, ids, in); };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) {
         if (r.err().code == errc::not_found) {
@@ -754,7 +725,7 @@ task<response> rsvp_link_answer(request_context& ctx) {
         if (json_body) co_return fail(ctx, error::invalid("rsvp", detail));
         co_return html_response(ctx, ended_page(r->target));
     }
-    if (json_body) co_return ok_json(ctx, http::status::ok, invitation_json(r->target.inv));
+    if (json_body) co_return ok_json(ctx, http::status::ok, invitation_view(r->target.inv));
     co_return html_response(ctx, form_page(r->target, en ? "Thank you, your answer is saved." : "Dank u, uw antwoord is opgeslagen."));
 }
 

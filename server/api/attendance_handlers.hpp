@@ -5,11 +5,14 @@
 // organisations) as JSON or CSV. Who is invited is scheduler/attendance.hpp.
 
 #include "scheduler/model.hpp"
-#include "scheduler/time_zone.hpp"
 #include "server/http/router.hpp"
 
 #include <string>
 #include <utility>
+
+namespace copsched::scheduler {
+class time_zone;
+}
 
 namespace copsched::server {
 

@@ -5,7 +5,7 @@
 // OpenSSL). The store keeps only the first 8 of those characters (an index, not a
 // secret) and the SHA-256 of the whole token; comparison is constant-time.
 
-#include "scheduler/store.hpp"
+#include "scheduler/store/token_store.hpp"
 
 #include <array>
 #include <atomic>

@@ -1,9 +1,12 @@
 #include "server/api/dispatch.hpp"
 
 #include "scheduler/clock.hpp"
+#include "server/api/auth.hpp"
 #include "server/api/db_call.hpp"
 #include "server/api/errors.hpp"
 #include "server/http/http_date.hpp"
+#include "server/http/metrics.hpp"
+#include "server/options/config.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
@@ -18,6 +21,62 @@ namespace copsched::server {
 
 using scheduler::errc;
 using scheduler::error;
+
+namespace {
+
+// The answer stored for an Idempotency-Key, replayed to a retry of the same request.
+response replayed(const request& req, const scheduler::idempotency_record& previous) {
+    response res{static_cast<http::status>(previous.status), req.version()};
+    boost::system::error_code ec;
+    const auto stored = boost::json::parse(previous.response, ec);
+    if (!ec && stored.is_object()) {
+        if (const auto* h = stored.as_object().if_contains("headers"); h && h->is_object())
+            for (const auto& [name, value] : h->as_object())
+                if (value.is_string()) res.set(std::string_view(name), std::string_view(value.as_string()));
+        if (const auto* b = stored.as_object().if_contains("body"); b && b->is_string())
+            res.body() = std::string(b->as_string());
+    }
+    res.set("Idempotent-Replayed", "true");
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    return res;
+}
+
+// An answer as stored for replay: the headers a client relies on, and the body.
+std::string stored_answer(const response& res) {
+    boost::json::object headers;
+    for (const auto field : {http::field::content_type, http::field::location, http::field::etag, http::field::cache_control})
+        if (const auto v = res[field]; !v.empty()) headers[http::to_string(field)] = v;
+    return boost::json::serialize(boost::json::object{{"headers", std::move(headers)}, {"body", res.body()}});
+}
+
+// Behind a proxy that appends the address it saw to X-Forwarded-For, the last entry is
+// the one to trust; `seen` (the socket's peer) when there is none.
+std::string forwarded_client(const request& req, std::string seen) {
+    const auto forwarded = req["X-Forwarded-For"];
+    if (forwarded.empty()) return seen;
+    auto last = forwarded.substr(forwarded.rfind(',') == std::string_view::npos ? 0 : forwarded.rfind(',') + 1);
+    while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+    while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+    if (!last.empty() && last.size() <= 64) seen.assign(last);
+    return seen;
+}
+
+// 405 with the Allow header (HEAD beside every GET).
+response method_not_allowed(const request& req, const std::vector<http::verb>& allowed) {
+    std::string allow;
+    for (auto v : allowed) {
+        if (!allow.empty()) allow += ", ";
+        allow += std::string(http::to_string(v));
+        if (v == http::verb::get) allow += ", HEAD";
+    }
+    auto res = problem(http::status::method_not_allowed, "This resource does not support " + std::string(req.method_string()) + ".",
+                       req.version(), req.keep_alive());
+    res.set(http::field::allow, allow);
+    return res;
+}
+
+} // namespace
 
 std::string_view request_context::param(std::string_view name) const {
     for (const auto& [k, v] : params)
@@ -128,20 +187,7 @@ task<response> dispatcher::run_idempotent(const route& r, request_context& ctx, 
             res.set(http::field::retry_after, "1");
             co_return res;
         }
-        response res{static_cast<http::status>(previous->status), req.version()};
-        boost::system::error_code ec;
-        const auto stored = boost::json::parse(previous->response, ec);
-        if (!ec && stored.is_object()) {
-            if (const auto* h = stored.as_object().if_contains("headers"); h && h->is_object())
-                for (const auto& [name, value] : h->as_object())
-                    if (value.is_string()) res.set(std::string_view(name), std::string_view(value.as_string()));
-            if (const auto* b = stored.as_object().if_contains("body"); b && b->is_string())
-                res.body() = std::string(b->as_string());
-        }
-        res.set("Idempotent-Replayed", "true");
-        res.keep_alive(req.keep_alive());
-        res.prepare_payload();
-        co_return res;
+        co_return replayed(req, *previous);
     }
     response res;
     bool failed = false;
@@ -154,11 +200,7 @@ task<response> dispatcher::run_idempotent(const route& r, request_context& ctx, 
     // Answers that must not be kept (a new token's secret) are not stored: the key is
     // released and a retry runs afresh.
     const bool keep = res[http::field::cache_control].find("no-store") == std::string_view::npos;
-    boost::json::object headers;
-    for (const auto field : {http::field::content_type, http::field::location, http::field::etag, http::field::cache_control})
-        if (const auto v = res[field]; !v.empty()) headers[http::to_string(field)] = v;
-    auto finish = [token = ctx.caller->id, key, status = keep ? res.result_int() : 0u,
-                   stored = boost::json::serialize(boost::json::object{{"headers", std::move(headers)}, {"body", res.body()}})](
+    auto finish = [token = ctx.caller->id, key, status = keep ? res.result_int() : 0u, stored = stored_answer(res)](
                       scheduler::store& s) { return s.finish_idempotency_key(token, key, static_cast<int>(status), stored); };
     (void)co_await db_write(svc_.db, std::move(finish));
     co_return res;
@@ -166,16 +208,7 @@ task<response> dispatcher::run_idempotent(const route& r, request_context& ctx, 
 
 task<response> dispatcher::handle(request req, std::string client_address) {
     const auto started = std::chrono::steady_clock::now();
-    if (svc_.cfg.trust_forwarded_for) {
-        // The proxy appends the address it saw: the last entry is the one to trust.
-        const auto forwarded = req["X-Forwarded-For"];
-        if (!forwarded.empty()) {
-            auto last = forwarded.substr(forwarded.rfind(',') == std::string_view::npos ? 0 : forwarded.rfind(',') + 1);
-            while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
-            while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
-            if (!last.empty() && last.size() <= 64) client_address.assign(last);
-        }
-    }
+    if (svc_.cfg.trust_forwarded_for) client_address = forwarded_client(req, std::move(client_address));
     std::string_view route_name = "(unmatched)";
     response res;
     try {
@@ -198,16 +231,7 @@ task<response> dispatcher::handle(request req, std::string client_address) {
                     res = problem(error{errc::internal, e.what(), {}}, req.version(), req.keep_alive());
                 }
             } else if (!m.allowed.empty()) {
-                std::string allow;
-                for (auto v : m.allowed) {
-                    if (!allow.empty()) allow += ", ";
-                    allow += std::string(http::to_string(v));
-                    if (v == http::verb::get) allow += ", HEAD";
-                }
-                res = problem(http::status::method_not_allowed,
-                              "This resource does not support " + std::string(req.method_string()) + ".",
-                              req.version(), req.keep_alive());
-                res.set(http::field::allow, allow);
+                res = method_not_allowed(req, m.allowed);
             } else {
                 res = problem(http::status::not_found, "No resource at this path.", req.version(), req.keep_alive());
             }

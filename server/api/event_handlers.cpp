@@ -4,6 +4,7 @@
 #include "server/api/event_handlers.hpp"
 
 #include "calendar/recurrence.hpp"
+#include "scheduler/booking.hpp"
 #include "scheduler/civil_time.hpp"
 #include "scheduler/clock.hpp"
 #include "scheduler/conflicts.hpp"
@@ -12,6 +13,7 @@
 #include "server/api/feed_handlers.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/json_input.hpp"
+#include "server/api/views.hpp"
 #include "server/api/errors.hpp"
 
 #include <boost/json.hpp>
@@ -35,58 +37,13 @@ using scheduler::store;
 constexpr std::size_t url_max_chars = 2000;
 constexpr std::size_t reason_max_chars = 1000;
 
-// A time as the API accepts it, placed in the programme's zone.
-struct placed_time {
-    scheduler::civil_time local;
-    scheduler::sys_seconds utc{};
-    scheduler::local_kind kind = scheduler::local_kind::unique;
-};
-
-// "2019-03-12T10:00" (local), "2019-03-12T09:00:00Z" or "2019-03-12T10:00:00+01:00".
-std::optional<placed_time> place(const std::string& text, const scheduler::time_zone& zone) {
-    if (auto local = scheduler::parse_local_time(text)) {
-        const auto r = zone.to_utc(*local);
-        return placed_time{*local, r.first, r.kind};
-    }
-    if (auto instant = scheduler::parse_instant(text)) return placed_time{zone.to_local(*instant), *instant};
-    if (text.size() >= 22) { // local part with seconds, then +HH:MM or -HH:MM
-        const auto sign_at = text.size() - 6;
-        const char sign = text[sign_at];
-        auto local = scheduler::parse_local_time(text.substr(0, sign_at));
-        if ((sign == '+' || sign == '-') && text[sign_at + 3] == ':' && local) {
-            const auto hh = text.substr(sign_at + 1, 2), mm = text.substr(sign_at + 4, 2);
-            if (std::all_of(hh.begin(), hh.end(), ::isdigit) && std::all_of(mm.begin(), mm.end(), ::isdigit)) {
-                const auto offset = std::chrono::minutes(std::stoi(hh) * 60 + std::stoi(mm)) * (sign == '+' ? 1 : -1);
-                const auto utc = scheduler::seconds_from_civil(*local) - offset;
-                return placed_time{zone.to_local(utc), utc};
-            }
-        }
-    }
-    return std::nullopt;
-}
-
-json::object conflict_json(const conflict& c) {
-    json::array with;
-    for (const auto& w : c.with) with.emplace_back(w);
-    return {{"type", scheduler::to_string(c.type)},
-            {"severity", scheduler::to_string(scheduler::severity_of(c.type))},
-            {"detail", c.detail},
-            {"with", std::move(with)}};
-}
-
-json::array conflicts_json(const std::vector<conflict>& list) {
-    json::array out;
-    for (const auto& c : list) out.push_back(conflict_json(c));
-    return out;
-}
-
 // One occurrence a series booking or change could not place, for the 409's `occurrences`
 // (occurrences not stored yet have no id).
 json::object occurrence_conflicts(const std::string& id, const std::string& start, const std::vector<conflict>& blocking) {
     json::object o;
     if (!id.empty()) o["id"] = id;
     o["start"] = start;
-    o["conflicts"] = conflicts_json(blocking);
+    o["conflicts"] = conflicts_view(blocking);
     return o;
 }
 
@@ -99,39 +56,9 @@ response series_failure(const request_context& ctx, const error& e, const json::
     return fail(ctx, e);
 }
 
-json::object event_json(const event& e, const std::string& timezone) {
-    json::array accepted;
-    for (const auto& a : e.accepted_conflicts) accepted.emplace_back(a);
-    return {{"id", e.id},
-            {"programme_id", e.programme_id},
-            {"kind", scheduler::to_string(e.kind)},
-            {"title", e.title},
-            {"description", e.description},
-            {"working_group_id", optional_json(e.working_group_id)},
-            {"start", e.start_local},
-            {"end", e.end_local},
-            {"all_day", e.all_day},
-            {"start_utc", e.start_utc},
-            {"end_utc", e.end_utc},
-            {"timezone", timezone},
-            {"venue_id", optional_json(e.venue_id)},
-            {"online_url", e.online_url},
-            {"status", scheduler::to_string(e.status)},
-            {"sequence", e.sequence},
-            {"accepted_conflicts", std::move(accepted)},
-            {"series_id", optional_json(e.series_id)},
-            {"cancelled_at", optional_json(e.cancelled_at)},
-            {"cancel_reason", optional_json(e.cancel_reason)},
-            {"version", e.version},
-            {"created_at", e.created_at},
-            {"updated_at", e.updated_at}};
-}
-
-// The result of a booking attempt: the stored event, or the conflicts that stopped it.
-struct booking {
-    std::optional<event> stored;
-    std::vector<conflict> blocking;
-    std::vector<conflict> accepted;
+// A booking attempt as the event routes answer it: with the zone its times are shown in
+// and, for series changes, the later occurrences changed with it.
+struct booking : scheduler::booking_outcome {
     std::string timezone;
     std::vector<std::string> also_cancelled; // later occurrences cancelled with this one
     std::vector<std::string> also_updated;   // later occurrences changed with this one
@@ -204,71 +131,13 @@ event_input read_event(object_reader& in, event& e, bool create) {
     return out;
 }
 
-// Places the event's times, checks every conflict and, when nothing blocks, stores it
-// (create when e.id is empty, else update with `expected`). Runs on the writer.
+// scheduler::book, answered with the programme's zone.
 result<booking> book(store& s, const scheduler::programme& p, event e, const std::optional<std::string>& start_text,
                      const std::optional<std::string>& end_text, const std::vector<conflict_type>& accept,
                      scheduler::expected_version expected, bool significant) {
-    booking out;
-    out.timezone = p.timezone;
-    const auto* zone = scheduler::find_time_zone(p.timezone);
-    if (!zone) return error{errc::internal, "The programme's time zone " + p.timezone + " cannot be loaded.", {}};
-    scheduler::booking_candidate c;
-    c.kind = e.kind;
-    c.working_group_id = e.working_group_id;
-    c.venue_id = e.venue_id;
-    std::vector<conflict> local_problems;
-    auto place_field = [&](const char* field, const std::optional<std::string>& text, const std::string& stored_local,
-                           scheduler::civil_time& local, scheduler::sys_seconds& utc) -> scheduler::status {
-        const auto t = place(text ? *text : stored_local, *zone);
-        if (!t) return error::invalid(field, "must be a local time YYYY-MM-DDTHH:MM or an instant with Z or an offset");
-        local = t->local;
-        utc = t->utc;
-        if (t->kind == scheduler::local_kind::nonexistent)
-            local_problems.push_back({conflict_type::nonexistent_local_time,
-                                      std::string("The ") + field + " " + scheduler::format_local_time(t->local) +
-                                          " does not exist in " + p.timezone + " (the clocks skip it).",
-                                      {}});
-        if (t->kind == scheduler::local_kind::ambiguous)
-            local_problems.push_back({conflict_type::ambiguous_local_time,
-                                      std::string("The ") + field + " " + scheduler::format_local_time(t->local) +
-                                          " happens twice in " + p.timezone + " (the clocks go back); give it with an offset.",
-                                      {}});
-        return scheduler::ok();
-    };
-    if (auto st = place_field("start", start_text, e.start_local, c.local_start, c.start_utc); !st) return st.err();
-    if (auto st = place_field("end", end_text, e.end_local, c.local_end, c.end_utc); !st) return st.err();
-
-    auto facts = s.booking_facts(p, c, e.id.empty() ? std::nullopt : std::optional<std::string>(e.id));
-    if (!facts) return facts.err();
-    auto all = scheduler::find_conflicts(c, *facts);
-    all.insert(all.begin(), local_problems.begin(), local_problems.end());
-    out.blocking = scheduler::blocking(all, accept);
-    if (!out.blocking.empty()) return out;
-    for (const auto& x : all) out.accepted.push_back(x);
-
-    e.start_local = scheduler::format_local_time(c.local_start);
-    e.end_local = scheduler::format_local_time(c.local_end);
-    e.start_utc = scheduler::format_instant(c.start_utc);
-    e.end_utc = scheduler::format_instant(c.end_utc);
-    e.accepted_conflicts.clear();
-    for (const auto& x : out.accepted) {
-        const std::string name(scheduler::to_string(x.type));
-        if (std::find(e.accepted_conflicts.begin(), e.accepted_conflicts.end(), name) == e.accepted_conflicts.end())
-            e.accepted_conflicts.push_back(name);
-    }
-    const auto now = scheduler::now_utc();
-    if (e.id.empty()) {
-        auto r = s.create_event(e, now);
-        if (!r) return r.err();
-        out.stored = *r;
-    } else {
-        if (significant) ++e.sequence;
-        auto r = s.update_event(e, expected, now);
-        if (!r) return r.err();
-        out.stored = *r;
-    }
-    return out;
+    auto r = scheduler::book(s, p, std::move(e), start_text, end_text, accept, expected, significant);
+    if (!r) return r.err();
+    return booking{std::move(*r), p.timezone, {}, {}};
 }
 
 response booking_response(const request_context& ctx, const booking& b, http::status ok_status) {
@@ -279,10 +148,10 @@ response booking_response(const request_context& ctx, const booking& b, http::st
         return problem(http::status::conflict,
                        hard ? "The booking conflicts with the calendar; see conflicts."
                             : "The booking has soft conflicts; accept them with accept_conflicts to book anyway.",
-                       ctx.version(), ctx.keep_alive(), json::object{{"conflicts", conflicts_json(b.blocking)}});
+                       ctx.version(), ctx.keep_alive(), json::object{{"conflicts", conflicts_view(b.blocking)}});
     }
-    auto body = event_json(*b.stored, b.timezone);
-    body["conflicts"] = conflicts_json(b.accepted);
+    auto body = event_view(*b.stored, b.timezone);
+    body["conflicts"] = conflicts_view(b.accepted);
     for (const auto& [name, list] : {std::pair{"also_cancelled", &b.also_cancelled}, std::pair{"also_updated", &b.also_updated}}) {
         if (list->empty()) continue;
         json::array ids;
@@ -311,19 +180,13 @@ void feeds_changed(request_context& ctx, const event& e) {
         ctx.svc.feeds.changed(e.programme_id, {programme_content_key(e.programme_id)});
 }
 
-bool may_write_event(const scheduler::api_token& caller, const event& e) {
-    if (e.kind == event_kind::working_group_session && e.working_group_id)
-        return may_write_group(caller, e.programme_id, *e.working_group_id);
-    return may_write_programme(caller, e.programme_id);
-}
-
 task<response> create_event(request_context& ctx) {
     auto body = parse_json_object(ctx.req);
     if (!body) co_return fail(ctx, body.err());
     auto job = [body = std::move(*body), slug = std::string(ctx.param("slug")), caller = *ctx.caller,
                 a = audit(ctx, "event.create", "event", "")](store& s) mutable -> result<booking> {
-        auto p = s.get_programme(slug);
-        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
+        auto p = visible_programme(s, slug, caller);
+        if (!p) return p.err();
         event e;
         e.programme_id = p->id;
         object_reader in(body);
@@ -347,8 +210,8 @@ task<response> create_event(request_context& ctx) {
 // Loads an event and its programme for a change by `caller`.
 result<std::pair<event, scheduler::programme>> load_for_change(store& s, const std::string& id,
                                                                const scheduler::api_token& caller) {
-    auto e = s.get_event(id);
-    if (!e || !may_read(caller, e->programme_id)) return not_found("No event with id '" + id + "'.");
+    auto e = visible_event(s, id, caller);
+    if (!e) return e.err();
     if (!may_write_event(caller, *e)) return forbidden_write();
     auto p = s.get_programme_by_id(e->programme_id);
     if (!p) return p.err();
@@ -370,6 +233,53 @@ std::string shifted(const std::string& local, std::chrono::seconds by) {
     const auto t = scheduler::parse_local_time(local);
     if (!t) return local;
     return scheduler::format_local_time(scheduler::civil_from_seconds(scheduler::seconds_from_civil(*t) + by));
+}
+
+// Whether a change is one attendees must hear about (a new SEQUENCE in their calendars):
+// times, venue, online link or status.
+bool significant_change(const event_input& input, const event& before, const event& after) {
+    return input.start || input.end || after.venue_id != before.venue_id || after.online_url != before.online_url ||
+           after.status != before.status;
+}
+
+// The edit in `body` applied to every later occurrence of `current`'s series that is not
+// cancelled, each time moved by the wall-clock difference this occurrence moved by. The
+// ones that conflict go to `per_occurrence`, the others to r.also_updated.
+scheduler::status change_following(store& s, const scheduler::programme& p, const event& current,
+                                   const json::object& body, const event_input& input, booking& r,
+                                   json::array& per_occurrence) {
+    auto zone = programme_zone(p);
+    if (!zone) return zone.err();
+    const auto moved = [&](const std::string& before, const std::optional<std::string>& text) {
+        const auto from = scheduler::parse_local_time(before);
+        const auto to = text ? scheduler::place_in_zone(*text, **zone) : std::nullopt;
+        return from && to ? scheduler::seconds_from_civil(to->local) - scheduler::seconds_from_civil(*from)
+                          : std::chrono::seconds(0);
+    };
+    const auto start_by = moved(current.start_local, input.start);
+    const auto end_by = moved(current.end_local, input.end);
+    auto series = s.series_events(*current.series_id);
+    if (!series) return series.err();
+    for (const auto& later : *series) {
+        if (later.id == current.id || later.start_utc <= current.start_utc || later.status == event_status::cancelled)
+            continue;
+        auto next = later;
+        object_reader again(body);
+        (void)read_event(again, next, false);
+        (void)read_scope(again);
+        std::optional<std::string> start, end;
+        if (input.start) start = shifted(later.start_local, start_by);
+        if (input.end) end = shifted(later.end_local, end_by);
+        auto b = book(s, p, next, start, end, input.accept ? *input.accept : accepted_types(later), std::nullopt,
+                      significant_change(input, later, next));
+        if (!b) return b.err();
+        if (!b->blocking.empty()) {
+            per_occurrence.push_back(occurrence_conflicts(later.id, later.start_local, b->blocking));
+            continue;
+        }
+        r.also_updated.push_back(later.id);
+    }
+    return scheduler::ok();
 }
 
 // PATCH /api/v1/events/{id}: reschedule or edit. With "scope": "this_and_following" on a
@@ -399,49 +309,14 @@ task<response> patch_event(request_context& ctx) {
         if (auto st = in.finish(); !st) return st.err();
         if (!following) return error::invalid("scope", "must be this or this_and_following");
         const auto accept = input.accept ? *input.accept : accepted_types(current);
-        auto significant = [&](const event& before, const event& after) {
-            return input.start || input.end || after.venue_id != before.venue_id ||
-                   after.online_url != before.online_url || after.status != before.status;
-        };
-        auto r = book(s, p, e, input.start, input.end, accept, expected, significant(current, e));
+        auto r = book(s, p, e, input.start, input.end, accept, expected, significant_change(input, current, e));
         if (!r) return r;
         const bool with_following = *following && current.series_id;
         if (!r->blocking.empty() && !with_following) return r;
         if (with_following) {
             if (!r->blocking.empty())
                 per_occurrence->push_back(occurrence_conflicts(current.id, current.start_local, r->blocking));
-            // The wall-clock move of this occurrence, applied to the later ones.
-            const auto* zone = scheduler::find_time_zone(p.timezone);
-            const auto moved = [&](const std::string& before, const std::optional<std::string>& text) {
-                const auto from = scheduler::parse_local_time(before);
-                const auto to = text && zone ? place(*text, *zone) : std::nullopt;
-                return from && to ? scheduler::seconds_from_civil(to->local) - scheduler::seconds_from_civil(*from)
-                                  : std::chrono::seconds(0);
-            };
-            const auto start_by = moved(current.start_local, input.start);
-            const auto end_by = moved(current.end_local, input.end);
-            auto series = s.series_events(*current.series_id);
-            if (!series) return series.err();
-            for (const auto& later : *series) {
-                if (later.id == current.id || later.start_utc <= current.start_utc ||
-                    later.status == event_status::cancelled)
-                    continue;
-                auto next = later;
-                object_reader again(body);
-                (void)read_event(again, next, false);
-                (void)read_scope(again);
-                std::optional<std::string> start, end;
-                if (input.start) start = shifted(later.start_local, start_by);
-                if (input.end) end = shifted(later.end_local, end_by);
-                auto b = book(s, p, next, start, end, input.accept ? *input.accept : accepted_types(later), std::nullopt,
-                              significant(later, next));
-                if (!b) return b.err();
-                if (!b->blocking.empty()) {
-                    per_occurrence->push_back(occurrence_conflicts(later.id, later.start_local, b->blocking));
-                    continue;
-                }
-                r->also_updated.push_back(later.id);
-            }
+            if (auto st = change_following(s, p, current, body, input, *r, *per_occurrence); !st) return st.err();
             if (!per_occurrence->empty())
                 return error{errc::conflict, "Some occurrences conflict with the calendar; nothing was changed.", {}};
         }
@@ -453,6 +328,42 @@ task<response> patch_event(request_context& ctx) {
     if (!r) co_return series_failure(ctx, r.err(), *per_occurrence);
     if (r->stored) feeds_changed(ctx, *r->stored);
     co_return booking_response(ctx, *r, http::status::ok);
+}
+
+// Cancels `e` and, with `following`, the later occurrences of its series that are not
+// cancelled yet (each with a new SEQUENCE, so calendars show the cancellation).
+result<booking> cancel_event(store& s, const scheduler::programme& p, event e, const std::optional<std::string>& reason,
+                             bool following, scheduler::expected_version expected, const std::string& now) {
+    booking out;
+    out.timezone = p.timezone;
+    e.status = event_status::cancelled;
+    e.cancelled_at = now;
+    e.cancel_reason = reason;
+    ++e.sequence;
+    auto r = s.update_event(e, expected, now);
+    if (!r) return r.err();
+    out.stored = *r;
+    if (!following || !e.series_id) return out;
+    auto rest = s.series_events(*e.series_id);
+    if (!rest) return rest.err();
+    for (auto later : *rest) {
+        if (later.start_utc <= e.start_utc || later.status == event_status::cancelled) continue;
+        later.status = event_status::cancelled;
+        later.cancelled_at = now;
+        later.cancel_reason = reason;
+        ++later.sequence;
+        if (auto u = s.update_event(later, std::nullopt, now); !u) return u.err();
+        out.also_cancelled.push_back(later.id);
+    }
+    return out;
+}
+
+// Restoring books the event again: the calendar may have filled up meanwhile.
+result<booking> restore_event(store& s, const scheduler::programme& p, event e, scheduler::expected_version expected) {
+    e.status = event_status::confirmed;
+    e.cancelled_at.reset();
+    e.cancel_reason.reset();
+    return book(s, p, e, std::nullopt, std::nullopt, accepted_types(e), expected, true);
 }
 
 // POST /api/v1/events/{id}/cancel and /restore.
@@ -487,40 +398,10 @@ task<response> set_cancelled(request_context& ctx) {
         if (Cancel == (e.status == event_status::cancelled))
             return error{errc::conflict, Cancel ? "The event is already cancelled." : "The event is not cancelled.", {}};
         const auto now = scheduler::now_utc();
-        booking out;
-        out.timezone = p.timezone;
-        if (Cancel) {
-            e.status = event_status::cancelled;
-            e.cancelled_at = now;
-            e.cancel_reason = reason;
-            ++e.sequence;
-            auto r = s.update_event(e, expected, now);
-            if (!r) return r.err();
-            out.stored = *r;
-            if (following && e.series_id) {
-                auto rest = s.series_events(*e.series_id);
-                if (!rest) return rest.err();
-                for (auto later : *rest) {
-                    if (later.start_utc <= e.start_utc || later.status == event_status::cancelled) continue;
-                    later.status = event_status::cancelled;
-                    later.cancelled_at = now;
-                    later.cancel_reason = reason;
-                    ++later.sequence;
-                    if (auto u = s.update_event(later, std::nullopt, now); !u) return u.err();
-                    out.also_cancelled.push_back(later.id);
-                }
-            }
-        } else {
-            // Restoring books the event again: the calendar may have filled up meanwhile.
-            e.status = event_status::confirmed;
-            e.cancelled_at.reset();
-            e.cancel_reason.reset();
-            auto r = book(s, p, e, std::nullopt, std::nullopt, accepted_types(e), expected, true);
-            if (!r || !r->stored) return r;
-            out = std::move(*r);
-        }
+        auto r = Cancel ? cancel_event(s, p, e, reason, following, expected, now) : restore_event(s, p, e, expected);
+        if (!r || !r->stored) return r;
         if (auto st = s.append_audit(a, now); !st) return st.err();
-        return out;
+        return r;
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
@@ -530,15 +411,15 @@ task<response> set_cancelled(request_context& ctx) {
 
 task<response> get_event(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<std::pair<event, std::string>> {
-        auto e = s.get_event(id);
-        if (!e || !may_read(caller, e->programme_id)) return not_found("No event with id '" + id + "'.");
+        auto e = visible_event(s, id, caller);
+        if (!e) return e.err();
         auto p = s.get_programme_by_id(e->programme_id);
         if (!p) return p.err();
         return std::pair{*e, p->timezone};
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    co_return resource_response(ctx, http::status::ok, event_json(r->first, r->second), r->first.id, r->first.version);
+    co_return resource_response(ctx, http::status::ok, event_view(r->first, r->second), r->first.id, r->first.version);
 }
 
 task<response> delete_event(request_context& ctx) {
@@ -560,7 +441,7 @@ task<response> delete_event(request_context& ctx) {
 std::optional<std::string> bound(const std::optional<std::string>& text, const scheduler::time_zone& zone) {
     if (!text) return std::nullopt;
     if (auto d = scheduler::parse_date(*text)) return scheduler::format_instant(zone.to_utc({*d, 0, 0, 0}).first);
-    if (auto t = place(*text, zone)) return scheduler::format_instant(t->utc);
+    if (auto t = scheduler::place_in_zone(*text, zone)) return scheduler::format_instant(t->utc);
     return std::string("invalid");
 }
 
@@ -579,12 +460,12 @@ task<response> list_events(request_context& ctx) {
     f.working_group_id = ctx.query("working_group");
     auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, f, pr = *pr, from = ctx.query("from"),
                 to = ctx.query("to")](store& s) mutable -> result<std::pair<scheduler::page<event>, std::string>> {
-        auto p = s.get_programme(slug);
-        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
-        const auto* zone = scheduler::find_time_zone(p->timezone);
-        if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
-        f.from_utc = bound(from, *zone);
-        f.to_utc = bound(to, *zone);
+        auto p = visible_programme(s, slug, caller);
+        if (!p) return p.err();
+        auto zone = programme_zone(*p);
+        if (!zone) return zone.err();
+        f.from_utc = bound(from, **zone);
+        f.to_utc = bound(to, **zone);
         if (f.from_utc == "invalid") return error::invalid("from", "must be a date YYYY-MM-DD or a time");
         if (f.to_utc == "invalid") return error::invalid("to", "must be a date YYYY-MM-DD or a time");
         auto page = s.list_events(p->id, f, pr);
@@ -594,7 +475,43 @@ task<response> list_events(request_context& ctx) {
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
     const auto& tz = r->second;
-    co_return page_response(ctx, r->first, [&](const event& e) { return event_json(e, tz); });
+    co_return page_response(ctx, r->first, [&](const event& e) { return event_view(e, tz); });
+}
+
+// The first occurrence of a series, local times; every occurrence has its length.
+struct first_occurrence_times {
+    scheduler::civil_time start, end;
+    std::chrono::seconds length{};
+};
+
+result<first_occurrence_times> first_occurrence(const event_input& input, const scheduler::time_zone& zone) {
+    const auto first_start = scheduler::place_in_zone(*input.start, zone);
+    const auto first_end = scheduler::place_in_zone(*input.end, zone);
+    if (!first_start) return error::invalid("start", "must be a local time YYYY-MM-DDTHH:MM or an instant");
+    if (!first_end) return error::invalid("end", "must be a local time YYYY-MM-DDTHH:MM or an instant");
+    const auto length = scheduler::seconds_from_civil(first_end->local) - scheduler::seconds_from_civil(first_start->local);
+    if (length.count() <= 0) return error::invalid("end", "must be after start");
+    return first_occurrence_times{first_start->local, first_end->local, length};
+}
+
+// Books `e` at each of `starts` for `length`; the occurrences that conflict go to
+// `per_occurrence`, the others to `booked`.
+scheduler::status book_occurrences(store& s, const scheduler::programme& p, const event& e,
+                                   const std::vector<scheduler::civil_time>& starts, std::chrono::seconds length,
+                                   const std::vector<conflict_type>& accept, std::vector<event>& booked,
+                                   json::array& per_occurrence) {
+    for (const auto& start : starts) {
+        const auto end = scheduler::civil_from_seconds(scheduler::seconds_from_civil(start) + length);
+        auto b = book(s, p, e, scheduler::format_local_time(start), scheduler::format_local_time(end), accept,
+                      std::nullopt, false);
+        if (!b) return b.err();
+        if (!b->blocking.empty()) {
+            per_occurrence.push_back(occurrence_conflicts({}, scheduler::format_local_time(start), b->blocking));
+            continue;
+        }
+        booked.push_back(*b->stored);
+    }
+    return scheduler::ok();
 }
 
 // POST /api/v1/programmes/{slug}/series: an RRULE in local time expanded into stored
@@ -610,8 +527,8 @@ task<response> create_series(request_context& ctx) {
     };
     auto job = [body = std::move(*body), slug = std::string(ctx.param("slug")), caller = *ctx.caller, per_occurrence,
                 a = audit(ctx, "series.create", "series", "")](store& s) mutable -> result<created> {
-        auto p = s.get_programme(slug);
-        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
+        auto p = visible_programme(s, slug, caller);
+        if (!p) return p.err();
         event e;
         e.programme_id = p->id;
         object_reader in(body);
@@ -621,34 +538,21 @@ task<response> create_series(request_context& ctx) {
         if (auto st = in.finish(); !st) return st.err();
         if (!rrule || !input.start || !input.end)
             return error::invalid(!rrule ? "rrule" : !input.start ? "start" : "end", "is required");
-        const auto* zone = scheduler::find_time_zone(p->timezone);
-        if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
-        const auto first_start = place(*input.start, *zone);
-        const auto first_end = place(*input.end, *zone);
-        if (!first_start) return error::invalid("start", "must be a local time YYYY-MM-DDTHH:MM or an instant");
-        if (!first_end) return error::invalid("end", "must be a local time YYYY-MM-DDTHH:MM or an instant");
-        const auto length = scheduler::seconds_from_civil(first_end->local) - scheduler::seconds_from_civil(first_start->local);
-        if (length.count() <= 0) return error::invalid("end", "must be after start");
-        auto starts = calendar::expand_rrule(*rrule, first_start->local);
+        auto zone = programme_zone(*p);
+        if (!zone) return zone.err();
+        auto first = first_occurrence(input, **zone);
+        if (!first) return first.err();
+        auto starts = calendar::expand_rrule(*rrule, first->start);
         if (!starts) return starts.err();
         const auto now = scheduler::now_utc();
-        auto series_id = s.create_series(p->id, *rrule, scheduler::format_local_time(first_start->local),
-                                          scheduler::format_local_time(first_end->local), json::serialize(json::value(body)), now);
+        auto series_id = s.create_series(p->id, *rrule, scheduler::format_local_time(first->start),
+                                          scheduler::format_local_time(first->end), json::serialize(json::value(body)), now);
         if (!series_id) return series_id.err();
         e.series_id = *series_id;
         created out{*series_id, *rrule, p->timezone, {}};
         const auto accept = input.accept.value_or(std::vector<conflict_type>{});
-        for (const auto& start : *starts) {
-            const auto end = scheduler::civil_from_seconds(scheduler::seconds_from_civil(start) + length);
-            auto b = book(s, *p, e, scheduler::format_local_time(start), scheduler::format_local_time(end), accept,
-                          std::nullopt, false);
-            if (!b) return b.err();
-            if (!b->blocking.empty()) {
-                per_occurrence->push_back(occurrence_conflicts({}, scheduler::format_local_time(start), b->blocking));
-                continue;
-            }
-            out.occurrences.push_back(*b->stored);
-        }
+        if (auto st = book_occurrences(s, *p, e, *starts, first->length, accept, out.occurrences, *per_occurrence); !st)
+            return st.err();
         if (!per_occurrence->empty())
             return error{errc::conflict, "Some occurrences conflict with the calendar; nothing was booked.", {}};
         a.object_id = *series_id;
@@ -660,22 +564,12 @@ task<response> create_series(request_context& ctx) {
     if (!r) co_return series_failure(ctx, r.err(), *per_occurrence);
     if (!r->occurrences.empty()) feeds_changed(ctx, r->occurrences.front());
     json::array occurrences;
-    for (const auto& e : r->occurrences) occurrences.push_back(event_json(e, r->timezone));
+    for (const auto& e : r->occurrences) occurrences.push_back(event_view(e, r->timezone));
     co_return ok_json(ctx, http::status::created,
                       json::object{{"id", r->series_id}, {"rrule", r->rrule}, {"occurrences", std::move(occurrences)}});
 }
 
 } // namespace
-
-scheduler::result<new_booking> book_event(store& s, const scheduler::programme& p, const event& e,
-                                          const std::string& start_local, const std::string& end_local) {
-    auto r = book(s, p, e, start_local, end_local, {}, std::nullopt, false);
-    if (!r) return r.err();
-    return new_booking{std::move(r->stored), std::move(r->blocking)};
-}
-
-boost::json::object event_view(const event& e, const std::string& timezone) { return event_json(e, timezone); }
-boost::json::array conflicts_view(const std::vector<conflict>& list) { return conflicts_json(list); }
 
 void add_event_routes(router& r) {
     using v = http::verb;

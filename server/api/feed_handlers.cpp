@@ -10,6 +10,7 @@
 #include "server/options/config.hpp"
 #include "server/api/db_call.hpp"
 #include "server/api/dispatch.hpp"
+#include "server/api/feed_cache.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/services.hpp"
 
@@ -27,60 +28,6 @@ using scheduler::errc;
 using scheduler::error;
 using scheduler::result;
 using scheduler::store;
-
-std::string programme_content_key(const std::string& programme_id) { return "p:" + programme_id; }
-std::string group_content_key(const std::string& working_group_id) { return "g:" + working_group_id; }
-std::string person_content_key(const std::string& person_id) { return "u:" + person_id; }
-std::string programme_anything_key(const std::string& programme_id) { return "a:" + programme_id; }
-
-void feed_cache::changed(const std::string& programme_id, const std::vector<std::string>& keys) {
-    std::unique_lock lock(mutex_);
-    changes_.fetch_add(1, std::memory_order_acq_rel);
-    for (const auto& k : keys) ++versions_[k];
-    ++versions_[programme_anything_key(programme_id)];
-}
-
-std::vector<std::pair<std::string, std::uint64_t>> feed_cache::versions(const std::vector<std::string>& keys) const {
-    std::shared_lock lock(mutex_);
-    std::vector<std::pair<std::string, std::uint64_t>> out;
-    for (const auto& k : keys) {
-        auto it = versions_.find(k);
-        out.emplace_back(k, it == versions_.end() ? 0 : it->second);
-    }
-    return out;
-}
-
-std::shared_ptr<const feed_cache::entry> feed_cache::find(const std::string& feed) const {
-    std::shared_lock lock(mutex_);
-    auto it = entries_.find(feed);
-    if (it == entries_.end()) return nullptr;
-    const auto& e = it->second;
-    if (clock::now() >= e->stale_at) return nullptr;
-    for (const auto& [key, version] : e->depends_on) {
-        auto v = versions_.find(key);
-        if ((v == versions_.end() ? 0 : v->second) != version) return nullptr;
-    }
-    return e;
-}
-
-void feed_cache::put(const std::string& feed, std::shared_ptr<const entry> e) {
-    std::unique_lock lock(mutex_);
-    auto& slot = entries_[feed];
-    if (slot) bytes_ -= slot->body.size();
-    bytes_ += e->body.size();
-    slot = std::move(e);
-    if (bytes_ > max_bytes_) {
-        entries_.clear();
-        bytes_ = 0;
-    }
-}
-
-feed_cache::clock::time_point feed_cache::monotonic_last_modified(const std::string& feed, clock::time_point candidate) {
-    std::unique_lock lock(mutex_);
-    auto& floor = last_modified_[feed];
-    floor = std::max(floor, candidate);
-    return floor;
-}
 
 namespace {
 
@@ -373,8 +320,8 @@ task<response> programme_feed(request_context& ctx) {
 task<response> event_file(request_context& ctx) {
     const std::string id(ctx.param("id"));
     auto load = [id, caller = *ctx.caller](store& s) -> result<feed_data> {
-        auto e = s.get_event(id);
-        if (!e || !may_read(caller, e->programme_id)) return not_found("No event with id '" + id + "'.");
+        auto e = visible_event(s, id, caller);
+        if (!e) return e.err();
         auto p = s.get_programme_by_id(e->programme_id);
         if (!p) return p.err();
         feed_data d;
@@ -424,8 +371,8 @@ task<response> rotate_feed_token(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, key = &ctx.svc.feed_secret,
                 a = audit(ctx, "person.feed_rotate", "person", std::string(ctx.param("id")))](store& s)
         -> result<scheduler::person> {
-        auto p = s.get_person(id);
-        if (!p || !may_read(caller, p->programme_id)) return not_found("No person with id '" + id + "'.");
+        auto p = visible_person(s, id, caller);
+        if (!p) return p.err();
         const bool self = caller.role == scheduler::token_role::participant && caller.person_id == p->id;
         if (caller.role != scheduler::token_role::admin && !self)
             return error{errc::forbidden, "Only the person and admins can rotate a feed URL.", {}};

@@ -1,9 +1,10 @@
 #include "server/api/handler_support.hpp"
 
+#include "scheduler/store.hpp"
+#include "scheduler/time_zone.hpp"
 #include "server/api/errors.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <boost/json/value_from.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -29,8 +30,6 @@ response no_content(const request_context& ctx) {
 
 error not_found(std::string what) { return {errc::not_found, std::move(what), {}}; }
 
-json::value optional_json(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); }
-
 bool may_read(const scheduler::api_token& caller, const std::string& programme_id) {
     return caller.role == token_role::admin || caller.programme_id == programme_id;
 }
@@ -49,6 +48,58 @@ bool may_write_group(const scheduler::api_token& caller, const std::string& prog
     return scope.empty() || std::find(scope.begin(), scope.end(), working_group_id) != scope.end();
 }
 
+bool may_write_event(const scheduler::api_token& caller, const scheduler::event& e) {
+    if (e.kind == scheduler::event_kind::working_group_session && e.working_group_id)
+        return may_write_group(caller, e.programme_id, *e.working_group_id);
+    return may_write_programme(caller, e.programme_id);
+}
+
+namespace {
+
+const std::string& programme_of(const scheduler::programme& p) { return p.id; }
+template <class T>
+const std::string& programme_of(const T& x) {
+    return x.programme_id;
+}
+
+// `found` when the caller may read its programme; else not_found naming what was asked
+// for ("No <what> with <key_name> '<key>'."), as when it does not exist.
+template <class T>
+scheduler::result<T> readable(scheduler::result<T> found, const scheduler::api_token& caller, const char* what,
+                              const char* key_name, const std::string& key) {
+    if (!found || !may_read(caller, programme_of(*found)))
+        return not_found(std::string("No ") + what + " with " + key_name + " '" + key + "'.");
+    return found;
+}
+
+} // namespace
+
+scheduler::result<scheduler::programme> visible_programme(scheduler::store& s, const std::string& slug,
+                                                          const scheduler::api_token& caller) {
+    return readable(s.get_programme(slug), caller, "programme", "slug", slug);
+}
+
+scheduler::result<scheduler::event> visible_event(scheduler::store& s, const std::string& id,
+                                                  const scheduler::api_token& caller) {
+    return readable(s.get_event(id), caller, "event", "id", id);
+}
+
+scheduler::result<scheduler::working_group> visible_working_group(scheduler::store& s, const std::string& id,
+                                                                  const scheduler::api_token& caller) {
+    return readable(s.get_working_group(id), caller, "working group", "id", id);
+}
+
+scheduler::result<scheduler::person> visible_person(scheduler::store& s, const std::string& id,
+                                                    const scheduler::api_token& caller) {
+    return readable(s.get_person(id), caller, "person", "id", id);
+}
+
+scheduler::result<const scheduler::time_zone*> programme_zone(const scheduler::programme& p) {
+    const auto* zone = scheduler::find_time_zone(p.timezone);
+    if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
+    return zone;
+}
+
 error forbidden_write() { return {errc::forbidden, "This token may not change this data.", {}}; }
 
 bool is_participant(const scheduler::api_token& caller) {
@@ -59,107 +110,6 @@ scheduler::status need_person(const scheduler::api_token& caller) {
     if (!is_participant(caller))
         return error{errc::forbidden, "This route answers for the person behind a participant token.", {}};
     return scheduler::ok();
-}
-
-json::object to_json(const scheduler::programme& p) {
-    json::array days;
-    for (const auto& d : p.rules.weekdays) days.emplace_back(d);
-    return {
-        {"id", p.id},
-        {"slug", p.slug},
-        {"name", p.name},
-        {"timezone", p.timezone},
-        {"language", scheduler::to_string(p.lang)},
-        {"starts_on", p.starts_on},
-        {"ends_on", p.ends_on},
-        {"meeting_rules",
-         {{"per_year", p.rules.per_year},
-          {"weekdays", std::move(days)},
-          {"start_time", p.rules.start_time},
-          {"duration_minutes", p.rules.duration_minutes},
-          {"min_gap_days", p.rules.min_gap_days}}},
-        {"feeds_public", p.feeds_public},
-        {"mail",
-         {{"enabled", p.mail.enabled},
-          {"sender_name", p.mail.sender_name},
-          {"sender_email", p.mail.sender_email},
-          {"reminder_time", p.mail.reminder_time},
-          {"reminder_days",
-           {{"cop_meeting", json::value_from(p.mail.cop_meeting_days)},
-            {"working_group_session", json::value_from(p.mail.session_days)},
-            {"other", json::value_from(p.mail.other_days)}}}}},
-        {"version", p.version},
-        {"created_at", p.created_at},
-        {"updated_at", p.updated_at},
-    };
-}
-
-json::object to_json(const scheduler::organisation& o) {
-    return {{"id", o.id},           {"programme_id", o.programme_id},           {"name", o.name},
-            {"kind", scheduler::to_string(o.kind)}, {"level", scheduler::to_string(o.level)},
-            {"version", o.version}, {"created_at", o.created_at},              {"updated_at", o.updated_at}};
-}
-
-json::object to_json(const scheduler::person& p, const scheduler::api_token& viewer) {
-    json::object o{{"id", p.id},
-                   {"programme_id", p.programme_id},
-                   {"organisation_id", p.organisation_id},
-                   {"name", p.name},
-                   {"role", scheduler::to_string(p.role)},
-                   {"language", scheduler::to_string(p.lang)},
-                   {"active", p.active},
-                   {"reminders_opt_out", p.reminders_opt_out},
-                   {"version", p.version},
-                   {"created_at", p.created_at},
-                   {"updated_at", p.updated_at}};
-    const bool own = viewer.person_id == p.id;
-    if (viewer.role != token_role::participant || own) o["email"] = p.email;
-    return o;
-}
-
-json::object to_json(const scheduler::working_group& g) {
-    return {{"id", g.id},
-            {"programme_id", g.programme_id},
-            {"slug", g.slug},
-            {"name", g.name},
-            {"description", g.description},
-            {"archived", g.archived_at.has_value()},
-            {"archived_at", optional_json(g.archived_at)},
-            {"version", g.version},
-            {"created_at", g.created_at},
-            {"updated_at", g.updated_at}};
-}
-
-json::object to_json(const scheduler::membership& m) {
-    return {{"id", m.id},
-            {"working_group_id", m.working_group_id},
-            {"person_id", m.person_id},
-            {"role", scheduler::to_string(m.role)},
-            {"from", m.from},
-            {"until", optional_json(m.until)},
-            {"created_at", m.created_at}};
-}
-
-json::object to_json(const scheduler::venue& v) {
-    return {{"id", v.id},           {"programme_id", v.programme_id}, {"name", v.name},
-            {"address", v.address}, {"capacity", v.capacity},         {"version", v.version},
-            {"created_at", v.created_at}, {"updated_at", v.updated_at}};
-}
-
-json::object token_json(const scheduler::api_token& t) {
-    json::array groups;
-    for (const auto& g : t.working_group_ids) groups.emplace_back(g);
-    return {
-        {"id", t.id},
-        {"name", t.name},
-        {"role", scheduler::to_string(t.role)},
-        {"programme", optional_json(t.programme_slug)},
-        {"working_groups", std::move(groups)},
-        {"person_id", optional_json(t.person_id)},
-        {"created_at", t.created_at},
-        {"last_used_at", optional_json(t.last_used_at)},
-        {"revoked_at", optional_json(t.revoked_at)},
-    };
 }
 
 std::string etag(const std::string& id, int version) { return "\"" + id + ".v" + std::to_string(version) + "\""; }

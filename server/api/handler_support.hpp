@@ -1,16 +1,25 @@
 #pragma once
-// Shared pieces of the handlers: JSON views of the model, responses, authorization
-// rules, ETag/If-Match and pagination parameters.
+// Shared pieces of the handlers: responses, authorization rules and the lookups that
+// apply them (visible programme, event, group, person; the programme's zone),
+// ETag/If-Match and pagination parameters. The JSON views are server/api/views.hpp.
 
 #include "scheduler/model.hpp"
-#include "scheduler/store.hpp"
+#include "scheduler/result.hpp"
+#include "scheduler/store/audit_store.hpp"
+#include "scheduler/store/conventions.hpp"
 #include "server/api/dispatch.hpp"
+#include "server/api/views.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <optional>
 #include <string>
+
+namespace copsched::scheduler {
+class store;
+class time_zone;
+}
 
 namespace copsched::server {
 
@@ -22,7 +31,6 @@ response ok_json(const request_context& ctx, http::status s, const boost::json::
 response fail(const request_context& ctx, const scheduler::error& e);
 response no_content(const request_context& ctx);
 scheduler::error not_found(std::string what);
-boost::json::value optional_json(const std::optional<std::string>& v);
 
 // --- authorization ------------------------------------------------------------------
 // Reading: admins everything; organisers and participants their own programme.
@@ -34,22 +42,27 @@ bool may_write_programme(const scheduler::api_token& caller, const std::string& 
 // programme's organisers unless scoped to other groups.
 bool may_write_group(const scheduler::api_token& caller, const std::string& programme_id,
                      const std::string& working_group_id);
+// Changing one event: a working group's sessions by that group's organisers (see
+// may_write_group), every other event by the programme's (may_write_programme).
+bool may_write_event(const scheduler::api_token& caller, const scheduler::event& e);
+// The programme with this slug, or the event with this id, when `caller` may read it;
+// otherwise not_found, so a caller cannot tell another programme's data from none.
+scheduler::result<scheduler::programme> visible_programme(scheduler::store& s, const std::string& slug,
+                                                          const scheduler::api_token& caller);
+scheduler::result<scheduler::event> visible_event(scheduler::store& s, const std::string& id,
+                                                  const scheduler::api_token& caller);
+scheduler::result<scheduler::working_group> visible_working_group(scheduler::store& s, const std::string& id,
+                                                                  const scheduler::api_token& caller);
+scheduler::result<scheduler::person> visible_person(scheduler::store& s, const std::string& id,
+                                                    const scheduler::api_token& caller);
+// The programme's time zone (never null); errc::internal when it cannot be loaded.
+scheduler::result<const scheduler::time_zone*> programme_zone(const scheduler::programme& p);
 // The error for a caller who may read but not write: 403.
 scheduler::error forbidden_write();
 // A participant token with its person: the caller of the /api/v1/me/ routes.
 bool is_participant(const scheduler::api_token& caller);
 // ok for such a caller, else 403 (the /me/ routes answer for a person).
 scheduler::status need_person(const scheduler::api_token& caller);
-
-// --- JSON views ----------------------------------------------------------------------
-boost::json::object to_json(const scheduler::programme& p);
-boost::json::object to_json(const scheduler::organisation& o);
-// Other people's e-mail addresses are shown to admins and organisers only.
-boost::json::object to_json(const scheduler::person& p, const scheduler::api_token& viewer);
-boost::json::object to_json(const scheduler::working_group& g);
-boost::json::object to_json(const scheduler::membership& m);
-boost::json::object to_json(const scheduler::venue& v);
-boost::json::object token_json(const scheduler::api_token& t);
 
 // --- versions --------------------------------------------------------------------------
 // Strong ETag of a resource version: "<id>.v<version>".

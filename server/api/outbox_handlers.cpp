@@ -13,6 +13,7 @@
 #include "server/api/json_input.hpp"
 #include "server/api/errors.hpp"
 #include "server/api/services.hpp"
+#include "server/api/views.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
@@ -43,25 +44,6 @@ result<std::optional<std::string>> outbox_scope(const scheduler::api_token& call
         return std::optional<std::string>{*caller.programme_id};
     return error{errc::forbidden,
                  "Reminder jobs and the outbox need an admin token or an organiser token of a whole programme.", {}};
-}
-
-json::object message_json(const outbox_message& m) {
-    json::object o{{"id", m.id},
-                   {"programme_id", m.programme_id},
-                   {"event_id", m.event_id},
-                   {"person_id", m.person_id},
-                   {"kind", scheduler::to_string(m.kind)},
-                   {"state", scheduler::to_string(m.state)},
-                   {"due_at", m.due_at},
-                   {"sequence", m.sequence},
-                   {"attempts", m.attempts},
-                   {"lease_until", optional_json(m.lease_until)},
-                   {"message_id", optional_json(m.message_id)},
-                   {"last_error", optional_json(m.last_error)},
-                   {"created_at", m.created_at},
-                   {"updated_at", m.updated_at}};
-    o["days_before"] = m.days_before ? json::value(*m.days_before) : json::value(nullptr);
-    return o;
 }
 
 std::string host_of(const config& cfg) {
@@ -182,7 +164,7 @@ task<response> report_sent(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    co_return ok_json(ctx, http::status::ok, message_json(*r));
+    co_return ok_json(ctx, http::status::ok, outbox_message_view(*r));
 }
 
 task<response> report_failed(request_context& ctx) {
@@ -206,7 +188,7 @@ task<response> report_failed(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    co_return ok_json(ctx, http::status::ok, message_json(*r));
+    co_return ok_json(ctx, http::status::ok, outbox_message_view(*r));
 }
 
 // --- admin: summary, list, retry -------------------------------------------------------------
@@ -262,7 +244,7 @@ task<response> list(request_context& ctx) {
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    co_return page_response(ctx, *r, [](const outbox_message& m) { return message_json(m); });
+    co_return page_response(ctx, *r, [](const outbox_message& m) { return outbox_message_view(m); });
 }
 
 task<response> retry(request_context& ctx) {
@@ -289,7 +271,7 @@ task<response> retry(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    co_return ok_json(ctx, http::status::ok, message_json(*r));
+    co_return ok_json(ctx, http::status::ok, outbox_message_view(*r));
 }
 
 // --- a participant's own opt-out --------------------------------------------------------------

@@ -7,7 +7,7 @@
 // Who may claim and report: admin tokens (every programme) and organiser tokens of a
 // whole programme (that programme's messages only).
 
-#include "scheduler/store.hpp"
+#include "scheduler/store/outbox_store.hpp"
 #include "server/http/router.hpp"
 
 #include <boost/json/object.hpp>

@@ -7,20 +7,20 @@
 #include "scheduler/clock.hpp"
 #include "scheduler/holidays.hpp"
 #include "scheduler/time_zone.hpp"
+#include "scheduler/year_planning.hpp"
 #include "server/api/db_call.hpp"
-#include "server/api/event_handlers.hpp"
 #include "server/api/feed_handlers.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/json_input.hpp"
 #include "server/api/errors.hpp"
+#include "server/api/views.hpp"
+#include "server/options/config.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <memory>
-#include <sstream>
 
 namespace copsched::server {
 namespace {
@@ -39,35 +39,7 @@ constexpr std::size_t max_suggestions = 50;
 constexpr std::size_t max_occurrences = 52;
 constexpr std::size_t max_start_times = 8;
 
-std::optional<int> parse_minutes(std::string_view hhmm) {
-    if (hhmm.size() != 5 || hhmm[2] != ':') return std::nullopt;
-    for (auto i : {0, 1, 3, 4})
-        if (hhmm[static_cast<std::size_t>(i)] < '0' || hhmm[static_cast<std::size_t>(i)] > '9') return std::nullopt;
-    const int h = (hhmm[0] - '0') * 10 + (hhmm[1] - '0');
-    const int m = (hhmm[3] - '0') * 10 + (hhmm[4] - '0');
-    if (h > 23 || m > 59) return std::nullopt;
-    return h * 60 + m;
-}
-
-std::string hhmm(int minutes) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%02d:%02d", minutes / 60 % 24, minutes % 60);
-    return buf;
-}
-
-// Local midnight at the start of `d` in `zone`, as an instant.
-scheduler::sys_seconds midnight(const scheduler::time_zone& zone, const scheduler::civil_date& d) {
-    return zone.to_utc(scheduler::civil_time{d, 0, 0, 0}).first;
-}
-
 std::optional<scheduler::civil_date> date_or_none(const std::string& text) { return scheduler::parse_date(text); }
-
-std::vector<scheduler::weekday> weekdays_of(const scheduler::meeting_rules& r) {
-    std::vector<scheduler::weekday> out;
-    for (const auto& d : r.weekdays)
-        if (auto w = scheduler::parse_weekday(d)) out.push_back(*w);
-    return out;
-}
 
 json::object slot_json(const scheduler::slot& s) {
     return {{"start", scheduler::format_local_time(s.start_local)},
@@ -141,15 +113,15 @@ calendar::import_limits import_window(const scheduler::programme& p, const sched
     l.max_bytes = max_bytes;
     const auto first = date_or_none(p.starts_on).value_or(scheduler::civil_date{2000, 1, 1});
     const auto last = date_or_none(p.ends_on).value_or(scheduler::add_days(first, 3 * 366));
-    l.horizon_start = midnight(zone, scheduler::add_days(first, -import_margin_days));
-    l.horizon_end = midnight(zone, scheduler::add_days(last, import_margin_days + 1));
+    l.horizon_start = scheduler::local_midnight(zone, scheduler::add_days(first, -import_margin_days));
+    l.horizon_end = scheduler::local_midnight(zone, scheduler::add_days(last, import_margin_days + 1));
     return l;
 }
 
 // --- year plan ----------------------------------------------------------------------------
 
 struct plan_body {
-    plan_options options;
+    scheduler::plan_options options;
     bool apply = false;
     scheduler::event_status status = scheduler::event_status::tentative;
 };
@@ -165,7 +137,7 @@ result<plan_body> read_plan_body(const json::object& body) {
     if (auto l = in.optional_bool("liberation_day_every_year")) out.options.liberation_day_every_year = *l;
     if (auto times = in.optional_string_array("start_times", max_start_times, 5)) {
         for (const auto& t : *times) {
-            if (auto m = parse_minutes(t)) out.options.start_times.push_back(*m);
+            if (auto m = scheduler::parse_clock_minutes(t)) out.options.start_times.push_back(*m);
             else in.problem("start_times", "'" + t + "' is not a time HH:MM");
         }
     }
@@ -175,6 +147,33 @@ result<plan_body> read_plan_body(const json::object& body) {
     }
     if (auto st = in.finish(); !st) return st.err();
     return out;
+}
+
+// Books a plan made in an earlier read, if the caller still may: the booked meetings and
+// the programme's zone, or errc::conflict with `blocked` filled per meeting.
+result<std::pair<std::vector<scheduler::event>, std::string>>
+book_plan(store& s, const std::string& programme_id, const scheduler::year_plan& plan, int year,
+          scheduler::event_status status, const scheduler::api_token& caller, scheduler::audit_entry a,
+          std::vector<scheduler::plan_booking_failure>& blocked) {
+    auto p = s.get_programme_by_id(programme_id);
+    if (!p || !may_write_programme(caller, p->id)) return not_found("The programme is gone.");
+    auto events = scheduler::apply_year_plan(s, *p, plan, year, status, blocked);
+    if (!events) return events.err();
+    json::array ids;
+    for (const auto& e : *events) ids.emplace_back(e.id);
+    a.detail = json::serialize(json::object{{"year", year}, {"events", std::move(ids)}});
+    if (auto st = s.append_audit(a, scheduler::now_utc()); !st) return st.err();
+    return std::pair{std::move(*events), p->timezone};
+}
+
+// A failed apply: 409 with the conflicts per meeting when there are any, else the error.
+response plan_failure(const request_context& ctx, const error& e,
+                      const std::vector<scheduler::plan_booking_failure>& blocked) {
+    if (e.code != errc::conflict || blocked.empty()) return fail(ctx, e);
+    json::array per;
+    for (const auto& b : blocked) per.push_back(json::object{{"start", b.start}, {"conflicts", conflicts_view(b.conflicts)}});
+    return problem(http::status::conflict, public_error(e).detail, ctx.version(), ctx.keep_alive(),
+                   json::object{{"meetings", std::move(per)}});
 }
 
 task<response> create_plan(request_context& ctx) {
@@ -187,13 +186,13 @@ task<response> create_plan(request_context& ctx) {
     };
     auto job = [body = std::move(*body), slug = std::string(ctx.param("slug")),
                 caller = *ctx.caller](store& s) -> result<planned> {
-        auto p = s.get_programme(slug);
-        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
+        auto p = visible_programme(s, slug, caller);
+        if (!p) return p.err();
         if (!may_write_programme(caller, p->id))
             return error{errc::forbidden, "Only the programme's organisers plan its meetings.", {}};
         auto input = read_plan_body(body);
         if (!input) return input.err();
-        auto plan = make_year_plan(s, *p, input->options);
+        auto plan = scheduler::make_year_plan(s, *p, input->options);
         if (!plan) return plan.err();
         return planned{std::move(*p), std::move(*input), std::move(*plan)};
     };
@@ -205,32 +204,14 @@ task<response> create_plan(request_context& ctx) {
         co_return ok_json(ctx, http::status::ok, out);
     }
 
-    auto blocked = std::make_shared<std::vector<plan_booking_failure>>(); // written on the writer, read after
+    auto blocked = std::make_shared<std::vector<scheduler::plan_booking_failure>>(); // written on the writer, read after
     auto apply = [programme_id = r->programme.id, plan = r->plan, year = r->input.options.year,
                   status = r->input.status, blocked, caller = *ctx.caller,
-                  a = audit(ctx, "plan.apply", "programme", r->programme.id)](store& s) mutable
-        -> result<std::pair<std::vector<scheduler::event>, std::string>> {
-        auto p = s.get_programme_by_id(programme_id);
-        if (!p || !may_write_programme(caller, p->id)) return not_found("The programme is gone.");
-        auto events = apply_year_plan(s, *p, plan, year, status, *blocked);
-        if (!events) return events.err();
-        json::array ids;
-        for (const auto& e : *events) ids.emplace_back(e.id);
-        a.detail = json::serialize(json::object{{"year", year}, {"events", std::move(ids)}});
-        if (auto st = s.append_audit(a, scheduler::now_utc()); !st) return st.err();
-        return std::pair{std::move(*events), p->timezone};
+                  a = audit(ctx, "plan.apply", "programme", r->programme.id)](store& s) {
+        return book_plan(s, programme_id, plan, year, status, caller, a, *blocked);
     };
     auto booked = co_await db_write(ctx.svc.db, std::move(apply));
-    if (!booked) {
-        if (booked.err().code == errc::conflict && !blocked->empty()) {
-            json::array per;
-            for (const auto& b : *blocked)
-                per.push_back(json::object{{"start", b.start}, {"conflicts", conflicts_view(b.conflicts)}});
-            co_return problem(http::status::conflict, public_error(booked.err()).detail, ctx.version(), ctx.keep_alive(),
-                              json::object{{"meetings", std::move(per)}});
-        }
-        co_return fail(ctx, booked.err());
-    }
+    if (!booked) co_return plan_failure(ctx, booked.err(), *blocked);
     ctx.svc.feeds.changed(r->programme.id, {programme_content_key(r->programme.id)});
     json::array events;
     for (const auto& e : booked->first) events.push_back(event_view(e, booked->second));
@@ -273,7 +254,7 @@ result<suggestion_params> read_suggestion_params(const request_context& ctx) {
     integer("step_minutes", 5, 240, out.step);
     for (auto [name, into] : {std::pair{"day_start", &out.day_start}, std::pair{"day_end", &out.day_end}}) {
         if (auto v = ctx.query(name)) {
-            if (auto m = parse_minutes(*v)) *into = *m;
+            if (auto m = scheduler::parse_clock_minutes(*v)) *into = *m;
             else problems.push_back({name, "must be a time HH:MM"});
         }
     }
@@ -303,82 +284,107 @@ json::array people_json(const std::vector<std::string>& ids, const std::map<std:
     return out;
 }
 
+// The days to search, from the query: by default from tomorrow (in the programme's zone)
+// for 90 days; at most max_suggestion_days.
+result<std::pair<scheduler::civil_date, scheduler::civil_date>> suggestion_window(const suggestion_params& q,
+                                                                                  const scheduler::time_zone& zone) {
+    const auto today = zone.to_local(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())).date;
+    const auto from = q.from ? scheduler::parse_date(*q.from) : std::optional(scheduler::add_days(today, 1));
+    if (!from) return error::invalid("from", "must be a date YYYY-MM-DD");
+    const auto to = q.to ? scheduler::parse_date(*q.to) : std::optional(scheduler::add_days(*from, 90));
+    if (!to) return error::invalid("to", "must be a date YYYY-MM-DD");
+    if (*to < *from) return error::invalid("to", "must not be before from");
+    if (scheduler::days_from_civil(*to) - scheduler::days_from_civil(*from) >= max_suggestion_days)
+        return error::invalid("to", "must be less than " + std::to_string(max_suggestion_days) + " days after from");
+    return std::pair{*from, *to};
+}
+
+// The search for group `g`: the query's pattern, and as facts the blackouts, the events
+// that block the group (CoP meetings, its own sessions, sessions sharing members) and
+// the members' busy times.
+result<scheduler::suggestion_request> suggestion_search(store& s, const suggestion_params& q,
+                                                        const scheduler::working_group& g, const scheduler::programme& p,
+                                                        const scheduler::time_zone& zone) {
+    auto window = suggestion_window(q, zone);
+    if (!window) return window.err();
+    const auto [from, to] = *window;
+    scheduler::suggestion_request r;
+    r.zone = &zone;
+    r.first_day = from;
+    r.last_day = to;
+    if (q.weekdays) r.weekdays = *q.weekdays;
+    r.day_start_minutes = q.day_start;
+    r.day_end_minutes = q.day_end;
+    r.step_minutes = q.step;
+    r.duration_minutes = q.duration;
+    r.count = q.count;
+    r.occurrences = q.occurrences;
+    r.interval_weeks = q.interval_weeks;
+    r.lang = p.lang;
+    // Later occurrences of a pattern may run past `to`.
+    const auto reach = scheduler::add_days(to, static_cast<std::int64_t>(7 * q.interval_weeks) *
+                                                   static_cast<std::int64_t>(q.occurrences - 1) + 1);
+    auto facts = s.planning_facts_for({p.id, {scheduler::local_midnight(zone, from), scheduler::local_midnight(zone, reach)}, g.id});
+    if (!facts) return facts.err();
+    r.blackouts = std::move(facts->blackouts);
+    for (auto& e : facts->events) {
+        const bool own = e.working_group_id && *e.working_group_id == g.id;
+        if (e.kind == scheduler::event_kind::cop_meeting || own || e.shares_members) r.blocked.push_back(e.what);
+    }
+    r.members = std::move(facts->members);
+    return r;
+}
+
+// The suggestions with each occurrence's free and busy members by name.
+json::array suggestions_json(store& s, const scheduler::suggestion_request& r,
+                             const std::vector<scheduler::suggestion>& found) {
+    std::map<std::string, std::string> names;
+    for (const auto& m : r.members)
+        if (!names.contains(m.person.id))
+            if (auto person = s.get_person(m.person.id)) names[m.person.id] = person->name;
+    json::array items;
+    for (const auto& sug : found) {
+        auto o = slot_json(sug.occurrences.front().when);
+        o["members_free"] = sug.members_free;
+        o["members_total"] = sug.members_total;
+        o["score"] = sug.score;
+        json::array occ;
+        for (const auto& x : sug.occurrences) {
+            auto so = slot_json(x.when);
+            so["free"] = people_json(x.free, names);
+            so["busy"] = people_json(x.busy, names);
+            occ.push_back(std::move(so));
+        }
+        o["free"] = occ.front().as_object().at("free");
+        o["busy"] = occ.front().as_object().at("busy");
+        o["occurrences"] = std::move(occ);
+        items.push_back(std::move(o));
+    }
+    return items;
+}
+
 task<response> suggestions(request_context& ctx) {
     auto params = read_suggestion_params(ctx);
     if (!params) co_return fail(ctx, params.err());
     auto job = [q = std::move(*params), id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<json::object> {
-        auto g = s.get_working_group(id);
-        if (!g || !may_read(caller, g->programme_id)) return not_found("No working group with id '" + id + "'.");
+        auto g = visible_working_group(s, id, caller);
+        if (!g) return g.err();
         if (!may_write_group(caller, g->programme_id, g->id))
             return error{errc::forbidden, "Only the group's organisers see who is free when.", {}};
         auto p = s.get_programme_by_id(g->programme_id);
         if (!p) return p.err();
-        const auto* zone = scheduler::find_time_zone(p->timezone);
-        if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
-
-        scheduler::suggestion_request r;
-        r.zone = zone;
-        const auto today = zone->to_local(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())).date;
-        const auto from = q.from ? scheduler::parse_date(*q.from) : std::optional(scheduler::add_days(today, 1));
-        if (!from) return error::invalid("from", "must be a date YYYY-MM-DD");
-        const auto to = q.to ? scheduler::parse_date(*q.to) : std::optional(scheduler::add_days(*from, 90));
-        if (!to) return error::invalid("to", "must be a date YYYY-MM-DD");
-        if (*to < *from) return error::invalid("to", "must not be before from");
-        if (scheduler::days_from_civil(*to) - scheduler::days_from_civil(*from) >= max_suggestion_days)
-            return error::invalid("to", "must be less than " + std::to_string(max_suggestion_days) + " days after from");
-        r.first_day = *from;
-        r.last_day = *to;
-        if (q.weekdays) r.weekdays = *q.weekdays;
-        r.day_start_minutes = q.day_start;
-        r.day_end_minutes = q.day_end;
-        r.step_minutes = q.step;
-        r.duration_minutes = q.duration;
-        r.count = q.count;
-        r.occurrences = q.occurrences;
-        r.interval_weeks = q.interval_weeks;
-        r.lang = p->lang;
-        // Later occurrences of a pattern may run past `to`.
-        const auto reach = scheduler::add_days(*to, static_cast<std::int64_t>(7 * q.interval_weeks) *
-                                                       static_cast<std::int64_t>(q.occurrences - 1) + 1);
-        auto facts = s.planning_facts_for({p->id, {midnight(*zone, *from), midnight(*zone, reach)}, g->id});
-        if (!facts) return facts.err();
-        r.blackouts = std::move(facts->blackouts);
-        for (auto& e : facts->events) {
-            const bool own = e.working_group_id && *e.working_group_id == g->id;
-            if (e.kind == scheduler::event_kind::cop_meeting || own || e.shares_members) r.blocked.push_back(e.what);
-        }
-        r.members = std::move(facts->members);
-        auto found = scheduler::suggest_slots(r);
+        auto zone = programme_zone(*p);
+        if (!zone) return zone.err();
+        auto r = suggestion_search(s, q, *g, *p, **zone);
+        if (!r) return r.err();
+        auto found = scheduler::suggest_slots(*r);
         if (!found) return found.err();
-
-        std::map<std::string, std::string> names;
-        for (const auto& m : r.members)
-            if (!names.contains(m.person.id))
-                if (auto person = s.get_person(m.person.id)) names[m.person.id] = person->name;
-        json::array items;
-        for (const auto& sug : *found) {
-            auto o = slot_json(sug.occurrences.front().when);
-            o["members_free"] = sug.members_free;
-            o["members_total"] = sug.members_total;
-            o["score"] = sug.score;
-            json::array occ;
-            for (const auto& x : sug.occurrences) {
-                auto so = slot_json(x.when);
-                so["free"] = people_json(x.free, names);
-                so["busy"] = people_json(x.busy, names);
-                occ.push_back(std::move(so));
-            }
-            o["free"] = occ.front().as_object().at("free");
-            o["busy"] = occ.front().as_object().at("busy");
-            o["occurrences"] = std::move(occ);
-            items.push_back(std::move(o));
-        }
         return json::object{{"working_group_id", g->id},
-                            {"from", scheduler::format_date(*from)},
-                            {"to", scheduler::format_date(*to)},
+                            {"from", scheduler::format_date(r->first_day)},
+                            {"to", scheduler::format_date(r->last_day)},
                             {"duration_minutes", q.duration},
                             {"timezone", p->timezone},
-                            {"items", std::move(items)}};
+                            {"items", suggestions_json(s, *r, *found)}};
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
@@ -386,19 +392,6 @@ task<response> suggestions(request_context& ctx) {
 }
 
 // --- blackout calendars ---------------------------------------------------------------------
-
-json::object import_json(const scheduler::blackout_import& i) {
-    return {{"id", i.id}, {"name", i.name}, {"periods", i.periods}, {"created_at", i.created_at}};
-}
-
-json::object period_json(const scheduler::blackout_period& b, const scheduler::time_zone& zone) {
-    auto local = [&](const std::string& utc) {
-        const auto t = scheduler::parse_instant(utc);
-        return t ? scheduler::format_local_time(zone.to_local(*t)) : std::string();
-    };
-    return {{"id", b.id},           {"import_id", b.import_id}, {"name", b.name},      {"start", local(b.start_utc)},
-            {"end", local(b.end_utc)}, {"start_utc", b.start_utc}, {"end_utc", b.end_utc}};
-}
 
 task<response> import_blackouts(request_context& ctx) {
     // Parsed on a reader thread (libical work stays off the I/O threads), stored by the writer.
@@ -408,13 +401,13 @@ task<response> import_blackouts(request_context& ctx) {
     };
     auto parse = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, calendar = is_calendar(ctx.req),
                   body = ctx.req.body(), max = ctx.svc.cfg.body_limit](store& s) -> result<parsed> {
-        auto p = s.get_programme(slug);
-        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
+        auto p = visible_programme(s, slug, caller);
+        if (!p) return p.err();
         if (!may_write_programme(caller, p->id)) return forbidden_write();
         if (!calendar) return not_calendar();
-        const auto* zone = scheduler::find_time_zone(p->timezone);
-        if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
-        auto periods = calendar::import_blackouts(body, *zone, import_window(*p, *zone, max));
+        auto zone = programme_zone(*p);
+        if (!zone) return zone.err();
+        auto periods = calendar::import_blackouts(body, **zone, import_window(*p, **zone, max));
         if (!periods) return periods.err();
         for (auto& x : *periods)
             if (x.name.empty()) x.name = p->lang == scheduler::language::en ? "(no title)" : "(geen titel)";
@@ -437,7 +430,7 @@ task<response> import_blackouts(request_context& ctx) {
     };
     auto imp = co_await db_write(ctx.svc.db, std::move(store_job));
     if (!imp) co_return fail(ctx, imp.err());
-    auto res = ok_json(ctx, http::status::created, import_json(*imp));
+    auto res = ok_json(ctx, http::status::created, blackout_import_view(*imp));
     res.set(http::field::location,
             "/api/v1/programmes/" + std::string(ctx.param("slug")) + "/blackouts?import=" + imp->id);
     co_return res;
@@ -446,10 +439,10 @@ task<response> import_blackouts(request_context& ctx) {
 task<response> list_blackouts(request_context& ctx) {
     auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller,
                 import = ctx.query("import")](store& s) -> result<json::object> {
-        auto p = s.get_programme(slug);
-        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
-        const auto* zone = scheduler::find_time_zone(p->timezone);
-        if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
+        auto p = visible_programme(s, slug, caller);
+        if (!p) return p.err();
+        auto zone = programme_zone(*p);
+        if (!zone) return zone.err();
         auto imports = s.list_blackout_imports(p->id);
         if (!imports) return imports.err();
         if (import && std::none_of(imports->begin(), imports->end(), [&](const auto& i) { return i.id == *import; }))
@@ -457,8 +450,8 @@ task<response> list_blackouts(request_context& ctx) {
         auto periods = s.list_blackouts(p->id, import);
         if (!periods) return periods.err();
         json::array imps, items;
-        for (const auto& i : *imports) imps.push_back(import_json(i));
-        for (const auto& b : *periods) items.push_back(period_json(b, *zone));
+        for (const auto& i : *imports) imps.push_back(blackout_import_view(i));
+        for (const auto& b : *periods) items.push_back(blackout_period_view(b, **zone));
         return json::object{{"imports", std::move(imps)}, {"items", std::move(items)}, {"next_cursor", nullptr}};
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
@@ -470,8 +463,8 @@ task<response> delete_blackouts(request_context& ctx) {
     auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, id = std::string(ctx.param("import_id")),
                 a = audit(ctx, "blackouts.delete", "blackout_import", std::string(ctx.param("import_id")))](store& s) mutable
         -> scheduler::status {
-        auto p = s.get_programme(slug);
-        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
+        auto p = visible_programme(s, slug, caller);
+        if (!p) return p.err();
         if (!may_write_programme(caller, p->id)) return forbidden_write();
         if (auto st = s.delete_blackout_import(p->id, id); !st) return st;
         return s.append_audit(a, scheduler::now_utc());
@@ -486,8 +479,8 @@ task<response> delete_blackouts(request_context& ctx) {
 // The person behind {id}, when the caller is that person or an admin.
 result<std::pair<scheduler::person, scheduler::programme>> busy_owner(store& s, const std::string& id,
                                                                      const scheduler::api_token& caller) {
-    auto p = s.get_person(id);
-    if (!p || !may_read(caller, p->programme_id)) return not_found("No person with id '" + id + "'.");
+    auto p = visible_person(s, id, caller);
+    if (!p) return p.err();
     const bool self = caller.role == scheduler::token_role::participant && caller.person_id == p->id;
     if (caller.role != scheduler::token_role::admin && !self)
         return error{errc::forbidden, "Only the person and admins can see or change busy times.", {}};
@@ -502,9 +495,9 @@ task<response> put_busy(request_context& ctx) {
         auto owner = busy_owner(s, id, caller);
         if (!owner) return owner.err();
         if (!calendar) return not_calendar();
-        const auto* zone = scheduler::find_time_zone(owner->second.timezone);
-        if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
-        return calendar::import_busy(body, *zone, import_window(owner->second, *zone, max));
+        auto zone = programme_zone(owner->second);
+        if (!zone) return zone.err();
+        return calendar::import_busy(body, **zone, import_window(owner->second, **zone, max));
     };
     auto busy = co_await db_read(ctx.svc.db, std::move(parse));
     if (!busy) co_return fail(ctx, busy.err());
@@ -527,14 +520,14 @@ task<response> get_busy(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<json::object> {
         auto owner = busy_owner(s, id, caller);
         if (!owner) return owner.err();
-        const auto* zone = scheduler::find_time_zone(owner->second.timezone);
-        if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
+        auto zone = programme_zone(owner->second);
+        if (!zone) return zone.err();
         auto busy = s.busy_times(id);
         if (!busy) return busy.err();
         json::array items;
         for (const auto& b : *busy)
-            items.push_back(json::object{{"start", scheduler::format_local_time(zone->to_local(b.start))},
-                                         {"end", scheduler::format_local_time(zone->to_local(b.end))},
+            items.push_back(json::object{{"start", scheduler::format_local_time((*zone)->to_local(b.start))},
+                                         {"end", scheduler::format_local_time((*zone)->to_local(b.end))},
                                          {"start_utc", scheduler::format_instant(b.start)},
                                          {"end_utc", scheduler::format_instant(b.end)}});
         return json::object{{"person_id", id}, {"items", std::move(items)}, {"next_cursor", nullptr}};
@@ -557,98 +550,6 @@ task<response> delete_busy(request_context& ctx) {
 }
 
 } // namespace
-
-result<scheduler::year_plan> make_year_plan(store& s, const scheduler::programme& p, const plan_options& o) {
-    const auto* zone = scheduler::find_time_zone(p.timezone);
-    if (!zone) return error{errc::internal, "The programme's time zone " + p.timezone + " cannot be loaded.", {}};
-    scheduler::civil_date first{o.year, 1, 1}, last{o.year, 12, 31};
-    if (auto d = date_or_none(p.starts_on); d && *d > first) first = *d;
-    if (auto d = date_or_none(p.ends_on); d && *d < last) last = *d;
-    if (last < first)
-        return error::invalid("year", std::to_string(o.year) + " is outside the programme period " + p.starts_on +
-                                          " to " + p.ends_on);
-    scheduler::plan_request r;
-    r.first_day = first;
-    r.last_day = last;
-    r.zone = zone;
-    r.weekdays = weekdays_of(p.rules);
-    r.preferred_start_minutes = parse_minutes(p.rules.start_time).value_or(600);
-    r.start_times = o.start_times;
-    r.duration_minutes = p.rules.duration_minutes;
-    r.count = o.count.value_or(static_cast<std::size_t>(std::max(1, p.rules.per_year)));
-    r.min_gap_days = p.rules.min_gap_days;
-    r.liberation_day_every_year = o.liberation_day_every_year;
-    r.alternatives = o.alternatives;
-    r.lang = p.lang;
-    auto facts = s.planning_facts_for({p.id, {midnight(*zone, first), midnight(*zone, scheduler::add_days(last, 1))}, {}});
-    if (!facts) return facts.err();
-    r.blackouts = std::move(facts->blackouts);
-    for (auto& e : facts->events) r.events.push_back(std::move(e.what));
-    r.people = std::move(facts->people);
-    return scheduler::plan_year(r);
-}
-
-result<std::vector<scheduler::event>> apply_year_plan(store& s, const scheduler::programme& p,
-                                                      const scheduler::year_plan& plan, int year,
-                                                      scheduler::event_status status,
-                                                      std::vector<plan_booking_failure>& blocked) {
-    std::vector<scheduler::event> out;
-    const bool en = p.lang == scheduler::language::en;
-    const auto n = plan.meetings.size();
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto& m = plan.meetings[i];
-        scheduler::event e;
-        e.programme_id = p.id;
-        e.kind = scheduler::event_kind::cop_meeting;
-        e.status = status;
-        e.title = en ? "Community of Practice meeting " + std::to_string(i + 1) + " of " + std::to_string(n) + ", " +
-                           std::to_string(year)
-                     : "CoP-bijeenkomst " + std::to_string(i + 1) + " van " + std::to_string(n) + ", " +
-                           std::to_string(year);
-        const auto start = scheduler::format_local_time(m.when.start_local);
-        auto b = book_event(s, p, e, start, scheduler::format_local_time(m.when.end_local));
-        if (!b) return b.err();
-        if (!b->blocking.empty()) blocked.push_back({start, std::move(b->blocking)});
-        else out.push_back(std::move(*b->stored));
-    }
-    if (!blocked.empty())
-        return error{errc::conflict,
-                     "The calendar changed since the plan was made: " + std::to_string(blocked.size()) +
-                         " meeting(s) conflict; nothing was booked. Plan again.",
-                     {}};
-    return out;
-}
-
-std::string plan_table(const scheduler::year_plan& plan, const scheduler::programme& p, int year) {
-    const bool en = p.lang == scheduler::language::en;
-    std::ostringstream out;
-    out << (en ? "Year plan " : "Jaarplan ") << year << " - " << p.name << " (" << p.timezone << ")\n";
-    out << (en ? "Total score " : "Totale score ") << plan.total_score << "; " << plan.candidates_considered
-        << (en ? " of " : " van ") << plan.candidates_examined << (en ? " slots met every rule\n\n" : " tijdvakken voldeden aan alle regels\n\n");
-    char line[256];
-    std::snprintf(line, sizeof line, "%-3s %-10s %-5s %-5s %7s %9s %9s\n", "#", en ? "date" : "datum", en ? "from" : "van",
-                  en ? "until" : "tot", "score", en ? "orgs" : "orgs", en ? "people" : "mensen");
-    out << line;
-    for (std::size_t i = 0; i < plan.meetings.size(); ++i) {
-        const auto& m = plan.meetings[i];
-        const auto orgs = std::to_string(m.score.organisations_free) + "/" + std::to_string(m.score.organisations_total);
-        const auto people = std::to_string(m.score.people_free) + "/" + std::to_string(m.score.people_total);
-        std::snprintf(line, sizeof line, "%-3zu %-10s %-5s %-5s %7lld %9s %9s\n", i + 1,
-                      scheduler::format_date(m.when.start_local.date).c_str(),
-                      hhmm(m.when.start_local.hour * 60 + m.when.start_local.minute).c_str(),
-                      hhmm(m.when.end_local.hour * 60 + m.when.end_local.minute).c_str(),
-                      static_cast<long long>(m.score.total), orgs.c_str(), people.c_str());
-        out << line;
-        for (const auto& r : m.reasons) out << "      - " << r << "\n";
-        if (!m.alternatives.empty()) out << (en ? "      alternatives:\n" : "      alternatieven:\n");
-        for (const auto& a : m.alternatives) {
-            out << "        " << scheduler::format_local_time(a.when.start_local) << " (" << a.plan_score_difference << "): ";
-            for (std::size_t k = 0; k < a.why_lost.size(); ++k) out << (k ? "; " : "") << a.why_lost[k];
-            out << "\n";
-        }
-    }
-    return out.str();
-}
 
 void add_planning_routes(router& r) {
     using v = http::verb;

@@ -12,6 +12,7 @@
 #include "server/api/feed_handlers.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/json_input.hpp"
+#include "server/api/views.hpp"
 
 #include <boost/json.hpp>
 
@@ -149,8 +150,8 @@ task<response> patch_programme(request_context& ctx) {
     auto job = [body = std::move(*body), slug = std::string(ctx.param("slug")), caller = *ctx.caller,
                 tag = std::string(ctx.req[http::field::if_match]), a = audit(ctx, "programme.update", "programme", "")](
                    store& s) mutable -> result<scheduler::programme> {
-        auto current = s.get_programme(slug);
-        if (!current || !may_read(caller, current->id)) return not_found("No programme with slug '" + slug + "'.");
+        auto current = visible_programme(s, slug, caller);
+        if (!current) return current.err();
         if (!may_write_programme(caller, current->id)) return forbidden_write();
         object_reader in(body);
         auto p = *current;
@@ -355,6 +356,14 @@ std::string missing(const std::string& id) {
     return std::string("No ") + R::name + " with id '" + id + "'.";
 }
 
+// The resource with this id when `caller` may read its programme; else not_found.
+template <class R>
+result<typename R::type> visible(store& s, const std::string& id, const scheduler::api_token& caller) {
+    auto r = R::get(s, id);
+    if (!r || !may_read(caller, r->programme_id)) return not_found(missing<R>(id));
+    return r;
+}
+
 // POST /api/v1/programmes/{slug}/<collection>. Fields are checked after the caller's
 // rights, so a caller without them learns nothing about the data.
 template <class R>
@@ -365,8 +374,8 @@ task<response> create_in_programme(request_context& ctx) {
                 key = &ctx.svc.feed_secret,
                 a = audit(ctx, std::string(R::name) + ".create", R::name, "")](store& s) mutable
         -> result<typename R::type> {
-        auto p = s.get_programme(slug);
-        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
+        auto p = visible_programme(s, slug, caller);
+        if (!p) return p.err();
         if (!may_write_programme(caller, p->id)) return forbidden_write();
         object_reader in(body);
         typename R::type x;
@@ -402,8 +411,8 @@ task<response> list_in_programme(request_context& ctx) {
     if (!f) co_return fail(ctx, f.err());
     auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, f = *f, pr = *pr](store& s)
         -> result<scheduler::page<typename R::type>> {
-        auto p = s.get_programme(slug);
-        if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
+        auto p = visible_programme(s, slug, caller);
+        if (!p) return p.err();
         return R::list(s, p->id, f, pr);
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
@@ -415,8 +424,8 @@ task<response> list_in_programme(request_context& ctx) {
 template <class R>
 task<response> get_one(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<typename R::type> {
-        auto r = R::get(s, id);
-        if (!r || !may_read(caller, r->programme_id)) return not_found(missing<R>(id));
+        auto r = visible<R>(s, id, caller);
+        if (!r) return r.err();
         return r;
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
@@ -434,8 +443,8 @@ task<response> patch_one(request_context& ctx) {
                 tag = std::string(ctx.req[http::field::if_match]),
                 a = audit(ctx, std::string(R::name) + ".update", R::name, std::string(ctx.param("id")))](store& s) mutable
         -> result<typename R::type> {
-        auto current = R::get(s, id);
-        if (!current || !may_read(caller, current->programme_id)) return not_found(missing<R>(id));
+        auto current = visible<R>(s, id, caller);
+        if (!current) return current.err();
         if (!may_write<R>(caller, *current)) return forbidden_write();
         object_reader in(body);
         auto x = *current;
@@ -460,8 +469,8 @@ task<response> delete_one(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, tag = std::string(ctx.req[http::field::if_match]),
                 a = audit(ctx, std::string(R::name) + ".delete", R::name, std::string(ctx.param("id")))](store& s)
         -> result<typename R::type> {
-        auto current = R::get(s, id);
-        if (!current || !may_read(caller, current->programme_id)) return not_found(missing<R>(id));
+        auto current = visible<R>(s, id, caller);
+        if (!current) return current.err();
         if (!may_write<R>(caller, *current)) return forbidden_write();
         if (auto st = R::remove(s, id, parse_if_match(tag, id)); !st) return st.err();
         if (auto st = s.append_audit(a, scheduler::now_utc()); !st) return st.err();
@@ -478,8 +487,8 @@ task<response> archive_group(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, tag = std::string(ctx.req[http::field::if_match]),
                 a = audit(ctx, "working group.archive", "working group", std::string(ctx.param("id")))](store& s)
         -> result<scheduler::working_group> {
-        auto current = s.get_working_group(id);
-        if (!current || !may_read(caller, current->programme_id)) return not_found(missing<working_group_traits>(id));
+        auto current = visible_working_group(s, id, caller);
+        if (!current) return current.err();
         if (!may_write_group(caller, current->programme_id, id)) return forbidden_write();
         const auto now = scheduler::now_utc();
         auto r = s.archive_working_group(id, parse_if_match(tag, id), now);
@@ -500,8 +509,8 @@ task<response> add_member(request_context& ctx) {
     auto job = [body = std::move(*body), id = std::string(ctx.param("id")), caller = *ctx.caller,
                 a = audit(ctx, "membership.create", "working group", std::string(ctx.param("id")))](store& s) mutable
         -> result<std::pair<scheduler::membership, std::string>> {
-        auto g = s.get_working_group(id);
-        if (!g || !may_read(caller, g->programme_id)) return not_found(missing<working_group_traits>(id));
+        auto g = visible_working_group(s, id, caller);
+        if (!g) return g.err();
         if (!may_write_group(caller, g->programme_id, id)) return forbidden_write();
         object_reader in(body);
         scheduler::membership m;
@@ -530,8 +539,8 @@ task<response> add_member(request_context& ctx) {
 // GET /api/v1/working-groups/{id}/members
 task<response> list_members(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<std::vector<scheduler::membership>> {
-        auto g = s.get_working_group(id);
-        if (!g || !may_read(caller, g->programme_id)) return not_found(missing<working_group_traits>(id));
+        auto g = visible_working_group(s, id, caller);
+        if (!g) return g.err();
         return s.list_memberships(id);
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));

@@ -96,13 +96,13 @@ struct loaded_facts {
 // Reads the programme (visible to the caller) and the report facts of [from, to).
 result<loaded_facts> load_facts(store& s, const std::string& slug, const scheduler::api_token& caller, int year,
                                 bool all_past) {
-    auto p = s.get_programme(slug);
-    if (!p || !may_read(caller, p->id)) return not_found("No programme with slug '" + slug + "'.");
+    auto p = visible_programme(s, slug, caller);
+    if (!p) return p.err();
     if (caller.role == scheduler::token_role::participant)
         return error{errc::forbidden, "Reports are for the programme's organisers and admins.", {}};
-    const auto* zone = scheduler::find_time_zone(p->timezone);
-    if (!zone) return error{errc::internal, "The programme's time zone cannot be loaded.", {}};
-    auto [from, to] = year_window(*zone, year);
+    auto zone = programme_zone(*p);
+    if (!zone) return zone.err();
+    auto [from, to] = year_window(**zone, year);
     if (all_past) {
         from = "0000-01-01T00:00:00Z";
         to = "9999-12-31T23:59:59Z";
@@ -136,6 +136,76 @@ std::string percent(const std::optional<double>& rate, char decimal) {
 
 // --- attendance rates ----------------------------------------------------------------------
 
+// The attendance report the caller may see: tokens limited to working groups only by
+// working group and only their own groups' rows.
+result<std::pair<scheduler::attendance_report, scheduler::programme>>
+load_attendance_report(store& s, const std::string& slug, const scheduler::api_token& caller, const report_params& p,
+                       scheduler::report_grouping by) {
+    auto f = load_facts(s, slug, caller, p.year, false);
+    if (!f) return f.err();
+    const bool scoped = caller.role == scheduler::token_role::organiser && !caller.working_group_ids.empty();
+    if (!scoped && caller.role == scheduler::token_role::organiser && !may_write_programme(caller, f->programme.id))
+        return error{errc::forbidden, "Reports are for the programme's organisers and admins.", {}};
+    if (scoped && by != scheduler::report_grouping::working_group)
+        return error{errc::forbidden, "A token limited to working groups can only see the report by working group.", {}};
+    const auto lang = p.lang_given ? p.lang : f->programme.lang;
+    auto report = scheduler::make_attendance_report(f->facts, by, p.year, scheduler::now_utc(), lang);
+    if (scoped)
+        std::erase_if(report.rows, [&](const auto& row) {
+            return std::find(caller.working_group_ids.begin(), caller.working_group_ids.end(), row.key) ==
+                   caller.working_group_ids.end();
+        });
+    return std::pair{std::move(report), std::move(f->programme)};
+}
+
+// The attendance report as CSV rows: a head, then per row the year and each quarter.
+std::vector<std::vector<std::string>> attendance_csv_rows(const scheduler::attendance_report& report, bool personal,
+                                                          bool en, char decimal) {
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> head{en ? "id" : "id", en ? "name" : "naam"};
+    if (personal) head.push_back(en ? "organisation_id" : "organisatie_id");
+    static constexpr std::array<const char*, 6> en_columns{"invited", "present", "absent", "excused", "unrecorded",
+                                                           "attendance %"};
+    static constexpr std::array<const char*, 6> nl_columns{"uitgenodigd", "aanwezig", "afwezig", "afgemeld",
+                                                           "niet geregistreerd", "opkomst %"};
+    const auto& columns = en ? en_columns : nl_columns;
+    for (const char* period : {en ? "year" : "jaar", "Q1", "Q2", "Q3", "Q4"})
+        for (const char* col : columns) head.push_back(std::string(period) + " " + col);
+    rows.push_back(std::move(head));
+    for (const auto& row : report.rows) {
+        std::vector<std::string> line{row.key, row.label};
+        if (personal) line.push_back(row.organisation_id);
+        auto add = [&](const scheduler::rate_cell& c) {
+            for (auto n : {c.invited, c.present, c.absent, c.excused, c.unrecorded}) line.push_back(std::to_string(n));
+            line.push_back(percent(c.rate, decimal));
+        };
+        add(row.year);
+        for (const auto& q : row.quarters) add(q);
+        rows.push_back(std::move(line));
+    }
+    return rows;
+}
+
+json::object attendance_json(const scheduler::attendance_report& report, const scheduler::programme& programme,
+                             bool personal) {
+    json::array items;
+    for (const auto& row : report.rows) {
+        json::array quarters;
+        for (const auto& q : row.quarters) quarters.push_back(cell_json(q));
+        json::object o{{"key", row.key}, {"label", row.label}, {"year", cell_json(row.year)}, {"quarters", std::move(quarters)}};
+        if (personal) o["organisation_id"] = row.organisation_id;
+        items.push_back(std::move(o));
+    }
+    return {{"programme", programme.slug},
+            {"year", report.year},
+            {"by", std::string(scheduler::to_string(report.by))},
+            {"rate_definition", "present / (invited - excused), over events held (started, not "
+                                "cancelled); no presence recorded counts as not present"},
+            {"total", cell_json(report.total)},
+            {"items", std::move(items)},
+            {"next_cursor", nullptr}};
+}
+
 task<response> attendance_report(request_context& ctx) {
     std::vector<scheduler::field_problem> problems;
     auto by = scheduler::parse<scheduler::report_grouping>(ctx.query("by").value_or("organisation"));
@@ -146,28 +216,13 @@ task<response> attendance_report(request_context& ctx) {
     const bool personal = *by == scheduler::report_grouping::person;
     if (personal && caller.role != scheduler::token_role::admin)
         co_return fail(ctx, error{errc::forbidden, "Reports per person hold personal data: admins only.", {}});
-    auto job = [slug = std::string(ctx.param("slug")), caller, p = *params, by = *by](store& s)
-        -> result<std::pair<scheduler::attendance_report, scheduler::programme>> {
-        auto f = load_facts(s, slug, caller, p.year, false);
-        if (!f) return f.err();
-        const bool scoped = caller.role == scheduler::token_role::organiser && !caller.working_group_ids.empty();
-        if (!scoped && caller.role == scheduler::token_role::organiser && !may_write_programme(caller, f->programme.id))
-            return error{errc::forbidden, "Reports are for the programme's organisers and admins.", {}};
-        if (scoped && by != scheduler::report_grouping::working_group)
-            return error{errc::forbidden, "A token limited to working groups can only see the report by working group.", {}};
-        const auto lang = p.lang_given ? p.lang : f->programme.lang;
-        auto report = scheduler::make_attendance_report(f->facts, by, p.year, scheduler::now_utc(), lang);
-        if (scoped)
-            std::erase_if(report.rows, [&](const auto& row) {
-                return std::find(caller.working_group_ids.begin(), caller.working_group_ids.end(), row.key) ==
-                       caller.working_group_ids.end();
-            });
-        return std::pair{std::move(report), std::move(f->programme)};
+    auto job = [slug = std::string(ctx.param("slug")), caller, p = *params, by = *by](store& s) {
+        return load_attendance_report(s, slug, caller, p, by);
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
     auto& [report, programme] = *r;
-    if (personal) {
+    if (personal) { // personal data leaving the service: on the audit trail
         auto a = audit(ctx, "report.export", "programme", programme.id,
                        json::object{{"report", "attendance"}, {"by", "person"}, {"year", report.year},
                                     {"format", params->csv ? "csv" : "json"}, {"rows", report.rows.size()}});
@@ -176,55 +231,63 @@ task<response> attendance_report(request_context& ctx) {
         if (!logged) co_return fail(ctx, logged.err());
     }
     const auto lang = params->lang_given ? params->lang : programme.lang;
-    const bool en = lang == scheduler::language::en;
     if (params->csv) {
-        const char d = delimiter_for(*params), dec = decimal_for(d);
-        std::vector<std::vector<std::string>> rows;
-        std::vector<std::string> head{en ? "id" : "id", en ? "name" : "naam"};
-        if (personal) head.push_back(en ? "organisation_id" : "organisatie_id");
-        static constexpr std::array<const char*, 6> en_columns{"invited", "present", "absent", "excused", "unrecorded",
-                                                               "attendance %"};
-        static constexpr std::array<const char*, 6> nl_columns{"uitgenodigd", "aanwezig", "afwezig", "afgemeld",
-                                                               "niet geregistreerd", "opkomst %"};
-        const auto& columns = en ? en_columns : nl_columns;
-        for (const char* period : {en ? "year" : "jaar", "Q1", "Q2", "Q3", "Q4"})
-            for (const char* col : columns) head.push_back(std::string(period) + " " + col);
-        rows.push_back(std::move(head));
-        for (const auto& row : report.rows) {
-            std::vector<std::string> line{row.key, row.label};
-            if (personal) line.push_back(row.organisation_id);
-            auto add = [&](const scheduler::rate_cell& c) {
-                for (auto n : {c.invited, c.present, c.absent, c.excused, c.unrecorded}) line.push_back(std::to_string(n));
-                line.push_back(percent(c.rate, dec));
-            };
-            add(row.year);
-            for (const auto& q : row.quarters) add(q);
-            rows.push_back(std::move(line));
-        }
-        co_return csv_response(ctx, csv_document(rows, d),
+        const char d = delimiter_for(*params);
+        co_return csv_response(ctx, csv_document(attendance_csv_rows(report, personal, lang == scheduler::language::en, decimal_for(d)), d),
                                "attendance-" + std::string(scheduler::to_string(report.by)) + "-" +
                                    std::to_string(report.year) + ".csv");
     }
-    json::array items;
-    for (const auto& row : report.rows) {
-        json::array quarters;
-        for (const auto& q : row.quarters) quarters.push_back(cell_json(q));
-        json::object o{{"key", row.key}, {"label", row.label}, {"year", cell_json(row.year)}, {"quarters", std::move(quarters)}};
-        if (personal) o["organisation_id"] = row.organisation_id;
-        items.push_back(std::move(o));
-    }
-    co_return ok_json(ctx, http::status::ok,
-                      json::object{{"programme", programme.slug},
-                                   {"year", report.year},
-                                   {"by", std::string(scheduler::to_string(report.by))},
-                                   {"rate_definition", "present / (invited - excused), over events held (started, not "
-                                                       "cancelled); no presence recorded counts as not present"},
-                                   {"total", cell_json(report.total)},
-                                   {"items", std::move(items)},
-                                   {"next_cursor", nullptr}});
+    co_return ok_json(ctx, http::status::ok, attendance_json(report, programme, personal));
 }
 
 // --- commitments -----------------------------------------------------------------------------
+
+// The commitments check as CSV rows, one per organisation.
+std::vector<std::vector<std::string>> commitments_csv_rows(const scheduler::commitments_report& report, bool en) {
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back(en ? std::vector<std::string>{"organisation_id", "organisation", "status", "people in working groups",
+                                                 "working groups", "CoP meetings held", "CoP meetings attended",
+                                                 "CoP meetings planned", "reasons"}
+                      : std::vector<std::string>{"organisatie_id", "organisatie", "status", "mensen in werkgroepen",
+                                                 "werkgroepen", "CoP-bijeenkomsten gehouden", "CoP-bijeenkomsten aanwezig",
+                                                 "CoP-bijeenkomsten gepland", "redenen"});
+    for (const auto& o : report.organisations) {
+        std::string groups, reasons;
+        for (const auto& g : o.working_group_ids) groups += (groups.empty() ? "" : " ") + g;
+        for (const auto& why : o.reasons) reasons += (reasons.empty() ? "" : " ") + why;
+        rows.push_back({o.organisation_id, o.organisation_name, std::string(scheduler::to_string(o.status)),
+                        std::to_string(o.people_in_groups), groups, std::to_string(o.cop_meetings_held),
+                        std::to_string(o.cop_meetings_attended), std::to_string(o.cop_meetings_planned), reasons});
+    }
+    return rows;
+}
+
+json::object commitments_json(const scheduler::commitments_report& report, const scheduler::programme& programme) {
+    json::array items;
+    for (const auto& o : report.organisations) {
+        json::array groups, reasons;
+        for (const auto& g : o.working_group_ids) groups.emplace_back(g);
+        for (const auto& why : o.reasons) reasons.emplace_back(why);
+        items.push_back(json::object{{"organisation_id", o.organisation_id},
+                                     {"organisation_name", o.organisation_name},
+                                     {"status", std::string(scheduler::to_string(o.status))},
+                                     {"people_in_groups", o.people_in_groups},
+                                     {"working_group_ids", std::move(groups)},
+                                     {"cop_meetings_held", o.cop_meetings_held},
+                                     {"cop_meetings_attended", o.cop_meetings_attended},
+                                     {"cop_meetings_planned", o.cop_meetings_planned},
+                                     {"reasons", std::move(reasons)}});
+    }
+    return {{"programme", programme.slug},
+            {"year", report.year},
+            {"thresholds", json::object{{"min_cop_meetings", report.thresholds.min_cop_meetings},
+                                        {"min_people_in_groups", report.thresholds.min_people_in_groups}}},
+            {"meeting", report.meeting},
+            {"on_track", report.on_track},
+            {"falling_short", report.falling_short},
+            {"items", std::move(items)},
+            {"next_cursor", nullptr}};
+}
 
 task<response> commitments_report(request_context& ctx) {
     std::vector<scheduler::field_problem> problems;
@@ -249,48 +312,10 @@ task<response> commitments_report(request_context& ctx) {
     const bool en = (params->lang_given ? params->lang : programme.lang) == scheduler::language::en;
     if (params->csv) {
         const char d = delimiter_for(*params);
-        std::vector<std::vector<std::string>> rows;
-        rows.push_back(en ? std::vector<std::string>{"organisation_id", "organisation", "status", "people in working groups",
-                                                     "working groups", "CoP meetings held", "CoP meetings attended",
-                                                     "CoP meetings planned", "reasons"}
-                          : std::vector<std::string>{"organisatie_id", "organisatie", "status", "mensen in werkgroepen",
-                                                     "werkgroepen", "CoP-bijeenkomsten gehouden", "CoP-bijeenkomsten aanwezig",
-                                                     "CoP-bijeenkomsten gepland", "redenen"});
-        for (const auto& o : report.organisations) {
-            std::string groups, reasons;
-            for (const auto& g : o.working_group_ids) groups += (groups.empty() ? "" : " ") + g;
-            for (const auto& why : o.reasons) reasons += (reasons.empty() ? "" : " ") + why;
-            rows.push_back({o.organisation_id, o.organisation_name, std::string(scheduler::to_string(o.status)),
-                            std::to_string(o.people_in_groups), groups, std::to_string(o.cop_meetings_held),
-                            std::to_string(o.cop_meetings_attended), std::to_string(o.cop_meetings_planned), reasons});
-        }
-        co_return csv_response(ctx, csv_document(rows, d), "commitments-" + std::to_string(report.year) + ".csv");
+        co_return csv_response(ctx, csv_document(commitments_csv_rows(report, en), d),
+                               "commitments-" + std::to_string(report.year) + ".csv");
     }
-    json::array items;
-    for (const auto& o : report.organisations) {
-        json::array groups, reasons;
-        for (const auto& g : o.working_group_ids) groups.emplace_back(g);
-        for (const auto& why : o.reasons) reasons.emplace_back(why);
-        items.push_back(json::object{{"organisation_id", o.organisation_id},
-                                     {"organisation_name", o.organisation_name},
-                                     {"status", std::string(scheduler::to_string(o.status))},
-                                     {"people_in_groups", o.people_in_groups},
-                                     {"working_group_ids", std::move(groups)},
-                                     {"cop_meetings_held", o.cop_meetings_held},
-                                     {"cop_meetings_attended", o.cop_meetings_attended},
-                                     {"cop_meetings_planned", o.cop_meetings_planned},
-                                     {"reasons", std::move(reasons)}});
-    }
-    co_return ok_json(ctx, http::status::ok,
-                      json::object{{"programme", programme.slug},
-                                   {"year", report.year},
-                                   {"thresholds", json::object{{"min_cop_meetings", report.thresholds.min_cop_meetings},
-                                                               {"min_people_in_groups", report.thresholds.min_people_in_groups}}},
-                                   {"meeting", report.meeting},
-                                   {"on_track", report.on_track},
-                                   {"falling_short", report.falling_short},
-                                   {"items", std::move(items)},
-                                   {"next_cursor", nullptr}});
+    co_return ok_json(ctx, http::status::ok, commitments_json(report, programme));
 }
 
 // --- organisations absent from the last CoP meetings -----------------------------------------

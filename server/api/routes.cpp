@@ -9,10 +9,13 @@
 #include "server/api/outbox_handlers.hpp"
 
 #include "scheduler/clock.hpp"
+#include "server/api/auth.hpp"
 #include "server/api/db_call.hpp"
 #include "server/api/dispatch.hpp"
 #include "server/api/json_input.hpp"
 #include "server/api/errors.hpp"
+#include "server/api/views.hpp"
+#include "server/http/metrics.hpp"
 
 #include <boost/json.hpp>
 
@@ -23,11 +26,6 @@ namespace json = boost::json;
 using scheduler::errc;
 using scheduler::error;
 using scheduler::token_role;
-
-// Non-admin callers see only their own programme; anything else is "not found".
-bool may_see_programme(const scheduler::api_token& caller, const scheduler::programme& p) {
-    return may_read(caller, p.id);
-}
 
 task<response> healthz(request_context& ctx) {
     co_return ok_json(ctx, http::status::ok, {{"status", "ok"}});
@@ -145,7 +143,7 @@ task<response> list_programmes(request_context& ctx) {
     if (!all) co_return fail(ctx, all.err());
     json::array items;
     for (const auto& p : *all)
-        if (may_see_programme(*ctx.caller, p)) items.push_back(to_json(p));
+        if (may_read(*ctx.caller, p.id)) items.push_back(to_json(p));
     co_return ok_json(ctx, http::status::ok, {{"items", std::move(items)}, {"next_cursor", nullptr}});
 }
 
@@ -155,7 +153,7 @@ task<response> get_programme(request_context& ctx) {
     };
     auto p = co_await db_read(ctx.svc.db, std::move(job));
     if (!p) co_return fail(ctx, p.err());
-    if (!may_see_programme(*ctx.caller, *p))
+    if (!may_read(*ctx.caller, p->id))
         co_return fail(ctx, error{errc::not_found, "No programme with slug '" + std::string(ctx.param("slug")) + "'.", {}});
     co_return ok_json(ctx, http::status::ok, to_json(*p));
 }

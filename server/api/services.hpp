@@ -1,16 +1,27 @@
 #pragma once
 // What handlers may use. Constructed once in main(); everything here outlives the
-// HTTP server and is safe to use from any I/O thread.
+// HTTP server and is safe to use from any I/O thread. References only: a handler
+// includes the header of what it uses (db_call.hpp for the database, auth.hpp,
+// feed_cache.hpp, config.hpp, metrics.hpp).
 
-#include "scheduler/store.hpp"
-#include "server/api/auth.hpp"
-#include "server/options/config.hpp"
-#include "server/api/feed_handlers.hpp"
-#include "server/http/metrics.hpp"
+// Only until server/cli/serve.cpp includes it itself: it constructs a feed_cache and
+// finds the class through this header.
+#include "server/api/feed_cache.hpp"
 
 #include <string_view>
 
+namespace copsched::scheduler {
+class store_executor;
+}
+
 namespace copsched::server {
+
+struct config;
+class metrics;
+class auth_throttle;
+class touch_debouncer;
+class token_cache;
+class feed_key;
 
 struct services {
     const config& cfg;

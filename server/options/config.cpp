@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <thread>
 
@@ -77,8 +78,9 @@ option text(std::string name, std::string help, std::string config::*m) {
             [m](const config& c) { return c.*m; }};
 }
 
-const std::vector<option>& options() {
-    static const std::vector<option> table = {
+// Where the service listens, its threads and its database.
+std::vector<option> service_options() {
+    return {
         text("host", "address to listen on", &config::host),
         number("port", "TCP port to listen on (0: any free port, printed at start)", &config::port),
         text("database", "SQLite database file (created and migrated on start)", &config::database),
@@ -93,6 +95,12 @@ const std::vector<option>& options() {
         number("db-cache-mib", "SQLite page cache per database connection, in MiB", &config::db_cache_mib, 1),
         number("db-checkpoint-pages", "WAL size in 4 KiB pages after which it is copied into the database",
                &config::db_checkpoint_pages, 1),
+    };
+}
+
+// Limits and timeouts of one HTTP connection.
+std::vector<option> connection_options() {
+    return {
         number("body-limit", "largest request body in bytes (larger: 413)", &config::body_limit, std::size_t{1}),
         number("header-limit", "largest request header in bytes (larger: 431)", &config::header_limit,
                std::size_t{256}),
@@ -107,6 +115,12 @@ const std::vector<option>& options() {
                std::size_t{1}),
         number("pipeline-limit", "requests read ahead on one connection before answering", &config::pipeline_limit,
                std::size_t{1}),
+    };
+}
+
+// Authentication, idempotency and feeds.
+std::vector<option> api_options() {
+    return {
         number("auth-failure-limit", "failed authentications per window and client address before 429",
                &config::auth_failure_limit, 1),
         duration("auth-failure-window", "window for auth-failure-limit", &config::auth_failure_window),
@@ -120,6 +134,12 @@ const std::vector<option>& options() {
         {"feed-key-file", "secret key of the personal feed URLs (created on first start, mode 0600)",
          [](config& c, const std::string& v) { c.feed_key_file = v; return !v.empty(); },
          [](const config& c) { return c.feed_key_file.empty() ? std::string("(<database>.feed-key)") : c.feed_key_file; }},
+    };
+}
+
+// E-mail: the outbox the reminder jobs claim from.
+std::vector<option> mail_options() {
+    return {
         {"mail-from", "default sender (From, ORGANIZER) of programmes without their own; default copsched@<public host>",
          [](config& c, const std::string& v) { return c.mail_from = v, true; },
          [](const config& c) { return c.mail_from.empty() ? std::string("(copsched@<public host>)") : c.mail_from; }},
@@ -131,6 +151,12 @@ const std::vector<option>& options() {
         duration("mail-backoff", "wait before retrying a message after its first temporary failure (doubles)",
                  &config::mail_backoff),
         duration("mail-backoff-max", "longest wait between retries of a message", &config::mail_backoff_max),
+    };
+}
+
+// Access log and the client address behind a reverse proxy.
+std::vector<option> log_options() {
+    return {
         {"access-log", "one line per request on standard error (true/false)",
          [](config& c, const std::string& v) { return parse_bool(v, c.access_log); },
          [](const config& c) { return std::string(c.access_log ? "true" : "false"); }},
@@ -139,6 +165,16 @@ const std::vector<option>& options() {
          [](config& c, const std::string& v) { return parse_bool(v, c.trust_forwarded_for); },
          [](const config& c) { return std::string(c.trust_forwarded_for ? "true" : "false"); }},
     };
+}
+
+// In the order `copsched --help` lists them.
+const std::vector<option>& options() {
+    static const std::vector<option> table = [] {
+        std::vector<option> all;
+        for (auto group : {service_options(), connection_options(), api_options(), mail_options(), log_options()})
+            all.insert(all.end(), std::make_move_iterator(group.begin()), std::make_move_iterator(group.end()));
+        return all;
+    }();
     return table;
 }
 

@@ -204,67 +204,101 @@ static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler
 
 extern "C" void on_stop_signal(int) { stop_requested.store(true); }
 
-} // namespace
+// The remind flags whose text is checked or read after all are taken.
+struct remind_flags {
+    std::string token, token_file, interval, limit, lease, password_file, starttls;
+};
 
-std::string parse_remind_args(std::vector<std::string>& args, remind_options& o) {
+// Takes every remind flag from args; the error for a flag without a value or a leftover.
+std::string take_remind_flags(std::vector<std::string>& args, remind_options& o, remind_flags& f) {
     bool missing = false;
     o.server = take_flag(args, "--server", &missing);
-    const auto token = take_flag(args, "--token", &missing);
-    const auto token_file = take_flag(args, "--token-file", &missing);
+    f.token = take_flag(args, "--token", &missing);
+    f.token_file = take_flag(args, "--token-file", &missing);
     o.smtp.url = take_flag(args, "--smtp", &missing);
     o.once = take_switch(args, "--once");
-    const auto interval = take_flag(args, "--interval", &missing);
-    const auto limit = take_flag(args, "--limit", &missing);
-    const auto lease = take_flag(args, "--lease", &missing);
+    f.interval = take_flag(args, "--interval", &missing);
+    f.limit = take_flag(args, "--limit", &missing);
+    f.lease = take_flag(args, "--lease", &missing);
     o.smtp.username = take_flag(args, "--smtp-user", &missing);
-    const auto password_file = take_flag(args, "--smtp-password-file", &missing);
-    const auto starttls = take_flag(args, "--starttls", &missing);
+    f.password_file = take_flag(args, "--smtp-password-file", &missing);
+    f.starttls = take_flag(args, "--starttls", &missing);
     o.smtp.envelope_from = take_flag(args, "--envelope-from", &missing);
     if (missing) return "a remind flag needs a value";
     if (!args.empty()) return "unexpected argument '" + args.front() + "'";
+    return {};
+}
+
+std::string check_urls(const remind_options& o) {
     if (o.server.empty() || o.smtp.url.empty()) return "remind needs --server URL and --smtp smtp://host:port";
     if (o.server.rfind("http://", 0) != 0 && o.server.rfind("https://", 0) != 0)
         return "--server must be an http:// or https:// URL";
     if (o.smtp.url.rfind("smtp://", 0) != 0 && o.smtp.url.rfind("smtps://", 0) != 0)
         return "--smtp must be an smtp:// or smtps:// URL";
-    if (!token.empty() && !token_file.empty()) return "give --token or --token-file, not both";
-    if (!token_file.empty()) {
-        if (!read_secret_file(token_file, o.token)) return "cannot read the token file " + token_file;
-    } else if (!token.empty()) {
-        o.token = token;
+    return {};
+}
+
+// The token from --token-file, --token or COPSCHED_TOKEN, in that order.
+std::string read_token(const remind_flags& f, remind_options& o) {
+    if (!f.token.empty() && !f.token_file.empty()) return "give --token or --token-file, not both";
+    if (!f.token_file.empty()) {
+        if (!read_secret_file(f.token_file, o.token)) return "cannot read the token file " + f.token_file;
+    } else if (!f.token.empty()) {
+        o.token = f.token;
     } else if (const char* env = std::getenv("COPSCHED_TOKEN"); env && *env) {
         o.token = env;
     }
     if (o.token.empty()) return "remind needs a token: --token, --token-file or COPSCHED_TOKEN";
-    if (o.once && !interval.empty()) return "give --once or --interval, not both";
-    if (!interval.empty() && (!parse_duration(interval, o.interval) || o.interval.count() <= 0))
+    return {};
+}
+
+// --once or --interval, --limit, --lease.
+std::string read_timing(const remind_flags& f, remind_options& o) {
+    if (o.once && !f.interval.empty()) return "give --once or --interval, not both";
+    if (!f.interval.empty() && (!parse_duration(f.interval, o.interval) || o.interval.count() <= 0))
         return "--interval must be a duration such as 60s";
-    if (!limit.empty()) {
+    if (!f.limit.empty()) {
         try {
             std::size_t used = 0;
-            o.limit = std::stoi(limit, &used);
-            if (used != limit.size() || o.limit < 1 || o.limit > remind_max_limit) throw std::invalid_argument(limit);
+            o.limit = std::stoi(f.limit, &used);
+            if (used != f.limit.size() || o.limit < 1 || o.limit > remind_max_limit) throw std::invalid_argument(f.limit);
         } catch (const std::exception&) {
             return "--limit must be a number from 1 to " + std::to_string(remind_max_limit);
         }
     }
-    if (!lease.empty()) {
+    if (!f.lease.empty()) {
         std::chrono::milliseconds d{};
-        if (!parse_duration(lease, d) || d < remind_min_lease)
+        if (!parse_duration(f.lease, d) || d < remind_min_lease)
             return "--lease must be a duration of at least " + std::to_string(remind_min_lease.count()) + "s";
         o.lease = std::chrono::duration_cast<std::chrono::seconds>(d);
     }
-    if (!password_file.empty()) {
+    return {};
+}
+
+// --smtp-password-file, --starttls, --envelope-from.
+std::string read_smtp(const remind_flags& f, remind_options& o) {
+    if (!f.password_file.empty()) {
         if (o.smtp.username.empty()) return "--smtp-password-file needs --smtp-user";
-        if (!read_secret_file(password_file, o.smtp.password)) return "cannot read the password file " + password_file;
+        if (!read_secret_file(f.password_file, o.smtp.password)) return "cannot read the password file " + f.password_file;
     }
-    if (starttls.empty() || starttls == "try") o.smtp.starttls = starttls_mode::opportunistic;
-    else if (starttls == "off") o.smtp.starttls = starttls_mode::off;
-    else if (starttls == "required") o.smtp.starttls = starttls_mode::required;
+    if (f.starttls.empty() || f.starttls == "try") o.smtp.starttls = starttls_mode::opportunistic;
+    else if (f.starttls == "off") o.smtp.starttls = starttls_mode::off;
+    else if (f.starttls == "required") o.smtp.starttls = starttls_mode::required;
     else return "--starttls must be off, try or required";
     if (!o.smtp.envelope_from.empty() && !valid_mail_address(o.smtp.envelope_from))
         return "--envelope-from is not a valid address";
     return {};
+}
+
+} // namespace
+
+std::string parse_remind_args(std::vector<std::string>& args, remind_options& o) {
+    remind_flags f;
+    if (auto e = take_remind_flags(args, o, f); !e.empty()) return e;
+    if (auto e = check_urls(o); !e.empty()) return e;
+    if (auto e = read_token(f, o); !e.empty()) return e;
+    if (auto e = read_timing(f, o); !e.empty()) return e;
+    return read_smtp(f, o);
 }
 
 int run_remind(const remind_options& options, const std::atomic<bool>& stop, std::ostream& log, remind_totals& totals) {

@@ -74,6 +74,39 @@ TEST_CASE("apply_flags reads durations in ms, s, m and h", "[server][config]") {
     CHECK(c.shutdown_timeout == 1h);
 }
 
+TEST_CASE("parse_duration takes ms, s, m, h, d and a bare number of seconds only", "[server][config]") {
+    std::chrono::milliseconds d{};
+    CHECK((parse_duration("250ms", d) && d == 250ms));
+    CHECK((parse_duration("10s", d) && d == 10s));
+    CHECK((parse_duration("5m", d) && d == 5min));
+    CHECK((parse_duration("1h", d) && d == 1h));
+    CHECK((parse_duration("30d", d) && d == 720h));
+    CHECK((parse_duration("7", d) && d == 7s));
+    for (const char* bad : {"", "s", "1.5s", "-1s", " 1s", "1 s", "1S", "0x10s", "1w"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_duration(bad, d));
+    }
+}
+
+TEST_CASE("apply_flags: the last of a repeated flag wins and '--name=' never takes the next argument",
+          "[server][config]") {
+    config c;
+    args_t args{"--port", "9000", "--port=9001", "serve"};
+    CHECK(apply(c, args).empty());
+    CHECK(c.port == 9001);
+    CHECK(args == args_t{"serve"});
+
+    args = {"--host=", "serve"};
+    CHECK(apply(c, args).find("--host") != std::string::npos);
+
+    config d;
+    args = {"--port=010", "--public-url", "-x", "serve"}; // decimal only; a value may start with '-'
+    CHECK(apply(d, args).empty());
+    CHECK(d.port == 10);
+    CHECK(d.public_url == "-x");
+    CHECK(args == args_t{"serve"});
+}
+
 TEST_CASE("apply_flags leaves a command's own flags in place", "[server][config]") {
     config c;
     args_t args{"token", "create", "--role", "admin", "--port=9001", "--name", "ci"};

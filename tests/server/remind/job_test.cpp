@@ -84,3 +84,14 @@ TEST_CASE("parse_remind_args takes the token from a file or COPSCHED_TOKEN, and 
     CHECK_FALSE(parse({"--server", "http://h", "--smtp", "http://m", "--token", "T"}, b).empty());
     std::remove(file.c_str());
 }
+
+TEST_CASE("parse_remind_args never takes a flag as another flag's value and refuses a repeated flag", "[remind]") {
+    ::unsetenv("COPSCHED_TOKEN");
+    remind_options o;
+    CHECK(parse({"--server=", "--once", "--smtp", "smtp://m:25", "--token", "T"}, o).find("--server") !=
+          std::string::npos);
+    CHECK(o.once);
+    remind_options r;
+    CHECK(parse({"--server", "http://h:1", "--server", "http://h:2", "--smtp", "smtp://m:25", "--token", "T"}, r) ==
+          "unexpected argument '--server'");
+}

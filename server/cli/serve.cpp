@@ -1,0 +1,152 @@
+#include "server/cli/serve.hpp"
+
+#include "scheduler/clock.hpp"
+#include "server/api/auth.hpp"
+#include "server/api/dispatch.hpp"
+#include "server/api/routes.hpp"
+#include "server/api/services.hpp"
+#include "server/cli/command_support.hpp"
+#include "server/http/http_server.hpp"
+#include "server/http/io_pool.hpp"
+#include "server/http/metrics.hpp"
+#include "storage/database_file.hpp"
+#include "storage/sqlite_database.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <set>
+
+namespace copsched::server {
+namespace {
+
+// Where the HTTP layer listens and the limits of its connections.
+connection_limits connection_limits_of(const config& c) {
+    connection_limits l;
+    l.host = c.host;
+    l.port = c.port;
+    l.body_limit = c.body_limit;
+    l.header_limit = c.header_limit;
+    l.header_timeout = c.header_timeout;
+    l.body_timeout = c.body_timeout;
+    l.idle_timeout = c.idle_timeout;
+    l.write_timeout = c.write_timeout;
+    l.max_connections = c.max_connections;
+    l.pipeline_limit = c.pipeline_limit;
+    return l;
+}
+
+// Personal feed URLs come from the feed key; the stored hashes follow it (people added
+// by seed-demo or the CLI, or every URL when the key file was lost and made anew).
+scheduler::status sync_feed_tokens(const config& cfg, const feed_key& secret) {
+    int rehashed = 0;
+    auto synced = storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) -> scheduler::status {
+        auto states = s.feed_token_states();
+        if (!states) return states.err();
+        for (const auto& st : *states) {
+            const auto hash = secret.token_hash(st.person_id, st.generation);
+            if (st.hash == hash) continue;
+            if (auto r = s.set_feed_token(st.person_id, st.generation, hash); !r) return r;
+            ++rehashed;
+        }
+        return scheduler::ok();
+    });
+    if (synced && rehashed > 0) std::cerr << "personal feed URLs set for " << rehashed << " people\n";
+    return synced;
+}
+
+// On SIGINT/SIGTERM: stop accepting, give open connections up to shutdown_timeout, then
+// stop the pool (pool.run() returns).
+void stop_on_signal(asio::signal_set& signals, http_server& server, io_pool& pool, const config& cfg) {
+    auto& ioc = pool.main();
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        std::cerr << scheduler::now_utc() << " received signal " << sig << ", shutting down (in-flight requests get "
+                  << std::chrono::duration_cast<std::chrono::seconds>(cfg.shutdown_timeout).count() << "s)\n";
+        server.shutdown();
+        asio::co_spawn(
+            ioc,
+            [&]() -> task<void> {
+                const auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
+                asio::steady_timer tick(ioc);
+                while (server.connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+                    tick.expires_after(std::chrono::milliseconds(20));
+                    co_await tick.async_wait(asio::use_awaitable);
+                }
+                if (server.connections() > 0)
+                    std::cerr << scheduler::now_utc() << " shutdown deadline passed with " << server.connections()
+                              << " connection(s) open\n";
+                pool.stop();
+            },
+            asio::detached);
+    });
+}
+
+// Listens and answers until a signal stops the pool; closes the database cleanly.
+int run_service(config& cfg, const feed_key& secret) {
+    feed_cache feeds(cfg.feed_cache_mib << 20);
+    token_cache tokens;
+    std::unique_ptr<storage::sqlite_database> db;
+    try {
+        db = std::make_unique<storage::sqlite_database>(storage::sqlite_database::options{
+            cfg.database, cfg.db_readers, cfg.db_busy_timeout_ms, cfg.db_write_batch, cfg.db_cache_mib, cfg.db_checkpoint_pages,
+            [&tokens](const std::set<std::string>& tables) { tokens.tables_changed(tables); }});
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+    metrics stats;
+    auth_throttle throttle(cfg.auth_failure_limit, cfg.auth_failure_window);
+    touch_debouncer touches(cfg.token_touch_interval);
+    services svc{cfg, *db, stats, throttle, touches, tokens, secret, feeds};
+    dispatcher dispatch(svc, make_routes());
+
+    io_pool pool(cfg.threads);
+    http_server server(pool, connection_limits_of(cfg), dispatch, stats);
+    try {
+        cfg.port = server.listen();
+    } catch (const std::exception& e) {
+        return fail("cannot listen on " + cfg.host + ":" + std::to_string(cfg.port) + ": " + e.what());
+    }
+    server.start();
+    asio::signal_set signals(pool.main(), SIGINT, SIGTERM);
+    stop_on_signal(signals, server, pool, cfg);
+
+    std::cout << "copsched " << COPSCHED_VERSION << " listening on http://" << cfg.host << ":" << cfg.port
+              << (cfg.public_url.empty() ? std::string() : " (public URL " + cfg.public_url + ")") << " (database "
+              << cfg.database << ", " << cfg.threads << " I/O thread" << (cfg.threads == 1 ? "" : "s") << ")"
+              << std::endl;
+
+    pool.run();
+    db->stop(); // finishes queued writes, checkpoints and closes the database
+    std::cerr << scheduler::now_utc() << " stopped cleanly\n";
+    return 0;
+}
+
+} // namespace
+
+int cmd_serve(config cfg, std::vector<std::string> args) {
+    if (int rc = check_no_more(args)) return rc;
+    ensure_parent(cfg.database);
+    storage::writer_lock lock(cfg.database);
+    if (!lock.acquire()) return fail("the database " + cfg.database + " is in use by another copsched server");
+    auto m = storage::migrate_file(cfg.database, cfg.db_busy_timeout_ms);
+    if (!m) return fail(m.err());
+    std::optional<feed_key> secret;
+    try {
+        bool created = false;
+        secret.emplace(feed_key::load_or_create(cfg.feed_key_file.empty() ? cfg.database + ".feed-key" : cfg.feed_key_file,
+                                                created));
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+    if (auto synced = sync_feed_tokens(cfg, *secret); !synced) return fail(synced.err());
+    return run_service(cfg, *secret);
+}
+
+} // namespace copsched::server
