@@ -53,8 +53,7 @@ bool is_positive_duration(std::string_view d) {
     return previous != 'P' && previous != 'T' && nonzero;
 }
 
-scheduler::status write_event(ical_writer& w, const feed_item& item, std::size_t index,
-                              std::string_view zone) {
+scheduler::status write_event(ical_writer& w, const feed_item& item, std::size_t index, std::string_view zone) {
     auto checked = detail::check_item(item, "items[" + std::to_string(index) + "].", zone);
     if (!checked) return std::move(checked).err();
 
@@ -68,8 +67,7 @@ scheduler::status write_event(ical_writer& w, const feed_item& item, std::size_t
 
 result<std::string> render_feed(const feed_header& header, std::span<const feed_item> items) {
     const auto vtimezone = vtimezone_for(header.time_zone);
-    if (!vtimezone)
-        return error::invalid("time_zone", "\"" + header.time_zone + "\" is not a supported time zone");
+    if (!vtimezone) return error::invalid("time_zone", "\"" + header.time_zone + "\" is not a supported time zone");
     if (!is_positive_duration(header.refresh_interval))
         return error::invalid("refresh_interval", "must be a positive duration such as PT1H or P1D");
 
@@ -90,8 +88,7 @@ result<std::string> render_feed(const feed_header& header, std::span<const feed_
     w.line("X-WR-TIMEZONE", header.time_zone);
     w.line("REFRESH-INTERVAL;VALUE=DURATION", header.refresh_interval);
     w.line("X-PUBLISHED-TTL", header.refresh_interval);
-    if (std::any_of(items.begin(), items.end(), [](const feed_item& i) { return !i.all_day; }))
-        w.verbatim(*vtimezone);
+    if (std::any_of(items.begin(), items.end(), [](const feed_item& i) { return !i.all_day; })) w.verbatim(*vtimezone);
     for (std::size_t i = 0; i < items.size(); ++i) {
         auto written = write_event(w, items[i], i, header.time_zone);
         if (!written) return std::move(written).err();

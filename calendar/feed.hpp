@@ -34,8 +34,8 @@ inline constexpr std::string_view product_id = "-//copsched//copsched//EN";
 
 // One VEVENT. Text fields are UTF-8; an empty optional field leaves its property out.
 struct feed_item {
-    std::string uid;   // UID: stable for the life of the event, e.g. "<event id>@copsched"; required
-    int sequence = 0;  // SEQUENCE, >= 0: grows on every significant change
+    std::string uid;  // UID: stable for the life of the event, e.g. "<event id>@copsched"; required
+    int sequence = 0; // SEQUENCE, >= 0: grows on every significant change
     // "YYYY-MM-DDTHH:MM:SSZ", taken from the data (e.g. the event's updated_at), never
     // "now": rendered as both DTSTAMP and LAST-MODIFIED.
     std::string stamp_utc;
@@ -91,12 +91,10 @@ struct feed_header {
 //
 // Cost: linear in the total size of the items; 1,000 typical events (0.5 MB) take
 // about 2 ms.
-[[nodiscard]] scheduler::result<std::string> render_feed(const feed_header& header,
-                                                         std::span<const feed_item> items);
+[[nodiscard]] scheduler::result<std::string> render_feed(const feed_header& header, std::span<const feed_item> items);
 
 // A single-event file (.ics download or e-mail attachment without iTIP): render_feed with
 // exactly this item. Same output guarantees and errors.
-[[nodiscard]] scheduler::result<std::string> render_event(const feed_header& header,
-                                                          const feed_item& item);
+[[nodiscard]] scheduler::result<std::string> render_event(const feed_header& header, const feed_item& item);
 
 } // namespace copsched::calendar

@@ -68,15 +68,30 @@ void append_text(std::string& out, std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
         const char c = text[i];
         switch (c) {
-        case '\\': out += "\\\\"; ++i; continue;
-        case ';': out += "\\;"; ++i; continue;
-        case ',': out += "\\,"; ++i; continue;
-        case '\n': out += "\\n"; ++i; continue;
+        case '\\':
+            out += "\\\\";
+            ++i;
+            continue;
+        case ';':
+            out += "\\;";
+            ++i;
+            continue;
+        case ',':
+            out += "\\,";
+            ++i;
+            continue;
+        case '\n':
+            out += "\\n";
+            ++i;
+            continue;
         case '\r': // CRLF or a lone CR: one line break
             out += "\\n";
             i += i + 1 < text.size() && text[i + 1] == '\n' ? 2 : 1;
             continue;
-        case '\t': out += c; ++i; continue;
+        case '\t':
+            out += c;
+            ++i;
+            continue;
         default: break;
         }
         const auto byte = static_cast<unsigned char>(c);
@@ -199,8 +214,8 @@ std::string basic_date(const scheduler::civil_date& d) {
 
 std::string basic_time(const scheduler::civil_time& t) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02d", t.date.year, t.date.month,
-                  t.date.day, t.hour, t.minute, t.second);
+    std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02d", t.date.year, t.date.month, t.date.day, t.hour, t.minute,
+                  t.second);
     return buf;
 }
 
@@ -217,23 +232,20 @@ result<checked_item> check_item(const feed_item& item, std::string_view prefix, 
     if (item.uid.empty()) return error::invalid(field(prefix, "uid"), "must not be empty");
     if (item.sequence < 0) return error::invalid(field(prefix, "sequence"), "must not be negative");
     const auto stamp = scheduler::parse_instant(item.stamp_utc);
-    if (!stamp)
-        return error::invalid(field(prefix, "stamp_utc"), "must be a UTC time YYYY-MM-DDTHH:MM:SSZ");
+    if (!stamp) return error::invalid(field(prefix, "stamp_utc"), "must be a UTC time YYYY-MM-DDTHH:MM:SSZ");
     checked_item out;
     out.stamp = basic_time(scheduler::civil_from_seconds(*stamp)) + "Z";
 
     if (item.all_day) {
         const auto start = scheduler::parse_date(item.start_local);
         if (!start)
-            return error::invalid(field(prefix, "start_local"),
-                                  "must be a date YYYY-MM-DD for an all-day item");
+            return error::invalid(field(prefix, "start_local"), "must be a date YYYY-MM-DD for an all-day item");
         const auto end = scheduler::parse_date(item.end_local);
         if (!end)
             return error::invalid(field(prefix, "end_local"),
                                   "must be a date YYYY-MM-DD (exclusive) for an all-day item");
         if (*end <= *start)
-            return error::invalid(field(prefix, "end_local"),
-                                  "must be after start_local (the end date is exclusive)");
+            return error::invalid(field(prefix, "end_local"), "must be after start_local (the end date is exclusive)");
         out.start_name = "DTSTART;VALUE=DATE";
         out.end_name = "DTEND;VALUE=DATE";
         out.start = basic_date(*start);
@@ -245,8 +257,7 @@ result<checked_item> check_item(const feed_item& item, std::string_view prefix, 
                                   "must be a local time YYYY-MM-DDTHH:MM for a timed item");
         const auto end = scheduler::parse_local_time(item.end_local);
         if (!end)
-            return error::invalid(field(prefix, "end_local"),
-                                  "must be a local time YYYY-MM-DDTHH:MM for a timed item");
+            return error::invalid(field(prefix, "end_local"), "must be a local time YYYY-MM-DDTHH:MM for a timed item");
         if (*end <= *start) return error::invalid(field(prefix, "end_local"), "must be after start_local");
         const std::string tzid = ";TZID=" + std::string(zone);
         out.start_name = "DTSTART" + tzid;
@@ -256,8 +267,7 @@ result<checked_item> check_item(const feed_item& item, std::string_view prefix, 
     }
 
     if (!is_uri_text(item.url))
-        return error::invalid(field(prefix, "url"),
-                              "must be printable ASCII without spaces (percent-encode the rest)");
+        return error::invalid(field(prefix, "url"), "must be printable ASCII without spaces (percent-encode the rest)");
     return out;
 }
 

@@ -79,8 +79,7 @@ struct checked_item {
 // end_local for its all_day, url), in that order; the first problem is an
 // errc::invalid_input naming field_prefix + member, e.g. "items[3].uid" or "item.uid".
 // zone is the TZID for timed items and must already be supported.
-[[nodiscard]] scheduler::result<checked_item> check_item(const feed_item& item,
-                                                         std::string_view field_prefix,
+[[nodiscard]] scheduler::result<checked_item> check_item(const feed_item& item, std::string_view field_prefix,
                                                          std::string_view zone);
 
 // The VEVENT properties feeds and iMIP share, in the order feeds write them: UID, SEQUENCE,

@@ -45,14 +45,11 @@ std::string property_name(std::string_view name, const mail_party& party, std::s
 
 } // namespace
 
-std::string_view imip_method_name(imip_method m) noexcept {
-    return m == imip_method::cancel ? "CANCEL" : "REQUEST";
-}
+std::string_view imip_method_name(imip_method m) noexcept { return m == imip_method::cancel ? "CANCEL" : "REQUEST"; }
 
 result<std::string> render_imip(const imip_message& m) {
     const auto vtimezone = vtimezone_for(m.time_zone);
-    if (!vtimezone)
-        return error::invalid("time_zone", "\"" + m.time_zone + "\" is not a supported time zone");
+    if (!vtimezone) return error::invalid("time_zone", "\"" + m.time_zone + "\" is not a supported time zone");
     if (const auto problem = email_problem(m.organizer.email); !problem.empty())
         return error::invalid("organizer.email", std::string(problem));
     if (const auto problem = email_problem(m.attendee.email); !problem.empty())

@@ -54,7 +54,7 @@ struct span {
 
 // One time value of a property, resolved.
 struct time_value {
-    civil_time local;     // wall clock in `zone`
+    civil_time local; // wall clock in `zone`
     bool is_date = false;
     zone_ref zone;
     sys_seconds utc{};
@@ -134,7 +134,8 @@ private:
     };
 
     // A DATE or DATE-TIME value of p. Dates and floating times are read in `fallback`.
-    std::optional<time_value> read_time(icaltimetype t, icalproperty* p, icalcomponent* owner, const zone_ref& fallback) {
+    std::optional<time_value> read_time(icaltimetype t, icalproperty* p, icalcomponent* owner,
+                                        const zone_ref& fallback) {
         const char* prop_name = icalproperty_kind_to_string(icalproperty_isa(p));
         const std::string name = prop_name != nullptr ? prop_name : "?";
         if (icaltime_is_null_time(t)) {
@@ -143,7 +144,8 @@ private:
         }
         time_value v;
         v.is_date = t.is_date != 0;
-        v.local = {{t.year, t.month, t.day}, v.is_date ? 0 : t.hour, v.is_date ? 0 : t.minute, v.is_date ? 0 : t.second};
+        v.local = {
+            {t.year, t.month, t.day}, v.is_date ? 0 : t.hour, v.is_date ? 0 : t.minute, v.is_date ? 0 : t.second};
         if (!scheduler::is_valid(v.local)) {
             problems_.add(source_.property_line(owner, name), name + " is not a valid date or time");
             return std::nullopt;
@@ -166,7 +168,7 @@ private:
 
     void import_calendar(icalcomponent* cal) {
         std::vector<icalcomponent*> masters;
-        std::map<std::string, icalcomponent*> master_by_uid;            // the first master of a UID
+        std::map<std::string, icalcomponent*> master_by_uid;          // the first master of a UID
         std::map<std::string, std::vector<icalcomponent*>> overrides; // by UID
         for (icalcomponent* ev : children(cal, ICAL_VEVENT_COMPONENT)) {
             icalproperty* uid = first_property(ev, ICAL_UID_PROPERTY);
@@ -204,7 +206,8 @@ private:
     }
 
     [[nodiscard]] bool skipped(icalcomponent* ev) const {
-        if (icalproperty* s = first_property(ev, ICAL_STATUS_PROPERTY); s != nullptr && icalproperty_get_status(s) == ICAL_STATUS_CANCELLED)
+        if (icalproperty* s = first_property(ev, ICAL_STATUS_PROPERTY);
+            s != nullptr && icalproperty_get_status(s) == ICAL_STATUS_CANCELLED)
             return true;
         if (mode_ == mode::busy)
             if (icalproperty* t = first_property(ev, ICAL_TRANSP_PROPERTY); t != nullptr) {
@@ -266,7 +269,8 @@ private:
             const auto end = read_time(icalproperty_get_dtend(dtend_p), dtend_p, ev, start.zone);
             if (!end) return std::nullopt;
             if (start.is_date && end->is_date) {
-                length.days = scheduler::days_from_civil(end->local.date) - scheduler::days_from_civil(start.local.date);
+                length.days =
+                    scheduler::days_from_civil(end->local.date) - scheduler::days_from_civil(start.local.date);
                 if (length.days == 0) length.days = 1; // DTEND = DTSTART: written for one day
             } else {
                 length.seconds = (end->utc - start.utc).count();
@@ -491,10 +495,12 @@ private:
     // Keeps an interval that overlaps the horizon; false once there are too many (the
     // problem is placed at `prop` in c, or at c's BEGIN).
     bool add(const interval& when, const std::string& name, icalcomponent* c, std::string_view prop) {
-        if (when.end <= when.start || when.end <= limits_.horizon_start || when.start >= limits_.horizon_end) return true;
+        if (when.end <= when.start || when.end <= limits_.horizon_start || when.start >= limits_.horizon_end)
+            return true;
         if (out_.size() >= limits_.max_intervals) {
-            problems_.add(prop.empty() ? source_.begin_line(c) : source_.property_line(c, prop), "the file has more than " + std::to_string(limits_.max_intervals) +
-                                    " intervals in the import period (after expanding recurrences)");
+            problems_.add(prop.empty() ? source_.begin_line(c) : source_.property_line(c, prop),
+                          "the file has more than " + std::to_string(limits_.max_intervals) +
+                              " intervals in the import period (after expanding recurrences)");
             overflow_ = true;
             return false;
         }
@@ -518,7 +524,8 @@ private:
 };
 
 // Checks that need no parser, then the importer.
-result<std::vector<occurrence>> import(std::string_view ics, const time_zone& zone, const import_limits& limits, mode m) {
+result<std::vector<occurrence>> import(std::string_view ics, const time_zone& zone, const import_limits& limits,
+                                       mode m) {
     if (limits.horizon_end <= limits.horizon_start)
         return error{errc::internal, "import_limits: horizon_end must be after horizon_start.", {}};
     auto text = detail::read_text(ics, limits);
@@ -550,12 +557,15 @@ result<std::vector<interval>> import_busy(std::string_view ics, const time_zone&
     std::vector<interval> all;
     all.reserve(found->size());
     for (const occurrence& o : *found) all.push_back(o.when);
-    std::sort(all.begin(), all.end(),
-              [](const interval& a, const interval& b) { return a.start != b.start ? a.start < b.start : a.end < b.end; });
+    std::sort(all.begin(), all.end(), [](const interval& a, const interval& b) {
+        return a.start != b.start ? a.start < b.start : a.end < b.end;
+    });
     std::vector<interval> merged;
     for (const interval& i : all) {
-        if (!merged.empty() && i.start <= merged.back().end) merged.back().end = std::max(merged.back().end, i.end);
-        else merged.push_back(i);
+        if (!merged.empty() && i.start <= merged.back().end)
+            merged.back().end = std::max(merged.back().end, i.end);
+        else
+            merged.push_back(i);
     }
     return merged;
 }

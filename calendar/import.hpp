@@ -53,10 +53,10 @@
 namespace copsched::calendar {
 
 struct import_limits {
-    std::size_t max_bytes = 1024 * 1024;  // of the file
-    std::size_t max_intervals = 10000;    // after expansion
-    std::size_t max_errors_listed = 20;   // in the error's fields
-    std::size_t max_name_length = 200;    // blackout names are cut (at a UTF-8 boundary) to this
+    std::size_t max_bytes = 1024 * 1024; // of the file
+    std::size_t max_intervals = 10000;   // after expansion
+    std::size_t max_errors_listed = 20;  // in the error's fields
+    std::size_t max_name_length = 200;   // blackout names are cut (at a UTF-8 boundary) to this
     // Recurring events are expanded over [horizon_start, horizon_end); intervals that end
     // before horizon_start or start at or after horizon_end are dropped.
     // horizon_end must be after horizon_start (else errc::internal: a caller's bug).
@@ -100,15 +100,16 @@ struct import_limits {
 //    properties we check; libical's X-LIC-ERROR messages carry no line, so the line
 //    holding the text they quote is searched for (first in their component), and the
 //    error's detail says so. Problems are listed by line, those without a line last.
-[[nodiscard]] scheduler::result<std::vector<scheduler::named_interval>>
-import_blackouts(std::string_view ics, const scheduler::time_zone& zone, const import_limits& limits);
+[[nodiscard]] scheduler::result<std::vector<scheduler::named_interval>> import_blackouts(
+    std::string_view ics, const scheduler::time_zone& zone, const import_limits& limits);
 
 // Busy times: the busy intervals only, no titles. From VEVENTs (not cancelled, not
 // transparent; recurrences expanded) and VFREEBUSY FREEBUSY properties (FBTYPE absent,
 // BUSY, BUSY-UNAVAILABLE or BUSY-TENTATIVE; FREE skipped; periods as start/end or
 // start/duration). Sorted and merged: overlapping or touching intervals become one.
 // Errors as for import_blackouts.
-[[nodiscard]] scheduler::result<std::vector<scheduler::interval>>
-import_busy(std::string_view ics, const scheduler::time_zone& zone, const import_limits& limits);
+[[nodiscard]] scheduler::result<std::vector<scheduler::interval>> import_busy(std::string_view ics,
+                                                                              const scheduler::time_zone& zone,
+                                                                              const import_limits& limits);
 
 } // namespace copsched::calendar

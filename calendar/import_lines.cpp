@@ -41,14 +41,22 @@ std::size_t invalid_utf8_at(std::string_view s) {
         }
         std::size_t len = 0;
         unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
-        if (c >= 0xC2 && c <= 0xDF) len = 2;
-        else if (c == 0xE0) len = 3, lo = 0xA0;
-        else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) len = 3;
-        else if (c == 0xED) len = 3, hi = 0x9F;
-        else if (c == 0xF0) len = 4, lo = 0x90;
-        else if (c >= 0xF1 && c <= 0xF3) len = 4;
-        else if (c == 0xF4) len = 4, hi = 0x8F;
-        else return i;
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2;
+        else if (c == 0xE0)
+            len = 3, lo = 0xA0;
+        else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF)
+            len = 3;
+        else if (c == 0xED)
+            len = 3, hi = 0x9F;
+        else if (c == 0xF0)
+            len = 4, lo = 0x90;
+        else if (c >= 0xF1 && c <= 0xF3)
+            len = 4;
+        else if (c == 0xF4)
+            len = 4, hi = 0x8F;
+        else
+            return i;
         if (s.size() - i < len) return i;
         const auto c1 = static_cast<unsigned char>(s[i + 1]);
         if (c1 < lo || c1 > hi) return i;
@@ -62,7 +70,8 @@ std::size_t invalid_utf8_at(std::string_view s) {
 }
 
 std::size_t line_number_at(std::string_view text, std::size_t offset) {
-    return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+    return 1 +
+           static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
 // RFC 5545 3.1: a line that starts with a space or tab continues the previous one.
@@ -118,15 +127,14 @@ std::optional<problem> build_structure(text_index& ix, std::size_t max_depth) {
                                              std::to_string(ix.lines[c.begin].number)};
             open.pop_back();
         } else {
-            if (open.empty())
-                return problem{l.number, "text outside BEGIN:VCALENDAR ... END:VCALENDAR"};
+            if (open.empty()) return problem{l.number, "text outside BEGIN:VCALENDAR ... END:VCALENDAR"};
             ix.components[open.back()].own_lines.push_back(i);
         }
     }
     if (!open.empty()) {
         const text_component& c = ix.components[open.back()];
-        return problem{ix.lines[c.begin].number, "the file ends before END:" + c.name + " of this BEGIN:" + c.name +
-                                                     " (is the file cut off?)"};
+        return problem{ix.lines[c.begin].number,
+                       "the file ends before END:" + c.name + " of this BEGIN:" + c.name + " (is the file cut off?)"};
     }
     if (ix.top.empty()) return problem{0, "contains no VCALENDAR"};
     return std::nullopt;
@@ -182,7 +190,8 @@ result<ics_text> read_text(std::string_view ics, const import_limits& limits) {
     if (ics.size() > limits.max_bytes)
         return one_problem(0, "is larger than " + std::to_string(limits.max_bytes) + " bytes", listed);
     if (const std::size_t bad = invalid_utf8_at(ics); bad != std::string_view::npos)
-        return one_problem(line_number_at(ics, bad), "is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")", listed);
+        return one_problem(line_number_at(ics, bad), "is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")",
+                           listed);
     if (const std::size_t nul = ics.find('\0'); nul != std::string_view::npos)
         return one_problem(line_number_at(ics, nul), "contains a NUL character", listed);
 
@@ -209,8 +218,10 @@ std::optional<problem> source_map::read(std::string_view text, std::size_t first
 
 std::vector<icalcomponent*> source_map::map_tree(icalcomponent* root) {
     std::vector<icalcomponent*> cals;
-    if (icalcomponent_isa(root) == ICAL_XROOT_COMPONENT) cals = children(root, ICAL_VCALENDAR_COMPONENT);
-    else if (icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT) cals.push_back(root);
+    if (icalcomponent_isa(root) == ICAL_XROOT_COMPONENT)
+        cals = children(root, ICAL_VCALENDAR_COMPONENT);
+    else if (icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT)
+        cals.push_back(root);
     for (std::size_t i = 0; i < cals.size() && i < index_.top.size(); ++i) map_component(cals[i], index_.top[i]);
     return cals;
 }
@@ -219,7 +230,7 @@ void source_map::map_component(icalcomponent* c, std::size_t node) {
     node_of_[c] = node;
     const std::vector<std::size_t> kids = index_.components[node].children; // copy: map_component recurses
     std::vector<bool> taken(kids.size(), false);
-    std::map<std::string, std::size_t, std::less<>> cursor; // per kind: next kid to look at
+    std::map<std::string, std::size_t, std::less<>> cursor;             // per kind: next kid to look at
     std::map<std::string_view, std::vector<std::size_t>> zones_by_tzid; // kids by TZID, last first
     for (std::size_t j = kids.size(); j-- > 0;)
         if (index_.components[kids[j]].name == "VTIMEZONE") zones_by_tzid[text_tzid(kids[j])].push_back(j);
@@ -305,8 +316,7 @@ void source_map::collect_parse_errors(icalcomponent* root, problem_list& problem
     // must not pass silently.
     const int counted = icalcomponent_count_errors(root);
     if (counted > 0 && static_cast<std::size_t>(counted) > problems.size())
-        problems.add(0, std::to_string(static_cast<std::size_t>(counted) - problems.size()) +
-                            " further parser errors");
+        problems.add(0, std::to_string(static_cast<std::size_t>(counted) - problems.size()) + " further parser errors");
 }
 
 // The line holding `quote` that no earlier message took: among c's own lines, then the

@@ -84,10 +84,10 @@ struct text_line {
 };
 
 struct text_component {
-    std::string name;                    // upper case, e.g. "VEVENT"
-    std::size_t begin = 0;               // index of the BEGIN line
-    std::vector<std::size_t> children;   // indices into text_index::components
-    std::vector<std::size_t> own_lines;  // property lines directly inside, in order
+    std::string name;                   // upper case, e.g. "VEVENT"
+    std::size_t begin = 0;              // index of the BEGIN line
+    std::vector<std::size_t> children;  // indices into text_index::components
+    std::vector<std::size_t> own_lines; // property lines directly inside, in order
 };
 
 struct text_index {
@@ -127,13 +127,15 @@ public:
     [[nodiscard]] std::size_t begin_line(icalcomponent* c) const;
     // The first line directly in c named `name` (and containing `needle`), else c's BEGIN
     // line, else 0.
-    [[nodiscard]] std::size_t property_line(icalcomponent* c, std::string_view name, std::string_view needle = {}) const;
+    [[nodiscard]] std::size_t property_line(icalcomponent* c, std::string_view name,
+                                            std::string_view needle = {}) const;
 
 private:
     void map_component(icalcomponent* c, std::size_t node);
     [[nodiscard]] std::string_view text_tzid(std::size_t component) const;
     [[nodiscard]] std::optional<std::size_t> node(icalcomponent* c) const;
-    [[nodiscard]] std::size_t quoted_line(icalcomponent* c, const std::string& quote, std::set<std::size_t>& used) const;
+    [[nodiscard]] std::size_t quoted_line(icalcomponent* c, const std::string& quote,
+                                          std::set<std::size_t>& used) const;
 
     text_index index_;
     std::map<const icalcomponent*, std::size_t> node_of_;

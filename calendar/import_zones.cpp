@@ -48,17 +48,17 @@ std::optional<std::string> vtimezone_problem(icalcomponent* tz) {
         const icalcomponent_kind k = icalcomponent_isa(o);
         if (k != ICAL_XSTANDARD_COMPONENT && k != ICAL_XDAYLIGHT_COMPONENT) continue;
         ++observances;
-        if (first_property(o, ICAL_DTSTART_PROPERTY) == nullptr || first_property(o, ICAL_TZOFFSETTO_PROPERTY) == nullptr)
+        if (first_property(o, ICAL_DTSTART_PROPERTY) == nullptr ||
+            first_property(o, ICAL_TZOFFSETTO_PROPERTY) == nullptr)
             return "has a STANDARD or DAYLIGHT without DTSTART or TZOFFSETTO";
         for (icalproperty* r : properties(o, ICAL_RRULE_PROPERTY)) {
             const icalrecurrencetype rule = icalproperty_get_rrule(r);
             const std::size_t months = by_count(rule.by_month), days = by_count(rule.by_day),
                               month_days = by_count(rule.by_month_day);
-            if (rule.freq != ICAL_YEARLY_RECURRENCE || by_count(rule.by_second) != 0 ||
-                by_count(rule.by_minute) != 0 || by_count(rule.by_hour) != 0 || by_count(rule.by_year_day) != 0 ||
-                by_count(rule.by_week_no) != 0 || by_count(rule.by_set_pos) != 0 || months > 1 || days > 1 ||
-                month_days > 7 || ((days != 0 || month_days != 0) && months != 1) ||
-                (rule.rscale != nullptr && *rule.rscale != '\0'))
+            if (rule.freq != ICAL_YEARLY_RECURRENCE || by_count(rule.by_second) != 0 || by_count(rule.by_minute) != 0 ||
+                by_count(rule.by_hour) != 0 || by_count(rule.by_year_day) != 0 || by_count(rule.by_week_no) != 0 ||
+                by_count(rule.by_set_pos) != 0 || months > 1 || days > 1 || month_days > 7 ||
+                ((days != 0 || month_days != 0) && months != 1) || (rule.rscale != nullptr && *rule.rscale != '\0'))
                 return "has a STANDARD or DAYLIGHT rule unlike a time zone's (FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU)";
         }
     }
@@ -127,8 +127,10 @@ sys_seconds zone_ref::to_utc(const civil_time& local) const {
     std::int64_t lo = wall - std::max(before, after), hi = wall - std::min(before, after);
     while (lo < hi) {
         const std::int64_t mid = lo + (hi - lo) / 2;
-        if (mid + offset_at(mid) > wall) hi = mid;
-        else lo = mid + 1;
+        if (mid + offset_at(mid) > wall)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     return at(lo);
 }
@@ -156,7 +158,8 @@ std::optional<problem> too_many_vtimezones(const text_index& index, std::size_t 
     std::size_t vtimezones = 0;
     for (const text_component& c : index.components)
         if (c.name == "VTIMEZONE" && ++vtimezones > max)
-            return problem{index.lines[c.begin].number, "the file has more than " + std::to_string(max) + " VTIMEZONEs"};
+            return problem{index.lines[c.begin].number,
+                           "the file has more than " + std::to_string(max) + " VTIMEZONEs"};
     return std::nullopt;
 }
 

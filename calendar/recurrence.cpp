@@ -50,8 +50,7 @@ struct parsed_rule {
 // Fixed-width decimal digits, or nullopt.
 std::optional<int> digits(std::string_view s) {
     int value = 0;
-    if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        return std::nullopt;
+    if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
     return value;
@@ -78,8 +77,8 @@ std::optional<civil_time> parse_until(std::string_view v) {
 // "YYYYMMDDTHHMMSS", the floating form libical reads without any zone.
 std::string ical_text(const civil_time& t) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02d", t.date.year, t.date.month, t.date.day,
-                  t.hour, t.minute, t.second);
+    std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02d", t.date.year, t.date.month, t.date.day, t.hour, t.minute,
+                  t.second);
     return buf;
 }
 
@@ -90,8 +89,7 @@ std::optional<error> text_problem(std::string_view text) {
         return rrule_problem("must be at most " + std::to_string(max_rrule_length) + " characters");
     for (const char c : text) {
         const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f)
-            return rrule_problem("must not contain control characters such as line breaks");
+        if (u < 0x20 || u == 0x7f) return rrule_problem("must not contain control characters such as line breaks");
         if (u >= 0x80) return rrule_problem("must contain only ASCII characters");
         if (u == ' ') return rrule_problem("must not contain spaces");
     }
@@ -166,8 +164,7 @@ result<parsed_rule> parse_with_libical(const rule_parts& parts, const recurrence
     if (parsed.rule.freq != ICAL_DAILY_RECURRENCE && parsed.rule.freq != ICAL_WEEKLY_RECURRENCE &&
         parsed.rule.freq != ICAL_MONTHLY_RECURRENCE && parsed.rule.freq != ICAL_YEARLY_RECURRENCE)
         return rrule_problem("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY");
-    if (parsed.rule.count <= 0 && !parsed.until)
-        return rrule_problem("is unbounded: it needs COUNT or UNTIL");
+    if (parsed.rule.count <= 0 && !parsed.until) return rrule_problem("is unbounded: it needs COUNT or UNTIL");
     if (parsed.rule.count > 0 && static_cast<std::size_t>(parsed.rule.count) > limits.max_occurrences)
         return rrule_problem("COUNT=" + std::to_string(parsed.rule.count) + " is more than the limit of " +
                              std::to_string(limits.max_occurrences) + " occurrences");
@@ -215,8 +212,7 @@ result<std::vector<civil_time>> expand_rrule(std::string_view rrule, const civil
                                              const recurrence_limits& limits) {
     auto parsed = parse_rule(rrule, limits);
     if (!parsed) return std::move(parsed).err();
-    if (!scheduler::is_valid(dtstart) || dtstart.date.year < first_rrule_year ||
-        dtstart.date.year > last_rrule_year)
+    if (!scheduler::is_valid(dtstart) || dtstart.date.year < first_rrule_year || dtstart.date.year > last_rrule_year)
         return error::invalid("dtstart", "must be a valid local date-time in the years " +
                                              std::to_string(first_rrule_year) + " to " +
                                              std::to_string(last_rrule_year));
@@ -226,8 +222,7 @@ result<std::vector<civil_time>> expand_rrule(std::string_view rrule, const civil
     if (parsed->until) {
         if (*parsed->until < dtstart) return rrule_problem("UNTIL is before the start");
         if (*parsed->until > horizon)
-            return rrule_problem("UNTIL is more than " + years_text(limits.max_years) +
-                                 " after the start");
+            return rrule_problem("UNTIL is more than " + years_text(limits.max_years) + " after the start");
     } else {
         // libical checks UNTIL while it searches for the next match, but not COUNT: an
         // UNTIL at the horizon keeps a COUNT rule that rarely or never matches from
@@ -243,8 +238,7 @@ result<std::vector<civil_time>> expand_rrule(std::string_view rrule, const civil
          t = icalrecur_iterator_next(it->get())) {
         const civil_time local = detail::civil_of(t);
         if (local > horizon) // libical stops at UNTIL; kept as a guard
-            return rrule_problem("has occurrences more than " + years_text(limits.max_years) +
-                                 " after the start");
+            return rrule_problem("has occurrences more than " + years_text(limits.max_years) + " after the start");
         if (occurrences.size() >= limits.max_occurrences)
             return rrule_problem("has more than the limit of " + std::to_string(limits.max_occurrences) +
                                  " occurrences");
@@ -253,8 +247,7 @@ result<std::vector<civil_time>> expand_rrule(std::string_view rrule, const civil
     if (!parsed->until && occurrences.size() < static_cast<std::size_t>(rule.count))
         return rrule_problem("COUNT=" + std::to_string(rule.count) + " is not reached within " +
                              years_text(limits.max_years) + " of the start");
-    if (occurrences.empty())
-        return rrule_problem("has no occurrence between the start and UNTIL");
+    if (occurrences.empty()) return rrule_problem("has no occurrence between the start and UNTIL");
     return occurrences;
 }
 

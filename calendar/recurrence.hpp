@@ -72,15 +72,14 @@ struct recurrence_limits {
 //
 // Cost: proportional to the occurrences returned, except for a rule whose BY parts can
 // never match, on which libical spends up to about half a second before giving up.
-[[nodiscard]] scheduler::result<std::vector<scheduler::civil_time>>
-expand_rrule(std::string_view rrule, const scheduler::civil_time& dtstart,
-             const recurrence_limits& limits = {});
+[[nodiscard]] scheduler::result<std::vector<scheduler::civil_time>> expand_rrule(std::string_view rrule,
+                                                                                 const scheduler::civil_time& dtstart,
+                                                                                 const recurrence_limits& limits = {});
 
 // Checks rrule without a start: ok() when expand_rrule could accept it for some start.
 // Gives the same "rrule" errors as expand_rrule, except those that need a start (UNTIL
 // against dtstart + max_years, a COUNT not reached, too many occurrences before UNTIL,
 // no occurrence at all); expand_rrule still checks those.
-[[nodiscard]] scheduler::status validate_rrule(std::string_view rrule,
-                                               const recurrence_limits& limits = {});
+[[nodiscard]] scheduler::status validate_rrule(std::string_view rrule, const recurrence_limits& limits = {});
 
 } // namespace copsched::calendar

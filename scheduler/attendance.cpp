@@ -42,16 +42,22 @@ attendance_counts count_attendance(const std::vector<invitation>& invitations) {
     attendance_counts c;
     for (const auto& i : invitations) {
         ++c.invited;
-        if (!i.rsvp) ++c.no_answer;
-        else if (*i.rsvp == rsvp_answer::accepted) ++c.accepted;
-        else if (*i.rsvp == rsvp_answer::tentative) ++c.tentative;
-        else ++c.declined;
+        if (!i.rsvp)
+            ++c.no_answer;
+        else if (*i.rsvp == rsvp_answer::accepted)
+            ++c.accepted;
+        else if (*i.rsvp == rsvp_answer::tentative)
+            ++c.tentative;
+        else
+            ++c.declined;
         if (!i.presence) {
             ++c.unrecorded;
         } else if (*i.presence == presence_state::present) {
             ++c.present;
-            if (i.mode == attendance_mode::online) ++c.online;
-            else if (i.mode == attendance_mode::onsite) ++c.onsite;
+            if (i.mode == attendance_mode::online)
+                ++c.online;
+            else if (i.mode == attendance_mode::onsite)
+                ++c.onsite;
         } else if (*i.presence == presence_state::absent) {
             ++c.absent;
         } else {

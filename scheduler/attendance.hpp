@@ -39,10 +39,14 @@ std::string_view to_string(rsvp_answer) noexcept;
 std::string_view to_string(presence_state) noexcept;
 std::string_view to_string(attendance_mode) noexcept;
 std::string_view to_string(invitation_source) noexcept;
-template <> std::optional<rsvp_answer> parse(std::string_view) noexcept;
-template <> std::optional<presence_state> parse(std::string_view) noexcept;
-template <> std::optional<attendance_mode> parse(std::string_view) noexcept;
-template <> std::optional<invitation_source> parse(std::string_view) noexcept;
+template <>
+std::optional<rsvp_answer> parse(std::string_view) noexcept;
+template <>
+std::optional<presence_state> parse(std::string_view) noexcept;
+template <>
+std::optional<attendance_mode> parse(std::string_view) noexcept;
+template <>
+std::optional<invitation_source> parse(std::string_view) noexcept;
 
 // One person's invitation to one event, with what they answered and what was recorded.
 // Never carries an e-mail address.
@@ -137,7 +141,8 @@ struct report_facts {
 
 enum class report_grouping { person, organisation, working_group, role };
 std::string_view to_string(report_grouping) noexcept;
-template <> std::optional<report_grouping> parse(std::string_view) noexcept;
+template <>
+std::optional<report_grouping> parse(std::string_view) noexcept;
 
 // Counts over a set of invitations of held events (see the top of this file).
 struct rate_cell {
@@ -146,13 +151,13 @@ struct rate_cell {
     std::size_t absent = 0;
     std::size_t excused = 0;
     std::size_t unrecorded = 0;
-    std::size_t events = 0;          // distinct held events counted
-    std::optional<double> rate;      // present / (invited - excused), 0..1
+    std::size_t events = 0;     // distinct held events counted
+    std::optional<double> rate; // present / (invited - excused), 0..1
 };
 
 struct attendance_row {
-    std::string key;    // person, organisation or working-group id, or the role name
-    std::string label;  // name (role: its name in the requested language)
+    std::string key;             // person, organisation or working-group id, or the role name
+    std::string label;           // name (role: its name in the requested language)
     std::string organisation_id; // by person: the person's organisation; else empty
     rate_cell year;
     rate_cell quarters[4];
@@ -191,11 +196,11 @@ std::string_view to_string(commitment_status) noexcept;
 struct commitment_row {
     std::string organisation_id;
     std::string organisation_name;
-    std::size_t people_in_groups = 0;       // active people with a membership overlapping the year
+    std::size_t people_in_groups = 0;           // active people with a membership overlapping the year
     std::vector<std::string> working_group_ids; // the groups they are in, sorted
-    std::size_t cop_meetings_held = 0;      // in the year, held (see top)
-    std::size_t cop_meetings_attended = 0;  // of those, with at least one of its people present
-    std::size_t cop_meetings_planned = 0;   // in the year, not started, not cancelled
+    std::size_t cop_meetings_held = 0;          // in the year, held (see top)
+    std::size_t cop_meetings_attended = 0;      // of those, with at least one of its people present
+    std::size_t cop_meetings_planned = 0;       // in the year, not started, not cancelled
     // meets: both thresholds met. on_track: the group threshold is met and attended +
     // planned still reaches min_cop_meetings. falls_short: otherwise.
     commitment_status status = commitment_status::meets;
@@ -220,7 +225,7 @@ struct absent_organisation {
     std::optional<std::string> last_present_at; // local start of the last CoP meeting it attended, if any
 };
 struct absence_report {
-    std::vector<report_event> meetings; // the held CoP meetings considered, latest first
+    std::vector<report_event> meetings;             // the held CoP meetings considered, latest first
     std::vector<absent_organisation> organisations; // ordered by name, then id
 };
 

@@ -98,10 +98,14 @@ std::string year_text(int year) {
 
 void count_into(rate_cell& cell, const report_invitation& inv) {
     ++cell.invited;
-    if (!inv.presence) ++cell.unrecorded;
-    else if (*inv.presence == presence_state::present) ++cell.present;
-    else if (*inv.presence == presence_state::absent) ++cell.absent;
-    else ++cell.excused;
+    if (!inv.presence)
+        ++cell.unrecorded;
+    else if (*inv.presence == presence_state::present)
+        ++cell.present;
+    else if (*inv.presence == presence_state::absent)
+        ++cell.absent;
+    else
+        ++cell.excused;
 }
 
 void finish(rate_cell& cell) {
@@ -177,7 +181,8 @@ std::string meetings_reason(std::size_t attended, std::size_t held, std::size_t 
     const bool reachable = attended + planned >= need;
     std::string text;
     if (lang == language::en) {
-        if (held == 0) text = "No CoP meeting has been held in " + year + " yet; at least " + n + " needed";
+        if (held == 0)
+            text = "No CoP meeting has been held in " + year + " yet; at least " + n + " needed";
         else
             text = "Present at " + std::to_string(attended) + " of the " + std::to_string(held) +
                    (held == 1 ? " CoP meeting" : " CoP meetings") + " held in " + year + "; at least " + n + " needed";
@@ -186,7 +191,8 @@ std::string meetings_reason(std::size_t attended, std::size_t held, std::size_t 
                     (planned == 1 ? " more CoP meeting is planned" : " more CoP meetings are planned");
         return text + ".";
     }
-    if (held == 0) text = "In " + year + " is nog geen CoP-bijeenkomst gehouden; minimaal " + n + " nodig";
+    if (held == 0)
+        text = "In " + year + " is nog geen CoP-bijeenkomst gehouden; minimaal " + n + " nodig";
     else
         text = "Aanwezig bij " + std::to_string(attended) + " van de " + std::to_string(held) +
                (held == 1 ? " gehouden CoP-bijeenkomst" : " gehouden CoP-bijeenkomsten") + " in " + year +
@@ -272,7 +278,8 @@ private:
     std::size_t role_row(person_role role) {
         const auto r = static_cast<std::size_t>(role);
         if (r >= role_count) return none;
-        if (row_of_[r] == none) row_of_[r] = add(std::string(to_string(role)), std::string(role_label(role, lang_)), {});
+        if (row_of_[r] == none)
+            row_of_[r] = add(std::string(to_string(role)), std::string(role_label(role, lang_)), {});
         return row_of_[r];
     }
 
@@ -337,7 +344,7 @@ std::size_t organisation_of(const report_facts& facts, const id_index& people, c
 // Per organisation, its active people with a membership overlapping the year and the
 // groups of those memberships; distinct, by organisation.
 struct group_activity {
-    index_pairs people;                                         // (organisation, person)
+    index_pairs people;                                           // (organisation, person)
     std::vector<std::pair<std::size_t, std::string_view>> groups; // (organisation, group id)
 };
 
@@ -374,8 +381,10 @@ year_meetings cop_meetings_of(const report_facts& facts, int year, const std::st
         if (ev.kind != event_kind::cop_meeting) continue;
         const auto period = period_of(ev.start_local);
         if (!period || period->year != year) continue;
-        if (is_held(ev, now_utc)) out.held_meeting[e] = true, ++out.held;
-        else if (is_planned(ev, now_utc)) ++out.planned;
+        if (is_held(ev, now_utc))
+            out.held_meeting[e] = true, ++out.held;
+        else if (is_planned(ev, now_utc))
+            ++out.planned;
     }
     return out;
 }
@@ -401,10 +410,12 @@ void judge(commitment_row& row, const year_meetings& meetings, std::size_t need_
            const std::string& year, language lang, commitments_report& report) {
     const bool groups_ok = row.people_in_groups >= need_people;
     const bool meetings_ok = row.cop_meetings_attended >= need_meetings;
-    if (groups_ok && meetings_ok) row.status = commitment_status::meets, ++report.meeting;
+    if (groups_ok && meetings_ok)
+        row.status = commitment_status::meets, ++report.meeting;
     else if (groups_ok && row.cop_meetings_attended + meetings.planned >= need_meetings)
         row.status = commitment_status::on_track, ++report.on_track;
-    else row.status = commitment_status::falls_short, ++report.falling_short;
+    else
+        row.status = commitment_status::falls_short, ++report.falling_short;
     if (!groups_ok) row.reasons.push_back(groups_reason(row.people_in_groups, need_people, year, lang));
     if (!meetings_ok)
         row.reasons.push_back(

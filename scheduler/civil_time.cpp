@@ -99,9 +99,8 @@ std::optional<civil_time> parse_local_time(std::string_view text) noexcept { ret
 
 std::string format_local_time(const civil_time& t) {
     char buf[64];
-    const int n = t.second == 0
-                      ? std::snprintf(buf, sizeof buf, "T%02d:%02d", t.hour, t.minute)
-                      : std::snprintf(buf, sizeof buf, "T%02d:%02d:%02d", t.hour, t.minute, t.second);
+    const int n = t.second == 0 ? std::snprintf(buf, sizeof buf, "T%02d:%02d", t.hour, t.minute)
+                                : std::snprintf(buf, sizeof buf, "T%02d:%02d:%02d", t.hour, t.minute, t.second);
     return format_date(t.date) + std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
 }
 

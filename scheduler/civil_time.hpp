@@ -51,8 +51,8 @@ enum class weekday { monday, tuesday, wednesday, thursday, friday, saturday, sun
 }
 
 [[nodiscard]] constexpr bool is_valid(const civil_time& t) noexcept {
-    return is_valid(t.date) && t.hour >= 0 && t.hour <= 23 && t.minute >= 0 && t.minute <= 59 &&
-           t.second >= 0 && t.second <= 59;
+    return is_valid(t.date) && t.hour >= 0 && t.hour <= 23 && t.minute >= 0 && t.minute <= 59 && t.second >= 0 &&
+           t.second <= 59;
 }
 
 // Days since 1970-01-01 (negative before it) for a valid date of any int year.
@@ -60,10 +60,10 @@ enum class weekday { monday, tuesday, wednesday, thursday, friday, saturday, sun
 [[nodiscard]] constexpr std::int64_t days_from_civil(const civil_date& d) noexcept {
     const std::int64_t y = static_cast<std::int64_t>(d.year) - (d.month <= 2 ? 1 : 0);
     const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const std::int64_t yoe = y - era * 400;                                   // [0, 399]
-    const std::int64_t mp = d.month > 2 ? d.month - 3 : d.month + 9;          // March = 0
-    const std::int64_t doy = (153 * mp + 2) / 5 + d.day - 1;                  // [0, 365]
-    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           // [0, 146096]
+    const std::int64_t yoe = y - era * 400;                          // [0, 399]
+    const std::int64_t mp = d.month > 2 ? d.month - 3 : d.month + 9; // March = 0
+    const std::int64_t doy = (153 * mp + 2) / 5 + d.day - 1;         // [0, 365]
+    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;  // [0, 146096]
     return era * 146097 + doe - 719468;
 }
 
@@ -71,10 +71,10 @@ enum class weekday { monday, tuesday, wednesday, thursday, friday, saturday, sun
 [[nodiscard]] constexpr civil_date civil_from_days(std::int64_t days) noexcept {
     const std::int64_t z = days + 719468;
     const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const std::int64_t doe = z - era * 146097;                                // [0, 146096]
+    const std::int64_t doe = z - era * 146097;                                      // [0, 146096]
     const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; // [0, 399]
-    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);         // [0, 365]
-    const std::int64_t mp = (5 * doy + 2) / 153;                              // [0, 11]
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               // [0, 365]
+    const std::int64_t mp = (5 * doy + 2) / 153;                                    // [0, 11]
     const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
     const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
     const auto year = static_cast<int>(yoe + era * 400 + (month <= 2 ? 1 : 0));

@@ -30,7 +30,8 @@ std::string_view to_string(conflict_type t) noexcept {
     return "unknown";
 }
 
-template <> std::optional<conflict_type> parse<conflict_type>(std::string_view s) noexcept {
+template <>
+std::optional<conflict_type> parse<conflict_type>(std::string_view s) noexcept {
     for (const auto& [v, n] : names)
         if (n == s) return v;
     return std::nullopt;
@@ -62,7 +63,8 @@ std::vector<conflict> find_conflicts(const booking_candidate& c, const booking_c
                        {}});
     for (const auto& e : ctx.overlapping) {
         if (c.venue_id && e.venue_id == c.venue_id)
-            out.push_back({conflict_type::venue_overlap, "The venue is booked for '" + e.title + "' at that time.", {e.id}});
+            out.push_back(
+                {conflict_type::venue_overlap, "The venue is booked for '" + e.title + "' at that time.", {e.id}});
         const bool candidate_cop = c.kind == event_kind::cop_meeting;
         const bool other_cop = e.kind == event_kind::cop_meeting;
         if ((candidate_cop && e.kind == event_kind::working_group_session) ||
@@ -80,7 +82,8 @@ std::vector<conflict> find_conflicts(const booking_candidate& c, const booking_c
                            {e.id}});
     for (auto d = c.local_start.date; d <= c.local_end.date; d = add_days(d, 1))
         if (auto h = dutch_holiday_on(d, liberation_day_every_year); h && h->day_off)
-            out.push_back({conflict_type::public_holiday, format_date(d) + " is " + h->name_nl + " (" + h->name_en + ").", {}});
+            out.push_back(
+                {conflict_type::public_holiday, format_date(d) + " is " + h->name_nl + " (" + h->name_en + ").", {}});
     for (const auto& b : ctx.blackouts)
         out.push_back({conflict_type::blackout, "The time falls in the blackout period '" + b.name + "'.", {b.id}});
     if (ctx.venue_capacity && *ctx.venue_capacity < ctx.invited)

@@ -22,23 +22,24 @@ enum class conflict_type {
     venue_overlap,          // the venue is booked at that time
     cop_meeting_overlap,    // a session during a CoP meeting of the programme, or the reverse
     // soft
-    members_busy,           // members of this group are in another group's session then
-    public_holiday,         // a Dutch public holiday
-    blackout,               // an imported blackout period
-    venue_capacity,         // the venue holds fewer than are invited
+    members_busy,   // members of this group are in another group's session then
+    public_holiday, // a Dutch public holiday
+    blackout,       // an imported blackout period
+    venue_capacity, // the venue holds fewer than are invited
 };
 
 enum class conflict_severity { hard, soft };
 
 std::string_view to_string(conflict_type) noexcept;
-template <> std::optional<conflict_type> parse(std::string_view) noexcept;
+template <>
+std::optional<conflict_type> parse(std::string_view) noexcept;
 conflict_severity severity_of(conflict_type) noexcept;
 std::string_view to_string(conflict_severity) noexcept;
 
 struct conflict {
     conflict_type type;
-    std::string detail;             // a sentence for people
-    std::vector<std::string> with;  // ids of the events or blackouts it clashes with
+    std::string detail;            // a sentence for people
+    std::vector<std::string> with; // ids of the events or blackouts it clashes with
 };
 
 // Another event overlapping the candidate (not cancelled, not the candidate itself).

@@ -27,11 +27,11 @@ struct demo_organisation {
 };
 
 struct demo_data {
-    programme prog;                       // ids empty: the store assigns them
+    programme prog; // ids empty: the store assigns them
     std::vector<working_group> working_groups;
     std::vector<demo_organisation> organisations;
     venue signing_venue;
-    event signing_ceremony;               // times local and UTC filled in
+    event signing_ceremony; // times local and UTC filled in
 };
 
 // Constant data, built once; safe to call from any thread.

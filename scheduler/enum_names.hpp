@@ -31,8 +31,9 @@ constexpr std::optional<E> value_of(const name_table<E, N>& table, std::string_v
 
 // Defines to_string(type) and parse<type> from `table` (a detail::name_table); use at
 // namespace copsched::scheduler scope.
-#define COPSCHED_ENUM_NAMES(type, table)                                                  \
-    std::string_view to_string(type v) noexcept { return detail::name_of(table, v); }    \
-    template <> std::optional<type> parse<type>(std::string_view s) noexcept {           \
-        return detail::value_of(table, s);                                                \
+#define COPSCHED_ENUM_NAMES(type, table)                                                                               \
+    std::string_view to_string(type v) noexcept { return detail::name_of(table, v); }                                  \
+    template <>                                                                                                        \
+    std::optional<type> parse<type>(std::string_view s) noexcept {                                                     \
+        return detail::value_of(table, s);                                                                             \
     }

@@ -10,7 +10,7 @@ namespace copsched::scheduler {
 namespace {
 
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD"; // U+FFFD
-constexpr std::string_view en_dash = "\xE2\x80\x93";              // U+2013
+constexpr std::string_view en_dash = "\xE2\x80\x93";               // U+2013
 
 // ---- text cleaning ------------------------------------------------------------------
 
@@ -95,16 +95,16 @@ std::string one_line(std::string_view text) { return clean(text, lines::flatten)
 
 // ---- dates --------------------------------------------------------------------------
 
-constexpr std::array<std::string_view, 7> nl_weekdays{"maandag", "dinsdag", "woensdag", "donderdag",
+constexpr std::array<std::string_view, 7> nl_weekdays{"maandag", "dinsdag",  "woensdag", "donderdag",
                                                       "vrijdag", "zaterdag", "zondag"};
-constexpr std::array<std::string_view, 7> en_weekdays{"Monday", "Tuesday", "Wednesday", "Thursday",
+constexpr std::array<std::string_view, 7> en_weekdays{"Monday", "Tuesday",  "Wednesday", "Thursday",
                                                       "Friday", "Saturday", "Sunday"};
-constexpr std::array<std::string_view, 12> nl_months{"januari", "februari", "maart",     "april",
-                                                     "mei",     "juni",     "juli",      "augustus",
-                                                     "september", "oktober", "november", "december"};
-constexpr std::array<std::string_view, 12> en_months{"January", "February", "March",     "April",
-                                                     "May",     "June",     "July",      "August",
-                                                     "September", "October", "November", "December"};
+constexpr std::array<std::string_view, 12> nl_months{"januari",   "februari", "maart",    "april",
+                                                     "mei",       "juni",     "juli",     "augustus",
+                                                     "september", "oktober",  "november", "december"};
+constexpr std::array<std::string_view, 12> en_months{"January",   "February", "March",    "April",
+                                                     "May",       "June",     "July",     "August",
+                                                     "September", "October",  "November", "December"};
 
 std::string_view month_name(language lang, int month) {
     return (lang == language::nl ? nl_months : en_months)[static_cast<std::size_t>(month - 1)];
@@ -238,8 +238,7 @@ std::string intro_of(const message_context& c) {
     const std::string n(noun(c.lang, c.ev.kind));
     switch (c.kind) {
     case message_kind::invitation:
-        return nl ? "U bent uitgenodigd voor de volgende " + n + "."
-                  : "You are invited to the following " + n + ".";
+        return nl ? "U bent uitgenodigd voor de volgende " + n + "." : "You are invited to the following " + n + ".";
     case message_kind::update:
         return nl ? "De volgende " + n + " is gewijzigd. Dit zijn de nieuwe gegevens."
                   : "The following " + n + " has changed. These are the new details.";
@@ -262,7 +261,6 @@ void field_line(std::string& body, std::string_view label, const std::string& va
 }
 
 } // namespace
-
 
 message_text render_message(const message_context& c) {
     const bool nl = c.lang == language::nl;

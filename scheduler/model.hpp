@@ -30,15 +30,24 @@ std::string_view to_string(event_kind) noexcept;
 std::string_view to_string(event_status) noexcept;
 std::string_view to_string(token_role) noexcept;
 
-template <class E> std::optional<E> parse(std::string_view) noexcept;
-template <> std::optional<organisation_kind> parse(std::string_view) noexcept;
-template <> std::optional<organisation_level> parse(std::string_view) noexcept;
-template <> std::optional<person_role> parse(std::string_view) noexcept;
-template <> std::optional<language> parse(std::string_view) noexcept;
-template <> std::optional<membership_role> parse(std::string_view) noexcept;
-template <> std::optional<event_kind> parse(std::string_view) noexcept;
-template <> std::optional<event_status> parse(std::string_view) noexcept;
-template <> std::optional<token_role> parse(std::string_view) noexcept;
+template <class E>
+std::optional<E> parse(std::string_view) noexcept;
+template <>
+std::optional<organisation_kind> parse(std::string_view) noexcept;
+template <>
+std::optional<organisation_level> parse(std::string_view) noexcept;
+template <>
+std::optional<person_role> parse(std::string_view) noexcept;
+template <>
+std::optional<language> parse(std::string_view) noexcept;
+template <>
+std::optional<membership_role> parse(std::string_view) noexcept;
+template <>
+std::optional<event_kind> parse(std::string_view) noexcept;
+template <>
+std::optional<event_status> parse(std::string_view) noexcept;
+template <>
+std::optional<token_role> parse(std::string_view) noexcept;
 
 struct meeting_rules {
     int per_year = 4;
@@ -51,9 +60,9 @@ struct meeting_rules {
 // E-mail of a programme (docs: README "Reminders"): invitations, updates and cancellations
 // as iMIP, and plain reminders some days before each event at a local hour.
 struct mail_settings {
-    bool enabled = true;       // false: nothing is queued, and pending messages are dropped
-    std::string sender_name;   // From display name and ORGANIZER CN; empty: the programme's name
-    std::string sender_email;  // From and ORGANIZER; empty: the server's default sender
+    bool enabled = true;                 // false: nothing is queued, and pending messages are dropped
+    std::string sender_name;             // From display name and ORGANIZER CN; empty: the programme's name
+    std::string sender_email;            // From and ORGANIZER; empty: the server's default sender
     std::string reminder_time = "09:00"; // local time of day reminders go out
     // Days before the event's local date a reminder is sent, per kind of event; 0 = the
     // same day (only when reminder_time is before the start). Each 0..60, at most 5.
@@ -102,7 +111,7 @@ struct person {
     language lang = language::nl;
     bool active = true;
     bool reminders_opt_out = false; // no reminder e-mails (invitations and changes still go out)
-    int feed_generation = 0; // bumped when the personal feed URL is rotated
+    int feed_generation = 0;        // bumped when the personal feed URL is rotated
     int version = 1;
     std::string created_at;
     std::string updated_at;
@@ -125,7 +134,7 @@ struct membership {
     std::string working_group_id;
     std::string person_id;
     membership_role role = membership_role::member;
-    std::string from;  // YYYY-MM-DD, inclusive
+    std::string from;                 // YYYY-MM-DD, inclusive
     std::optional<std::string> until; // YYYY-MM-DD, inclusive; none = open-ended
     std::string created_at;
 };
@@ -152,12 +161,12 @@ struct event {
     std::string end_local;
     // Whole days: start_local is the first day's 00:00, end_local the 00:00 after the last.
     bool all_day = false;
-    std::string start_utc;   // YYYY-MM-DDTHH:MM:SSZ
+    std::string start_utc; // YYYY-MM-DDTHH:MM:SSZ
     std::string end_utc;
     std::optional<std::string> venue_id;
     std::string online_url;
     event_status status = event_status::confirmed;
-    int sequence = 0;                          // iCalendar SEQUENCE: grows on time, venue or status changes
+    int sequence = 0;                            // iCalendar SEQUENCE: grows on time, venue or status changes
     std::vector<std::string> accepted_conflicts; // soft conflict types the organiser accepted
     std::optional<std::string> series_id;
     std::optional<std::string> cancelled_at;
@@ -172,10 +181,10 @@ struct api_token {
     std::string id;
     std::string name;
     token_role role = token_role::participant;
-    std::optional<std::string> programme_id;   // organiser, participant
-    std::optional<std::string> programme_slug; // filled on reads
-    std::vector<std::string> working_group_ids;// organiser scope; empty = whole programme
-    std::optional<std::string> person_id;      // participant
+    std::optional<std::string> programme_id;    // organiser, participant
+    std::optional<std::string> programme_slug;  // filled on reads
+    std::vector<std::string> working_group_ids; // organiser scope; empty = whole programme
+    std::optional<std::string> person_id;       // participant
     std::string created_at;
     std::optional<std::string> last_used_at;
     std::optional<std::string> revoked_at;

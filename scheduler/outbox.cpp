@@ -151,7 +151,8 @@ void plan_reminders(const event& e, const std::vector<reminder_slot>& schedule, 
             }
             continue;
         }
-        if (slot.due_utc > now) out.push_back(insert(message_kind::reminder, slot.due_utc, e.sequence, slot.days_before));
+        if (slot.due_utc > now)
+            out.push_back(insert(message_kind::reminder, slot.due_utc, e.sequence, slot.days_before));
     }
     for (const auto& m : r.messages)
         if (m.kind == message_kind::reminder && unsent(m.state) && !kept.count(m.id)) out.push_back(drop(m));

@@ -26,8 +26,10 @@ enum class outbox_state { pending, leased, sent, failed, dead, dropped };
 
 std::string_view to_string(message_kind) noexcept;
 std::string_view to_string(outbox_state) noexcept;
-template <> std::optional<message_kind> parse(std::string_view) noexcept;
-template <> std::optional<outbox_state> parse(std::string_view) noexcept;
+template <>
+std::optional<message_kind> parse(std::string_view) noexcept;
+template <>
+std::optional<outbox_state> parse(std::string_view) noexcept;
 
 // One stored message.
 struct outbox_message {
@@ -37,10 +39,10 @@ struct outbox_message {
     std::string person_id;
     message_kind kind = message_kind::reminder;
     outbox_state state = outbox_state::pending;
-    std::string due_at;              // UTC instant: claimable from then on
-    int sequence = 0;                // calendar messages: the SEQUENCE they carry
-    std::optional<int> days_before;  // reminders: the rule that made it
-    int attempts = 0;                // claims so far
+    std::string due_at;             // UTC instant: claimable from then on
+    int sequence = 0;               // calendar messages: the SEQUENCE they carry
+    std::optional<int> days_before; // reminders: the rule that made it
+    int attempts = 0;               // claims so far
     std::optional<std::string> lease_id;
     std::optional<std::string> lease_until;
     std::optional<std::string> message_id; // the Message-ID it was sent with
@@ -68,16 +70,16 @@ struct reminder_slot {
 // What the outbox knows about one person for one event.
 struct recipient_state {
     std::string person_id;
-    bool invited = false;   // by the data or as a guest, right now
-    bool declined = false;  // their RSVP is "declined"
-    bool opted_out = false; // person.reminders_opt_out
+    bool invited = false;                 // by the data or as a guest, right now
+    bool declined = false;                // their RSVP is "declined"
+    bool opted_out = false;               // person.reminders_opt_out
     std::vector<outbox_message> messages; // this event's messages to them, oldest first
 };
 
 struct outbox_change {
     enum class op { insert, drop, set_sequence, set_due };
     op what = op::insert;
-    std::string message_id;  // drop, set_sequence, set_due: the row
+    std::string message_id; // drop, set_sequence, set_due: the row
     // insert: the new row; set_sequence: sequence; set_due: due_at.
     message_kind kind = message_kind::reminder;
     std::string due_at;
@@ -107,9 +109,9 @@ struct outbox_change {
 // --- retries -----------------------------------------------------------------------------
 
 struct retry_policy {
-    int max_attempts = 5;                        // claims before a message is dead
-    std::chrono::seconds backoff_base{60};       // wait after the first failure
-    std::chrono::seconds backoff_max{3600};      // longest wait
+    int max_attempts = 5;                   // claims before a message is dead
+    std::chrono::seconds backoff_base{60};  // wait after the first failure
+    std::chrono::seconds backoff_max{3600}; // longest wait
 };
 
 // When a message that failed temporarily after `attempts` claims (>= 1) is due again:

@@ -49,8 +49,9 @@ public:
         sorted.clear();
         for (const auto& b : busy)
             if (b.start < b.end) sorted.push_back(b);
-        std::sort(sorted.begin(), sorted.end(),
-                  [](const interval& a, const interval& b) { return a.start != b.start ? a.start < b.start : a.end < b.end; });
+        std::sort(sorted.begin(), sorted.end(), [](const interval& a, const interval& b) {
+            return a.start != b.start ? a.start < b.start : a.end < b.end;
+        });
         const std::size_t first = starts_.size();
         for (const auto& b : sorted) {
             if (starts_.size() > first && b.start <= ends_.back()) {
@@ -103,15 +104,16 @@ public:
             return std::tie(a->when.start, a->when.end, a->id, a->name) <
                    std::tie(b->when.start, b->when.end, b->id, b->name);
         });
-        for (const auto* i : items_) max_end_.push_back(max_end_.empty() ? i->when.end : std::max(max_end_.back(), i->when.end));
+        for (const auto* i : items_)
+            max_end_.push_back(max_end_.empty() ? i->when.end : std::max(max_end_.back(), i->when.end));
     }
 
     // Every item overlapping when, in the index's order.
     [[nodiscard]] std::vector<const named_interval*> overlapping(const interval& when, std::size_t limit = none) const {
         std::vector<const named_interval*> out;
         // Items before the first whose running maximum end passes when.start all end too early.
-        const auto from = std::partition_point(max_end_.begin(), max_end_.end(),
-                                               [&](sys_seconds e) { return e <= when.start; });
+        const auto from =
+            std::partition_point(max_end_.begin(), max_end_.end(), [&](sys_seconds e) { return e <= when.start; });
         for (auto k = static_cast<std::size_t>(from - max_end_.begin()); k < items_.size() && out.size() < limit; ++k) {
             if (items_[k]->when.start >= when.end) break;
             if (items_[k]->when.end > when.start) out.push_back(items_[k]);
@@ -152,7 +154,8 @@ struct population {
             organisation_of.push_back(
                 p.organisation_id.empty()
                     ? none
-                    : static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), p.organisation_id) - ids.begin()));
+                    : static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), p.organisation_id) -
+                                               ids.begin()));
         }
     }
 };
@@ -169,7 +172,8 @@ std::vector<free_counts> count_free(const population& pop, const std::vector<int
     std::vector<free_counts> out(slots.size());
     std::vector<std::size_t> order(slots.size());
     for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return slots[a].start < slots[b].start; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return slots[a].start < slots[b].start; });
     std::vector<std::size_t> by_organisation(pop.people);
     for (std::size_t p = 0; p < by_organisation.size(); ++p) by_organisation[p] = p;
     std::stable_sort(by_organisation.begin(), by_organisation.end(),
@@ -285,19 +289,21 @@ std::string segment_name(std::size_t i, std::size_t n, bool nl) {
 
 std::string holiday_name(const holiday& h, bool nl) { return nl ? h.name_nl : h.name_en; }
 
-std::vector<std::string> reasons_for(const plan_request& r, const candidate& c, const score_breakdown& b, const segment& s,
-                                     std::size_t index, const day_facts& facts, const blocker_index& blackouts,
-                                     const blocker_index& events) {
+std::vector<std::string> reasons_for(const plan_request& r, const candidate& c, const score_breakdown& b,
+                                     const segment& s, std::size_t index, const day_facts& facts,
+                                     const blocker_index& blackouts, const blocker_index& events) {
     const bool nl = r.lang == language::nl;
     std::vector<std::string> out;
     if (b.organisations_total > 0)
-        out.push_back(std::to_string(b.organisations_free) + (nl ? " van " : " of ") + std::to_string(b.organisations_total) +
-                      (nl ? " organisaties hebben minstens één persoon vrij (" : " organisations have at least one person free (") +
+        out.push_back(std::to_string(b.organisations_free) + (nl ? " van " : " of ") +
+                      std::to_string(b.organisations_total) +
+                      (nl ? " organisaties hebben minstens één persoon vrij ("
+                          : " organisations have at least one person free (") +
                       std::to_string(b.organisations_free * 100 / b.organisations_total) + "%)");
     if (b.people_total > 0)
         out.push_back(std::to_string(b.people_free) + (nl ? " van " : " of ") + std::to_string(b.people_total) +
-                      (nl ? " personen vrij (" : " people free (") + std::to_string(b.people_free * 100 / b.people_total) +
-                      "%)");
+                      (nl ? " personen vrij (" : " people free (") +
+                      std::to_string(b.people_free * 100 / b.people_total) + "%)");
     const int off = c.start_minutes - r.preferred_start_minutes;
     const std::string preferred = clock_text(r.preferred_start_minutes);
     if (off == 0)
@@ -324,11 +330,14 @@ std::vector<std::string> reasons_for(const plan_request& r, const candidate& c, 
     const interval whole_day{r.zone->to_utc({date, 0, 0, 0}).first, r.zone->to_utc({add_days(date, 1), 0, 0, 0}).first};
     std::vector<std::string> also;
     if (facts.holiday_on)
-        also.push_back(holiday_name(*facts.holiday_on, nl) + (nl ? " (dit jaar geen vrije dag)" : " (not a day off this year)"));
+        also.push_back(holiday_name(*facts.holiday_on, nl) +
+                       (nl ? " (dit jaar geen vrije dag)" : " (not a day off this year)"));
     for (const auto* blackout : blackouts.overlapping(whole_day)) also.push_back("blackout '" + blackout->name + "'");
-    for (const auto* e : events.overlapping(whole_day)) also.push_back((nl ? "evenement '" : "event '") + e->name + "'");
+    for (const auto* e : events.overlapping(whole_day))
+        also.push_back((nl ? "evenement '" : "event '") + e->name + "'");
     if (also.empty()) {
-        out.push_back(nl ? "geen feestdag, blackout of evenement op deze datum" : "no holiday, blackout or event on this date");
+        out.push_back(nl ? "geen feestdag, blackout of evenement op deze datum"
+                         : "no holiday, blackout or event on this date");
     } else {
         std::string text = nl ? "ook op deze datum, zonder overlap: " : "also on this date, not overlapping: ";
         for (std::size_t k = 0; k < also.size(); ++k) text += (k ? ", " : "") + also[k];
@@ -337,11 +346,11 @@ std::vector<std::string> reasons_for(const plan_request& r, const candidate& c, 
     return out;
 }
 
-
 // The parts in which alt is worse than the chosen slot, compared in counts, days and
 // minutes; "equally good, but later" when the totals tie (the tie rule chose the earlier).
 std::vector<std::string> why_lost(const plan_request& r, const candidate& chosen, const score_breakdown& cb,
-                                  const candidate& alt, const score_breakdown& ab, const segment& s, std::size_t index) {
+                                  const candidate& alt, const score_breakdown& ab, const segment& s,
+                                  std::size_t index) {
     const bool nl = r.lang == language::nl;
     std::vector<std::string> out;
     if (ab.people_free < cb.people_free) {
@@ -351,17 +360,18 @@ std::vector<std::string> why_lost(const plan_request& r, const candidate& chosen
     }
     if (ab.organisations_free < cb.organisations_free) {
         const std::size_t n = cb.organisations_free - ab.organisations_free;
-        out.push_back(std::to_string(n) + (nl ? (n == 1 ? " organisatie minder met iemand vrij" : " organisaties minder met iemand vrij")
-                                              : (n == 1 ? " fewer organisation with someone free"
-                                                        : " fewer organisations with someone free")));
+        out.push_back(
+            std::to_string(n) +
+            (nl ? (n == 1 ? " organisatie minder met iemand vrij" : " organisaties minder met iemand vrij")
+                : (n == 1 ? " fewer organisation with someone free" : " fewer organisations with someone free")));
     }
     const std::int64_t chosen_distance = std::abs(chosen.day - s.middle);
     const std::int64_t alt_distance = std::abs(alt.day - s.middle);
     const std::string name = segment_name(index, r.count, nl);
     const std::string kind = r.count == 4 ? (nl ? "het kwartaal" : "its quarter") : (nl ? "de periode" : "its period");
     if (alt_distance > chosen_distance)
-        out.push_back(days_text(alt_distance - chosen_distance, nl) + (nl ? " verder van het midden van " : " further from the middle of ") +
-                      kind);
+        out.push_back(days_text(alt_distance - chosen_distance, nl) +
+                      (nl ? " verder van het midden van " : " further from the middle of ") + kind);
     if (!s.contains(alt.day) && s.contains(chosen.day)) out.push_back((nl ? "buiten " : "outside ") + kind);
     const int chosen_off = std::abs(chosen.start_minutes - r.preferred_start_minutes);
     const int alt_off = std::abs(alt.start_minutes - r.preferred_start_minutes);
@@ -371,7 +381,8 @@ std::vector<std::string> why_lost(const plan_request& r, const candidate& chosen
             out.push_back((nl ? "niet op de voorkeurstijd " : "not at the preferred start time ") + preferred);
         else
             out.push_back(duration_text(alt_off - chosen_off, nl) +
-                          (nl ? " verder van de voorkeurstijd " : " further from the preferred start time ") + preferred);
+                          (nl ? " verder van de voorkeurstijd " : " further from the preferred start time ") +
+                          preferred);
     }
     if (ab.total == cb.total)
         out.push_back(nl ? "even goed, maar later" : "equally good, but later");
@@ -406,10 +417,13 @@ error not_enough_days(const plan_request& r, const std::vector<day_facts>& days,
         {per_block[static_cast<std::size_t>(day_block::local_time)], "without a unique local time"},
     };
     std::stable_sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    std::string detail = fits == 0 ? "No meeting fits" : "Only " + std::to_string(fits) + " of " + std::to_string(r.count) + " meetings fit";
-    detail += " between " + format_date(r.first_day) + " and " + format_date(r.last_day) + " with " +
-              (gap <= 1 ? std::string("each on its own day") : "at least " + std::to_string(gap) + " days between them") + ": " +
-              std::to_string(usable_days) + " of " + std::to_string(days.size()) + " days have a usable slot";
+    std::string detail = fits == 0
+                             ? "No meeting fits"
+                             : "Only " + std::to_string(fits) + " of " + std::to_string(r.count) + " meetings fit";
+    detail +=
+        " between " + format_date(r.first_day) + " and " + format_date(r.last_day) + " with " +
+        (gap <= 1 ? std::string("each on its own day") : "at least " + std::to_string(gap) + " days between them") +
+        ": " + std::to_string(usable_days) + " of " + std::to_string(days.size()) + " days have a usable slot";
     bool first = true;
     for (const auto& [n, what] : parts) {
         if (n == 0) continue;
@@ -424,13 +438,16 @@ error not_enough_days(const plan_request& r, const std::vector<day_facts>& days,
 // Every invalid field of the request at once (the window size is checked after them).
 std::vector<field_problem> plan_problems(const plan_request& r) {
     std::vector<field_problem> problems;
-    const auto bad = [&](std::string field, std::string problem) { problems.push_back({std::move(field), std::move(problem)}); };
+    const auto bad = [&](std::string field, std::string problem) {
+        problems.push_back({std::move(field), std::move(problem)});
+    };
     if (!is_valid(r.first_day)) bad("first_day", "Not a valid date.");
     if (!is_valid(r.last_day)) bad("last_day", "Not a valid date.");
     if (is_valid(r.first_day) && is_valid(r.last_day) && r.first_day > r.last_day)
         bad("first_day", "The plan window is empty: it starts after it ends.");
     if (r.weekdays.empty()) bad("weekdays", "At least one weekday must be allowed.");
-    if (r.duration_minutes <= 0 || r.duration_minutes > minutes_per_day) bad("duration_minutes", "Must be 1 to 1440 minutes.");
+    if (r.duration_minutes <= 0 || r.duration_minutes > minutes_per_day)
+        bad("duration_minutes", "Must be 1 to 1440 minutes.");
     if (r.count == 0 || r.count > r.limits.max_count)
         bad("count", "Must be 1 to " + std::to_string(r.limits.max_count) + " meetings.");
     if (r.min_gap_days < 0) bad("min_gap_days", "Must not be negative.");
@@ -502,7 +519,8 @@ day_facts check_day(const plan_context& c, day_number day, std::vector<candidate
         const auto made = make_slot(*r.zone, date, start, r.duration_minutes);
         std::string reason;
         if (!made) {
-            reason = c.nl ? "geen eenduidige lokale tijd (zomertijdwissel)" : "no unique local time (daylight saving change)";
+            reason = c.nl ? "geen eenduidige lokale tijd (zomertijdwissel)"
+                          : "no unique local time (daylight saving change)";
         } else if (const auto* blackout = c.blackouts.first_overlap({made->start_utc, made->end_utc})) {
             reason = "blackout: " + blackout->name;
             by_blackout = true;
@@ -514,7 +532,8 @@ day_facts check_day(const plan_context& c, day_number day, std::vector<candidate
             usable = true;
             continue;
         }
-        if (std::find(f.reasons.begin(), f.reasons.end(), reason) == f.reasons.end()) f.reasons.push_back(std::move(reason));
+        if (std::find(f.reasons.begin(), f.reasons.end(), reason) == f.reasons.end())
+            f.reasons.push_back(std::move(reason));
     }
     if (!usable) f.block = by_blackout ? day_block::blackout : by_event ? day_block::event : day_block::local_time;
     return f;
@@ -586,7 +605,8 @@ struct plan_table {
 plan_table fill_plan_table(const plan_context& c, const std::vector<candidate>& cands) {
     const std::size_t n = c.r.count;
     const std::size_t columns = cands.size();
-    plan_table t{columns, std::vector<std::int64_t>(n * columns, unreachable), std::vector<std::size_t>(n * columns, none)};
+    plan_table t{columns, std::vector<std::int64_t>(n * columns, unreachable),
+                 std::vector<std::size_t>(n * columns, none)};
     std::vector<std::int64_t> suffix_best(columns + 1);
     std::vector<std::size_t> suffix_at(columns + 1);
     for (std::size_t i = n; i-- > 0;) {
@@ -635,16 +655,19 @@ std::vector<plan_alternative> alternatives_for(const plan_context& c, const std:
     const std::size_t n = chosen.size();
     const day_number lo = i > 0 ? cands[chosen[i - 1]].day + c.gap : std::numeric_limits<day_number>::min();
     const day_number hi = i + 1 < n ? cands[chosen[i + 1]].day - c.gap : std::numeric_limits<day_number>::max();
-    const auto by_day_lo = std::partition_point(cands.begin(), cands.end(), [&](const candidate& x) { return x.day < lo; });
-    const auto by_day_hi = std::partition_point(by_day_lo, cands.end(), [&](const candidate& x) { return x.day <= hi; });
+    const auto by_day_lo =
+        std::partition_point(cands.begin(), cands.end(), [&](const candidate& x) { return x.day < lo; });
+    const auto by_day_hi =
+        std::partition_point(by_day_lo, cands.end(), [&](const candidate& x) { return x.day <= hi; });
     std::vector<std::pair<std::int64_t, std::size_t>> options; // (score, index)
     for (auto it = by_day_lo; it != by_day_hi; ++it) {
         const auto idx = static_cast<std::size_t>(it - cands.begin());
         if (idx != chosen[i]) options.emplace_back(score_as(c, *it, i), idx);
     }
     const std::size_t keep = std::min(options.size(), c.r.alternatives);
-    std::partial_sort(options.begin(), options.begin() + static_cast<std::ptrdiff_t>(keep), options.end(),
-                      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    std::partial_sort(
+        options.begin(), options.begin() + static_cast<std::ptrdiff_t>(keep), options.end(),
+        [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
     std::vector<plan_alternative> out;
     for (std::size_t k = 0; k < keep; ++k) {
         const candidate& alt = cands[options[k].second];
@@ -669,7 +692,8 @@ std::vector<excluded_day> excluded_days(const plan_context& c, const std::vector
             std::string reason;
             for (const auto& part : f.reasons) reason += (reason.empty() ? "" : "; ") + part;
             out.push_back({civil_from_days(day), std::move(reason)});
-        } else if (!f.allowed && f.holiday_on && f.holiday_on->day_off && wd != weekday::saturday && wd != weekday::sunday) {
+        } else if (!f.allowed && f.holiday_on && f.holiday_on->day_off && wd != weekday::saturday &&
+                   wd != weekday::sunday) {
             out.push_back({civil_from_days(day), holiday_name(*f.holiday_on, c.nl)});
         }
     }
@@ -696,11 +720,14 @@ planned_meeting explain_meeting(const plan_context& c, const window_scan& scan, 
 // Every invalid field of the request at once (the window size is checked after them).
 std::vector<field_problem> suggestion_problems(const suggestion_request& r) {
     std::vector<field_problem> problems;
-    const auto bad = [&](std::string field, std::string problem) { problems.push_back({std::move(field), std::move(problem)}); };
+    const auto bad = [&](std::string field, std::string problem) {
+        problems.push_back({std::move(field), std::move(problem)});
+    };
     if (!is_valid(r.first_day) || !is_valid(r.last_day) || r.first_day > r.last_day)
         bad("from", "The window is empty or not made of valid dates.");
     if (r.weekdays.empty()) bad("weekdays", "At least one weekday must be allowed.");
-    if (r.duration_minutes <= 0 || r.duration_minutes > minutes_per_day) bad("duration_minutes", "Must be 1 to 1440 minutes.");
+    if (r.duration_minutes <= 0 || r.duration_minutes > minutes_per_day)
+        bad("duration_minutes", "Must be 1 to 1440 minutes.");
     if (r.count == 0 || r.count > r.limits.max_count)
         bad("count", "Must be 1 to " + std::to_string(r.limits.max_count) + " suggestions.");
     if (r.occurrences == 0 || r.occurrences > r.limits.max_occurrences)
@@ -753,8 +780,9 @@ std::optional<slot_option> option_at(const suggestion_context& c, day_number day
     for (std::size_t k = 0; k < r.occurrences; ++k) {
         const day_number occurrence_day = day + static_cast<day_number>(k) * c.step_days;
         const civil_date date = civil_from_days(occurrence_day);
-        const auto made =
-            is_dutch_day_off(date, r.liberation_day_every_year) ? std::nullopt : make_slot(*r.zone, date, start, r.duration_minutes);
+        const auto made = is_dutch_day_off(date, r.liberation_day_every_year)
+                              ? std::nullopt
+                              : make_slot(*r.zone, date, start, r.duration_minutes);
         const interval when = made ? interval{made->start_utc, made->end_utc} : interval{};
         if (!made || c.blackouts.first_overlap(when) || c.blocked.first_overlap(when)) return std::nullopt;
         for (std::size_t p = 0; p < r.members.size(); ++p) {
@@ -778,7 +806,8 @@ std::vector<slot_option> ranked_options(const suggestion_context& c, day_number 
         for (const int start : starts)
             if (auto o = option_at(c, day, start)) options.push_back(std::move(*o));
     }
-    std::stable_sort(options.begin(), options.end(), [](const slot_option& a, const slot_option& b) { return a.score > b.score; });
+    std::stable_sort(options.begin(), options.end(),
+                     [](const slot_option& a, const slot_option& b) { return a.score > b.score; });
     return options;
 }
 
@@ -845,7 +874,8 @@ result<std::vector<suggestion>> suggest_slots(const suggestion_request& r) {
     if (auto problems = suggestion_problems(r); !problems.empty())
         return error{errc::invalid_input, "The request has invalid fields.", std::move(problems)};
     std::vector<int> starts;
-    for (int m = r.day_start_minutes; m + r.duration_minutes <= r.day_end_minutes; m += r.step_minutes) starts.push_back(m);
+    for (int m = r.day_start_minutes; m + r.duration_minutes <= r.day_end_minutes; m += r.step_minutes)
+        starts.push_back(m);
     const day_number first = days_from_civil(r.first_day);
     const day_number length = days_from_civil(r.last_day) - first + 1;
     if (!starts.empty() && static_cast<std::uint64_t>(length) > r.limits.max_candidates / starts.size())
@@ -859,7 +889,8 @@ result<std::vector<suggestion>> suggest_slots(const suggestion_request& r) {
     std::set<day_number> used;
     for (const auto& o : ranked_options(c, first, length, starts)) {
         if (out.size() == r.count) break;
-        if (std::any_of(o.occurrences.begin(), o.occurrences.end(), [&](const auto& d) { return used.count(d.first) != 0; }))
+        if (std::any_of(o.occurrences.begin(), o.occurrences.end(),
+                        [&](const auto& d) { return used.count(d.first) != 0; }))
             continue;
         for (const auto& occurrence : o.occurrences) used.insert(occurrence.first);
         out.push_back(name_members(c, o));

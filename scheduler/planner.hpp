@@ -83,7 +83,7 @@ struct plan_weights {
 struct planner_limits {
     std::size_t max_candidates = 20000; // candidate slots examined (days x start times)
     std::size_t max_alternatives = 10;
-    std::size_t max_count = 12; // meetings per plan; also suggestions per request
+    std::size_t max_count = 12;       // meetings per plan; also suggestions per request
     std::size_t max_occurrences = 52; // of a recurring suggestion
     int max_interval_weeks = 52;      // between occurrences of a recurring suggestion
 };
@@ -148,9 +148,9 @@ struct excluded_day {
 struct planned_meeting {
     slot when;
     score_breakdown score;
-    std::vector<std::string> reasons; // why this slot: each true of the data, in request.lang
+    std::vector<std::string> reasons;           // why this slot: each true of the data, in request.lang
     std::vector<plan_alternative> alternatives; // best first, at most request.alternatives
-    std::vector<excluded_day> excluded;          // excluded days of its segment, by date
+    std::vector<excluded_day> excluded;         // excluded days of its segment, by date
 };
 
 struct year_plan {
@@ -218,15 +218,15 @@ struct suggestion_request {
 // One occurrence of a suggested slot.
 struct suggested_occurrence {
     slot when;
-    std::vector<std::string> free;  // ids of the members (at that date) who are free, sorted
-    std::vector<std::string> busy;  // ids of the members who are busy, sorted
+    std::vector<std::string> free; // ids of the members (at that date) who are free, sorted
+    std::vector<std::string> busy; // ids of the members who are busy, sorted
 };
 
 struct suggestion {
     std::vector<suggested_occurrence> occurrences; // one unless a recurring pattern was asked
-    std::size_t members_free = 0;   // summed over occurrences
-    std::size_t members_total = 0;  // summed over occurrences
-    std::int64_t score = 0;         // members_free * 1000 / members_total, higher is better
+    std::size_t members_free = 0;                  // summed over occurrences
+    std::size_t members_total = 0;                 // summed over occurrences
+    std::int64_t score = 0;                        // members_free * 1000 / members_total, higher is better
 };
 
 // The `count` best candidates (fewer when fewer exist), best first; ties to the earlier

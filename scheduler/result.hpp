@@ -11,15 +11,15 @@
 namespace copsched::scheduler {
 
 enum class errc {
-    malformed,          // the request body cannot be read at all (bad JSON, wrong type)
-    invalid_input,      // a field is malformed; see error::fields
-    not_found,          // the object does not exist, or is not visible to the caller
-    conflict,           // the request clashes with stored state
-    precondition_failed,// If-Match and friends
-    unauthenticated,    // no or unknown credentials
-    forbidden,          // known caller, not allowed
-    unavailable,        // the store cannot be reached or is shutting down
-    internal,           // a bug or an unexpected storage failure
+    malformed,           // the request body cannot be read at all (bad JSON, wrong type)
+    invalid_input,       // a field is malformed; see error::fields
+    not_found,           // the object does not exist, or is not visible to the caller
+    conflict,            // the request clashes with stored state
+    precondition_failed, // If-Match and friends
+    unauthenticated,     // no or unknown credentials
+    forbidden,           // known caller, not allowed
+    unavailable,         // the store cannot be reached or is shutting down
+    internal,            // a bug or an unexpected storage failure
 };
 
 struct field_problem {
@@ -33,8 +33,7 @@ struct error {
     std::vector<field_problem> fields; // for errc::invalid_input
 
     static error invalid(std::string field, std::string problem) {
-        return {errc::invalid_input, "The request has invalid fields.",
-                {{std::move(field), std::move(problem)}}};
+        return {errc::invalid_input, "The request has invalid fields.", {{std::move(field), std::move(problem)}}};
     }
 };
 

@@ -74,8 +74,10 @@ public:
     // [+-]h[h...][:mm[:ss]] in seconds, hours at most max_hours.
     std::optional<std::int32_t> hms(int max_hours) noexcept {
         int sign = 1;
-        if (skip('-')) sign = -1;
-        else skip('+');
+        if (skip('-'))
+            sign = -1;
+        else
+            skip('+');
         const auto h = number(3);
         if (!h || *h > max_hours) return std::nullopt;
         std::int32_t total = *h * 3600;
@@ -149,12 +151,9 @@ private:
 std::int64_t rule_day_number(const detail::rule_day& r, int year) noexcept {
     const std::int64_t jan1 = days_from_civil({year, 1, 1});
     switch (r.kind) {
-    case detail::rule_day::form::julian_1:
-        return jan1 + r.day - 1 + (is_leap_year(year) && r.day >= 60 ? 1 : 0);
-    case detail::rule_day::form::julian_0:
-        return jan1 + r.day;
-    case detail::rule_day::form::month_week_day:
-        break;
+    case detail::rule_day::form::julian_1: return jan1 + r.day - 1 + (is_leap_year(year) && r.day >= 60 ? 1 : 0);
+    case detail::rule_day::form::julian_0: return jan1 + r.day;
+    case detail::rule_day::form::month_week_day: break;
     }
     const std::int64_t first = days_from_civil({year, r.month, 1});
     const auto first_wday = static_cast<int>((first % 7 + 7 + 4) % 7); // 1970-01-01: Thursday (4)
@@ -176,8 +175,7 @@ std::array<rule_change, 10> rule_changes_around(const detail::posix_rule& rule, 
     for (int y = year - 2; y <= year + 2; ++y) {
         out[n++] = {rule_day_number(rule.start, y) * seconds_per_day + rule.start.time - rule.std_offset,
                     rule.dst_offset};
-        out[n++] = {rule_day_number(rule.end, y) * seconds_per_day + rule.end.time - rule.dst_offset,
-                    rule.std_offset};
+        out[n++] = {rule_day_number(rule.end, y) * seconds_per_day + rule.end.time - rule.dst_offset, rule.std_offset};
     }
     std::sort(out.begin(), out.end(), [&](const rule_change& a, const rule_change& b) {
         if (a.at != b.at) return a.at < b.at;
@@ -231,8 +229,8 @@ error not_a_zone(std::string_view name) {
 }
 
 error corrupt(std::string_view name, std::string_view why) {
-    return {errc::internal, "The zoneinfo file for " + std::string(name) + " is unusable: " + std::string(why) + ".",
-            {}};
+    return {
+        errc::internal, "The zoneinfo file for " + std::string(name) + " is unusable: " + std::string(why) + ".", {}};
 }
 
 // The rule in the footer of the zone's TZif file (RFC 8536 section 3.3): the last line of

@@ -53,10 +53,10 @@ namespace detail {
 struct rule_day {
     enum class form { julian_1, julian_0, month_week_day };
     form kind = form::month_week_day;
-    int day = 0;   // julian_1: 1..365 (29 February never counted); julian_0: 0..365
-    int month = 0; // month_week_day: 1..12
-    int week = 0;  // 1..5, 5 = the last
-    int wday = 0;  // 0 = Sunday .. 6
+    int day = 0;              // julian_1: 1..365 (29 February never counted); julian_0: 0..365
+    int month = 0;            // month_week_day: 1..12
+    int week = 0;             // 1..5, 5 = the last
+    int wday = 0;             // 0 = Sunday .. 6
     std::int32_t time = 7200; // seconds after local midnight, -167h..167h
 };
 

@@ -88,7 +88,8 @@ result<year_plan> make_year_plan(planning_store& s, const programme& p, const pl
     r.liberation_day_every_year = o.liberation_day_every_year;
     r.alternatives = o.alternatives;
     r.lang = p.lang;
-    auto facts = s.planning_facts_for({p.id, {local_midnight(*zone, first), local_midnight(*zone, add_days(last, 1))}, {}});
+    auto facts =
+        s.planning_facts_for({p.id, {local_midnight(*zone, first), local_midnight(*zone, add_days(last, 1))}, {}});
     if (!facts) return facts.err();
     r.blackouts = std::move(facts->blackouts);
     for (auto& e : facts->events) r.events.push_back(std::move(e.what));
@@ -111,8 +112,10 @@ result<std::vector<event>> apply_year_plan(event_store& s, const programme& p, c
         const auto start = format_local_time(m.when.start_local);
         auto b = book_event(s, p, e, start, format_local_time(m.when.end_local));
         if (!b) return b.err();
-        if (!b->blocking.empty()) blocked.push_back({start, std::move(b->blocking)});
-        else out.push_back(std::move(*b->stored));
+        if (!b->blocking.empty())
+            blocked.push_back({start, std::move(b->blocking)});
+        else
+            out.push_back(std::move(*b->stored));
     }
     if (!blocked.empty())
         return error{errc::conflict,
@@ -127,10 +130,11 @@ std::string plan_table(const year_plan& plan, const programme& p, int year) {
     std::ostringstream out;
     out << (en ? "Year plan " : "Jaarplan ") << year << " - " << p.name << " (" << p.timezone << ")\n";
     out << (en ? "Total score " : "Totale score ") << plan.total_score << "; " << plan.candidates_considered
-        << (en ? " of " : " van ") << plan.candidates_examined << (en ? " slots met every rule\n\n" : " tijdvakken voldeden aan alle regels\n\n");
+        << (en ? " of " : " van ") << plan.candidates_examined
+        << (en ? " slots met every rule\n\n" : " tijdvakken voldeden aan alle regels\n\n");
     char line[256];
-    std::snprintf(line, sizeof line, "%-3s %-10s %-5s %-5s %7s %9s %9s\n", "#", en ? "date" : "datum", en ? "from" : "van",
-                  en ? "until" : "tot", "score", en ? "orgs" : "orgs", en ? "people" : "mensen");
+    std::snprintf(line, sizeof line, "%-3s %-10s %-5s %-5s %7s %9s %9s\n", "#", en ? "date" : "datum",
+                  en ? "from" : "van", en ? "until" : "tot", "score", en ? "orgs" : "orgs", en ? "people" : "mensen");
     out << line;
     for (std::size_t i = 0; i < plan.meetings.size(); ++i) table_meeting(out, plan.meetings[i], i, en);
     return out.str();

@@ -21,12 +21,12 @@
 
 namespace copsched::storage {
 
+using detail::guarded;
 using scheduler::errc;
 using scheduler::error;
 using scheduler::invitation;
 using scheduler::result;
 using scheduler::status;
-using detail::guarded;
 
 namespace {
 
@@ -156,7 +156,8 @@ result<invitation> sqlite_store::set_rsvp(const std::string& event_id, const std
 
 result<invitation> sqlite_store::record_presence(const std::string& event_id, const std::string& person_id,
                                                  scheduler::presence_state presence,
-                                                 std::optional<scheduler::attendance_mode> mode, const std::string& now) {
+                                                 std::optional<scheduler::attendance_mode> mode,
+                                                 const std::string& now) {
     return guarded([&]() -> result<invitation> {
         if (auto st = check_event_and_person(db_, event_id, person_id, false); !st) return st.err();
         // Someone not invited who came anyway (inactive people included) becomes a guest; a
@@ -195,10 +196,9 @@ status sqlite_store::remove_guest(const std::string& event_id, const std::string
         if (!event_programme(db_, event_id)) return no_event(event_id);
         const auto v = find_invitation(db_, event_id, person_id);
         if (!v || v->source != scheduler::invitation_source::guest)
-            return error{errc::not_found, "The person '" + person_id + "' is not a guest of the event '" + event_id + "'.",
-                         {}};
-        if (v->presence)
-            return error{errc::conflict, "A presence is recorded for this guest: the record stays.", {}};
+            return error{
+                errc::not_found, "The person '" + person_id + "' is not a guest of the event '" + event_id + "'.", {}};
+        if (v->presence) return error{errc::conflict, "A presence is recorded for this guest: the record stays.", {}};
         db_.prepare("DELETE FROM attendance WHERE event_id = ? AND person_id = ?").bind_all(event_id, person_id).run();
         detail::note_outbox_change(db_, event_id, person_id);
         return scheduler::ok();

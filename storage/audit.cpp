@@ -10,14 +10,15 @@
 
 namespace copsched::storage {
 
+using detail::guarded;
 using scheduler::error;
 using scheduler::result;
 using scheduler::status;
-using detail::guarded;
 
 status sqlite_store::append_audit(const scheduler::audit_entry& e, const std::string& now) {
     return guarded([&]() -> status {
-        db_.prepare("INSERT INTO audit_log(at, actor, action, object_type, object_id, detail) VALUES (?, ?, ?, ?, ?, ?)")
+        db_.prepare(
+               "INSERT INTO audit_log(at, actor, action, object_type, object_id, detail) VALUES (?, ?, ?, ?, ?, ?)")
             .bind_all(now, e.actor, e.action, e.object_type, e.object_id, e.detail)
             .run();
         return scheduler::ok();

@@ -39,8 +39,7 @@ scheduler::status write_once(const std::string& path, int busy_timeout_ms,
 scheduler::status read_once(const std::string& path, int busy_timeout_ms,
                             const std::function<scheduler::status(scheduler::store&)>& work) {
     try {
-        if (!std::filesystem::exists(path))
-            return error{errc::unavailable, "database " + path + " does not exist", {}};
+        if (!std::filesystem::exists(path)) return error{errc::unavailable, "database " + path + " does not exist", {}};
         connection c(path, connection::mode::read_only, busy_timeout_ms);
         sqlite_store s(c);
         return work(s);
@@ -52,8 +51,7 @@ scheduler::status read_once(const std::string& path, int busy_timeout_ms,
 scheduler::status backup_file(const std::string& path, const std::string& target, int busy_timeout_ms) {
     if (std::filesystem::exists(target))
         return error::invalid("FILE", "the backup target " + target + " already exists");
-    if (!std::filesystem::exists(path))
-        return error{errc::unavailable, "database " + path + " does not exist", {}};
+    if (!std::filesystem::exists(path)) return error{errc::unavailable, "database " + path + " does not exist", {}};
     try {
         connection source(path, connection::mode::read_only, busy_timeout_ms);
         source.prepare("VACUUM INTO ?").bind(1, target).run();

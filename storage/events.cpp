@@ -16,6 +16,10 @@
 
 namespace copsched::storage {
 
+using detail::earliest_overlapping_start;
+using detail::event_columns;
+using detail::guarded;
+using detail::read_event;
 using scheduler::errc;
 using scheduler::error;
 using scheduler::expected_version;
@@ -23,10 +27,6 @@ using scheduler::page;
 using scheduler::page_request;
 using scheduler::result;
 using scheduler::status;
-using detail::event_columns;
-using detail::guarded;
-using detail::earliest_overlapping_start;
-using detail::read_event;
 
 namespace {
 
@@ -165,8 +165,8 @@ result<scheduler::event> sqlite_store::get_event(const std::string& id) {
     });
 }
 
-result<page<scheduler::event>> sqlite_store::list_events(const std::string& programme_id, const scheduler::event_filter& f,
-                                                         const page_request& pr) {
+result<page<scheduler::event>> sqlite_store::list_events(const std::string& programme_id,
+                                                         const scheduler::event_filter& f, const page_request& pr) {
     return guarded([&]() -> result<page<scheduler::event>> {
         // The cursor is "<start_utc> <id>" of the last event of the previous page.
         std::string after_start, after_id;
@@ -205,7 +205,8 @@ result<scheduler::event> sqlite_store::update_event(const scheduler::event& e, e
         if (auto st = check_references(db_, e); !st) return st.err();
         auto s = db_.prepare(
             "UPDATE events SET title = ?, description = ?, working_group_id = ?, start_local = ?, end_local = ?, "
-            "start_utc = ?, end_utc = ?, venue_id = ?, online_url = ?, status = ?, sequence = ?, accepted_conflicts = ?, "
+            "start_utc = ?, end_utc = ?, venue_id = ?, online_url = ?, status = ?, sequence = ?, accepted_conflicts = "
+            "?, "
             "cancelled_at = ?, cancel_reason = ?, updated_at = ?, version = version + 1 "
             "WHERE id = ? AND (? IS NULL OR version = ?)");
         std::optional<std::int64_t> v;
@@ -229,8 +230,7 @@ status sqlite_store::delete_event(const std::string& id, expected_version expect
     return guarded([&]() -> status {
         auto cur = get_event(id);
         if (!cur) return cur.err();
-        if (expected && *expected != cur->version)
-            return detail::stale(cur->version);
+        if (expected && *expected != cur->version) return detail::stale(cur->version);
         {
             auto s = db_.prepare("SELECT 1 FROM attendance WHERE event_id = ? LIMIT 1");
             s.bind(1, id);
@@ -299,14 +299,14 @@ void add_programme_overlaps(connection& db, const scheduler::programme& p, const
 void add_venue_overlaps(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c,
                         const candidate_span& span, const std::string& ignore_event_id,
                         std::vector<scheduler::overlapping_event>& out) {
-    auto v = db.prepare(
-        "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id FROM events e"
-        " WHERE e.venue_id = ?1 AND e.start_utc >= ?6 AND e.start_utc < ?4 AND e.end_utc > ?3"
-        " AND e.status <> 'cancelled' AND e.programme_id <> ?2 AND e.id <> ?5");
+    auto v = db.prepare("SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id FROM events e"
+                        " WHERE e.venue_id = ?1 AND e.start_utc >= ?6 AND e.start_utc < ?4 AND e.end_utc > ?3"
+                        " AND e.status <> 'cancelled' AND e.programme_id <> ?2 AND e.id <> ?5");
     v.bind_all(*c.venue_id, p.id, span.start, span.end, ignore_event_id,
                earliest_overlapping_start(db, c.start_utc, std::nullopt));
     while (v.step())
-        out.push_back({v.text(0), scheduler::parse<scheduler::event_kind>(v.text(1)).value_or(scheduler::event_kind::other),
+        out.push_back({v.text(0),
+                       scheduler::parse<scheduler::event_kind>(v.text(1)).value_or(scheduler::event_kind::other),
                        v.text(2), std::nullopt, v.optional_text(4), 0});
 }
 
@@ -378,12 +378,13 @@ result<scheduler::booking_context> sqlite_store::booking_facts(const scheduler::
 }
 
 result<std::string> sqlite_store::create_series(const std::string& programme_id, const std::string& rrule,
-                                               const std::string& start_local, const std::string& end_local,
-                                               const std::string& template_json, const std::string& now) {
+                                                const std::string& start_local, const std::string& end_local,
+                                                const std::string& template_json, const std::string& now) {
     return guarded([&]() -> result<std::string> {
         const auto id = new_id("ser");
-        db_.prepare("INSERT INTO series(id, programme_id, rrule, start_local, end_local, template, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        db_.prepare(
+               "INSERT INTO series(id, programme_id, rrule, start_local, end_local, template, created_at, updated_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             .bind_all(id, programme_id, rrule, start_local, end_local, template_json, now, now)
             .run();
         return id;

@@ -23,12 +23,12 @@
 
 namespace copsched::storage {
 
+using detail::guarded;
 using scheduler::errc;
 using scheduler::error;
 using scheduler::feed_scope;
 using scheduler::result;
 using scheduler::status;
-using detail::guarded;
 
 namespace {
 
@@ -53,9 +53,8 @@ constexpr int column_count(std::string_view columns) {
 // A session belongs to a member's feed when the membership is valid on the session's
 // local date: valid_from and valid_until are inclusive 'YYYY-MM-DD', start_local begins
 // with its date. `m` is the membership, `s` the session.
-constexpr const char* on_session_date =
-    "m.valid_from <= substr(s.start_local, 1, 10)"
-    " AND (m.valid_until IS NULL OR m.valid_until >= substr(s.start_local, 1, 10))";
+constexpr const char* on_session_date = "m.valid_from <= substr(s.start_local, 1, 10)"
+                                        " AND (m.valid_until IS NULL OR m.valid_until >= substr(s.start_local, 1, 10))";
 
 // The programme's events that are not sessions: in every personal and organisation feed.
 constexpr const char* programme_wide_events =
@@ -76,8 +75,7 @@ const std::string& feed_sql(feed_scope scope) {
     // An unknown organisation or person, or one of another programme, gets nothing rather
     // than the programme-wide events. IN (...) also drops the duplicates UNION ALL leaves.
     static const std::string organisation =
-        select +
-        "EXISTS (SELECT 1 FROM organisations WHERE id = ?2 AND programme_id = ?1) AND e.rowid IN (" +
+        select + "EXISTS (SELECT 1 FROM organisations WHERE id = ?2 AND programme_id = ?1) AND e.rowid IN (" +
         programme_wide_events +
         " UNION ALL SELECT s.rowid FROM people p"
         " CROSS JOIN memberships m ON m.person_id = p.id"
@@ -85,15 +83,15 @@ const std::string& feed_sql(feed_scope scope) {
         " WHERE p.organisation_id = ?2 AND p.active = 1 AND +s.programme_id = ?1 AND " +
         on_session_date + ")" + order;
     static const std::string person =
-        select +
-        "EXISTS (SELECT 1 FROM people WHERE id = ?2 AND programme_id = ?1) AND e.rowid IN (" +
+        select + "EXISTS (SELECT 1 FROM people WHERE id = ?2 AND programme_id = ?1) AND e.rowid IN (" +
         programme_wide_events +
         " UNION ALL SELECT s.rowid FROM memberships m"
         " CROSS JOIN events s ON s.working_group_id = m.working_group_id"
         " WHERE m.person_id = ?2 AND +s.programme_id = ?1 AND " +
         on_session_date +
         " UNION ALL SELECT i.rowid FROM attendance a CROSS JOIN events i ON i.id = a.event_id"
-        " WHERE a.person_id = ?2 AND i.programme_id = ?1)" + order;
+        " WHERE a.person_id = ?2 AND i.programme_id = ?1)" +
+        order;
 
     switch (scope) {
     case feed_scope::programme: return programme;
@@ -172,7 +170,8 @@ result<std::string> sqlite_store::last_event_deletion(const std::string& program
 
 result<std::vector<std::string>> sqlite_store::person_working_group_ids(const std::string& person_id) {
     return guarded([&]() -> result<std::vector<std::string>> {
-        auto s = db_.prepare("SELECT DISTINCT working_group_id FROM memberships WHERE person_id = ? ORDER BY working_group_id");
+        auto s = db_.prepare(
+            "SELECT DISTINCT working_group_id FROM memberships WHERE person_id = ? ORDER BY working_group_id");
         s.bind(1, person_id);
         std::vector<std::string> out;
         while (s.step()) out.push_back(s.text(0));

@@ -390,10 +390,8 @@ migrate_outcome migrate(connection& c) {
     out.from_version = out.to_version = schema_version(c);
     const int newest = migrations.back().version;
     if (out.from_version > newest)
-        throw sqlite_error(SQLITE_MISMATCH, "the database is at schema version " +
-                                                std::to_string(out.from_version) +
-                                                ", newer than this copsched knows (" +
-                                                std::to_string(newest) + ")");
+        throw sqlite_error(SQLITE_MISMATCH, "the database is at schema version " + std::to_string(out.from_version) +
+                                                ", newer than this copsched knows (" + std::to_string(newest) + ")");
     for (const auto& m : migrations) {
         if (m.version <= out.to_version) continue;
         transaction tx(c);

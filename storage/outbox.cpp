@@ -15,6 +15,7 @@
 
 namespace copsched::storage {
 
+using detail::guarded;
 using scheduler::claim_request;
 using scheduler::claimed_message;
 using scheduler::errc;
@@ -26,7 +27,6 @@ using scheduler::page;
 using scheduler::page_request;
 using scheduler::result;
 using scheduler::status;
-using detail::guarded;
 
 namespace {
 
@@ -56,7 +56,9 @@ outbox_message read_message(statement& s) {
 }
 
 // The SELECT of message_columns from reminders, followed by `tail`.
-std::string select_messages(const char* tail) { return std::string("SELECT ") + message_columns + " FROM reminders " + tail; }
+std::string select_messages(const char* tail) {
+    return std::string("SELECT ") + message_columns + " FROM reminders " + tail;
+}
 
 // A lookup through the store's own getters: not_found becomes nullopt, any other error is
 // passed on.
@@ -73,14 +75,16 @@ void apply(connection& db, const scheduler::event& e, const std::string& person_
     for (const auto& c : changes) {
         switch (c.what) {
         case op::insert:
-            db.prepare("INSERT INTO reminders(id, programme_id, event_id, person_id, kind, due_at, state, attempts, "
-                       "sequence, days_before, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)")
+            db.prepare(
+                  "INSERT INTO reminders(id, programme_id, event_id, person_id, kind, due_at, state, attempts, "
+                  "sequence, days_before, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)")
                 .bind_all(new_id("msg"), e.programme_id, e.id, person_id, scheduler::to_string(c.kind), c.due_at,
                           c.sequence, c.days_before, now, now)
                 .run();
             break;
         case op::drop:
-            db.prepare("UPDATE reminders SET state = 'dropped', updated_at = ? WHERE id = ? AND state IN ('pending','failed')")
+            db.prepare("UPDATE reminders SET state = 'dropped', updated_at = ? WHERE id = ? AND state IN "
+                       "('pending','failed')")
                 .bind_all(now, c.message_id)
                 .run();
             break;
@@ -90,7 +94,9 @@ void apply(connection& db, const scheduler::event& e, const std::string& person_
                 .run();
             break;
         case op::set_due:
-            db.prepare("UPDATE reminders SET due_at = ?, updated_at = ? WHERE id = ?").bind_all(c.due_at, now, c.message_id).run();
+            db.prepare("UPDATE reminders SET due_at = ?, updated_at = ? WHERE id = ?")
+                .bind_all(c.due_at, now, c.message_id)
+                .run();
             break;
         }
     }
@@ -236,11 +242,14 @@ result<bool> sqlite_store::plan_outbox(const std::string& now, std::size_t max_c
             while (s.step()) changes.emplace_back(s.text(0), s.text(1));
         }
         for (const auto& [event_id, person_id] : changes) {
-            auto st = event_id.empty() ? sync_person_outbox(db_, person_id, now)
-                                       : sync_event_outbox(db_, event_id,
-                                                           person_id.empty() ? std::nullopt : std::optional(person_id), now);
+            auto st = event_id.empty()
+                          ? sync_person_outbox(db_, person_id, now)
+                          : sync_event_outbox(db_, event_id,
+                                              person_id.empty() ? std::nullopt : std::optional(person_id), now);
             if (!st) return st.err();
-            db_.prepare("DELETE FROM outbox_changes WHERE event_id = ? AND person_id = ?").bind_all(event_id, person_id).run();
+            db_.prepare("DELETE FROM outbox_changes WHERE event_id = ? AND person_id = ?")
+                .bind_all(event_id, person_id)
+                .run();
         }
         auto more = db_.prepare("SELECT EXISTS (SELECT 1 FROM outbox_changes)");
         more.step();
@@ -254,7 +263,8 @@ namespace {
 
 // The ids to claim, with the attempts each has had: expired leases first (the oldest
 // work), then pending or failed messages due by now, at most r.limit in all.
-std::vector<std::pair<std::string, int>> claimable_messages(connection& db, const claim_request& r, const std::string& now) {
+std::vector<std::pair<std::string, int>> claimable_messages(connection& db, const claim_request& r,
+                                                            const std::string& now) {
     const auto limit = static_cast<std::int64_t>(r.limit);
     std::vector<std::pair<std::string, int>> picked; // id, attempts so far
     {
@@ -388,14 +398,17 @@ namespace {
 
 // The message for a report about it: not_found outside the caller's programme; conflict
 // when lease_id is given and another claim holds it now.
-result<outbox_message> reported(sqlite_store& store, const std::string& id, const std::optional<std::string>& programme_id,
+result<outbox_message> reported(sqlite_store& store, const std::string& id,
+                                const std::optional<std::string>& programme_id,
                                 const std::optional<std::string>& lease_id) {
     auto found = store.get_message(id);
     if (!found) return found;
     const auto& m = *found;
-    if (programme_id && m.programme_id != *programme_id) return error{errc::not_found, "No message with id '" + id + "'.", {}};
+    if (programme_id && m.programme_id != *programme_id)
+        return error{errc::not_found, "No message with id '" + id + "'.", {}};
     if (lease_id && m.lease_id != lease_id && m.state != outbox_state::sent)
-        return error{errc::conflict, "The lease was lost: another job claimed this message after the lease expired.",
+        return error{errc::conflict,
+                     "The lease was lost: another job claimed this message after the lease expired.",
                      {{"lease_id", "is not the message's current lease"}}};
     return m;
 }
@@ -403,8 +416,8 @@ result<outbox_message> reported(sqlite_store& store, const std::string& id, cons
 } // namespace
 
 result<outbox_message> sqlite_store::mark_sent(const std::string& id, const std::optional<std::string>& programme_id,
-                                               const std::optional<std::string>& lease_id, const std::string& message_id,
-                                               const std::string& now) {
+                                               const std::optional<std::string>& lease_id,
+                                               const std::string& message_id, const std::string& now) {
     return guarded([&]() -> result<outbox_message> {
         auto m = reported(*this, id, programme_id, lease_id);
         if (!m) return m.err();
@@ -418,26 +431,28 @@ result<outbox_message> sqlite_store::mark_sent(const std::string& id, const std:
 }
 
 result<outbox_message> sqlite_store::mark_failed(const std::string& id, const std::optional<std::string>& programme_id,
-                                                 const std::optional<std::string>& lease_id, const std::string& error_text,
-                                                 bool permanent, const scheduler::retry_policy& p,
-                                                 const std::string& now) {
+                                                 const std::optional<std::string>& lease_id,
+                                                 const std::string& error_text, bool permanent,
+                                                 const scheduler::retry_policy& p, const std::string& now) {
     return guarded([&]() -> result<outbox_message> {
         auto m = reported(*this, id, programme_id, lease_id);
         if (!m) return m.err();
         if (m->state != outbox_state::leased)
             return error{errc::conflict,
-                         "The message is " + std::string(scheduler::to_string(m->state)) + ", not being sent.", {}};
+                         "The message is " + std::string(scheduler::to_string(m->state)) + ", not being sent.",
+                         {}};
         const bool dead = permanent || m->attempts >= p.max_attempts;
         db_.prepare("UPDATE reminders SET state = ?, due_at = ?, lease_id = NULL, lease_until = NULL, last_error = ?, "
                     "updated_at = ? WHERE id = ?")
-            .bind_all(dead ? "dead" : "failed", dead ? m->due_at : scheduler::retry_due(now, m->attempts, p), error_text,
-                      now, id)
+            .bind_all(dead ? "dead" : "failed", dead ? m->due_at : scheduler::retry_due(now, m->attempts, p),
+                      error_text, now, id)
             .run();
         return get_message(id);
     });
 }
 
-result<outbox_message> sqlite_store::retry_message(const std::string& id, const std::optional<std::string>& programme_id,
+result<outbox_message> sqlite_store::retry_message(const std::string& id,
+                                                   const std::optional<std::string>& programme_id,
                                                    const std::string& now) {
     return guarded([&]() -> result<outbox_message> {
         auto m = reported(*this, id, programme_id, std::nullopt);
@@ -484,7 +499,7 @@ result<page<outbox_message>> sqlite_store::list_messages(const scheduler::outbox
 }
 
 result<scheduler::outbox_summary> sqlite_store::summarise_outbox(const std::optional<std::string>& programme_id,
-                                                                const std::string& now) {
+                                                                 const std::string& now) {
     return guarded([&]() -> result<scheduler::outbox_summary> {
         scheduler::outbox_summary out;
         std::map<std::string, std::size_t> counts;

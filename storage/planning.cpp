@@ -13,12 +13,12 @@
 
 namespace copsched::storage {
 
+using detail::earliest_overlapping_start;
+using detail::guarded;
 using scheduler::errc;
 using scheduler::error;
 using scheduler::result;
 using scheduler::status;
-using detail::guarded;
-using detail::earliest_overlapping_start;
 
 namespace {
 
@@ -57,15 +57,16 @@ std::map<std::string, std::vector<scheduler::interval>> busy_by_person(connectio
 
 } // namespace
 
-result<scheduler::blackout_import> sqlite_store::import_blackouts(const std::string& programme_id, const std::string& name,
+result<scheduler::blackout_import> sqlite_store::import_blackouts(const std::string& programme_id,
+                                                                  const std::string& name,
                                                                   const std::vector<scheduler::named_interval>& periods,
                                                                   const std::string& now) {
     return guarded([&]() -> result<scheduler::blackout_import> {
         auto dup = db_.prepare("SELECT 1 FROM blackout_imports WHERE programme_id = ? AND name = ?");
         dup.bind_all(programme_id, name);
         if (dup.step())
-            return error::invalid("name", "an import named '" + name +
-                                              "' exists already; delete it first to replace it");
+            return error::invalid("name",
+                                  "an import named '" + name + "' exists already; delete it first to replace it");
         scheduler::blackout_import imp{new_id("bli"), programme_id, name, periods.size(), now};
         db_.prepare("INSERT INTO blackout_imports(id, programme_id, name, periods, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind_all(imp.id, programme_id, name, static_cast<std::int64_t>(periods.size()), now)
@@ -92,8 +93,8 @@ result<std::vector<scheduler::blackout_import>> sqlite_store::list_blackout_impo
     });
 }
 
-result<std::vector<scheduler::blackout_period>> sqlite_store::list_blackouts(const std::string& programme_id,
-                                                                             const std::optional<std::string>& import_id) {
+result<std::vector<scheduler::blackout_period>> sqlite_store::list_blackouts(
+    const std::string& programme_id, const std::optional<std::string>& import_id) {
     return guarded([&]() -> result<std::vector<scheduler::blackout_period>> {
         auto s = db_.prepare("SELECT id, import_id, name, start_utc, end_utc FROM blackouts WHERE programme_id = ?1 "
                              "AND (?2 IS NULL OR import_id = ?2) ORDER BY start_utc, id");
@@ -210,18 +211,19 @@ std::vector<scheduler::planner_person> planning_people(connection& db, const std
 // every zone), of active people, with their busy times in the window.
 std::vector<scheduler::group_member> planning_members(connection& db, const scheduler::planning_query& q,
                                                       const planning_window& w) {
-    const auto first_date = scheduler::format_date(scheduler::civil_from_seconds(q.window.start - std::chrono::days(1)).date);
-    const auto last_date = scheduler::format_date(scheduler::civil_from_seconds(q.window.end + std::chrono::days(1)).date);
+    const auto first_date =
+        scheduler::format_date(scheduler::civil_from_seconds(q.window.start - std::chrono::days(1)).date);
+    const auto last_date =
+        scheduler::format_date(scheduler::civil_from_seconds(q.window.end + std::chrono::days(1)).date);
     static const std::string members_sql =
         busy_sql("SELECT DISTINCT m.person_id AS id FROM memberships m JOIN people p ON p.id = m.person_id"
                  " WHERE m.working_group_id = ?4 AND p.active = 1 AND p.programme_id = ?1");
     auto busy = busy_by_person(db, members_sql, q.programme_id, w.from, w.to, w.group);
     std::vector<scheduler::group_member> out;
-    auto m = db.prepare(
-        "SELECT m.person_id, p.organisation_id, m.valid_from, m.valid_until FROM memberships m"
-        " JOIN people p ON p.id = m.person_id"
-        " WHERE m.working_group_id = ?1 AND p.active = 1 AND m.valid_from <= ?3"
-        " AND (m.valid_until IS NULL OR m.valid_until >= ?2) ORDER BY m.person_id, m.valid_from");
+    auto m = db.prepare("SELECT m.person_id, p.organisation_id, m.valid_from, m.valid_until FROM memberships m"
+                        " JOIN people p ON p.id = m.person_id"
+                        " WHERE m.working_group_id = ?1 AND p.active = 1 AND m.valid_from <= ?3"
+                        " AND (m.valid_until IS NULL OR m.valid_until >= ?2) ORDER BY m.person_id, m.valid_from");
     m.bind_all(w.group, first_date, last_date);
     while (m.step()) {
         scheduler::group_member gm;

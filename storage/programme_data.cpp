@@ -24,6 +24,10 @@
 
 namespace copsched::storage {
 
+using detail::guarded;
+using detail::person_columns;
+using detail::read_person;
+using detail::stale;
 using scheduler::errc;
 using scheduler::error;
 using scheduler::expected_version;
@@ -31,10 +35,6 @@ using scheduler::page;
 using scheduler::page_request;
 using scheduler::result;
 using scheduler::status;
-using detail::guarded;
-using detail::person_columns;
-using detail::read_person;
-using detail::stale;
 
 namespace {
 
@@ -82,7 +82,8 @@ result<stored_row> current_row(connection& db, const char* sql, std::string_view
 
 // An UPDATE or DELETE guarded by id and version changed nothing although current_row
 // accepted it a moment ago; report what the row looks like now.
-error no_change(connection& db, const char* sql, std::string_view what, const std::string& id, expected_version expected) {
+error no_change(connection& db, const char* sql, std::string_view what, const std::string& id,
+                expected_version expected) {
     auto row = current_row(db, sql, what, id, expected);
     if (!row) return row.err();
     return {errc::internal, "The " + std::string(what) + " '" + id + "' was not changed.", {}};
@@ -114,7 +115,8 @@ std::string references_to(connection& db, std::initializer_list<reference> kinds
 
 error still_referenced(std::string_view what, const std::string& by, std::string_view instead) {
     return {errc::conflict,
-            "The " + std::string(what) + " cannot be deleted: it is still referred to by " + by + ". " + std::string(instead),
+            "The " + std::string(what) + " cannot be deleted: it is still referred to by " + by + ". " +
+                std::string(instead),
             {}};
 }
 
@@ -151,7 +153,8 @@ std::optional<std::string_view> name_of(const std::optional<E>& v) {
 }
 
 template <class T>
-result<T> get_by_id(connection& db, const char* sql, std::string_view what, const std::string& id, T (*read)(statement&)) {
+result<T> get_by_id(connection& db, const char* sql, std::string_view what, const std::string& id,
+                    T (*read)(statement&)) {
     auto s = db.prepare(sql);
     s.bind(1, id);
     if (!s.step()) return missing(what, id);
@@ -167,8 +170,10 @@ scheduler::organisation read_organisation(statement& s) {
     o.id = s.text(0);
     o.programme_id = s.text(1);
     o.name = s.text(2);
-    o.kind = scheduler::parse<scheduler::organisation_kind>(s.text(3)).value_or(scheduler::organisation_kind::government);
-    o.level = scheduler::parse<scheduler::organisation_level>(s.text(4)).value_or(scheduler::organisation_level::starter);
+    o.kind =
+        scheduler::parse<scheduler::organisation_kind>(s.text(3)).value_or(scheduler::organisation_kind::government);
+    o.level =
+        scheduler::parse<scheduler::organisation_level>(s.text(4)).value_or(scheduler::organisation_level::starter);
     o.version = static_cast<int>(s.integer(5));
     o.created_at = s.text(6);
     o.updated_at = s.text(7);
@@ -223,12 +228,14 @@ scheduler::venue read_venue(statement& s) {
 
 status organisation_name_free(connection& db, const std::string& programme_id, const std::string& name,
                               const std::string& self) {
-    if (exists(db, "SELECT 1 FROM organisations WHERE programme_id = ? AND name = ? AND id <> ?", programme_id, name, self))
+    if (exists(db, "SELECT 1 FROM organisations WHERE programme_id = ? AND name = ? AND id <> ?", programme_id, name,
+               self))
         return duplicate("name", "An organisation named '" + name + "' already exists in this programme.");
     return scheduler::ok();
 }
 
-status person_email_free(connection& db, const std::string& programme_id, const std::string& email, const std::string& self) {
+status person_email_free(connection& db, const std::string& programme_id, const std::string& email,
+                         const std::string& self) {
     if (exists(db, "SELECT 1 FROM people WHERE programme_id = ? AND email = ? AND id <> ?", programme_id, email, self))
         return duplicate("email", "A person with e-mail address '" + email + "' already exists in this programme.");
     return scheduler::ok();
@@ -364,7 +371,8 @@ scheduler::person read_person(statement& s) {
 
 result<std::vector<scheduler::programme>> sqlite_store::list_programmes() {
     return guarded([&]() -> result<std::vector<scheduler::programme>> {
-        static const std::string sql = std::string("SELECT ") + detail::programme_columns + " FROM programmes ORDER BY slug";
+        static const std::string sql =
+            std::string("SELECT ") + detail::programme_columns + " FROM programmes ORDER BY slug";
         auto s = db_.prepare(sql.c_str());
         std::vector<scheduler::programme> out;
         while (s.step()) out.push_back(detail::read_programme(s));
@@ -374,7 +382,8 @@ result<std::vector<scheduler::programme>> sqlite_store::list_programmes() {
 
 result<scheduler::programme> sqlite_store::get_programme(const std::string& slug) {
     return guarded([&]() -> result<scheduler::programme> {
-        static const std::string sql = std::string("SELECT ") + detail::programme_columns + " FROM programmes WHERE slug = ?";
+        static const std::string sql =
+            std::string("SELECT ") + detail::programme_columns + " FROM programmes WHERE slug = ?";
         auto s = db_.prepare(sql.c_str());
         s.bind(1, slug);
         if (!s.step()) return error{errc::not_found, "No programme with slug '" + slug + "'.", {}};
@@ -393,10 +402,13 @@ result<std::size_t> sqlite_store::count_programmes() {
 result<scheduler::programme> sqlite_store::create_programme(const scheduler::programme& p, const std::string& now) {
     return guarded([&]() -> result<scheduler::programme> {
         if (exists(db_, "SELECT 1 FROM programmes WHERE slug = ?", p.slug))
-            return error{errc::conflict, "A programme with slug '" + p.slug + "' already exists.", {{"slug", "is already in use"}}};
+            return error{errc::conflict,
+                         "A programme with slug '" + p.slug + "' already exists.",
+                         {{"slug", "is already in use"}}};
         const auto id = new_id("prg");
-        db_.prepare("INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, "
-                    "feeds_public, created_at, updated_at, version, mail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)")
+        db_.prepare(
+               "INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, "
+               "feeds_public, created_at, updated_at, version, mail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)")
             .bind_all(id, p.slug, p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
                       detail::rules_to_json(p.rules), p.feeds_public, now, now, detail::mail_to_json(p.mail))
             .run();
@@ -406,7 +418,8 @@ result<scheduler::programme> sqlite_store::create_programme(const scheduler::pro
 
 result<scheduler::programme> sqlite_store::get_programme_by_id(const std::string& id) {
     return guarded([&]() -> result<scheduler::programme> {
-        static const std::string sql = std::string("SELECT ") + detail::programme_columns + " FROM programmes WHERE id = ?";
+        static const std::string sql =
+            std::string("SELECT ") + detail::programme_columns + " FROM programmes WHERE id = ?";
         return get_by_id(db_, sql.c_str(), "programme", id, &detail::read_programme);
     });
 }
@@ -425,18 +438,20 @@ result<scheduler::programme> sqlite_store::update_programme(const scheduler::pro
                     "meeting_rules = ?, feeds_public = ?, mail = ?, version = version + 1, updated_at = ? "
                     "WHERE id = ? AND (? IS NULL OR version = ?)")
             .bind_all(p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
-                      detail::rules_to_json(p.rules), p.feeds_public, detail::mail_to_json(p.mail), now, p.id,
-                      expected, expected)
+                      detail::rules_to_json(p.rules), p.feeds_public, detail::mail_to_json(p.mail), now, p.id, expected,
+                      expected)
             .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "programme", p.id, expected);
-        if (before->mail != p.mail || before->timezone != p.timezone) detail::note_programme_outbox_change(db_, p.id, now);
+        if (before->mail != p.mail || before->timezone != p.timezone)
+            detail::note_programme_outbox_change(db_, p.id, now);
         return get_programme_by_id(p.id);
     });
 }
 
 // --- organisations ------------------------------------------------------------------------
 
-result<scheduler::organisation> sqlite_store::create_organisation(const scheduler::organisation& o, const std::string& now) {
+result<scheduler::organisation> sqlite_store::create_organisation(const scheduler::organisation& o,
+                                                                  const std::string& now) {
     return guarded([&]() -> result<scheduler::organisation> {
         if (auto st = require_programme(db_, o.programme_id); !st) return st.err();
         if (auto st = organisation_name_free(db_, o.programme_id, o.name, ""); !st) return st.err();
@@ -451,7 +466,8 @@ result<scheduler::organisation> sqlite_store::create_organisation(const schedule
 
 result<scheduler::organisation> sqlite_store::get_organisation(const std::string& id) {
     return guarded([&]() -> result<scheduler::organisation> {
-        static const std::string sql = std::string("SELECT ") + organisation_columns + " FROM organisations WHERE id = ?";
+        static const std::string sql =
+            std::string("SELECT ") + organisation_columns + " FROM organisations WHERE id = ?";
         return get_by_id(db_, sql.c_str(), "organisation", id, &read_organisation);
     });
 }
@@ -472,8 +488,8 @@ result<page<scheduler::organisation>> sqlite_store::list_organisations(const std
 }
 
 // The programme_id never changes: o.programme_id is ignored.
-result<scheduler::organisation> sqlite_store::update_organisation(const scheduler::organisation& o, expected_version expected,
-                                                                  const std::string& now) {
+result<scheduler::organisation> sqlite_store::update_organisation(const scheduler::organisation& o,
+                                                                  expected_version expected, const std::string& now) {
     return guarded([&]() -> result<scheduler::organisation> {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM organisations WHERE id = ?";
         auto row = current_row(db_, row_sql, "organisation", o.id, expected);
@@ -481,7 +497,8 @@ result<scheduler::organisation> sqlite_store::update_organisation(const schedule
         if (auto st = organisation_name_free(db_, row->programme_id, o.name, o.id); !st) return st.err();
         db_.prepare("UPDATE organisations SET name = ?, kind = ?, level = ?, version = version + 1, updated_at = ? "
                     "WHERE id = ? AND (? IS NULL OR version = ?)")
-            .bind_all(o.name, scheduler::to_string(o.kind), scheduler::to_string(o.level), now, o.id, expected, expected)
+            .bind_all(o.name, scheduler::to_string(o.kind), scheduler::to_string(o.level), now, o.id, expected,
+                      expected)
             .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "organisation", o.id, expected);
         return get_organisation(o.id);
@@ -492,11 +509,14 @@ status sqlite_store::delete_organisation(const std::string& id, expected_version
     return guarded([&]() -> status {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM organisations WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "organisation", id, expected); !row) return row.err();
-        const auto refs = references_to(db_, {{"SELECT COUNT(*) FROM people WHERE organisation_id = ?", "person", "people"}}, id);
+        const auto refs =
+            references_to(db_, {{"SELECT COUNT(*) FROM people WHERE organisation_id = ?", "person", "people"}}, id);
         if (!refs.empty())
             return still_referenced("organisation", refs,
                                     "Move them to another organisation first, or keep the organisation.");
-        db_.prepare("DELETE FROM organisations WHERE id = ? AND (? IS NULL OR version = ?)").bind_all(id, expected, expected).run();
+        db_.prepare("DELETE FROM organisations WHERE id = ? AND (? IS NULL OR version = ?)")
+            .bind_all(id, expected, expected)
+            .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "organisation", id, expected);
         return scheduler::ok();
     });
@@ -527,8 +547,8 @@ result<scheduler::person> sqlite_store::get_person(const std::string& id) {
     });
 }
 
-result<page<scheduler::person>> sqlite_store::list_people(const std::string& programme_id, const scheduler::person_filter& f,
-                                                          const page_request& pr) {
+result<page<scheduler::person>> sqlite_store::list_people(const std::string& programme_id,
+                                                          const scheduler::person_filter& f, const page_request& pr) {
     return guarded([&]() -> result<page<scheduler::person>> {
         static const std::string sql = std::string("SELECT ") + person_columns +
                                        " FROM people WHERE programme_id = ? AND id > ?"
@@ -584,7 +604,9 @@ status sqlite_store::delete_person(const std::string& id, expected_version expec
         // history: they go with the person.
         db_.prepare("DELETE FROM busy_times WHERE person_id = ?").bind_all(id).run();
         if (auto st = detail::forget_unsent_messages(db_, "person_id", id); !st) return st.err();
-        db_.prepare("DELETE FROM people WHERE id = ? AND (? IS NULL OR version = ?)").bind_all(id, expected, expected).run();
+        db_.prepare("DELETE FROM people WHERE id = ? AND (? IS NULL OR version = ?)")
+            .bind_all(id, expected, expected)
+            .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "person", id, expected);
         return scheduler::ok();
     });
@@ -592,15 +614,17 @@ status sqlite_store::delete_person(const std::string& id, expected_version expec
 
 // --- working groups -----------------------------------------------------------------------
 
-result<scheduler::working_group> sqlite_store::create_working_group(const scheduler::working_group& g, const std::string& now) {
+result<scheduler::working_group> sqlite_store::create_working_group(const scheduler::working_group& g,
+                                                                    const std::string& now) {
     return guarded([&]() -> result<scheduler::working_group> {
         if (auto st = require_programme(db_, g.programme_id); !st) return st.err();
         if (exists(db_, "SELECT 1 FROM working_groups WHERE programme_id = ? AND slug = ?", g.programme_id, g.slug))
             return duplicate("slug", "A working group with slug '" + g.slug + "' already exists in this programme.");
         const auto id = new_id("wg");
         // A new group is never archived: g.archived_at is ignored like the other stored fields.
-        db_.prepare("INSERT INTO working_groups(id, programme_id, slug, name, description, created_at, updated_at, version) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 1)")
+        db_.prepare(
+               "INSERT INTO working_groups(id, programme_id, slug, name, description, created_at, updated_at, version) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, 1)")
             .bind_all(id, g.programme_id, g.slug, g.name, g.description, now, now)
             .run();
         return get_working_group(id);
@@ -609,7 +633,8 @@ result<scheduler::working_group> sqlite_store::create_working_group(const schedu
 
 result<scheduler::working_group> sqlite_store::get_working_group(const std::string& id) {
     return guarded([&]() -> result<scheduler::working_group> {
-        static const std::string sql = std::string("SELECT ") + working_group_columns + " FROM working_groups WHERE id = ?";
+        static const std::string sql =
+            std::string("SELECT ") + working_group_columns + " FROM working_groups WHERE id = ?";
         return get_by_id(db_, sql.c_str(), "working group", id, &read_working_group);
     });
 }
@@ -669,7 +694,9 @@ status sqlite_store::delete_working_group(const std::string& id, expected_versio
              {"SELECT COUNT(*) FROM api_token_working_groups WHERE working_group_id = ?", "API token", "API tokens"}},
             id);
         if (!refs.empty()) return still_referenced("working group", refs, "Archive it instead.");
-        db_.prepare("DELETE FROM working_groups WHERE id = ? AND (? IS NULL OR version = ?)").bind_all(id, expected, expected).run();
+        db_.prepare("DELETE FROM working_groups WHERE id = ? AND (? IS NULL OR version = ?)")
+            .bind_all(id, expected, expected)
+            .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "working group", id, expected);
         return scheduler::ok();
     });
@@ -696,14 +723,17 @@ result<scheduler::membership> sqlite_store::create_membership(const scheduler::m
                    "SELECT 1 FROM memberships WHERE working_group_id = ? AND person_id = ? "
                    "AND valid_from <= COALESCE(?, '9999-12-31') AND COALESCE(valid_until, '9999-12-31') >= ?",
                    m.working_group_id, m.person_id, m.until, m.from))
-            return error{errc::conflict, "The person already has a membership of this working group in that period.",
+            return error{errc::conflict,
+                         "The person already has a membership of this working group in that period.",
                          {{"from", "overlaps an existing membership"}}};
         scheduler::membership out = m;
         out.id = new_id("mem");
         out.created_at = now;
-        db_.prepare("INSERT INTO memberships(id, working_group_id, person_id, role, valid_from, valid_until, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .bind_all(out.id, out.working_group_id, out.person_id, scheduler::to_string(out.role), out.from, out.until, now)
+        db_.prepare(
+               "INSERT INTO memberships(id, working_group_id, person_id, role, valid_from, valid_until, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(out.id, out.working_group_id, out.person_id, scheduler::to_string(out.role), out.from, out.until,
+                      now)
             .run();
         detail::note_outbox_change(db_, "", out.person_id);
         return out;
@@ -743,7 +773,8 @@ result<scheduler::membership> sqlite_store::update_membership(const scheduler::m
                    "SELECT 1 FROM memberships WHERE working_group_id = ? AND person_id = ? AND id <> ? "
                    "AND valid_from <= COALESCE(?, '9999-12-31') AND COALESCE(valid_until, '9999-12-31') >= ?",
                    cur->working_group_id, cur->person_id, m.id, m.until, cur->from))
-            return error{errc::conflict, "The person already has a membership of this working group in that period.",
+            return error{errc::conflict,
+                         "The person already has a membership of this working group in that period.",
                          {{"until", "overlaps another membership"}}};
         db_.prepare("UPDATE memberships SET role = ?, valid_until = ? WHERE id = ?")
             .bind_all(scheduler::to_string(m.role), m.until, m.id)
@@ -776,8 +807,8 @@ result<scheduler::venue> sqlite_store::get_venue(const std::string& id) {
 
 result<page<scheduler::venue>> sqlite_store::list_venues(const std::string& programme_id, const page_request& pr) {
     return guarded([&]() -> result<page<scheduler::venue>> {
-        static const std::string sql =
-            std::string("SELECT ") + venue_columns + " FROM venues WHERE programme_id = ? AND id > ? ORDER BY id LIMIT ?";
+        static const std::string sql = std::string("SELECT ") + venue_columns +
+                                       " FROM venues WHERE programme_id = ? AND id > ? ORDER BY id LIMIT ?";
         auto s = db_.prepare(sql.c_str());
         s.bind_all(programme_id, after(pr), fetch_limit(pr));
         return read_page<scheduler::venue>(s, pr, &read_venue);
@@ -785,7 +816,8 @@ result<page<scheduler::venue>> sqlite_store::list_venues(const std::string& prog
 }
 
 // The programme_id never changes: v.programme_id is ignored.
-result<scheduler::venue> sqlite_store::update_venue(const scheduler::venue& v, expected_version expected, const std::string& now) {
+result<scheduler::venue> sqlite_store::update_venue(const scheduler::venue& v, expected_version expected,
+                                                    const std::string& now) {
     return guarded([&]() -> result<scheduler::venue> {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM venues WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "venue", v.id, expected); !row) return row.err();
@@ -802,9 +834,12 @@ status sqlite_store::delete_venue(const std::string& id, expected_version expect
     return guarded([&]() -> status {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM venues WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "venue", id, expected); !row) return row.err();
-        const auto refs = references_to(db_, {{"SELECT COUNT(*) FROM events WHERE venue_id = ?", "event", "events"}}, id);
+        const auto refs =
+            references_to(db_, {{"SELECT COUNT(*) FROM events WHERE venue_id = ?", "event", "events"}}, id);
         if (!refs.empty()) return still_referenced("venue", refs, "Keep the venue: its events still need it.");
-        db_.prepare("DELETE FROM venues WHERE id = ? AND (? IS NULL OR version = ?)").bind_all(id, expected, expected).run();
+        db_.prepare("DELETE FROM venues WHERE id = ? AND (? IS NULL OR version = ?)")
+            .bind_all(id, expected, expected)
+            .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "venue", id, expected);
         return scheduler::ok();
     });
@@ -829,8 +864,8 @@ std::string insert_demo_programme(connection& db, const scheduler::programme& p,
 // The demo's working groups as stored: slug -> id, in the demo's order.
 using demo_group_ids = std::vector<std::pair<std::string, std::string>>;
 
-demo_group_ids insert_demo_groups(connection& db, const std::string& pid, const std::vector<scheduler::working_group>& groups,
-                                  const std::string& now) {
+demo_group_ids insert_demo_groups(connection& db, const std::string& pid,
+                                  const std::vector<scheduler::working_group>& groups, const std::string& now) {
     demo_group_ids group_ids;
     for (const auto& g : groups) {
         const auto gid = new_id("wg");
@@ -852,8 +887,9 @@ std::string demo_group_id(const demo_group_ids& group_ids, const std::string& sl
 
 // The person and their memberships from the programme's first day; the person's group
 // role applies to the first group they are listed in, plain membership to the others.
-void insert_demo_person(connection& db, const std::string& pid, const std::string& oid, const scheduler::demo_person& person,
-                        const demo_group_ids& group_ids, const std::string& starts_on, const std::string& now) {
+void insert_demo_person(connection& db, const std::string& pid, const std::string& oid,
+                        const scheduler::demo_person& person, const demo_group_ids& group_ids,
+                        const std::string& starts_on, const std::string& now) {
     const auto person_id = new_id("per");
     db.prepare("INSERT INTO people(id, programme_id, organisation_id, name, email, role, language, "
                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -879,12 +915,14 @@ void insert_demo_organisations(connection& db, const std::string& pid, const sch
                    "VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind_all(oid, pid, o.name, scheduler::to_string(o.kind), scheduler::to_string(o.level), now, now)
             .run();
-        for (const auto& person : o.people) insert_demo_person(db, pid, oid, person, group_ids, demo.prog.starts_on, now);
+        for (const auto& person : o.people)
+            insert_demo_person(db, pid, oid, person, group_ids, demo.prog.starts_on, now);
     }
 }
 
 // The signing venue and the signing ceremony booked there.
-void insert_demo_signing(connection& db, const std::string& pid, const scheduler::demo_data& demo, const std::string& now) {
+void insert_demo_signing(connection& db, const std::string& pid, const scheduler::demo_data& demo,
+                         const std::string& now) {
     const auto vid = new_id("ven");
     const auto& v = demo.signing_venue;
     db.prepare("INSERT INTO venues(id, programme_id, name, address, capacity, created_at, updated_at) "
@@ -895,8 +933,8 @@ void insert_demo_signing(connection& db, const std::string& pid, const scheduler
     db.prepare("INSERT INTO events(id, programme_id, kind, title, description, start_local, end_local, start_utc, "
                "end_utc, venue_id, status, sequence, created_at, updated_at) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind_all(new_id("evt"), pid, scheduler::to_string(e.kind), e.title, e.description, e.start_local,
-                  e.end_local, e.start_utc, e.end_utc, vid, scheduler::to_string(e.status), e.sequence, now, now)
+        .bind_all(new_id("evt"), pid, scheduler::to_string(e.kind), e.title, e.description, e.start_local, e.end_local,
+                  e.start_utc, e.end_utc, vid, scheduler::to_string(e.status), e.sequence, now, now)
         .run();
 }
 

@@ -35,8 +35,7 @@ bool statement::step() {
 }
 
 void statement::run() {
-    while (step()) {
-    }
+    while (step()) {}
 }
 
 std::string statement::text(int col) const {
@@ -54,8 +53,7 @@ std::int64_t statement::integer(int col) const { return sqlite3_column_int64(stm
 bool statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 connection::connection(const std::string& path, mode m, int busy_timeout_ms) {
-    const int flags = m == mode::read_only ? SQLITE_OPEN_READONLY
-                                           : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    const int flags = m == mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -113,8 +111,7 @@ transaction::~transaction() {
     if (!done_ && conn_.in_transaction()) {
         try {
             conn_.exec("ROLLBACK");
-        } catch (...) {
-        }
+        } catch (...) {}
     }
 }
 

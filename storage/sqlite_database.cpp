@@ -150,23 +150,22 @@ status sqlite_database::begin_batch(connection& db) {
     if (frozen) return scheduler::ok();
     try {
         if (db.in_transaction()) db.exec("ROLLBACK");
-    } catch (...) {
-    }
+    } catch (...) {}
     return frozen.err();
 }
 
 void sqlite_database::answer(write_job& job, const status& outcome) {
     try {
         job.done(outcome);
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 void sqlite_database::answer_all(std::vector<write_job>& batch, const status& outcome) {
     for (auto& job : batch) answer(job, outcome);
 }
 
-sqlite_database::job_outcome sqlite_database::run_in_savepoint(connection& db, scheduler::store& store, write_job& job) {
+sqlite_database::job_outcome sqlite_database::run_in_savepoint(connection& db, scheduler::store& store,
+                                                               write_job& job) {
     status outcome = scheduler::ok();
     try {
         db.exec("SAVEPOINT job");
@@ -212,15 +211,13 @@ bool sqlite_database::commit_batch(connection& db, std::vector<write_job>& batch
         if (options_.after_commit && !changed_tables_.empty()) {
             try {
                 options_.after_commit(changed_tables_);
-            } catch (...) {
-            }
+            } catch (...) {}
         }
         changed_tables_.clear();
     } catch (const sqlite_error& e) {
         try {
             if (db.in_transaction()) db.exec("ROLLBACK");
-        } catch (...) {
-        }
+        } catch (...) {}
         answer_all(batch, to_error(e));
         return false;
     }

@@ -14,12 +14,12 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
-#include <functional>
-#include <set>
 #include <vector>
 
 struct sqlite3;
@@ -98,8 +98,8 @@ private:
     // saw the loss, with `last`), drops them from the batch and begins a new transaction
     // for the rest. False when the batch is over: nothing is left, or every remaining job
     // has been answered with the error of the new BEGIN.
-    bool restart_after_lost_transaction(connection& db, std::vector<write_job>& batch, std::vector<scheduler::status>& outcomes,
-                                        scheduler::status last);
+    bool restart_after_lost_transaction(connection& db, std::vector<write_job>& batch,
+                                        std::vector<scheduler::status>& outcomes, scheduler::status last);
     // COMMIT, then after_commit with the changed tables. On failure rolls back, answers
     // every job with the error and returns false.
     bool commit_batch(connection& db, std::vector<write_job>& batch);
@@ -129,7 +129,7 @@ private:
     std::vector<std::thread> threads_;
     std::atomic<std::uint64_t> commits_{0};
     std::atomic<std::uint64_t> checkpoints_{0};
-    int wal_pages_ = 0;                   // only on the writer thread
+    int wal_pages_ = 0;                    // only on the writer thread
     std::set<std::string> changed_tables_; // only on the writer thread, during a batch
 };
 

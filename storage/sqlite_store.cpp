@@ -12,10 +12,10 @@
 
 namespace copsched::storage {
 
+using detail::guarded;
 using scheduler::errc;
 using scheduler::error;
 using scheduler::status;
-using detail::guarded;
 
 std::string new_id(std::string_view kind) {
     // Ids are opaque, not secret: a seeded PRNG per thread is enough. The first 10 digits
@@ -25,7 +25,8 @@ std::string new_id(std::string_view kind) {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuv";
     const auto ms = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
     std::string id(kind);
     id += '_';
     for (int shift = 45; shift >= 0; shift -= 5) id += digits[(ms >> shift) & 31];
@@ -43,10 +44,8 @@ error to_error(const sqlite_error& e) {
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
-        return {errc::unavailable, std::string("The database is unavailable: ") + e.what(), {}};
-    default:
-        return {errc::internal, e.what(), {}};
+    case SQLITE_READONLY: return {errc::unavailable, std::string("The database is unavailable: ") + e.what(), {}};
+    default: return {errc::internal, e.what(), {}};
     }
 }
 

@@ -17,35 +17,57 @@ public:
     scheduler::result<std::vector<scheduler::programme>> list_programmes() override;
     scheduler::result<scheduler::programme> get_programme(const std::string& slug) override;
     scheduler::result<std::size_t> count_programmes() override;
-    scheduler::result<scheduler::programme> create_programme(const scheduler::programme& p, const std::string& now) override;
+    scheduler::result<scheduler::programme> create_programme(const scheduler::programme& p,
+                                                             const std::string& now) override;
     scheduler::result<scheduler::programme> get_programme_by_id(const std::string& id) override;
-    scheduler::result<scheduler::programme> update_programme(const scheduler::programme& p, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::result<scheduler::programme> update_programme(const scheduler::programme& p,
+                                                             scheduler::expected_version expected,
+                                                             const std::string& now) override;
     scheduler::result<bool> seed_demo(const scheduler::demo_data& demo, const std::string& now) override;
-    scheduler::result<scheduler::organisation> create_organisation(const scheduler::organisation& o, const std::string& now) override;
+    scheduler::result<scheduler::organisation> create_organisation(const scheduler::organisation& o,
+                                                                   const std::string& now) override;
     scheduler::result<scheduler::organisation> get_organisation(const std::string& id) override;
-    scheduler::result<scheduler::page<scheduler::organisation>> list_organisations(const std::string& programme_id, const scheduler::organisation_filter& f, const scheduler::page_request& pr) override;
-    scheduler::result<scheduler::organisation> update_organisation(const scheduler::organisation& o, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::result<scheduler::page<scheduler::organisation>> list_organisations(
+        const std::string& programme_id, const scheduler::organisation_filter& f,
+        const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::organisation> update_organisation(const scheduler::organisation& o,
+                                                                   scheduler::expected_version expected,
+                                                                   const std::string& now) override;
     scheduler::status delete_organisation(const std::string& id, scheduler::expected_version expected) override;
     scheduler::result<scheduler::person> create_person(const scheduler::person& p, const std::string& now) override;
     scheduler::result<scheduler::person> get_person(const std::string& id) override;
-    scheduler::result<scheduler::page<scheduler::person>> list_people(const std::string& programme_id, const scheduler::person_filter& f, const scheduler::page_request& pr) override;
-    scheduler::result<scheduler::person> update_person(const scheduler::person& p, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::result<scheduler::page<scheduler::person>> list_people(const std::string& programme_id,
+                                                                      const scheduler::person_filter& f,
+                                                                      const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::person> update_person(const scheduler::person& p, scheduler::expected_version expected,
+                                                       const std::string& now) override;
     scheduler::status delete_person(const std::string& id, scheduler::expected_version expected) override;
-    scheduler::result<scheduler::working_group> create_working_group(const scheduler::working_group& g, const std::string& now) override;
+    scheduler::result<scheduler::working_group> create_working_group(const scheduler::working_group& g,
+                                                                     const std::string& now) override;
     scheduler::result<scheduler::working_group> get_working_group(const std::string& id) override;
-    scheduler::result<scheduler::page<scheduler::working_group>> list_working_groups(const std::string& programme_id, const scheduler::working_group_filter& f, const scheduler::page_request& pr) override;
-    scheduler::result<scheduler::working_group> update_working_group(const scheduler::working_group& g, scheduler::expected_version expected, const std::string& now) override;
-    scheduler::result<scheduler::working_group> archive_working_group(const std::string& id, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::result<scheduler::page<scheduler::working_group>> list_working_groups(
+        const std::string& programme_id, const scheduler::working_group_filter& f,
+        const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::working_group> update_working_group(const scheduler::working_group& g,
+                                                                     scheduler::expected_version expected,
+                                                                     const std::string& now) override;
+    scheduler::result<scheduler::working_group> archive_working_group(const std::string& id,
+                                                                      scheduler::expected_version expected,
+                                                                      const std::string& now) override;
     scheduler::status delete_working_group(const std::string& id, scheduler::expected_version expected) override;
-    scheduler::result<scheduler::membership> create_membership(const scheduler::membership& m, const std::string& now) override;
-    scheduler::result<std::vector<scheduler::membership>> list_memberships(const std::string& working_group_id) override;
+    scheduler::result<scheduler::membership> create_membership(const scheduler::membership& m,
+                                                               const std::string& now) override;
+    scheduler::result<std::vector<scheduler::membership>> list_memberships(
+        const std::string& working_group_id) override;
     scheduler::result<scheduler::membership> get_membership(const std::string& id) override;
     scheduler::result<scheduler::membership> update_membership(const scheduler::membership& m,
                                                                const std::string& now) override;
     scheduler::result<scheduler::venue> create_venue(const scheduler::venue& v, const std::string& now) override;
     scheduler::result<scheduler::venue> get_venue(const std::string& id) override;
-    scheduler::result<scheduler::page<scheduler::venue>> list_venues(const std::string& programme_id, const scheduler::page_request& pr) override;
-    scheduler::result<scheduler::venue> update_venue(const scheduler::venue& v, scheduler::expected_version expected, const std::string& now) override;
+    scheduler::result<scheduler::page<scheduler::venue>> list_venues(const std::string& programme_id,
+                                                                     const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::venue> update_venue(const scheduler::venue& v, scheduler::expected_version expected,
+                                                     const std::string& now) override;
     scheduler::status delete_venue(const std::string& id, scheduler::expected_version expected) override;
 
     // Events (scheduler::event_store): storage/events.cpp.
@@ -57,9 +79,9 @@ public:
     scheduler::result<scheduler::event> update_event(const scheduler::event& e, scheduler::expected_version expected,
                                                      const std::string& now) override;
     scheduler::status delete_event(const std::string& id, scheduler::expected_version expected) override;
-    scheduler::result<scheduler::booking_context> booking_facts(const scheduler::programme& p,
-                                                                const scheduler::booking_candidate& c,
-                                                                const std::optional<std::string>& ignore_event_id) override;
+    scheduler::result<scheduler::booking_context> booking_facts(
+        const scheduler::programme& p, const scheduler::booking_candidate& c,
+        const std::optional<std::string>& ignore_event_id) override;
     scheduler::result<std::string> create_series(const std::string& programme_id, const std::string& rrule,
                                                  const std::string& start_local, const std::string& end_local,
                                                  const std::string& template_json, const std::string& now) override;
@@ -97,12 +119,13 @@ public:
     scheduler::result<std::string> last_event_deletion(const std::string& programme_id) override;
 
     // Planning (scheduler::planning_store): storage/planning.cpp.
-    scheduler::result<scheduler::blackout_import> import_blackouts(const std::string& programme_id, const std::string& name,
-                                                                   const std::vector<scheduler::named_interval>& periods,
-                                                                   const std::string& now) override;
-    scheduler::result<std::vector<scheduler::blackout_import>> list_blackout_imports(const std::string& programme_id) override;
-    scheduler::result<std::vector<scheduler::blackout_period>> list_blackouts(const std::string& programme_id,
-                                                                              const std::optional<std::string>& import_id) override;
+    scheduler::result<scheduler::blackout_import> import_blackouts(
+        const std::string& programme_id, const std::string& name, const std::vector<scheduler::named_interval>& periods,
+        const std::string& now) override;
+    scheduler::result<std::vector<scheduler::blackout_import>> list_blackout_imports(
+        const std::string& programme_id) override;
+    scheduler::result<std::vector<scheduler::blackout_period>> list_blackouts(
+        const std::string& programme_id, const std::optional<std::string>& import_id) override;
     scheduler::status delete_blackout_import(const std::string& programme_id, const std::string& import_id) override;
     scheduler::result<std::size_t> replace_busy_times(const std::string& person_id,
                                                       const std::vector<scheduler::interval>& busy) override;
@@ -116,7 +139,8 @@ public:
     scheduler::result<scheduler::outbox_message> mark_sent(const std::string& id,
                                                            const std::optional<std::string>& programme_id,
                                                            const std::optional<std::string>& lease_id,
-                                                           const std::string& message_id, const std::string& now) override;
+                                                           const std::string& message_id,
+                                                           const std::string& now) override;
     scheduler::result<scheduler::outbox_message> mark_failed(const std::string& id,
                                                              const std::optional<std::string>& programme_id,
                                                              const std::optional<std::string>& lease_id,
@@ -127,15 +151,17 @@ public:
                                                                const std::optional<std::string>& programme_id,
                                                                const std::string& now) override;
     scheduler::result<scheduler::outbox_message> get_message(const std::string& id) override;
-    scheduler::result<scheduler::page<scheduler::outbox_message>> list_messages(const scheduler::outbox_filter& f,
-                                                                                const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::page<scheduler::outbox_message>> list_messages(
+        const scheduler::outbox_filter& f, const scheduler::page_request& pr) override;
     scheduler::result<scheduler::outbox_summary> summarise_outbox(const std::optional<std::string>& programme_id,
                                                                   const std::string& now) override;
 
     // API tokens (scheduler::token_store): storage/tokens.cpp.
-    scheduler::result<std::vector<scheduler::token_credentials>> find_tokens_by_prefix(const std::string& prefix) override;
+    scheduler::result<std::vector<scheduler::token_credentials>> find_tokens_by_prefix(
+        const std::string& prefix) override;
     scheduler::result<std::vector<scheduler::api_token>> list_tokens() override;
-    scheduler::result<scheduler::api_token> create_token(const scheduler::new_api_token& t, const std::string& now) override;
+    scheduler::result<scheduler::api_token> create_token(const scheduler::new_api_token& t,
+                                                         const std::string& now) override;
     scheduler::status revoke_token(const std::string& id, const std::string& now) override;
     scheduler::status touch_token(const std::string& id, const std::string& now) override;
 

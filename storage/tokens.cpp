@@ -10,11 +10,11 @@
 
 namespace copsched::storage {
 
+using detail::guarded;
 using scheduler::errc;
 using scheduler::error;
 using scheduler::result;
 using scheduler::status;
-using detail::guarded;
 
 namespace {
 
@@ -29,7 +29,8 @@ scheduler::api_token read_token(statement& s, connection& db) {
     t.created_at = s.text(6);
     t.last_used_at = s.optional_text(7);
     t.revoked_at = s.optional_text(8);
-    auto g = db.prepare("SELECT working_group_id FROM api_token_working_groups WHERE token_id = ? ORDER BY working_group_id");
+    auto g = db.prepare(
+        "SELECT working_group_id FROM api_token_working_groups WHERE token_id = ? ORDER BY working_group_id");
     g.bind(1, t.id);
     while (g.step()) t.working_group_ids.push_back(g.text(0));
     return t;
@@ -94,9 +95,11 @@ result<scheduler::api_token> sqlite_store::create_token(const scheduler::new_api
         out.programme_id = programme_id;
         out.programme_slug = t.programme_slug;
         out.person_id = t.role == scheduler::token_role::participant ? t.person_id : std::nullopt;
-        out.working_group_ids = t.role == scheduler::token_role::organiser ? t.working_group_ids : std::vector<std::string>{};
+        out.working_group_ids =
+            t.role == scheduler::token_role::organiser ? t.working_group_ids : std::vector<std::string>{};
         out.created_at = now;
-        db_.prepare("INSERT INTO api_tokens(id, name, role, programme_id, person_id, lookup_prefix, secret_hash, created_at) "
+        db_.prepare("INSERT INTO api_tokens(id, name, role, programme_id, person_id, lookup_prefix, secret_hash, "
+                    "created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             .bind_all(out.id, out.name, scheduler::to_string(out.role), out.programme_id, out.person_id,
                       t.lookup_prefix, t.secret_hash, now)

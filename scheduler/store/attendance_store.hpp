@@ -58,7 +58,8 @@ public:
     // Returns the number of events frozen.
     virtual result<std::size_t> freeze_started_events(const std::string& now) = 0;
     // The person's invitations to events starting in [from_utc, to_utc), by event start.
-    virtual result<std::vector<invitation>> person_invitations(const std::string& person_id, const std::string& from_utc,
+    virtual result<std::vector<invitation>> person_invitations(const std::string& person_id,
+                                                               const std::string& from_utc,
                                                                const std::string& to_utc) = 0;
     // Facts for the reports (attendance.hpp): the programme's organisations, people, groups
     // and memberships, its events starting in [from_utc, to_utc) (cancelled included) and

@@ -15,11 +15,11 @@
 namespace copsched::scheduler {
 
 struct audit_entry {
-    std::string actor;       // token id, or "cli"
-    std::string action;      // "token.create", ...
+    std::string actor;  // token id, or "cli"
+    std::string action; // "token.create", ...
     std::string object_type;
     std::string object_id;
-    std::string detail;      // JSON text, never a secret
+    std::string detail; // JSON text, never a secret
 };
 
 struct audit_record {

@@ -47,7 +47,8 @@ using expected_version = std::optional<int>;
 // The error for an expected_version that names an older version than the stored one.
 inline error stale_version(std::int64_t stored_version) {
     return {errc::precondition_failed,
-            "The resource has changed (version " + std::to_string(stored_version) + "); fetch it again and retry.", {}};
+            "The resource has changed (version " + std::to_string(stored_version) + "); fetch it again and retry.",
+            {}};
 }
 
 } // namespace copsched::scheduler

@@ -16,8 +16,8 @@ namespace copsched::scheduler {
 // answered, the answer.
 struct idempotency_record {
     std::string request_hash;
-    int status = 0;        // 0 while the first request is still running
-    std::string response;  // JSON text: {"headers": {...}, "body": "..."}
+    int status = 0;       // 0 while the first request is still running
+    std::string response; // JSON text: {"headers": {...}, "body": "..."}
 };
 
 class idempotency_store {
@@ -28,10 +28,10 @@ public:
     // recorded as running), else the stored record. Records created before
     // `expired_before` are deleted first.
     virtual result<std::optional<idempotency_record>> claim_idempotency_key(const std::string& token_id,
-                                                                          const std::string& key,
-                                                                          const std::string& request_hash,
-                                                                          const std::string& now,
-                                                                          const std::string& expired_before) = 0;
+                                                                            const std::string& key,
+                                                                            const std::string& request_hash,
+                                                                            const std::string& now,
+                                                                            const std::string& expired_before) = 0;
     // Stores the answer; status 0 (or a server error) releases the key instead.
     virtual status finish_idempotency_key(const std::string& token_id, const std::string& key, int http_status,
                                           const std::string& response) = 0;

@@ -27,9 +27,9 @@ namespace copsched::scheduler {
 // The outbox: see outbox_store::claim_messages and scheduler/outbox.hpp.
 struct claim_request {
     std::size_t limit = 20;
-    std::string lease_id;     // new for every claim
-    std::string lease_until;  // instant
-    std::string claimed_by;   // token id
+    std::string lease_id;                    // new for every claim
+    std::string lease_until;                 // instant
+    std::string claimed_by;                  // token id
     std::optional<std::string> programme_id; // only this programme's messages
     int max_attempts = 5;
 };
@@ -50,8 +50,8 @@ struct outbox_filter {
 };
 struct outbox_summary {
     std::vector<std::pair<outbox_state, std::size_t>> by_state; // every state, in enum order
-    std::size_t due_now = 0;                 // pending or failed, due by now
-    std::optional<std::string> oldest_due;   // the earliest due_at of those
+    std::size_t due_now = 0;                                    // pending or failed, due by now
+    std::optional<std::string> oldest_due;                      // the earliest due_at of those
 };
 
 class outbox_store {
@@ -79,8 +79,9 @@ public:
     // otherwise failed and due at retry_due(). Errors as mark_sent; conflict also when the
     // message is not leased (already sent, dropped or dead).
     virtual result<outbox_message> mark_failed(const std::string& id, const std::optional<std::string>& programme_id,
-                                               const std::optional<std::string>& lease_id, const std::string& error_text,
-                                               bool permanent, const retry_policy& p, const std::string& now) = 0;
+                                               const std::optional<std::string>& lease_id,
+                                               const std::string& error_text, bool permanent, const retry_policy& p,
+                                               const std::string& now) = 0;
     // A dead or failed message becomes pending, due now, with its attempts reset;
     // errc::conflict for any other state.
     virtual result<outbox_message> retry_message(const std::string& id, const std::optional<std::string>& programme_id,

@@ -33,11 +33,11 @@ struct blackout_period {
 };
 struct planning_query {
     std::string programme_id;
-    interval window;                          // facts overlapping it
+    interval window;                             // facts overlapping it
     std::optional<std::string> working_group_id; // set: members and sessions for suggestions
 };
 struct planning_event {
-    named_interval what;                       // id, title, UTC span
+    named_interval what; // id, title, UTC span
     event_kind kind = event_kind::other;
     std::optional<std::string> working_group_id;
     // For a query with a group: a session of another group that shares a member with the
@@ -45,11 +45,11 @@ struct planning_event {
     bool shares_members = false;
 };
 struct planning_facts {
-    std::vector<named_interval> blackouts;  // overlapping the window, by start
-    std::vector<planning_event> events;     // not cancelled, overlapping the window, by start
-    std::vector<planner_person> people;     // the programme's active people, by id, busy within the window
-    std::vector<group_member> members;      // query with a group: its memberships overlapping the window
-                                            // of active people, busy within the window
+    std::vector<named_interval> blackouts; // overlapping the window, by start
+    std::vector<planning_event> events;    // not cancelled, overlapping the window, by start
+    std::vector<planner_person> people;    // the programme's active people, by id, busy within the window
+    std::vector<group_member> members;     // query with a group: its memberships overlapping the window
+                                           // of active people, busy within the window
 };
 
 class planning_store {

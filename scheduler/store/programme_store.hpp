@@ -57,7 +57,8 @@ public:
     virtual result<std::size_t> count_programmes() = 0;
     virtual result<programme> create_programme(const programme& p, const std::string& now) = 0;
     virtual result<programme> get_programme_by_id(const std::string& id) = 0;
-    virtual result<programme> update_programme(const programme& p, expected_version expected, const std::string& now) = 0;
+    virtual result<programme> update_programme(const programme& p, expected_version expected,
+                                               const std::string& now) = 0;
     // Seeds the demo programme; returns false (and writes nothing) when a programme with
     // the demo's slug already exists.
     virtual result<bool> seed_demo(const demo_data& demo, const std::string& now) = 0;
@@ -67,7 +68,8 @@ public:
     virtual result<organisation> get_organisation(const std::string& id) = 0;
     virtual result<page<organisation>> list_organisations(const std::string& programme_id, const organisation_filter& f,
                                                           const page_request& pr) = 0;
-    virtual result<organisation> update_organisation(const organisation& o, expected_version expected, const std::string& now) = 0;
+    virtual result<organisation> update_organisation(const organisation& o, expected_version expected,
+                                                     const std::string& now) = 0;
     // Refused while people belong to it.
     virtual status delete_organisation(const std::string& id, expected_version expected) = 0;
 
@@ -85,11 +87,13 @@ public:
     // --- working groups ----------------------------------------------------------------------
     virtual result<working_group> create_working_group(const working_group& g, const std::string& now) = 0;
     virtual result<working_group> get_working_group(const std::string& id) = 0;
-    virtual result<page<working_group>> list_working_groups(const std::string& programme_id, const working_group_filter& f,
-                                                            const page_request& pr) = 0;
-    virtual result<working_group> update_working_group(const working_group& g, expected_version expected, const std::string& now) = 0;
+    virtual result<page<working_group>> list_working_groups(const std::string& programme_id,
+                                                            const working_group_filter& f, const page_request& pr) = 0;
+    virtual result<working_group> update_working_group(const working_group& g, expected_version expected,
+                                                       const std::string& now) = 0;
     // Sets archived_at (keeps the first archival time); bumps the version.
-    virtual result<working_group> archive_working_group(const std::string& id, expected_version expected, const std::string& now) = 0;
+    virtual result<working_group> archive_working_group(const std::string& id, expected_version expected,
+                                                        const std::string& now) = 0;
     // Refused while memberships, events or tokens refer to the group.
     virtual status delete_working_group(const std::string& id, expected_version expected) = 0;
 

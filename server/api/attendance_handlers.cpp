@@ -7,14 +7,14 @@
 #include "scheduler/clock.hpp"
 #include "scheduler/time_zone.hpp"
 #include "server/api/auth.hpp"
-#include "server/options/config.hpp"
 #include "server/api/db_call.hpp"
+#include "server/api/errors.hpp"
 #include "server/api/feed_handlers.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/json_input.hpp"
-#include "server/api/errors.hpp"
 #include "server/api/services.hpp"
 #include "server/api/views.hpp"
+#include "server/options/config.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url/params_view.hpp>
@@ -40,7 +40,8 @@ constexpr std::size_t max_bulk_records = 5000;
 result<event> managed_event(store& s, const std::string& id, const scheduler::api_token& caller) {
     auto e = visible_event(s, id, caller);
     if (!e) return e;
-    if (!may_write_event(caller, *e)) return error{errc::forbidden, "Only the event's organisers and admins can do this.", {}};
+    if (!may_write_event(caller, *e))
+        return error{errc::forbidden, "Only the event's organisers and admins can do this.", {}};
     return e;
 }
 
@@ -63,10 +64,10 @@ result<json::object> attendance_view(store& s, const event& e, const scheduler::
             if (auto v = s.get_venue(*e.venue_id)) {
                 capacity = v->capacity;
                 if (v->capacity > 0 && counts.accepted > static_cast<std::size_t>(v->capacity))
-                    warnings.push_back(json::object{
-                        {"type", "over_capacity"},
-                        {"detail", std::to_string(counts.accepted) + " people accepted; the venue '" + v->name +
-                                       "' holds " + std::to_string(v->capacity) + "."}});
+                    warnings.push_back(
+                        json::object{{"type", "over_capacity"},
+                                     {"detail", std::to_string(counts.accepted) + " people accepted; the venue '" +
+                                                    v->name + "' holds " + std::to_string(v->capacity) + "."}});
             }
         }
         out["capacity"] = capacity;
@@ -82,7 +83,9 @@ task<response> get_attendance(request_context& ctx) {
         auto e = visible_event(s, id, caller);
         if (!e) return e.err();
         if (!may_write_event(caller, *e) && !is_participant(caller))
-            return error{errc::forbidden, "Only the event's organisers, admins and invited participants can see attendance.", {}};
+            return error{errc::forbidden,
+                         "Only the event's organisers, admins and invited participants can see attendance.",
+                         {}};
         return attendance_view(s, *e, caller);
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
@@ -138,8 +141,10 @@ json::object state_json(const std::optional<invitation>& i) {
 result<invitation> apply_record(store& s, const event& e, const std::string& person_id, const presence_input& p,
                                 const std::string& now, scheduler::audit_entry a, const std::string& field_prefix) {
     std::optional<invitation> before;
-    if (auto b = s.get_invitation(e.id, person_id)) before = *b;
-    else if (b.err().code != errc::not_found) return b.err();
+    if (auto b = s.get_invitation(e.id, person_id))
+        before = *b;
+    else if (b.err().code != errc::not_found)
+        return b.err();
     if (p.presence || p.mode) {
         if (auto st = presence_allowed(e, now, field_prefix + (p.presence ? "presence" : "mode")); !st) return st.err();
         auto presence = p.presence;
@@ -164,7 +169,8 @@ result<invitation> apply_record(store& s, const event& e, const std::string& per
     }
     auto after = s.get_invitation(e.id, person_id);
     if (!after) return after.err();
-    a.detail = json::serialize(json::object{{"person_id", person_id}, {"before", state_json(before)}, {"after", state_json(*after)}});
+    a.detail = json::serialize(
+        json::object{{"person_id", person_id}, {"before", state_json(before)}, {"after", state_json(*after)}});
     if (auto st = s.append_audit(a, now); !st) return st.err();
     return after;
 }
@@ -176,8 +182,8 @@ task<response> put_attendance(request_context& ctx) {
     auto input = read_presence(in, false, true);
     auto invalid = in.finish(); // reported after the authorization check
     auto job = [id = std::string(ctx.param("id")), person = std::string(ctx.param("person_id")), caller = *ctx.caller,
-                input, invalid, a = audit(ctx, "attendance.record", "event", std::string(ctx.param("id")))](store& s)
-        -> result<std::pair<invitation, std::string>> {
+                input, invalid, a = audit(ctx, "attendance.record", "event", std::string(ctx.param("id")))](
+                   store& s) -> result<std::pair<invitation, std::string>> {
         auto e = managed_event(s, id, caller);
         if (!e) return e.err();
         if (!invalid) return invalid.err();
@@ -223,8 +229,8 @@ task<response> bulk_attendance(request_context& ctx) {
         invalid = in.finish(); // reported after the authorization check
     }
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, records = std::move(records), invalid,
-                a = audit(ctx, "attendance.record", "event", std::string(ctx.param("id")))](store& s)
-        -> result<std::pair<json::object, std::string>> {
+                a = audit(ctx, "attendance.record", "event", std::string(ctx.param("id")))](
+                   store& s) -> result<std::pair<json::object, std::string>> {
         auto e = managed_event(s, id, caller);
         if (!e) return e.err();
         if (!invalid) return invalid.err();
@@ -258,8 +264,8 @@ task<response> accepted_present(request_context& ctx) {
         invalid = in.finish();
     }
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, mode, invalid,
-                a = audit(ctx, "attendance.accepted_present", "event", std::string(ctx.param("id")))](store& s) mutable
-        -> result<json::object> {
+                a = audit(ctx, "attendance.accepted_present", "event", std::string(ctx.param("id")))](
+                   store& s) mutable -> result<json::object> {
         auto e = managed_event(s, id, caller);
         if (!e) return e.err();
         if (!invalid) return invalid.err();
@@ -268,13 +274,14 @@ task<response> accepted_present(request_context& ctx) {
         // Default mode: onsite when the event has a venue, online when it only has a link.
         const auto m = mode ? *mode
                             : (!e->venue_id && !e->online_url.empty() ? scheduler::attendance_mode::online
-                                                                     : scheduler::attendance_mode::onsite);
+                                                                      : scheduler::attendance_mode::onsite);
         auto list = s.event_invitations(id);
         if (!list) return list.err();
         json::array marked;
         for (const auto& i : *list) {
             if (i.rsvp != scheduler::rsvp_answer::accepted || i.presence) continue;
-            if (auto r = s.record_presence(id, i.person_id, scheduler::presence_state::present, m, now); !r) return r.err();
+            if (auto r = s.record_presence(id, i.person_id, scheduler::presence_state::present, m, now); !r)
+                return r.err();
             marked.emplace_back(i.person_id);
         }
         a.detail = json::serialize(json::object{{"mode", std::string(scheduler::to_string(m))}, {"marked", marked}});
@@ -297,8 +304,8 @@ task<response> add_guest(request_context& ctx) {
     auto invalid = in.finish();
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, person = person.value_or(""), invalid,
                 a = audit(ctx, "attendance.guest_add", "event", std::string(ctx.param("id")),
-                          json::object{{"person_id", person.value_or("")}})](store& s)
-        -> result<std::pair<invitation, std::string>> {
+                          json::object{{"person_id", person.value_or("")}})](
+                   store& s) -> result<std::pair<invitation, std::string>> {
         auto e = managed_event(s, id, caller);
         if (!e) return e.err();
         if (!invalid) return invalid.err();
@@ -319,9 +326,10 @@ task<response> add_guest(request_context& ctx) {
 }
 
 task<response> remove_guest(request_context& ctx) {
-    auto job = [id = std::string(ctx.param("id")), person = std::string(ctx.param("person_id")), caller = *ctx.caller,
-                a = audit(ctx, "attendance.guest_remove", "event", std::string(ctx.param("id")),
-                          json::object{{"person_id", std::string(ctx.param("person_id"))}})](store& s) -> result<std::string> {
+    auto job =
+        [id = std::string(ctx.param("id")), person = std::string(ctx.param("person_id")), caller = *ctx.caller,
+         a = audit(ctx, "attendance.guest_remove", "event", std::string(ctx.param("id")),
+                   json::object{{"person_id", std::string(ctx.param("person_id"))}})](store& s) -> result<std::string> {
         auto e = managed_event(s, id, caller);
         if (!e) return e.err();
         const auto now = scheduler::now_utc();
@@ -359,8 +367,8 @@ task<response> put_my_rsvp(request_context& ctx) {
     auto comment = in.optional_string("comment", rsvp_comment_max_chars, true);
     auto invalid = in.finish();
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, answer, comment, invalid,
-                a = audit(ctx, "attendance.rsvp", "event", std::string(ctx.param("id")))](store& s) mutable
-        -> result<invitation> {
+                a = audit(ctx, "attendance.rsvp", "event", std::string(ctx.param("id")))](
+                   store& s) mutable -> result<invitation> {
         auto e = visible_event(s, id, caller);
         if (!e) return e.err();
         if (auto st = need_person(caller); !st) return st.err();
@@ -373,9 +381,8 @@ task<response> put_my_rsvp(request_context& ctx) {
             if (r.err().code == errc::not_found) return not_found("You are not invited to event '" + id + "'.");
             return r.err();
         }
-        a.detail = json::serialize(json::object{{"person_id", *caller.person_id},
-                                                {"rsvp", std::string(scheduler::to_string(*answer))},
-                                                {"via", "api"}});
+        a.detail = json::serialize(json::object{
+            {"person_id", *caller.person_id}, {"rsvp", std::string(scheduler::to_string(*answer))}, {"via", "api"}});
         if (auto st = s.append_audit(a, now); !st) return st.err();
         return r;
     };
@@ -425,7 +432,8 @@ task<response> my_attendance(request_context& ctx) {
             if (auto e = s.get_event(i.event_id)) o["event"] = event_brief(*e);
             items.push_back(std::move(o));
         }
-        return json::object{{"person_id", person->id}, {"year", year}, {"items", std::move(items)}, {"next_cursor", nullptr}};
+        return json::object{
+            {"person_id", person->id}, {"year", year}, {"items", std::move(items)}, {"next_cursor", nullptr}};
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
@@ -468,8 +476,8 @@ task<response> patch_membership(request_context& ctx) {
     if (!in.has("until") && !in.has("role")) in.problem("until", "give until (a date or null) or role");
     auto invalid = in.finish();
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, until, role, body = *body, invalid,
-                a = audit(ctx, "membership.update", "membership", std::string(ctx.param("id")))](store& s) mutable
-        -> result<std::pair<scheduler::membership, std::string>> {
+                a = audit(ctx, "membership.update", "membership", std::string(ctx.param("id")))](
+                   store& s) mutable -> result<std::pair<scheduler::membership, std::string>> {
         auto found = visible_membership(s, id, caller);
         if (!found) return found.err();
         auto& [m, programme_id] = *found;
@@ -486,7 +494,8 @@ task<response> patch_membership(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    ctx.svc.feeds.changed(r->second, {person_content_key(r->first.person_id), group_content_key(r->first.working_group_id)});
+    ctx.svc.feeds.changed(r->second,
+                          {person_content_key(r->first.person_id), group_content_key(r->first.working_group_id)});
     co_return ok_json(ctx, http::status::ok, to_json(r->first));
 }
 
@@ -510,8 +519,10 @@ std::string html_escape(std::string_view s) {
 
 // "dinsdag 12 maart 2019, 10:00-12:00" / "Tuesday 12 March 2019, 10:00-12:00".
 std::string when_text(const event& e, bool en) {
-    static constexpr const char* nl_days[] = {"maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"};
-    static constexpr const char* en_days[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+    static constexpr const char* nl_days[] = {"maandag", "dinsdag",  "woensdag", "donderdag",
+                                              "vrijdag", "zaterdag", "zondag"};
+    static constexpr const char* en_days[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                              "Friday", "Saturday", "Sunday"};
     static constexpr const char* nl_months[] = {"januari", "februari", "maart",     "april",   "mei",      "juni",
                                                 "juli",    "augustus", "september", "oktober", "november", "december"};
     static constexpr const char* en_months[] = {"January", "February", "March",     "April",   "May",      "June",
@@ -521,7 +532,8 @@ std::string when_text(const event& e, bool en) {
     if (!t || !end) return e.start_local;
     const auto wd = static_cast<std::size_t>(scheduler::weekday_of(t->date));
     std::string out = std::string(en ? en_days[wd] : nl_days[wd]) + " " + std::to_string(t->date.day) + " " +
-                      (en ? en_months[t->date.month - 1] : nl_months[t->date.month - 1]) + " " + std::to_string(t->date.year);
+                      (en ? en_months[t->date.month - 1] : nl_months[t->date.month - 1]) + " " +
+                      std::to_string(t->date.year);
     if (!e.all_day) out += ", " + e.start_local.substr(11, 5) + "\u2013" + e.end_local.substr(11, 5);
     return out;
 }
@@ -543,7 +555,9 @@ response html_response(const request_context& ctx, const link_page& p) {
     res.keep_alive(ctx.keep_alive());
     res.body() = "<!DOCTYPE html>\n<html lang=\"" + std::string(p.en ? "en" : "nl") +
                  "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">"
-                 "<title>" + html_escape(p.title) + "</title><style>body{font-family:sans-serif;max-width:36em;margin:2em auto;"
+                 "<title>" +
+                 html_escape(p.title) +
+                 "</title><style>body{font-family:sans-serif;max-width:36em;margin:2em auto;"
                  "padding:0 1em}button{font-size:1em;margin:.2em}textarea{width:100%}</style></head><body>" +
                  p.body_html + "</body></html>\n";
     res.prepare_payload();
@@ -590,8 +604,8 @@ link_page form_page(const link_target& t, const std::string& note) {
     std::string h = "<h1>" + html_escape(t.e.title) + "</h1><p>" + html_escape(when_text(t.e, en)) + "</p>";
     h += "<p>" + std::string(en ? "For " : "Voor ") + html_escape(t.person.name) + ". ";
     if (t.inv.rsvp)
-        h += std::string(en ? "Your answer: <strong>" : "Uw antwoord: <strong>") + html_escape(answer_label(*t.inv.rsvp, en)) +
-             "</strong>.";
+        h += std::string(en ? "Your answer: <strong>" : "Uw antwoord: <strong>") +
+             html_escape(answer_label(*t.inv.rsvp, en)) + "</strong>.";
     else
         h += en ? "You have not answered yet." : "U heeft nog niet geantwoord.";
     h += "</p>";
@@ -603,7 +617,8 @@ link_page form_page(const link_target& t, const std::string& note) {
     h += "<form method=\"post\"><p><label>" + std::string(en ? "Comment (optional)" : "Opmerking (niet verplicht)") +
          "<br><textarea name=\"comment\" rows=\"3\" maxlength=\"" + std::to_string(rsvp_comment_max_chars) + "\">" +
          html_escape(t.inv.rsvp_comment.value_or("")) + "</textarea></label></p><p>";
-    for (auto a : {scheduler::rsvp_answer::accepted, scheduler::rsvp_answer::tentative, scheduler::rsvp_answer::declined})
+    for (auto a :
+         {scheduler::rsvp_answer::accepted, scheduler::rsvp_answer::tentative, scheduler::rsvp_answer::declined})
         h += "<button type=\"submit\" name=\"rsvp\" value=\"" + std::string(scheduler::to_string(a)) + "\">" +
              html_escape(answer_label(a, en)) + "</button> ";
     h += "</p></form>";
@@ -614,7 +629,8 @@ link_page ended_page(const link_target& t) {
     const bool en = t.person.lang == scheduler::language::en;
     return {http::status::gone, t.e.title,
             "<h1>" + html_escape(t.e.title) + "</h1><p>" +
-                (en ? "This event has ended; answers are closed." : "Deze bijeenkomst is voorbij; antwoorden kan niet meer.") +
+                (en ? "This event has ended; answers are closed."
+                    : "Deze bijeenkomst is voorbij; antwoorden kan niet meer.") +
                 "</p>",
             en};
 }
@@ -656,8 +672,10 @@ result<link_answer> read_link_answer(const request_context& ctx, bool json_body)
             boost::urls::encoding_opts opts;
             opts.space_as_plus = true;
             for (const auto& p : boost::urls::params_view(ctx.req.body(), opts)) {
-                if (p.key == "rsvp") answer_text = p.value;
-                else if (p.key == "comment" && !p.value.empty()) comment = p.value;
+                if (p.key == "rsvp")
+                    answer_text = p.value;
+                else if (p.key == "comment" && !p.value.empty())
+                    comment = p.value;
             }
         } catch (const std::exception&) {
             return error{errc::malformed, "The form body cannot be read.", {}};
@@ -688,7 +706,8 @@ result<link_outcome> answer_by_link(store& s, const std::pair<std::string, std::
     auto t = link_target_of(s, ids);
     if (!t) return t.err();
     const auto now = scheduler::now_utc();
-    if (t->e.end_utc <= now || t->e.status == scheduler::event_status::cancelled) return link_outcome{std::move(*t), true};
+    if (t->e.end_utc <= now || t->e.status == scheduler::event_status::cancelled)
+        return link_outcome{std::move(*t), true};
     auto r = s.set_rsvp(ids.first, ids.second, in.answer, in.comment, now);
     if (!r) return r.err();
     t->inv = *r;
@@ -721,12 +740,13 @@ task<response> rsvp_link_answer(request_context& ctx) {
     const bool en = r->target.person.lang == scheduler::language::en;
     if (r->ended) {
         const auto detail = r->target.e.status == scheduler::event_status::cancelled ? "the event was cancelled"
-                                                                                       : "the event has ended";
+                                                                                     : "the event has ended";
         if (json_body) co_return fail(ctx, error::invalid("rsvp", detail));
         co_return html_response(ctx, ended_page(r->target));
     }
     if (json_body) co_return ok_json(ctx, http::status::ok, invitation_view(r->target.inv));
-    co_return html_response(ctx, form_page(r->target, en ? "Thank you, your answer is saved." : "Dank u, uw antwoord is opgeslagen."));
+    co_return html_response(
+        ctx, form_page(r->target, en ? "Thank you, your answer is saved." : "Dank u, uw antwoord is opgeslagen."));
 }
 
 } // namespace
@@ -736,7 +756,8 @@ std::pair<std::string, std::string> year_window(const scheduler::time_zone& zone
             scheduler::format_instant(zone.to_utc({{year + 1, 1, 1}, 0, 0, 0}).first)};
 }
 
-std::string rsvp_url(const config& cfg, const feed_key& key, const std::string& event_id, const std::string& person_id) {
+std::string rsvp_url(const config& cfg, const feed_key& key, const std::string& event_id,
+                     const std::string& person_id) {
     return base_url(cfg) + "/rsvp/" + key.rsvp_token(event_id, person_id);
 }
 

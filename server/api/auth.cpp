@@ -191,7 +191,8 @@ feed_key feed_key::load_or_create(const std::string& path, bool& created) {
         created = false;
         return feed_key(key);
     }
-    if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+    if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1)
+        throw std::runtime_error("OpenSSL RAND_bytes failed");
     std::string text;
     for (auto b : key) {
         static constexpr char digits[] = "0123456789abcdef";
@@ -217,15 +218,16 @@ namespace {
 std::string mac_of(const std::array<unsigned char, 32>& key, const std::string& message) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-              message.size(), mac, &length))
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+              reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length))
         throw std::runtime_error("OpenSSL HMAC failed");
     return base64url(mac, length);
 }
 // Ids are made of [a-z0-9_]: a '.' separates them unambiguously.
 bool plain_id(std::string_view id) {
-    return !id.empty() && id.size() <= 64 &&
-           std::all_of(id.begin(), id.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
 }
 } // namespace
 

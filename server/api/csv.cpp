@@ -29,7 +29,12 @@ bool is_plain_number(std::string_view s) {
 bool starts_like_formula(std::string_view s) {
     if (s.empty()) return false;
     switch (s.front()) {
-    case '=': case '+': case '-': case '@': case '\t': case '\r': return !is_plain_number(s);
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r': return !is_plain_number(s);
     default: return false;
     }
 }

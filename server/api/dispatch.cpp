@@ -45,7 +45,8 @@ response replayed(const request& req, const scheduler::idempotency_record& previ
 // An answer as stored for replay: the headers a client relies on, and the body.
 std::string stored_answer(const response& res) {
     boost::json::object headers;
-    for (const auto field : {http::field::content_type, http::field::location, http::field::etag, http::field::cache_control})
+    for (const auto field :
+         {http::field::content_type, http::field::location, http::field::etag, http::field::cache_control})
         if (const auto v = res[field]; !v.empty()) headers[http::to_string(field)] = v;
     return boost::json::serialize(boost::json::object{{"headers", std::move(headers)}, {"body", res.body()}});
 }
@@ -70,8 +71,9 @@ response method_not_allowed(const request& req, const std::vector<http::verb>& a
         allow += std::string(http::to_string(v));
         if (v == http::verb::get) allow += ", HEAD";
     }
-    auto res = problem(http::status::method_not_allowed, "This resource does not support " + std::string(req.method_string()) + ".",
-                       req.version(), req.keep_alive());
+    auto res = problem(http::status::method_not_allowed,
+                       "This resource does not support " + std::string(req.method_string()) + ".", req.version(),
+                       req.keep_alive());
     res.set(http::field::allow, allow);
     return res;
 }
@@ -95,10 +97,10 @@ void dispatcher::log_access(std::string_view method, std::string_view route, uns
     if (!svc_.cfg.access_log) return;
     // The route template, never the raw target: tokens in paths and queries stay out.
     char line[512];
-    const int n = std::snprintf(line, sizeof line, "%s access %s %.*s %.*s %u %.3fms %zuB\n",
-                                scheduler::now_utc().c_str(), client.c_str(), static_cast<int>(method.size()),
-                                method.data(), static_cast<int>(route.size()), route.data(), status,
-                                std::chrono::duration<double, std::milli>(duration).count(), bytes);
+    const int n =
+        std::snprintf(line, sizeof line, "%s access %s %.*s %.*s %u %.3fms %zuB\n", scheduler::now_utc().c_str(),
+                      client.c_str(), static_cast<int>(method.size()), method.data(), static_cast<int>(route.size()),
+                      route.data(), status, std::chrono::duration<double, std::milli>(duration).count(), bytes);
     if (n > 0) std::fwrite(line, 1, static_cast<std::size_t>(std::min<int>(n, sizeof line - 1)), stderr);
 }
 
@@ -114,8 +116,8 @@ task<response> dispatcher::authenticate_and_run(const route& r, request_context&
     const auto now = auth_throttle::clock::now();
     if (auto wait = svc_.throttle.blocked(ctx.client_address, now)) {
         auto res = problem(http::status::too_many_requests,
-                           "Too many failed authentication attempts from this address; try again later.",
-                           req.version(), req.keep_alive());
+                           "Too many failed authentication attempts from this address; try again later.", req.version(),
+                           req.keep_alive());
         res.set(http::field::retry_after, std::to_string(wait->count()));
         co_return res;
     }
@@ -148,7 +150,9 @@ task<response> dispatcher::authenticate_and_run(const route& r, request_context&
     if (svc_.touches.due(caller->id, now)) {
         // At most once per token and interval, so awaiting the commit costs little and
         // last_used_at is true by the time the response is read.
-        auto touch = [id = caller->id, at = scheduler::now_utc()](scheduler::store& s) { return s.touch_token(id, at); };
+        auto touch = [id = caller->id, at = scheduler::now_utc()](scheduler::store& s) {
+            return s.touch_token(id, at);
+        };
         (void)co_await db_write(svc_.db, std::move(touch));
     }
     if (r.who == access::admin && caller->role != scheduler::token_role::admin)
@@ -156,7 +160,8 @@ task<response> dispatcher::authenticate_and_run(const route& r, request_context&
                           req.keep_alive());
     ctx.caller = std::move(caller);
     if (req.method() == http::verb::post) {
-        if (const auto key = req["Idempotency-Key"]; !key.empty()) co_return co_await run_idempotent(r, ctx, std::string(key));
+        if (const auto key = req["Idempotency-Key"]; !key.empty())
+            co_return co_await run_idempotent(r, ctx, std::string(key));
     }
     co_return co_await r.fn(ctx);
 }
@@ -166,8 +171,8 @@ task<response> dispatcher::run_idempotent(const route& r, request_context& ctx, 
     constexpr std::size_t key_max_chars = 200;
     const bool printable = std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
     if (key.size() > key_max_chars || !printable)
-        co_return problem(error::invalid("Idempotency-Key", "must be 1 to 200 printable ASCII characters"), req.version(),
-                          req.keep_alive());
+        co_return problem(error::invalid("Idempotency-Key", "must be 1 to 200 printable ASCII characters"),
+                          req.version(), req.keep_alive());
     const auto hash = sha256_hex(std::string(req.method_string()) + " " + std::string(req.target()) + "\n" +
                                  std::string(req[http::field::content_type]) + "\n" + req.body());
     const auto now = std::chrono::system_clock::now();
@@ -200,8 +205,10 @@ task<response> dispatcher::run_idempotent(const route& r, request_context& ctx, 
     // Answers that must not be kept (a new token's secret) are not stored: the key is
     // released and a retry runs afresh.
     const bool keep = res[http::field::cache_control].find("no-store") == std::string_view::npos;
-    auto finish = [token = ctx.caller->id, key, status = keep ? res.result_int() : 0u, stored = stored_answer(res)](
-                      scheduler::store& s) { return s.finish_idempotency_key(token, key, static_cast<int>(status), stored); };
+    auto finish = [token = ctx.caller->id, key, status = keep ? res.result_int() : 0u,
+                   stored = stored_answer(res)](scheduler::store& s) {
+        return s.finish_idempotency_key(token, key, static_cast<int>(status), stored);
+    };
     (void)co_await db_write(svc_.db, std::move(finish));
     co_return res;
 }
@@ -223,8 +230,10 @@ task<response> dispatcher::handle(request req, std::string client_address) {
                 request_context ctx{req, svc_, std::move(m.params), *target, client_address, std::nullopt};
                 try {
                     // Public routes (feeds, health) skip a coroutine frame.
-                    if (m.found->who == access::public_route) res = co_await m.found->fn(ctx);
-                    else res = co_await authenticate_and_run(*m.found, ctx);
+                    if (m.found->who == access::public_route)
+                        res = co_await m.found->fn(ctx);
+                    else
+                        res = co_await authenticate_and_run(*m.found, ctx);
                 } catch (const std::exception& e) {
                     std::fprintf(stderr, "%s error %s %s: %s\n", scheduler::now_utc().c_str(),
                                  std::string(req.method_string()).c_str(), m.found->path.c_str(), e.what());

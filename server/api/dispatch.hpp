@@ -4,9 +4,9 @@
 // per-request state; safe to call from any strand concurrently.
 
 #include "scheduler/model.hpp"
+#include "server/api/services.hpp"
 #include "server/http/request_handler.hpp"
 #include "server/http/router.hpp"
-#include "server/api/services.hpp"
 
 #include <boost/url/url_view.hpp>
 
@@ -21,7 +21,7 @@ struct request_context {
     const request& req;
     services& svc;
     path_params params;
-    boost::urls::url_view target;               // path and query of the request
+    boost::urls::url_view target; // path and query of the request
     std::string client_address;
     std::optional<scheduler::api_token> caller; // set for any_token and admin routes
 

@@ -25,11 +25,18 @@ std::string_view after(std::string_view s, std::string_view prefix) {
 
 // "people" -> "person": the API's name of a table's rows.
 std::string row_name(std::string_view table) {
-    static constexpr std::pair<std::string_view, std::string_view> names[] = {
-        {"programmes", "programme"},      {"organisations", "organisation"},        {"people", "person"},
-        {"working_groups", "working group"}, {"memberships", "membership"},          {"venues", "venue"},
-        {"events", "event"},              {"series", "series"},                     {"invitations", "invitation"},
-        {"api_tokens", "API token"},      {"blackout_imports", "blackout calendar"}, {"busy_times", "busy time"}};
+    static constexpr std::pair<std::string_view, std::string_view> names[] = {{"programmes", "programme"},
+                                                                              {"organisations", "organisation"},
+                                                                              {"people", "person"},
+                                                                              {"working_groups", "working group"},
+                                                                              {"memberships", "membership"},
+                                                                              {"venues", "venue"},
+                                                                              {"events", "event"},
+                                                                              {"series", "series"},
+                                                                              {"invitations", "invitation"},
+                                                                              {"api_tokens", "API token"},
+                                                                              {"blackout_imports", "blackout calendar"},
+                                                                              {"busy_times", "busy time"}};
     for (const auto& [t, n] : names)
         if (t == table) return std::string(n);
     return "record";
@@ -55,16 +62,19 @@ scheduler::error constraint_error(std::string_view message) {
             if (dot == std::string_view::npos) break; // "index 'name'": no columns to name
             table = std::string(item.substr(0, dot));
             const auto c = item.substr(dot + 1);
-            if (c == "programme_id") scoped = true;
-            else column = std::string(c);
+            if (c == "programme_id")
+                scoped = true;
+            else
+                column = std::string(c);
         }
         const auto noun = row_name(table);
         if (column == "name" || column == "email" || column == "slug")
             return {errc::conflict,
                     "Another " + noun + (scoped ? " in this programme" : "") + " already has this " + column + ".",
                     {{column, "is already in use"}}};
-        return {errc::conflict, table.empty() ? std::string("The change would duplicate stored data.")
-                                              : "The change would duplicate a stored " + noun + ".",
+        return {errc::conflict,
+                table.empty() ? std::string("The change would duplicate stored data.")
+                              : "The change would duplicate a stored " + noun + ".",
                 {}};
     }
     if (message.starts_with("FOREIGN KEY constraint failed"))
@@ -121,7 +131,8 @@ response problem(const scheduler::error& original, unsigned version, bool keep_a
     boost::json::value extra = nullptr;
     if (!e.fields.empty()) {
         boost::json::array errors;
-        for (const auto& f : e.fields) errors.push_back(boost::json::object{{"field", f.field}, {"problem", f.problem}});
+        for (const auto& f : e.fields)
+            errors.push_back(boost::json::object{{"field", f.field}, {"problem", f.problem}});
         extra = boost::json::object{{"errors", std::move(errors)}};
     }
     return problem(status_for(e.code), e.detail, version, keep_alive, extra);

@@ -10,11 +10,11 @@
 #include "scheduler/conflicts.hpp"
 #include "scheduler/time_zone.hpp"
 #include "server/api/db_call.hpp"
+#include "server/api/errors.hpp"
 #include "server/api/feed_handlers.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/json_input.hpp"
 #include "server/api/views.hpp"
-#include "server/api/errors.hpp"
 
 #include <boost/json.hpp>
 
@@ -39,7 +39,8 @@ constexpr std::size_t reason_max_chars = 1000;
 
 // One occurrence a series booking or change could not place, for the 409's `occurrences`
 // (occurrences not stored yet have no id).
-json::object occurrence_conflicts(const std::string& id, const std::string& start, const std::vector<conflict>& blocking) {
+json::object occurrence_conflicts(const std::string& id, const std::string& start,
+                                  const std::vector<conflict>& blocking) {
     json::object o;
     if (!id.empty()) o["id"] = id;
     o["start"] = start;
@@ -97,13 +98,16 @@ event_input read_event(object_reader& in, event& e, bool create) {
         // Whole days: "start" is the first day, "end" the last (inclusive), both dates;
         // stored as local midnight to the midnight after the last day.
         if (out.start) {
-            if (auto d = scheduler::parse_date(*out.start)) out.start = scheduler::format_date(*d) + "T00:00";
-            else in.problem("start", "must be a date YYYY-MM-DD for an all-day event");
+            if (auto d = scheduler::parse_date(*out.start))
+                out.start = scheduler::format_date(*d) + "T00:00";
+            else
+                in.problem("start", "must be a date YYYY-MM-DD for an all-day event");
         }
         if (out.end) {
             if (auto d = scheduler::parse_date(*out.end))
                 out.end = scheduler::format_date(scheduler::add_days(*d, 1)) + "T00:00";
-            else in.problem("end", "must be a date YYYY-MM-DD (the last day) for an all-day event");
+            else
+                in.problem("end", "must be a date YYYY-MM-DD (the last day) for an all-day event");
         }
     }
     // null (or "") for no venue; on update, null removes the venue.
@@ -114,17 +118,21 @@ event_input read_event(object_reader& in, event& e, bool create) {
         e.online_url = *u;
     }
     if (auto s = in.optional_enum<event_status>("status", "tentative, confirmed")) {
-        if (*s == event_status::cancelled) in.problem("status", "use POST /api/v1/events/{id}/cancel to cancel");
-        else e.status = *s;
+        if (*s == event_status::cancelled)
+            in.problem("status", "use POST /api/v1/events/{id}/cancel to cancel");
+        else
+            e.status = *s;
     }
     if (auto a = in.optional_string_array("accept_conflicts", 10, 40)) {
         std::vector<conflict_type> types;
         for (const auto& name : *a) {
             auto c = scheduler::parse<conflict_type>(name);
-            if (!c) in.problem("accept_conflicts", "'" + name + "' is not a conflict type");
+            if (!c)
+                in.problem("accept_conflicts", "'" + name + "' is not a conflict type");
             else if (scheduler::severity_of(*c) == scheduler::conflict_severity::hard)
                 in.problem("accept_conflicts", "'" + name + "' is a hard conflict and cannot be accepted");
-            else types.push_back(*c);
+            else
+                types.push_back(*c);
         }
         out.accept = types;
     }
@@ -152,7 +160,8 @@ response booking_response(const request_context& ctx, const booking& b, http::st
     }
     auto body = event_view(*b.stored, b.timezone);
     body["conflicts"] = conflicts_view(b.accepted);
-    for (const auto& [name, list] : {std::pair{"also_cancelled", &b.also_cancelled}, std::pair{"also_updated", &b.also_updated}}) {
+    for (const auto& [name, list] :
+         {std::pair{"also_cancelled", &b.also_cancelled}, std::pair{"also_updated", &b.also_updated}}) {
         if (list->empty()) continue;
         json::array ids;
         for (const auto& id : *list) ids.emplace_back(id);
@@ -291,9 +300,10 @@ task<response> patch_event(request_context& ctx) {
     auto body = parse_json_object(ctx.req);
     if (!body) co_return fail(ctx, body.err());
     auto per_occurrence = std::make_shared<json::array>(); // written on the writer, read after it answers
-    auto job = [body = std::move(*body), id = std::string(ctx.param("id")), caller = *ctx.caller, per_occurrence,
-                tag = std::string(ctx.req[http::field::if_match]),
-                a = audit(ctx, "event.update", "event", std::string(ctx.param("id")))](store& s) mutable -> result<booking> {
+    auto job =
+        [body = std::move(*body), id = std::string(ctx.param("id")), caller = *ctx.caller, per_occurrence,
+         tag = std::string(ctx.req[http::field::if_match]),
+         a = audit(ctx, "event.update", "event", std::string(ctx.param("id")))](store& s) mutable -> result<booking> {
         auto loaded = load_for_change(s, id, caller);
         if (!loaded) return loaded.err();
         auto& [current, p] = *loaded;
@@ -380,7 +390,8 @@ task<response> set_cancelled(request_context& ctx) {
         reason = in.optional_string("reason", reason_max_chars, true);
         if (Cancel) {
             if (auto scope = in.optional_string("scope", 40)) {
-                if (*scope != "this" && *scope != "this_and_following") in.problem("scope", "must be this or this_and_following");
+                if (*scope != "this" && *scope != "this_and_following")
+                    in.problem("scope", "must be this or this_and_following");
                 following = *scope == "this_and_following";
             }
         }
@@ -389,14 +400,15 @@ task<response> set_cancelled(request_context& ctx) {
     auto job = [reason, following, id = std::string(ctx.param("id")), caller = *ctx.caller,
                 tag = std::string(ctx.req[http::field::if_match]),
                 a = audit(ctx, Cancel ? "event.cancel" : "event.restore", "event", std::string(ctx.param("id")),
-                          json::object{{"reason", reason ? json::value(*reason) : json::value(nullptr)}})](store& s)
-        -> result<booking> {
+                          json::object{{"reason", reason ? json::value(*reason) : json::value(nullptr)}})](
+                   store& s) -> result<booking> {
         auto loaded = load_for_change(s, id, caller);
         if (!loaded) return loaded.err();
         auto& [e, p] = *loaded;
         const auto expected = parse_if_match(tag, id);
         if (Cancel == (e.status == event_status::cancelled))
-            return error{errc::conflict, Cancel ? "The event is already cancelled." : "The event is not cancelled.", {}};
+            return error{
+                errc::conflict, Cancel ? "The event is already cancelled." : "The event is not cancelled.", {}};
         const auto now = scheduler::now_utc();
         auto r = Cancel ? cancel_event(s, p, e, reason, following, expected, now) : restore_event(s, p, e, expected);
         if (!r || !r->stored) return r;
@@ -410,7 +422,8 @@ task<response> set_cancelled(request_context& ctx) {
 }
 
 task<response> get_event(request_context& ctx) {
-    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<std::pair<event, std::string>> {
+    auto job = [id = std::string(ctx.param("id")),
+                caller = *ctx.caller](store& s) -> result<std::pair<event, std::string>> {
         auto e = visible_event(s, id, caller);
         if (!e) return e.err();
         auto p = s.get_programme_by_id(e->programme_id);
@@ -423,7 +436,8 @@ task<response> get_event(request_context& ctx) {
 }
 
 task<response> delete_event(request_context& ctx) {
-    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, tag = std::string(ctx.req[http::field::if_match]),
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller,
+                tag = std::string(ctx.req[http::field::if_match]),
                 a = audit(ctx, "event.delete", "event", std::string(ctx.param("id")))](store& s) -> result<event> {
         auto loaded = load_for_change(s, id, caller);
         if (!loaded) return loaded.err();
@@ -489,7 +503,8 @@ result<first_occurrence_times> first_occurrence(const event_input& input, const 
     const auto first_end = scheduler::place_in_zone(*input.end, zone);
     if (!first_start) return error::invalid("start", "must be a local time YYYY-MM-DDTHH:MM or an instant");
     if (!first_end) return error::invalid("end", "must be a local time YYYY-MM-DDTHH:MM or an instant");
-    const auto length = scheduler::seconds_from_civil(first_end->local) - scheduler::seconds_from_civil(first_start->local);
+    const auto length =
+        scheduler::seconds_from_civil(first_end->local) - scheduler::seconds_from_civil(first_start->local);
     if (length.count() <= 0) return error::invalid("end", "must be after start");
     return first_occurrence_times{first_start->local, first_end->local, length};
 }
@@ -545,8 +560,9 @@ task<response> create_series(request_context& ctx) {
         auto starts = calendar::expand_rrule(*rrule, first->start);
         if (!starts) return starts.err();
         const auto now = scheduler::now_utc();
-        auto series_id = s.create_series(p->id, *rrule, scheduler::format_local_time(first->start),
-                                          scheduler::format_local_time(first->end), json::serialize(json::value(body)), now);
+        auto series_id =
+            s.create_series(p->id, *rrule, scheduler::format_local_time(first->start),
+                            scheduler::format_local_time(first->end), json::serialize(json::value(body)), now);
         if (!series_id) return series_id.err();
         e.series_id = *series_id;
         created out{*series_id, *rrule, p->timezone, {}};

@@ -52,7 +52,8 @@ void feed_cache::put(const std::string& feed, std::shared_ptr<const entry> e) {
     }
 }
 
-feed_cache::clock::time_point feed_cache::monotonic_last_modified(const std::string& feed, clock::time_point candidate) {
+feed_cache::clock::time_point feed_cache::monotonic_last_modified(const std::string& feed,
+                                                                  clock::time_point candidate) {
     std::unique_lock lock(mutex_);
     auto& floor = last_modified_[feed];
     floor = std::max(floor, candidate);

@@ -21,8 +21,8 @@ namespace copsched::server {
 
 // What a write changed, as invalidation keys.
 std::string programme_content_key(const std::string& programme_id); // shown in every feed of the programme
-std::string group_content_key(const std::string& working_group_id);  // the group's sessions, name, members
-std::string person_content_key(const std::string& person_id);        // the person's data, memberships, feed URL
+std::string group_content_key(const std::string& working_group_id); // the group's sessions, name, members
+std::string person_content_key(const std::string& person_id);       // the person's data, memberships, feed URL
 
 // Rendered feeds and the versions of the keys they were rendered from. Thread-safe.
 class feed_cache {
@@ -30,8 +30,8 @@ public:
     using clock = std::chrono::system_clock;
     struct entry {
         std::string body;
-        std::string etag;           // strong, from the bytes
-        std::string last_modified;  // HTTP-date
+        std::string etag;          // strong, from the bytes
+        std::string last_modified; // HTTP-date
         clock::time_point last_modified_at;
         std::string cache_control;
         clock::time_point stale_at; // when a shown cancelled event's grace period ends
@@ -57,11 +57,11 @@ public:
 private:
     const std::size_t max_bytes_;
     mutable std::shared_mutex mutex_;
-    std::size_t bytes_ = 0;                                                     // guarded by mutex_
+    std::size_t bytes_ = 0; // guarded by mutex_
     std::atomic<std::uint64_t> changes_{0};
-    std::unordered_map<std::string, std::uint64_t> versions_;                  // guarded by mutex_
-    std::unordered_map<std::string, std::shared_ptr<const entry>> entries_;    // guarded by mutex_
-    std::unordered_map<std::string, clock::time_point> last_modified_;         // guarded by mutex_
+    std::unordered_map<std::string, std::uint64_t> versions_;               // guarded by mutex_
+    std::unordered_map<std::string, std::shared_ptr<const entry>> entries_; // guarded by mutex_
+    std::unordered_map<std::string, clock::time_point> last_modified_;      // guarded by mutex_
 };
 
 // The key of everything in a programme: programme and organisation feeds depend on it.

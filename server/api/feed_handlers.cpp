@@ -7,12 +7,12 @@
 #include "scheduler/clock.hpp"
 #include "server/api/attendance_handlers.hpp"
 #include "server/api/auth.hpp"
-#include "server/options/config.hpp"
 #include "server/api/db_call.hpp"
 #include "server/api/dispatch.hpp"
 #include "server/api/feed_cache.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/services.hpp"
+#include "server/options/config.hpp"
 
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
@@ -143,9 +143,9 @@ calendar::feed_item feed_item_for(const scheduler::feed_event& fe, const texts& 
 
 // Builds the entry: drops cancelled events past their grace period, renders, and works
 // out ETag, Last-Modified and how long the bytes stay right.
-result<std::shared_ptr<const feed_cache::entry>> render(services& svc, const std::string& feed_id, const feed_data& d,
-                                                        const std::string& cache_control,
-                                                        const std::vector<std::pair<std::string, std::uint64_t>>& versions) {
+result<std::shared_ptr<const feed_cache::entry>> render(
+    services& svc, const std::string& feed_id, const feed_data& d, const std::string& cache_control,
+    const std::vector<std::pair<std::string, std::uint64_t>>& versions) {
     const auto now = clock::now();
     const auto grace = std::chrono::duration_cast<clock::duration>(svc.cfg.feed_cancelled_grace);
     const auto& t = texts_for(d.lang);
@@ -174,7 +174,8 @@ result<std::shared_ptr<const feed_cache::entry>> render(services& svc, const std
         items.push_back(feed_item_for(fe, t));
         if (ev.status != scheduler::event_status::cancelled && d.rsvp_event_ids.contains(ev.id)) {
             auto& text = items.back().description;
-            text += (text.empty() ? "" : "\n\n") + rsvp_line(d.lang, rsvp_url(svc.cfg, svc.feed_secret, ev.id, d.rsvp_person_id));
+            text += (text.empty() ? "" : "\n\n") +
+                    rsvp_line(d.lang, rsvp_url(svc.cfg, svc.feed_secret, ev.id, d.rsvp_person_id));
         }
     }
     calendar::feed_header h;
@@ -213,7 +214,8 @@ task<response> serve_feed(request_context& ctx, std::string feed_id, Load load) 
 // The programme's facts every feed needs, and its protection: a protected programme's
 // group, organisation and programme feeds need ?token= with a personal feed token of
 // one of its people.
-result<feed_data> programme_feed_data(store& s, const scheduler::programme& p, const std::optional<std::string>& token) {
+result<feed_data> programme_feed_data(store& s, const scheduler::programme& p,
+                                      const std::optional<std::string>& token) {
     feed_data d;
     d.time_zone = p.timezone;
     d.lang = p.lang;
@@ -369,8 +371,8 @@ task<response> event_file(request_context& ctx) {
 // from now on. For the person (participant token) and admins.
 task<response> rotate_feed_token(request_context& ctx) {
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, key = &ctx.svc.feed_secret,
-                a = audit(ctx, "person.feed_rotate", "person", std::string(ctx.param("id")))](store& s)
-        -> result<scheduler::person> {
+                a = audit(ctx, "person.feed_rotate", "person", std::string(ctx.param("id")))](
+                   store& s) -> result<scheduler::person> {
         auto p = visible_person(s, id, caller);
         if (!p) return p.err();
         const bool self = caller.role == scheduler::token_role::participant && caller.person_id == p->id;
@@ -404,7 +406,8 @@ json::object feed_links(const services& svc, const scheduler::person& p) {
         {"feed_url", url},
         {"webcal_url", webcal},
         {"subscribe_google",
-         en ? "Google Calendar on a computer: Other calendars, +, From URL; paste the feed_url and choose Add calendar. "
+         en ? "Google Calendar on a computer: Other calendars, +, From URL; paste the feed_url and choose Add "
+              "calendar. "
               "Google refreshes it every few hours."
             : "Google Agenda op een computer: Andere agenda's, +, Via URL; plak de feed_url en kies Agenda toevoegen. "
               "Google ververst hem om de paar uur."},

@@ -19,7 +19,7 @@
 namespace copsched::scheduler {
 class store;
 class time_zone;
-}
+} // namespace copsched::scheduler
 
 namespace copsched::server {
 

@@ -162,7 +162,8 @@ std::optional<long long> object_reader::optional_integer(const char* field, long
         problem(field, "must be an integer");
         return std::nullopt;
     }
-    const long long n = v->is_int64() ? v->get_int64() : static_cast<long long>(std::min<std::uint64_t>(v->get_uint64(), LLONG_MAX));
+    const long long n =
+        v->is_int64() ? v->get_int64() : static_cast<long long>(std::min<std::uint64_t>(v->get_uint64(), LLONG_MAX));
     if (n < min || n > max) {
         problem(field, "must be between " + std::to_string(min) + " and " + std::to_string(max));
         return std::nullopt;

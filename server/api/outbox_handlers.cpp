@@ -6,14 +6,14 @@
 #include "scheduler/messages.hpp"
 #include "server/api/attendance_handlers.hpp"
 #include "server/api/auth.hpp"
-#include "server/options/config.hpp"
 #include "server/api/db_call.hpp"
+#include "server/api/errors.hpp"
 #include "server/api/feed_handlers.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/json_input.hpp"
-#include "server/api/errors.hpp"
 #include "server/api/services.hpp"
 #include "server/api/views.hpp"
+#include "server/options/config.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
@@ -43,7 +43,8 @@ result<std::optional<std::string>> outbox_scope(const scheduler::api_token& call
     if (caller.role == token_role::organiser && caller.programme_id && caller.working_group_ids.empty())
         return std::optional<std::string>{*caller.programme_id};
     return error{errc::forbidden,
-                 "Reminder jobs and the outbox need an admin token or an organiser token of a whole programme.", {}};
+                 "Reminder jobs and the outbox need an admin token or an organiser token of a whole programme.",
+                 {}};
 }
 
 std::string host_of(const config& cfg) {
@@ -51,7 +52,8 @@ std::string host_of(const config& cfg) {
     auto u = boost::urls::parse_uri(base);
     std::string host = u ? std::string(u->host()) : std::string();
     // An address literal makes no mail domain.
-    if (host.empty() || std::none_of(host.begin(), host.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
+    if (host.empty() ||
+        std::none_of(host.begin(), host.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
         host = "localhost";
     return host;
 }
@@ -62,7 +64,9 @@ std::string sender_email(const config& cfg, const scheduler::programme& p) {
     return "copsched@" + host_of(cfg);
 }
 
-std::chrono::seconds seconds_of(std::chrono::milliseconds d) { return std::chrono::duration_cast<std::chrono::seconds>(d); }
+std::chrono::seconds seconds_of(std::chrono::milliseconds d) {
+    return std::chrono::duration_cast<std::chrono::seconds>(d);
+}
 
 scheduler::retry_policy retry_policy_of(const config& cfg) {
     return {cfg.mail_max_attempts, seconds_of(cfg.mail_backoff), seconds_of(cfg.mail_backoff_max)};
@@ -180,8 +184,8 @@ task<response> report_failed(request_context& ctx) {
     std::string why = text.value_or("");
     if (why.size() > max_error_chars) why.resize(max_error_chars);
     auto job = [id = std::string(ctx.param("id")), scope = *scope, lease_id, why, invalid,
-                permanent = permanent.value_or(false), p = retry_policy_of(ctx.svc.cfg)](store& s)
-        -> result<outbox_message> {
+                permanent = permanent.value_or(false),
+                p = retry_policy_of(ctx.svc.cfg)](store& s) -> result<outbox_message> {
         if (auto st = visible_message(s, id, scope); !st) return st.err();
         if (!invalid) return invalid.err();
         return s.mark_failed(id, scope, lease_id, why, permanent, p, scheduler::now_utc());
@@ -235,8 +239,8 @@ task<response> list(request_context& ctx) {
     f.event_id = ctx.query("event_id");
     f.person_id = ctx.query("person_id");
     if (auto st = co_await plan_pending_changes(ctx); !st) co_return fail(ctx, st.err());
-    auto job = [scope = *scope, slug = ctx.query("programme"), f, pr = *pr](store& s) mutable
-        -> result<scheduler::page<outbox_message>> {
+    auto job = [scope = *scope, slug = ctx.query("programme"), f,
+                pr = *pr](store& s) mutable -> result<scheduler::page<outbox_message>> {
         auto p = programme_filter(s, scope, slug);
         if (!p) return p.err();
         f.programme_id = *p;
@@ -259,8 +263,8 @@ task<response> retry(request_context& ctx) {
     auto scope = outbox_scope(*ctx.caller);
     if (!scope) co_return fail(ctx, scope.err());
     auto job = [id = std::string(ctx.param("id")), scope = *scope, invalid,
-                a = audit(ctx, "reminder.retry", "reminder", std::string(ctx.param("id")))](store& s)
-        -> result<outbox_message> {
+                a = audit(ctx, "reminder.retry", "reminder", std::string(ctx.param("id")))](
+                   store& s) -> result<outbox_message> {
         if (auto st = visible_message(s, id, scope); !st) return st.err();
         if (!invalid) return invalid.err();
         const auto now = scheduler::now_utc();
@@ -343,7 +347,8 @@ result<json::object> render_claimed(const scheduler::claimed_message& c, const c
     json::value calendar = nullptr;
     if (m.kind != message_kind::reminder) {
         calendar::imip_message im;
-        im.method = m.kind == message_kind::cancellation ? calendar::imip_method::cancel : calendar::imip_method::request;
+        im.method =
+            m.kind == message_kind::cancellation ? calendar::imip_method::cancel : calendar::imip_method::request;
         im.time_zone = p.timezone;
         im.organizer = {from_name, from_email};
         im.attendee = {who.name, who.email};

@@ -9,10 +9,10 @@
 #include "scheduler/time_zone.hpp"
 #include "scheduler/year_planning.hpp"
 #include "server/api/db_call.hpp"
+#include "server/api/errors.hpp"
 #include "server/api/feed_handlers.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/json_input.hpp"
-#include "server/api/errors.hpp"
 #include "server/api/views.hpp"
 #include "server/options/config.hpp"
 
@@ -102,7 +102,8 @@ json::object plan_json(const scheduler::year_plan& plan, int year, const schedul
 bool is_calendar(const request& req) { return media_type_is(req[http::field::content_type], "text/calendar"); }
 
 error not_calendar() {
-    return {errc::malformed, "The body must be an iCalendar file with Content-Type: text/calendar.",
+    return {errc::malformed,
+            "The body must be an iCalendar file with Content-Type: text/calendar.",
             {{"Content-Type", "must be text/calendar"}}};
 }
 
@@ -137,13 +138,17 @@ result<plan_body> read_plan_body(const json::object& body) {
     if (auto l = in.optional_bool("liberation_day_every_year")) out.options.liberation_day_every_year = *l;
     if (auto times = in.optional_string_array("start_times", max_start_times, 5)) {
         for (const auto& t : *times) {
-            if (auto m = scheduler::parse_clock_minutes(t)) out.options.start_times.push_back(*m);
-            else in.problem("start_times", "'" + t + "' is not a time HH:MM");
+            if (auto m = scheduler::parse_clock_minutes(t))
+                out.options.start_times.push_back(*m);
+            else
+                in.problem("start_times", "'" + t + "' is not a time HH:MM");
         }
     }
     if (auto s = in.optional_enum<scheduler::event_status>("status", "tentative, confirmed")) {
-        if (*s == scheduler::event_status::cancelled) in.problem("status", "must be tentative or confirmed");
-        else out.status = *s;
+        if (*s == scheduler::event_status::cancelled)
+            in.problem("status", "must be tentative or confirmed");
+        else
+            out.status = *s;
     }
     if (auto st = in.finish(); !st) return st.err();
     return out;
@@ -151,10 +156,10 @@ result<plan_body> read_plan_body(const json::object& body) {
 
 // Books a plan made in an earlier read, if the caller still may: the booked meetings and
 // the programme's zone, or errc::conflict with `blocked` filled per meeting.
-result<std::pair<std::vector<scheduler::event>, std::string>>
-book_plan(store& s, const std::string& programme_id, const scheduler::year_plan& plan, int year,
-          scheduler::event_status status, const scheduler::api_token& caller, scheduler::audit_entry a,
-          std::vector<scheduler::plan_booking_failure>& blocked) {
+result<std::pair<std::vector<scheduler::event>, std::string>> book_plan(
+    store& s, const std::string& programme_id, const scheduler::year_plan& plan, int year,
+    scheduler::event_status status, const scheduler::api_token& caller, scheduler::audit_entry a,
+    std::vector<scheduler::plan_booking_failure>& blocked) {
     auto p = s.get_programme_by_id(programme_id);
     if (!p || !may_write_programme(caller, p->id)) return not_found("The programme is gone.");
     auto events = scheduler::apply_year_plan(s, *p, plan, year, status, blocked);
@@ -171,7 +176,8 @@ response plan_failure(const request_context& ctx, const error& e,
                       const std::vector<scheduler::plan_booking_failure>& blocked) {
     if (e.code != errc::conflict || blocked.empty()) return fail(ctx, e);
     json::array per;
-    for (const auto& b : blocked) per.push_back(json::object{{"start", b.start}, {"conflicts", conflicts_view(b.conflicts)}});
+    for (const auto& b : blocked)
+        per.push_back(json::object{{"start", b.start}, {"conflicts", conflicts_view(b.conflicts)}});
     return problem(http::status::conflict, public_error(e).detail, ctx.version(), ctx.keep_alive(),
                    json::object{{"meetings", std::move(per)}});
 }
@@ -204,7 +210,8 @@ task<response> create_plan(request_context& ctx) {
         co_return ok_json(ctx, http::status::ok, out);
     }
 
-    auto blocked = std::make_shared<std::vector<scheduler::plan_booking_failure>>(); // written on the writer, read after
+    auto blocked =
+        std::make_shared<std::vector<scheduler::plan_booking_failure>>(); // written on the writer, read after
     auto apply = [programme_id = r->programme.id, plan = r->plan, year = r->input.options.year,
                   status = r->input.status, blocked, caller = *ctx.caller,
                   a = audit(ctx, "plan.apply", "programme", r->programme.id)](store& s) {
@@ -244,7 +251,8 @@ result<suggestion_params> read_suggestion_params(const request_context& ctx) {
             if (used != v->size() || n < lo || n > hi) throw std::out_of_range(name);
             into = static_cast<std::remove_reference_t<decltype(into)>>(n);
         } catch (const std::exception&) {
-            problems.push_back({name, "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi)});
+            problems.push_back(
+                {name, "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi)});
         }
     };
     integer("duration_minutes", 15, 12 * 60, out.duration);
@@ -254,8 +262,10 @@ result<suggestion_params> read_suggestion_params(const request_context& ctx) {
     integer("step_minutes", 5, 240, out.step);
     for (auto [name, into] : {std::pair{"day_start", &out.day_start}, std::pair{"day_end", &out.day_end}}) {
         if (auto v = ctx.query(name)) {
-            if (auto m = scheduler::parse_clock_minutes(*v)) *into = *m;
-            else problems.push_back({name, "must be a time HH:MM"});
+            if (auto m = scheduler::parse_clock_minutes(*v))
+                *into = *m;
+            else
+                problems.push_back({name, "must be a time HH:MM"});
         }
     }
     if (out.day_end <= out.day_start) problems.push_back({"day_end", "must be after day_start"});
@@ -263,8 +273,11 @@ result<suggestion_params> read_suggestion_params(const request_context& ctx) {
         std::vector<scheduler::weekday> days;
         std::stringstream in(*w);
         for (std::string d; std::getline(in, d, ',');) {
-            if (auto x = scheduler::parse_weekday(d)) days.push_back(*x);
-            else problems.push_back({"weekdays", "must be day names mon, tue, wed, thu, fri, sat, sun separated by commas"});
+            if (auto x = scheduler::parse_weekday(d))
+                days.push_back(*x);
+            else
+                problems.push_back(
+                    {"weekdays", "must be day names mon, tue, wed, thu, fri, sat, sun separated by commas"});
         }
         if (days.empty() && problems.empty()) problems.push_back({"weekdays", "must name at least one day"});
         out.weekdays = days;
@@ -288,7 +301,8 @@ json::array people_json(const std::vector<std::string>& ids, const std::map<std:
 // for 90 days; at most max_suggestion_days.
 result<std::pair<scheduler::civil_date, scheduler::civil_date>> suggestion_window(const suggestion_params& q,
                                                                                   const scheduler::time_zone& zone) {
-    const auto today = zone.to_local(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())).date;
+    const auto today =
+        zone.to_local(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())).date;
     const auto from = q.from ? scheduler::parse_date(*q.from) : std::optional(scheduler::add_days(today, 1));
     if (!from) return error::invalid("from", "must be a date YYYY-MM-DD");
     const auto to = q.to ? scheduler::parse_date(*q.to) : std::optional(scheduler::add_days(*from, 90));
@@ -303,7 +317,8 @@ result<std::pair<scheduler::civil_date, scheduler::civil_date>> suggestion_windo
 // that block the group (CoP meetings, its own sessions, sessions sharing members) and
 // the members' busy times.
 result<scheduler::suggestion_request> suggestion_search(store& s, const suggestion_params& q,
-                                                        const scheduler::working_group& g, const scheduler::programme& p,
+                                                        const scheduler::working_group& g,
+                                                        const scheduler::programme& p,
                                                         const scheduler::time_zone& zone) {
     auto window = suggestion_window(q, zone);
     if (!window) return window.err();
@@ -322,9 +337,10 @@ result<scheduler::suggestion_request> suggestion_search(store& s, const suggesti
     r.interval_weeks = q.interval_weeks;
     r.lang = p.lang;
     // Later occurrences of a pattern may run past `to`.
-    const auto reach = scheduler::add_days(to, static_cast<std::int64_t>(7 * q.interval_weeks) *
-                                                   static_cast<std::int64_t>(q.occurrences - 1) + 1);
-    auto facts = s.planning_facts_for({p.id, {scheduler::local_midnight(zone, from), scheduler::local_midnight(zone, reach)}, g.id});
+    const auto reach = scheduler::add_days(
+        to, static_cast<std::int64_t>(7 * q.interval_weeks) * static_cast<std::int64_t>(q.occurrences - 1) + 1);
+    auto facts = s.planning_facts_for(
+        {p.id, {scheduler::local_midnight(zone, from), scheduler::local_midnight(zone, reach)}, g.id});
     if (!facts) return facts.err();
     r.blackouts = std::move(facts->blackouts);
     for (auto& e : facts->events) {
@@ -366,7 +382,8 @@ json::array suggestions_json(store& s, const scheduler::suggestion_request& r,
 task<response> suggestions(request_context& ctx) {
     auto params = read_suggestion_params(ctx);
     if (!params) co_return fail(ctx, params.err());
-    auto job = [q = std::move(*params), id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<json::object> {
+    auto job = [q = std::move(*params), id = std::string(ctx.param("id")),
+                caller = *ctx.caller](store& s) -> result<json::object> {
         auto g = visible_working_group(s, id, caller);
         if (!g) return g.err();
         if (!may_write_group(caller, g->programme_id, g->id))
@@ -419,8 +436,8 @@ task<response> import_blackouts(request_context& ctx) {
     if (name.empty()) name = "upload " + scheduler::now_utc();
     if (auto problem_text = text_problem(name, name_max_chars, false); !problem_text.empty())
         co_return fail(ctx, error::invalid("name", problem_text));
-    auto store_job = [g = std::move(*got), name, a = audit(ctx, "blackouts.import", "programme", "")](store& s) mutable
-        -> result<scheduler::blackout_import> {
+    auto store_job = [g = std::move(*got), name, a = audit(ctx, "blackouts.import", "programme", "")](
+                         store& s) mutable -> result<scheduler::blackout_import> {
         auto imp = s.import_blackouts(g.programme_id, name, g.periods, scheduler::now_utc());
         if (!imp) return imp.err();
         a.object_id = g.programme_id;
@@ -461,8 +478,8 @@ task<response> list_blackouts(request_context& ctx) {
 
 task<response> delete_blackouts(request_context& ctx) {
     auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, id = std::string(ctx.param("import_id")),
-                a = audit(ctx, "blackouts.delete", "blackout_import", std::string(ctx.param("import_id")))](store& s) mutable
-        -> scheduler::status {
+                a = audit(ctx, "blackouts.delete", "blackout_import", std::string(ctx.param("import_id")))](
+                   store& s) mutable -> scheduler::status {
         auto p = visible_programme(s, slug, caller);
         if (!p) return p.err();
         if (!may_write_programme(caller, p->id)) return forbidden_write();
@@ -478,7 +495,7 @@ task<response> delete_blackouts(request_context& ctx) {
 
 // The person behind {id}, when the caller is that person or an admin.
 result<std::pair<scheduler::person, scheduler::programme>> busy_owner(store& s, const std::string& id,
-                                                                     const scheduler::api_token& caller) {
+                                                                      const scheduler::api_token& caller) {
     auto p = visible_person(s, id, caller);
     if (!p) return p.err();
     const bool self = caller.role == scheduler::token_role::participant && caller.person_id == p->id;
@@ -491,7 +508,8 @@ result<std::pair<scheduler::person, scheduler::programme>> busy_owner(store& s, 
 
 task<response> put_busy(request_context& ctx) {
     auto parse = [id = std::string(ctx.param("id")), caller = *ctx.caller, calendar = is_calendar(ctx.req),
-                  body = ctx.req.body(), max = ctx.svc.cfg.body_limit](store& s) -> result<std::vector<scheduler::interval>> {
+                  body = ctx.req.body(),
+                  max = ctx.svc.cfg.body_limit](store& s) -> result<std::vector<scheduler::interval>> {
         auto owner = busy_owner(s, id, caller);
         if (!owner) return owner.err();
         if (!calendar) return not_calendar();
@@ -502,8 +520,8 @@ task<response> put_busy(request_context& ctx) {
     auto busy = co_await db_read(ctx.svc.db, std::move(parse));
     if (!busy) co_return fail(ctx, busy.err());
     auto store_job = [id = std::string(ctx.param("id")), caller = *ctx.caller, b = std::move(*busy),
-                      a = audit(ctx, "busy.replace", "person", std::string(ctx.param("id")))](store& s) mutable
-        -> result<std::size_t> {
+                      a = audit(ctx, "busy.replace", "person", std::string(ctx.param("id")))](
+                         store& s) mutable -> result<std::size_t> {
         if (auto owner = busy_owner(s, id, caller); !owner) return owner.err();
         auto n = s.replace_busy_times(id, b);
         if (!n) return n.err();
@@ -513,7 +531,8 @@ task<response> put_busy(request_context& ctx) {
     };
     auto n = co_await db_write(ctx.svc.db, std::move(store_job));
     if (!n) co_return fail(ctx, n.err());
-    co_return ok_json(ctx, http::status::ok, json::object{{"person_id", std::string(ctx.param("id"))}, {"intervals", *n}});
+    co_return ok_json(ctx, http::status::ok,
+                      json::object{{"person_id", std::string(ctx.param("id"))}, {"intervals", *n}});
 }
 
 task<response> get_busy(request_context& ctx) {
@@ -538,8 +557,9 @@ task<response> get_busy(request_context& ctx) {
 }
 
 task<response> delete_busy(request_context& ctx) {
-    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller,
-                a = audit(ctx, "busy.delete", "person", std::string(ctx.param("id")))](store& s) mutable -> scheduler::status {
+    auto job =
+        [id = std::string(ctx.param("id")), caller = *ctx.caller,
+         a = audit(ctx, "busy.delete", "person", std::string(ctx.param("id")))](store& s) mutable -> scheduler::status {
         if (auto owner = busy_owner(s, id, caller); !owner) return owner.err();
         if (auto n = s.replace_busy_times(id, {}); !n) return n.err();
         return s.append_audit(a, scheduler::now_utc());

@@ -7,8 +7,8 @@
 #include "scheduler/civil_time.hpp"
 #include "scheduler/clock.hpp"
 #include "scheduler/time_zone.hpp"
-#include "server/api/db_call.hpp"
 #include "server/api/auth.hpp"
+#include "server/api/db_call.hpp"
 #include "server/api/feed_handlers.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/json_input.hpp"
@@ -34,14 +34,17 @@ constexpr int capacity_max = 100'000;
 
 bool valid_slug(const std::string& s) {
     if (s.empty() || s.size() > slug_max_chars || s.front() == '-' || s.back() == '-') return false;
-    return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 bool valid_email(const std::string& s) {
     const auto at = s.find('@');
-    if (at == std::string::npos || at == 0 || at + 1 >= s.size() || s.find('@', at + 1) != std::string::npos) return false;
+    if (at == std::string::npos || at == 0 || at + 1 >= s.size() || s.find('@', at + 1) != std::string::npos)
+        return false;
     if (s.find('.', at) == std::string::npos || s.size() > email_max_chars) return false;
-    return std::none_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == ',' || c == ';' || c == '<' || c == '>'; });
+    return std::none_of(s.begin(), s.end(),
+                        [](char c) { return c == ' ' || c == ',' || c == ';' || c == '<' || c == '>'; });
 }
 
 // --- programmes -------------------------------------------------------------------------
@@ -54,13 +57,16 @@ void read_rules(object_reader& in, scheduler::meeting_rules& r) {
     if (auto v = rules.optional_string_array("weekdays", 7, 3)) {
         if (v->empty()) rules.problem("weekdays", "must name at least one day");
         for (const auto& d : *v)
-            if (!scheduler::parse_weekday(d)) rules.problem("weekdays", "must be day names mon, tue, wed, thu, fri, sat, sun");
+            if (!scheduler::parse_weekday(d))
+                rules.problem("weekdays", "must be day names mon, tue, wed, thu, fri, sat, sun");
         r.weekdays = *v;
     }
     if (auto v = rules.optional_string("start_time", 5)) {
         auto t = scheduler::parse_local_time("2000-01-01T" + *v);
-        if (v->size() != 5 || !t) rules.problem("start_time", "must be a time HH:MM");
-        else r.start_time = *v;
+        if (v->size() != 5 || !t)
+            rules.problem("start_time", "must be a time HH:MM");
+        else
+            r.start_time = *v;
     }
     if (auto v = rules.optional_integer("duration_minutes", 15, 24 * 60)) r.duration_minutes = static_cast<int>(*v);
     if (auto v = rules.optional_integer("min_gap_days", 0, 365)) r.min_gap_days = static_cast<int>(*v);
@@ -79,8 +85,10 @@ void read_mail(object_reader& in, scheduler::mail_settings& m) {
     }
     if (auto v = mail.optional_string("reminder_time", 5)) {
         auto t = scheduler::parse_local_time("2000-01-01T" + *v);
-        if (v->size() != 5 || !t) mail.problem("reminder_time", "must be a time HH:MM");
-        else m.reminder_time = *v;
+        if (v->size() != 5 || !t)
+            mail.problem("reminder_time", "must be a time HH:MM");
+        else
+            m.reminder_time = *v;
     }
     if (const auto* d = mail.optional_object("reminder_days")) {
         object_reader days(*d, "mail.reminder_days.");
@@ -129,7 +137,8 @@ task<response> create_programme(request_context& ctx) {
     scheduler::programme p;
     read_programme(in, p, true);
     if (auto st = in.finish(); !st) co_return fail(ctx, st.err());
-    auto job = [p, a = audit(ctx, "programme.create", "programme", p.slug)](store& s) mutable -> result<scheduler::programme> {
+    auto job =
+        [p, a = audit(ctx, "programme.create", "programme", p.slug)](store& s) mutable -> result<scheduler::programme> {
         const auto now = scheduler::now_utc();
         auto r = s.create_programme(p, now);
         if (!r) return r;
@@ -148,8 +157,8 @@ task<response> patch_programme(request_context& ctx) {
     auto body = parse_json_object(ctx.req);
     if (!body) co_return fail(ctx, body.err());
     auto job = [body = std::move(*body), slug = std::string(ctx.param("slug")), caller = *ctx.caller,
-                tag = std::string(ctx.req[http::field::if_match]), a = audit(ctx, "programme.update", "programme", "")](
-                   store& s) mutable -> result<scheduler::programme> {
+                tag = std::string(ctx.req[http::field::if_match]),
+                a = audit(ctx, "programme.update", "programme", "")](store& s) mutable -> result<scheduler::programme> {
         auto current = visible_programme(s, slug, caller);
         if (!current) return current.err();
         if (!may_write_programme(caller, current->id)) return forbidden_write();
@@ -207,9 +216,12 @@ struct organisation_traits {
         }
         return f;
     }
-    static result<type> create(store& s, const type& o, const std::string& now) { return s.create_organisation(o, now); }
+    static result<type> create(store& s, const type& o, const std::string& now) {
+        return s.create_organisation(o, now);
+    }
     static result<type> get(store& s, const std::string& id) { return s.get_organisation(id); }
-    static result<scheduler::page<type>> list(store& s, const std::string& pid, const filter& f, const scheduler::page_request& pr) {
+    static result<scheduler::page<type>> list(store& s, const std::string& pid, const filter& f,
+                                              const scheduler::page_request& pr) {
         return s.list_organisations(pid, f, pr);
     }
     static result<type> update(store& s, const type& o, scheduler::expected_version e, const std::string& now) {
@@ -235,7 +247,8 @@ struct person_traits {
             p.email = *e;
         }
         if (auto o = in.nonempty_string("organisation_id", 100, create)) p.organisation_id = *o;
-        constexpr std::string_view roles = "buyer, sustainability_coordinator, budget_holder, project_leader, consultant, other";
+        constexpr std::string_view roles =
+            "buyer, sustainability_coordinator, budget_holder, project_leader, consultant, other";
         auto r = create ? in.required_enum<scheduler::person_role>("role", roles)
                         : in.optional_enum<scheduler::person_role>("role", roles);
         if (r) p.role = *r;
@@ -269,13 +282,16 @@ struct person_traits {
     }
     static result<type> create(store& s, const type& p, const std::string& now) { return s.create_person(p, now); }
     static result<type> get(store& s, const std::string& id) { return s.get_person(id); }
-    static result<scheduler::page<type>> list(store& s, const std::string& pid, const filter& f, const scheduler::page_request& pr) {
+    static result<scheduler::page<type>> list(store& s, const std::string& pid, const filter& f,
+                                              const scheduler::page_request& pr) {
         return s.list_people(pid, f, pr);
     }
     static result<type> update(store& s, const type& p, scheduler::expected_version e, const std::string& now) {
         return s.update_person(p, e, now);
     }
-    static scheduler::status remove(store& s, const std::string& id, scheduler::expected_version e) { return s.delete_person(id, e); }
+    static scheduler::status remove(store& s, const std::string& id, scheduler::expected_version e) {
+        return s.delete_person(id, e);
+    }
 };
 
 struct working_group_traits {
@@ -305,9 +321,12 @@ struct working_group_traits {
         }
         return f;
     }
-    static result<type> create(store& s, const type& g, const std::string& now) { return s.create_working_group(g, now); }
+    static result<type> create(store& s, const type& g, const std::string& now) {
+        return s.create_working_group(g, now);
+    }
     static result<type> get(store& s, const std::string& id) { return s.get_working_group(id); }
-    static result<scheduler::page<type>> list(store& s, const std::string& pid, const filter& f, const scheduler::page_request& pr) {
+    static result<scheduler::page<type>> list(store& s, const std::string& pid, const filter& f,
+                                              const scheduler::page_request& pr) {
         return s.list_working_groups(pid, f, pr);
     }
     static result<type> update(store& s, const type& g, scheduler::expected_version e, const std::string& now) {
@@ -328,27 +347,35 @@ struct venue_traits {
     static void read(object_reader& in, type& v, bool create) {
         if (auto n = in.nonempty_string("name", name_max_chars, create)) v.name = *n;
         if (auto a = in.optional_string("address", address_max_chars, true)) v.address = *a;
-        auto c = create ? in.required_integer("capacity", 0, capacity_max) : in.optional_integer("capacity", 0, capacity_max);
+        auto c = create ? in.required_integer("capacity", 0, capacity_max)
+                        : in.optional_integer("capacity", 0, capacity_max);
         if (c) v.capacity = static_cast<int>(*c);
     }
     static json::object view(const type& v, const request_context&) { return to_json(v); }
-    static std::vector<std::string> feed_keys(const type& v) { return {programme_content_key(v.programme_id)}; } // LOCATION
+    static std::vector<std::string> feed_keys(const type& v) {
+        return {programme_content_key(v.programme_id)};
+    } // LOCATION
     static result<filter> read_filter(const request_context&) { return filter{}; }
     static result<type> create(store& s, const type& v, const std::string& now) { return s.create_venue(v, now); }
     static result<type> get(store& s, const std::string& id) { return s.get_venue(id); }
-    static result<scheduler::page<type>> list(store& s, const std::string& pid, const filter&, const scheduler::page_request& pr) {
+    static result<scheduler::page<type>> list(store& s, const std::string& pid, const filter&,
+                                              const scheduler::page_request& pr) {
         return s.list_venues(pid, pr);
     }
     static result<type> update(store& s, const type& v, scheduler::expected_version e, const std::string& now) {
         return s.update_venue(v, e, now);
     }
-    static scheduler::status remove(store& s, const std::string& id, scheduler::expected_version e) { return s.delete_venue(id, e); }
+    static scheduler::status remove(store& s, const std::string& id, scheduler::expected_version e) {
+        return s.delete_venue(id, e);
+    }
 };
 
 template <class R>
 bool may_write(const scheduler::api_token& caller, const typename R::type& x) {
-    if constexpr (R::scope == write_scope::group) return may_write_group(caller, x.programme_id, x.id);
-    else return may_write_programme(caller, x.programme_id);
+    if constexpr (R::scope == write_scope::group)
+        return may_write_group(caller, x.programme_id, x.id);
+    else
+        return may_write_programme(caller, x.programme_id);
 }
 
 template <class R>
@@ -371,9 +398,8 @@ task<response> create_in_programme(request_context& ctx) {
     auto body = parse_json_object(ctx.req);
     if (!body) co_return fail(ctx, body.err());
     auto job = [body = std::move(*body), slug = std::string(ctx.param("slug")), caller = *ctx.caller,
-                key = &ctx.svc.feed_secret,
-                a = audit(ctx, std::string(R::name) + ".create", R::name, "")](store& s) mutable
-        -> result<typename R::type> {
+                key = &ctx.svc.feed_secret, a = audit(ctx, std::string(R::name) + ".create", R::name, "")](
+                   store& s) mutable -> result<typename R::type> {
         auto p = visible_programme(s, slug, caller);
         if (!p) return p.err();
         if (!may_write_programme(caller, p->id)) return forbidden_write();
@@ -409,8 +435,8 @@ task<response> list_in_programme(request_context& ctx) {
     if (!pr) co_return fail(ctx, pr.err());
     auto f = R::read_filter(ctx);
     if (!f) co_return fail(ctx, f.err());
-    auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, f = *f, pr = *pr](store& s)
-        -> result<scheduler::page<typename R::type>> {
+    auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, f = *f,
+                pr = *pr](store& s) -> result<scheduler::page<typename R::type>> {
         auto p = visible_programme(s, slug, caller);
         if (!p) return p.err();
         return R::list(s, p->id, f, pr);
@@ -441,8 +467,8 @@ task<response> patch_one(request_context& ctx) {
     if (!body) co_return fail(ctx, body.err());
     auto job = [body = std::move(*body), id = std::string(ctx.param("id")), caller = *ctx.caller,
                 tag = std::string(ctx.req[http::field::if_match]),
-                a = audit(ctx, std::string(R::name) + ".update", R::name, std::string(ctx.param("id")))](store& s) mutable
-        -> result<typename R::type> {
+                a = audit(ctx, std::string(R::name) + ".update", R::name, std::string(ctx.param("id")))](
+                   store& s) mutable -> result<typename R::type> {
         auto current = visible<R>(s, id, caller);
         if (!current) return current.err();
         if (!may_write<R>(caller, *current)) return forbidden_write();
@@ -466,9 +492,10 @@ task<response> patch_one(request_context& ctx) {
 // DELETE /api/v1/<collection>/{id}: refused (409) when history refers to it.
 template <class R>
 task<response> delete_one(request_context& ctx) {
-    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, tag = std::string(ctx.req[http::field::if_match]),
-                a = audit(ctx, std::string(R::name) + ".delete", R::name, std::string(ctx.param("id")))](store& s)
-        -> result<typename R::type> {
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller,
+                tag = std::string(ctx.req[http::field::if_match]),
+                a = audit(ctx, std::string(R::name) + ".delete", R::name, std::string(ctx.param("id")))](
+                   store& s) -> result<typename R::type> {
         auto current = visible<R>(s, id, caller);
         if (!current) return current.err();
         if (!may_write<R>(caller, *current)) return forbidden_write();
@@ -484,9 +511,10 @@ task<response> delete_one(request_context& ctx) {
 
 // POST /api/v1/working-groups/{id}/archive
 task<response> archive_group(request_context& ctx) {
-    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller, tag = std::string(ctx.req[http::field::if_match]),
-                a = audit(ctx, "working group.archive", "working group", std::string(ctx.param("id")))](store& s)
-        -> result<scheduler::working_group> {
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller,
+                tag = std::string(ctx.req[http::field::if_match]),
+                a = audit(ctx, "working group.archive", "working group", std::string(ctx.param("id")))](
+                   store& s) -> result<scheduler::working_group> {
         auto current = visible_working_group(s, id, caller);
         if (!current) return current.err();
         if (!may_write_group(caller, current->programme_id, id)) return forbidden_write();
@@ -507,8 +535,8 @@ task<response> add_member(request_context& ctx) {
     auto body = parse_json_object(ctx.req);
     if (!body) co_return fail(ctx, body.err());
     auto job = [body = std::move(*body), id = std::string(ctx.param("id")), caller = *ctx.caller,
-                a = audit(ctx, "membership.create", "working group", std::string(ctx.param("id")))](store& s) mutable
-        -> result<std::pair<scheduler::membership, std::string>> {
+                a = audit(ctx, "membership.create", "working group", std::string(ctx.param("id")))](
+                   store& s) mutable -> result<std::pair<scheduler::membership, std::string>> {
         auto g = visible_working_group(s, id, caller);
         if (!g) return g.err();
         if (!may_write_group(caller, g->programme_id, id)) return forbidden_write();
@@ -538,7 +566,8 @@ task<response> add_member(request_context& ctx) {
 
 // GET /api/v1/working-groups/{id}/members
 task<response> list_members(request_context& ctx) {
-    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller](store& s) -> result<std::vector<scheduler::membership>> {
+    auto job = [id = std::string(ctx.param("id")),
+                caller = *ctx.caller](store& s) -> result<std::vector<scheduler::membership>> {
         auto g = visible_working_group(s, id, caller);
         if (!g) return g.err();
         return s.list_memberships(id);

@@ -10,8 +10,8 @@
 #include "scheduler/time_zone.hpp"
 #include "server/api/csv.hpp"
 #include "server/api/db_call.hpp"
-#include "server/api/handler_support.hpp"
 #include "server/api/errors.hpp"
+#include "server/api/handler_support.hpp"
 #include "server/api/services.hpp"
 
 #include <boost/json.hpp>
@@ -46,7 +46,8 @@ std::optional<long long> integer_param(const request_context& ctx, const char* n
     auto v = ctx.query(name);
     if (!v) return std::nullopt;
     long long n = 0;
-    const bool digits = !v->empty() && v->size() <= 9 && std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits =
+        !v->empty() && v->size() <= 9 && std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; });
     if (digits) n = std::stoll(*v);
     if (!digits || n < min || n > max) {
         problems.push_back({name, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max)});
@@ -57,22 +58,29 @@ std::optional<long long> integer_param(const request_context& ctx, const char* n
 
 result<report_params> read_params(const request_context& ctx, std::vector<scheduler::field_problem>& problems) {
     report_params p;
-    p.year = static_cast<int>(integer_param(ctx, "year", 1970, 9999, problems)
-                                  .value_or(std::stoll(scheduler::now_utc().substr(0, 4))));
+    p.year = static_cast<int>(
+        integer_param(ctx, "year", 1970, 9999, problems).value_or(std::stoll(scheduler::now_utc().substr(0, 4))));
     if (auto l = ctx.query("lang")) {
-        if (auto v = scheduler::parse<scheduler::language>(*l)) p.lang = *v, p.lang_given = true;
-        else problems.push_back({"lang", "must be nl or en"});
+        if (auto v = scheduler::parse<scheduler::language>(*l))
+            p.lang = *v, p.lang_given = true;
+        else
+            problems.push_back({"lang", "must be nl or en"});
     }
     if (auto f = ctx.query("format")) {
-        if (*f == "csv") p.csv = true;
-        else if (*f != "json") problems.push_back({"format", "must be json or csv"});
+        if (*f == "csv")
+            p.csv = true;
+        else if (*f != "json")
+            problems.push_back({"format", "must be json or csv"});
     } else {
         p.csv = ctx.req[http::field::accept].find("text/csv") != std::string_view::npos;
     }
     if (auto d = ctx.query("delimiter")) {
-        if (*d == "comma") p.delimiter = ',';
-        else if (*d == "semicolon") p.delimiter = ';';
-        else problems.push_back({"delimiter", "must be comma or semicolon"});
+        if (*d == "comma")
+            p.delimiter = ',';
+        else if (*d == "semicolon")
+            p.delimiter = ';';
+        else
+            problems.push_back({"delimiter", "must be comma or semicolon"});
     }
     if (!problems.empty()) return error{errc::invalid_input, "The query has invalid parameters.", problems};
     return p;
@@ -84,8 +92,8 @@ json::value rate_json(const std::optional<double>& r) {
 }
 
 json::object cell_json(const scheduler::rate_cell& c) {
-    return {{"invited", c.invited}, {"present", c.present},       {"absent", c.absent}, {"excused", c.excused},
-            {"unrecorded", c.unrecorded}, {"events", c.events}, {"rate", rate_json(c.rate)}};
+    return {{"invited", c.invited},       {"present", c.present}, {"absent", c.absent},       {"excused", c.excused},
+            {"unrecorded", c.unrecorded}, {"events", c.events},   {"rate", rate_json(c.rate)}};
 }
 
 struct loaded_facts {
@@ -138,16 +146,17 @@ std::string percent(const std::optional<double>& rate, char decimal) {
 
 // The attendance report the caller may see: tokens limited to working groups only by
 // working group and only their own groups' rows.
-result<std::pair<scheduler::attendance_report, scheduler::programme>>
-load_attendance_report(store& s, const std::string& slug, const scheduler::api_token& caller, const report_params& p,
-                       scheduler::report_grouping by) {
+result<std::pair<scheduler::attendance_report, scheduler::programme>> load_attendance_report(
+    store& s, const std::string& slug, const scheduler::api_token& caller, const report_params& p,
+    scheduler::report_grouping by) {
     auto f = load_facts(s, slug, caller, p.year, false);
     if (!f) return f.err();
     const bool scoped = caller.role == scheduler::token_role::organiser && !caller.working_group_ids.empty();
     if (!scoped && caller.role == scheduler::token_role::organiser && !may_write_programme(caller, f->programme.id))
         return error{errc::forbidden, "Reports are for the programme's organisers and admins.", {}};
     if (scoped && by != scheduler::report_grouping::working_group)
-        return error{errc::forbidden, "A token limited to working groups can only see the report by working group.", {}};
+        return error{
+            errc::forbidden, "A token limited to working groups can only see the report by working group.", {}};
     const auto lang = p.lang_given ? p.lang : f->programme.lang;
     auto report = scheduler::make_attendance_report(f->facts, by, p.year, scheduler::now_utc(), lang);
     if (scoped)
@@ -164,10 +173,10 @@ std::vector<std::vector<std::string>> attendance_csv_rows(const scheduler::atten
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> head{en ? "id" : "id", en ? "name" : "naam"};
     if (personal) head.push_back(en ? "organisation_id" : "organisatie_id");
-    static constexpr std::array<const char*, 6> en_columns{"invited", "present", "absent", "excused", "unrecorded",
-                                                           "attendance %"};
-    static constexpr std::array<const char*, 6> nl_columns{"uitgenodigd", "aanwezig", "afwezig", "afgemeld",
-                                                           "niet geregistreerd", "opkomst %"};
+    static constexpr std::array<const char*, 6> en_columns{"invited", "present",    "absent",
+                                                           "excused", "unrecorded", "attendance %"};
+    static constexpr std::array<const char*, 6> nl_columns{"uitgenodigd", "aanwezig",           "afwezig",
+                                                           "afgemeld",    "niet geregistreerd", "opkomst %"};
     const auto& columns = en ? en_columns : nl_columns;
     for (const char* period : {en ? "year" : "jaar", "Q1", "Q2", "Q3", "Q4"})
         for (const char* col : columns) head.push_back(std::string(period) + " " + col);
@@ -192,7 +201,8 @@ json::object attendance_json(const scheduler::attendance_report& report, const s
     for (const auto& row : report.rows) {
         json::array quarters;
         for (const auto& q : row.quarters) quarters.push_back(cell_json(q));
-        json::object o{{"key", row.key}, {"label", row.label}, {"year", cell_json(row.year)}, {"quarters", std::move(quarters)}};
+        json::object o{
+            {"key", row.key}, {"label", row.label}, {"year", cell_json(row.year)}, {"quarters", std::move(quarters)}};
         if (personal) o["organisation_id"] = row.organisation_id;
         items.push_back(std::move(o));
     }
@@ -224,18 +234,24 @@ task<response> attendance_report(request_context& ctx) {
     auto& [report, programme] = *r;
     if (personal) { // personal data leaving the service: on the audit trail
         auto a = audit(ctx, "report.export", "programme", programme.id,
-                       json::object{{"report", "attendance"}, {"by", "person"}, {"year", report.year},
-                                    {"format", params->csv ? "csv" : "json"}, {"rows", report.rows.size()}});
-        auto log_job = [a](store& s) { return s.append_audit(a, scheduler::now_utc()); }; // named: GCC 12 and temporaries in co_await
+                       json::object{{"report", "attendance"},
+                                    {"by", "person"},
+                                    {"year", report.year},
+                                    {"format", params->csv ? "csv" : "json"},
+                                    {"rows", report.rows.size()}});
+        auto log_job = [a](store& s) {
+            return s.append_audit(a, scheduler::now_utc());
+        }; // named: GCC 12 and temporaries in co_await
         auto logged = co_await db_write(ctx.svc.db, std::move(log_job));
         if (!logged) co_return fail(ctx, logged.err());
     }
     const auto lang = params->lang_given ? params->lang : programme.lang;
     if (params->csv) {
         const char d = delimiter_for(*params);
-        co_return csv_response(ctx, csv_document(attendance_csv_rows(report, personal, lang == scheduler::language::en, decimal_for(d)), d),
-                               "attendance-" + std::string(scheduler::to_string(report.by)) + "-" +
-                                   std::to_string(report.year) + ".csv");
+        co_return csv_response(
+            ctx,
+            csv_document(attendance_csv_rows(report, personal, lang == scheduler::language::en, decimal_for(d)), d),
+            "attendance-" + std::string(scheduler::to_string(report.by)) + "-" + std::to_string(report.year) + ".csv");
     }
     co_return ok_json(ctx, http::status::ok, attendance_json(report, programme, personal));
 }
@@ -245,12 +261,12 @@ task<response> attendance_report(request_context& ctx) {
 // The commitments check as CSV rows, one per organisation.
 std::vector<std::vector<std::string>> commitments_csv_rows(const scheduler::commitments_report& report, bool en) {
     std::vector<std::vector<std::string>> rows;
-    rows.push_back(en ? std::vector<std::string>{"organisation_id", "organisation", "status", "people in working groups",
-                                                 "working groups", "CoP meetings held", "CoP meetings attended",
-                                                 "CoP meetings planned", "reasons"}
+    rows.push_back(en ? std::vector<std::string>{"organisation_id", "organisation", "status",
+                                                 "people in working groups", "working groups", "CoP meetings held",
+                                                 "CoP meetings attended", "CoP meetings planned", "reasons"}
                       : std::vector<std::string>{"organisatie_id", "organisatie", "status", "mensen in werkgroepen",
-                                                 "werkgroepen", "CoP-bijeenkomsten gehouden", "CoP-bijeenkomsten aanwezig",
-                                                 "CoP-bijeenkomsten gepland", "redenen"});
+                                                 "werkgroepen", "CoP-bijeenkomsten gehouden",
+                                                 "CoP-bijeenkomsten aanwezig", "CoP-bijeenkomsten gepland", "redenen"});
     for (const auto& o : report.organisations) {
         std::string groups, reasons;
         for (const auto& g : o.working_group_ids) groups += (groups.empty() ? "" : " ") + g;
@@ -293,11 +309,12 @@ task<response> commitments_report(request_context& ctx) {
     std::vector<scheduler::field_problem> problems;
     scheduler::commitment_thresholds th;
     if (auto n = integer_param(ctx, "min_cop_meetings", 0, 52, problems)) th.min_cop_meetings = static_cast<int>(*n);
-    if (auto n = integer_param(ctx, "min_people_in_groups", 0, 1000, problems)) th.min_people_in_groups = static_cast<int>(*n);
+    if (auto n = integer_param(ctx, "min_people_in_groups", 0, 1000, problems))
+        th.min_people_in_groups = static_cast<int>(*n);
     auto params = read_params(ctx, problems);
     if (!params) co_return fail(ctx, params.err());
-    auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, p = *params, th](store& s)
-        -> result<std::pair<scheduler::commitments_report, scheduler::programme>> {
+    auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, p = *params,
+                th](store& s) -> result<std::pair<scheduler::commitments_report, scheduler::programme>> {
         auto f = load_facts(s, slug, caller, p.year, false);
         if (!f) return f.err();
         if (caller.role == scheduler::token_role::organiser && !may_write_programme(caller, f->programme.id))
@@ -322,17 +339,19 @@ task<response> commitments_report(request_context& ctx) {
 
 task<response> absence_report(request_context& ctx) {
     std::vector<scheduler::field_problem> problems;
-    const auto meetings = integer_param(ctx, "meetings", 1, max_absence_meetings, problems).value_or(default_absence_meetings);
+    const auto meetings =
+        integer_param(ctx, "meetings", 1, max_absence_meetings, problems).value_or(default_absence_meetings);
     auto params = read_params(ctx, problems);
     if (!params) co_return fail(ctx, params.err());
-    auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, p = *params, meetings](store& s)
-        -> result<std::pair<scheduler::absence_report, scheduler::programme>> {
+    auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, p = *params,
+                meetings](store& s) -> result<std::pair<scheduler::absence_report, scheduler::programme>> {
         auto f = load_facts(s, slug, caller, p.year, true);
         if (!f) return f.err();
         if (caller.role == scheduler::token_role::organiser && !may_write_programme(caller, f->programme.id))
             return error{errc::forbidden, "This report is for the programme's organisers and admins.", {}};
-        return std::pair{scheduler::absent_from_last_meetings(f->facts, static_cast<std::size_t>(meetings), scheduler::now_utc()),
-                         std::move(f->programme)};
+        return std::pair{
+            scheduler::absent_from_last_meetings(f->facts, static_cast<std::size_t>(meetings), scheduler::now_utc()),
+            std::move(f->programme)};
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
@@ -340,19 +359,22 @@ task<response> absence_report(request_context& ctx) {
     const bool en = (params->lang_given ? params->lang : programme.lang) == scheduler::language::en;
     if (params->csv) {
         std::vector<std::vector<std::string>> rows;
-        rows.push_back(en ? std::vector<std::string>{"organisation_id", "organisation", "last present at a CoP meeting"}
-                          : std::vector<std::string>{"organisatie_id", "organisatie", "laatst aanwezig bij een CoP-bijeenkomst"});
+        rows.push_back(
+            en ? std::vector<std::string>{"organisation_id", "organisation", "last present at a CoP meeting"}
+               : std::vector<std::string>{"organisatie_id", "organisatie", "laatst aanwezig bij een CoP-bijeenkomst"});
         for (const auto& o : report.organisations)
             rows.push_back({o.organisation_id, o.organisation_name, o.last_present_at.value_or("")});
         co_return csv_response(ctx, csv_document(rows, delimiter_for(*params)), "absent-organisations.csv");
     }
     json::array considered, items;
     for (const auto& m : report.meetings)
-        considered.push_back(json::object{{"id", m.id}, {"title", m.title}, {"start", m.start_local}, {"start_utc", m.start_utc}});
+        considered.push_back(
+            json::object{{"id", m.id}, {"title", m.title}, {"start", m.start_local}, {"start_utc", m.start_utc}});
     for (const auto& o : report.organisations)
-        items.push_back(json::object{{"organisation_id", o.organisation_id},
-                                     {"organisation_name", o.organisation_name},
-                                     {"last_present_at", o.last_present_at ? json::value(*o.last_present_at) : json::value(nullptr)}});
+        items.push_back(json::object{
+            {"organisation_id", o.organisation_id},
+            {"organisation_name", o.organisation_name},
+            {"last_present_at", o.last_present_at ? json::value(*o.last_present_at) : json::value(nullptr)}});
     co_return ok_json(ctx, http::status::ok,
                       json::object{{"programme", programme.slug},
                                    {"meetings", std::move(considered)},

@@ -1,19 +1,19 @@
 #include "server/api/routes.hpp"
 
-#include "server/api/handler_support.hpp"
-#include "server/api/programme_handlers.hpp"
+#include "server/api/attendance_handlers.hpp"
 #include "server/api/event_handlers.hpp"
 #include "server/api/feed_handlers.hpp"
-#include "server/api/planning_handlers.hpp"
-#include "server/api/attendance_handlers.hpp"
+#include "server/api/handler_support.hpp"
 #include "server/api/outbox_handlers.hpp"
+#include "server/api/planning_handlers.hpp"
+#include "server/api/programme_handlers.hpp"
 
 #include "scheduler/clock.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/db_call.hpp"
 #include "server/api/dispatch.hpp"
-#include "server/api/json_input.hpp"
 #include "server/api/errors.hpp"
+#include "server/api/json_input.hpp"
 #include "server/api/views.hpp"
 #include "server/http/metrics.hpp"
 
@@ -27,9 +27,7 @@ using scheduler::errc;
 using scheduler::error;
 using scheduler::token_role;
 
-task<response> healthz(request_context& ctx) {
-    co_return ok_json(ctx, http::status::ok, {{"status", "ok"}});
-}
+task<response> healthz(request_context& ctx) { co_return ok_json(ctx, http::status::ok, {{"status", "ok"}}); }
 
 task<response> readyz(request_context& ctx) {
     auto job = [](scheduler::store& s) { return s.ping(); };
@@ -57,9 +55,7 @@ task<response> openapi(request_context& ctx) {
     co_return res;
 }
 
-task<response> me(request_context& ctx) {
-    co_return ok_json(ctx, http::status::ok, token_json(*ctx.caller));
-}
+task<response> me(request_context& ctx) { co_return ok_json(ctx, http::status::ok, token_json(*ctx.caller)); }
 
 task<response> list_tokens(request_context& ctx) {
     auto job = [](scheduler::store& s) { return s.list_tokens(); };
@@ -87,7 +83,8 @@ task<response> create_token(request_context& ctx) {
         in.problem("role", "an admin token has no programme, working groups or person");
     if (parsed_role && *parsed_role != token_role::admin && !programme)
         in.problem("programme", "is required for organiser and participant tokens");
-    if (parsed_role == token_role::participant && !person) in.problem("person_id", "is required for participant tokens");
+    if (parsed_role == token_role::participant && !person)
+        in.problem("person_id", "is required for participant tokens");
     if (parsed_role != token_role::organiser && groups && !groups->empty())
         in.problem("working_groups", "only organiser tokens are scoped to working groups");
     if (auto st = in.finish(); !st) co_return fail(ctx, st.err());
@@ -105,10 +102,10 @@ task<response> create_token(request_context& ctx) {
         const auto now = scheduler::now_utc();
         auto r = s.create_token(t, now);
         if (r) {
-            auto a = s.append_audit({actor, "token.create", "api_token", r->id,
-                                     json::serialize(json::object{{"role", scheduler::to_string(r->role)},
-                                                                  {"name", r->name}})},
-                                    now);
+            auto a = s.append_audit(
+                {actor, "token.create", "api_token", r->id,
+                 json::serialize(json::object{{"role", scheduler::to_string(r->role)}, {"name", r->name}})},
+                now);
             if (!a) return scheduler::result<scheduler::api_token>(a.err());
         }
         return r;
@@ -148,13 +145,12 @@ task<response> list_programmes(request_context& ctx) {
 }
 
 task<response> get_programme(request_context& ctx) {
-    auto job = [slug = std::string(ctx.param("slug"))](scheduler::store& s) {
-        return s.get_programme(slug);
-    };
+    auto job = [slug = std::string(ctx.param("slug"))](scheduler::store& s) { return s.get_programme(slug); };
     auto p = co_await db_read(ctx.svc.db, std::move(job));
     if (!p) co_return fail(ctx, p.err());
     if (!may_read(*ctx.caller, p->id))
-        co_return fail(ctx, error{errc::not_found, "No programme with slug '" + std::string(ctx.param("slug")) + "'.", {}});
+        co_return fail(ctx,
+                       error{errc::not_found, "No programme with slug '" + std::string(ctx.param("slug")) + "'.", {}});
     co_return ok_json(ctx, http::status::ok, to_json(*p));
 }
 

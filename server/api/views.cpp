@@ -63,9 +63,14 @@ json::object to_json(const scheduler::programme& p) {
 }
 
 json::object to_json(const scheduler::organisation& o) {
-    return {{"id", o.id},           {"programme_id", o.programme_id},           {"name", o.name},
-            {"kind", scheduler::to_string(o.kind)}, {"level", scheduler::to_string(o.level)},
-            {"version", o.version}, {"created_at", o.created_at},              {"updated_at", o.updated_at}};
+    return {{"id", o.id},
+            {"programme_id", o.programme_id},
+            {"name", o.name},
+            {"kind", scheduler::to_string(o.kind)},
+            {"level", scheduler::to_string(o.level)},
+            {"version", o.version},
+            {"created_at", o.created_at},
+            {"updated_at", o.updated_at}};
 }
 
 json::object to_json(const scheduler::person& p, const scheduler::api_token& viewer) {
@@ -109,9 +114,14 @@ json::object to_json(const scheduler::membership& m) {
 }
 
 json::object to_json(const scheduler::venue& v) {
-    return {{"id", v.id},           {"programme_id", v.programme_id}, {"name", v.name},
-            {"address", v.address}, {"capacity", v.capacity},         {"version", v.version},
-            {"created_at", v.created_at}, {"updated_at", v.updated_at}};
+    return {{"id", v.id},
+            {"programme_id", v.programme_id},
+            {"name", v.name},
+            {"address", v.address},
+            {"capacity", v.capacity},
+            {"version", v.version},
+            {"created_at", v.created_at},
+            {"updated_at", v.updated_at}};
 }
 
 json::object token_json(const scheduler::api_token& t) {
@@ -181,9 +191,9 @@ json::object invitation_view(const invitation& i) {
 }
 
 json::object counts_view(const scheduler::attendance_counts& c) {
-    return {{"invited", c.invited},   {"accepted", c.accepted}, {"tentative", c.tentative},
+    return {{"invited", c.invited},   {"accepted", c.accepted},   {"tentative", c.tentative},
             {"declined", c.declined}, {"no_answer", c.no_answer}, {"present", c.present},
-            {"absent", c.absent},     {"excused", c.excused},   {"unrecorded", c.unrecorded},
+            {"absent", c.absent},     {"excused", c.excused},     {"unrecorded", c.unrecorded},
             {"onsite", c.onsite},     {"online", c.online}};
 }
 
@@ -227,8 +237,13 @@ json::object blackout_period_view(const scheduler::blackout_period& b, const sch
         const auto t = scheduler::parse_instant(utc);
         return t ? scheduler::format_local_time(zone.to_local(*t)) : std::string();
     };
-    return {{"id", b.id},           {"import_id", b.import_id}, {"name", b.name},      {"start", local(b.start_utc)},
-            {"end", local(b.end_utc)}, {"start_utc", b.start_utc}, {"end_utc", b.end_utc}};
+    return {{"id", b.id},
+            {"import_id", b.import_id},
+            {"name", b.name},
+            {"start", local(b.start_utc)},
+            {"end", local(b.end_utc)},
+            {"start_utc", b.start_utc},
+            {"end_utc", b.end_utc}};
 }
 
 } // namespace copsched::server

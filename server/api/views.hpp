@@ -22,7 +22,7 @@ struct blackout_import;
 struct blackout_period;
 struct outbox_message;
 class time_zone;
-}
+} // namespace copsched::scheduler
 
 namespace copsched::server {
 

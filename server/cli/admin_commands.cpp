@@ -31,13 +31,14 @@ int token_create(const config& cfg, std::vector<std::string> args) {
     t.secret_hash = issued.secret_hash;
     return with_writer_lock(cfg, [&] {
         std::string id;
-        auto st = storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) -> scheduler::status {
-            const auto now = scheduler::now_utc();
-            auto r = s.create_token(t, now);
-            if (!r) return r.err();
-            id = r->id;
-            return s.append_audit({"cli", "token.create", "api_token", r->id, "{\"role\":\"" + role + "\"}"}, now);
-        });
+        auto st =
+            storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) -> scheduler::status {
+                const auto now = scheduler::now_utc();
+                auto r = s.create_token(t, now);
+                if (!r) return r.err();
+                id = r->id;
+                return s.append_audit({"cli", "token.create", "api_token", r->id, "{\"role\":\"" + role + "\"}"}, now);
+            });
         if (!st) return fail(st.err());
         std::cerr << "created " << role << " token " << id << " (shown once; only its hash is stored)\n";
         std::cout << issued.secret << "\n";
@@ -51,10 +52,9 @@ int token_list(const config& cfg, const std::vector<std::string>& args) {
         auto tokens = s.list_tokens();
         if (!tokens) return tokens.err();
         for (const auto& t : *tokens)
-            std::cout << t.id << "\t" << scheduler::to_string(t.role) << "\t" << t.programme_slug.value_or("-")
-                      << "\t" << t.name << "\tcreated " << t.created_at << "\tlast used "
-                      << t.last_used_at.value_or("never") << (t.revoked_at ? "\trevoked " + *t.revoked_at : "")
-                      << "\n";
+            std::cout << t.id << "\t" << scheduler::to_string(t.role) << "\t" << t.programme_slug.value_or("-") << "\t"
+                      << t.name << "\tcreated " << t.created_at << "\tlast used " << t.last_used_at.value_or("never")
+                      << (t.revoked_at ? "\trevoked " + *t.revoked_at : "") << "\n";
         return scheduler::ok();
     });
     return st ? 0 : fail(st.err());
@@ -104,17 +104,18 @@ int cmd_seed_demo(const config& cfg, std::vector<std::string> args) {
     if (int rc = check_no_more(args)) return rc;
     return with_writer_lock(cfg, [&] {
         bool seeded = false;
-        auto st = storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) -> scheduler::status {
-            if (if_empty) {
-                auto n = s.count_programmes();
-                if (!n) return n.err();
-                if (*n > 0) return scheduler::ok();
-            }
-            auto r = s.seed_demo(scheduler::demo_programme(), scheduler::now_utc());
-            if (!r) return r.err();
-            seeded = *r;
-            return scheduler::ok();
-        });
+        auto st =
+            storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) -> scheduler::status {
+                if (if_empty) {
+                    auto n = s.count_programmes();
+                    if (!n) return n.err();
+                    if (*n > 0) return scheduler::ok();
+                }
+                auto r = s.seed_demo(scheduler::demo_programme(), scheduler::now_utc());
+                if (!r) return r.err();
+                seeded = *r;
+                return scheduler::ok();
+            });
         if (!st) return fail(st.err());
         std::cout << (seeded ? "seeded the demo programme '" + scheduler::demo_programme().prog.slug + "'"
                              : std::string("the database already has programmes; nothing seeded"))

@@ -93,8 +93,7 @@ int run_cli(int argc, char** argv) {
         if (command == "routes") {
             if (int rc = check_no_more(args)) return rc;
             const auto table = make_routes();
-            for (const auto& r : table.routes())
-                std::cout << http::to_string(r.method) << " " << r.path << "\n";
+            for (const auto& r : table.routes()) std::cout << http::to_string(r.method) << " " << r.path << "\n";
             return 0;
         }
         if (command == "version") {

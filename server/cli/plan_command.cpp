@@ -45,7 +45,8 @@ bool parse_start_times(const std::string& text, std::vector<int>& out) {
 
 // Prints the plan; with `book`, books its meetings and records them in the audit trail.
 // A refused booking names each blocked meeting's conflicts as field problems.
-scheduler::status print_plan(scheduler::store& s, const std::string& slug, const scheduler::plan_options& o, bool book) {
+scheduler::status print_plan(scheduler::store& s, const std::string& slug, const scheduler::plan_options& o,
+                             bool book) {
     auto p = s.get_programme(slug);
     if (!p) return p.err();
     auto plan = scheduler::make_year_plan(s, *p, o);
@@ -63,9 +64,9 @@ scheduler::status print_plan(scheduler::store& s, const std::string& slug, const
     std::string ids;
     for (const auto& e : *events) ids += (ids.empty() ? "\"" : ",\"") + e.id + "\"";
     std::cout << "\nbooked " << events->size() << " tentative CoP meetings\n";
-    return s.append_audit({"cli", "plan.apply", "programme", p->id,
-                           "{\"year\":" + std::to_string(o.year) + ",\"events\":[" + ids + "]}"},
-                          scheduler::now_utc());
+    return s.append_audit(
+        {"cli", "plan.apply", "programme", p->id, "{\"year\":" + std::to_string(o.year) + ",\"events\":[" + ids + "]}"},
+        scheduler::now_utc());
 }
 
 } // namespace
@@ -78,7 +79,8 @@ int cmd_plan(const config& cfg, std::vector<std::string> args) {
     const auto times_text = take_flag(args, "--start-times");
     if (int rc = check_no_more(args)) return rc;
     if (slug.empty() || year_text.empty())
-        return fail("usage: copsched plan --programme SLUG --year YEAR [--count N] [--start-times HH:MM,...] [--apply]", 2);
+        return fail("usage: copsched plan --programme SLUG --year YEAR [--count N] [--start-times HH:MM,...] [--apply]",
+                    2);
     scheduler::plan_options o;
     if (!parse_year_and_count(year_text, count_text, o))
         return fail("--year must be a year and --count a number from 1 to 12", 2);

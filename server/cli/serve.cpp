@@ -46,17 +46,18 @@ connection_limits connection_limits_of(const config& c) {
 // by seed-demo or the CLI, or every URL when the key file was lost and made anew).
 scheduler::status sync_feed_tokens(const config& cfg, const feed_key& secret) {
     int rehashed = 0;
-    auto synced = storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) -> scheduler::status {
-        auto states = s.feed_token_states();
-        if (!states) return states.err();
-        for (const auto& st : *states) {
-            const auto hash = secret.token_hash(st.person_id, st.generation);
-            if (st.hash == hash) continue;
-            if (auto r = s.set_feed_token(st.person_id, st.generation, hash); !r) return r;
-            ++rehashed;
-        }
-        return scheduler::ok();
-    });
+    auto synced =
+        storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) -> scheduler::status {
+            auto states = s.feed_token_states();
+            if (!states) return states.err();
+            for (const auto& st : *states) {
+                const auto hash = secret.token_hash(st.person_id, st.generation);
+                if (st.hash == hash) continue;
+                if (auto r = s.set_feed_token(st.person_id, st.generation, hash); !r) return r;
+                ++rehashed;
+            }
+            return scheduler::ok();
+        });
     if (synced && rehashed > 0) std::cerr << "personal feed URLs set for " << rehashed << " people\n";
     return synced;
 }
@@ -95,7 +96,8 @@ int run_service(config& cfg, const feed_key& secret) {
     std::unique_ptr<storage::sqlite_database> db;
     try {
         db = std::make_unique<storage::sqlite_database>(storage::sqlite_database::options{
-            cfg.database, cfg.db_readers, cfg.db_busy_timeout_ms, cfg.db_write_batch, cfg.db_cache_mib, cfg.db_checkpoint_pages,
+            cfg.database, cfg.db_readers, cfg.db_busy_timeout_ms, cfg.db_write_batch, cfg.db_cache_mib,
+            cfg.db_checkpoint_pages,
             [&tokens](const std::set<std::string>& tables) { tokens.tables_changed(tables); }});
     } catch (const std::exception& e) {
         return fail(e.what());
@@ -140,8 +142,8 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
     std::optional<feed_key> secret;
     try {
         bool created = false;
-        secret.emplace(feed_key::load_or_create(cfg.feed_key_file.empty() ? cfg.database + ".feed-key" : cfg.feed_key_file,
-                                                created));
+        secret.emplace(feed_key::load_or_create(
+            cfg.feed_key_file.empty() ? cfg.database + ".feed-key" : cfg.feed_key_file, created));
     } catch (const std::exception& e) {
         return fail(e.what());
     }

@@ -63,8 +63,8 @@ void serialize_head(const response& res, std::string& out) {
 class session : public std::enable_shared_from_this<session> {
 public:
     session(http_server& server, tcp::socket socket)
-        : server_(server), cfg_(server.cfg_), socket_(std::move(socket)), ex_(socket_.get_executor()),
-          watchdog_(ex_), tick_(watchdog_tick(server.cfg_)) {
+        : server_(server), cfg_(server.cfg_), socket_(std::move(socket)), ex_(socket_.get_executor()), watchdog_(ex_),
+          tick_(watchdog_tick(server.cfg_)) {
         beast::error_code ec;
         const auto remote = socket_.remote_endpoint(ec);
         client_ = ec ? std::string("unknown") : remote.address().to_string();
@@ -78,14 +78,16 @@ public:
     void start() {
         // However run() ends (also by an exception), the socket closes and the watchdog
         // stops, releasing the session.
-        asio::co_spawn(ex_, [self = shared_from_this()] { return self->run(); },
-                       [self = shared_from_this()](std::exception_ptr) {
-                           beast::error_code ec;
-                           self->socket_.close(ec);
-                           self->closed_ = true;
-                           self->watchdog_.cancel();
-                       });
-        asio::co_spawn(ex_, [self = shared_from_this()] { return self->watch(); }, asio::detached);
+        asio::co_spawn(
+            ex_, [self = shared_from_this()] { return self->run(); },
+            [self = shared_from_this()](std::exception_ptr) {
+                beast::error_code ec;
+                self->socket_.close(ec);
+                self->closed_ = true;
+                self->watchdog_.cancel();
+            });
+        asio::co_spawn(
+            ex_, [self = shared_from_this()] { return self->watch(); }, asio::detached);
     }
 
     // From any thread: ends the connection once it has nothing in flight.
@@ -191,7 +193,8 @@ private:
             queue_.push_back(slot);
             asio::co_spawn(ex_, server_.handler_.handle(std::move(req), client_),
                            [slot](std::exception_ptr e, response res) {
-                               if (e) res = problem(http::status::internal_server_error, "The request failed.", 11, false);
+                               if (e)
+                                   res = problem(http::status::internal_server_error, "The request failed.", 11, false);
                                slot->res = std::move(res);
                                slot->ready.cancel();
                            });
@@ -305,9 +308,7 @@ unsigned short http_server::listen() {
     return acceptor_.local_endpoint().port();
 }
 
-void http_server::start() {
-    asio::co_spawn(acceptor_strand_, accept_loop(), asio::detached);
-}
+void http_server::start() { asio::co_spawn(acceptor_strand_, accept_loop(), asio::detached); }
 
 task<void> http_server::accept_loop() {
     for (;;) {

@@ -19,10 +19,11 @@ boost::asio::io_context& io_pool::next() {
 
 void io_pool::run() {
     std::vector<std::thread> threads;
-    for (std::size_t i = 1; i < contexts_.size(); ++i) threads.emplace_back([c = contexts_[i].get(), i] {
-        pthread_setname_np(pthread_self(), ("http-io-" + std::to_string(i)).c_str());
-        c->run();
-    });
+    for (std::size_t i = 1; i < contexts_.size(); ++i)
+        threads.emplace_back([c = contexts_[i].get(), i] {
+            pthread_setname_np(pthread_self(), ("http-io-" + std::to_string(i)).c_str());
+            c->run();
+        });
     contexts_.front()->run();
     for (auto& t : threads) t.join();
 }

@@ -56,7 +56,8 @@ std::string metrics::render(std::size_t db_queue_depth) const {
     }
     for (const auto& [key, count] : requests) {
         const auto& [method, route, status] = key;
-        std::snprintf(line, sizeof line, "copsched_http_requests_total{method=\"%.*s\",route=\"%.*s\",status=\"%u\"} %llu\n",
+        std::snprintf(line, sizeof line,
+                      "copsched_http_requests_total{method=\"%.*s\",route=\"%.*s\",status=\"%u\"} %llu\n",
                       static_cast<int>(method.size()), method.data(), static_cast<int>(route.size()), route.data(),
                       status, static_cast<unsigned long long>(count));
         out += line;

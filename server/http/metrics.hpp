@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <memory>
 #include <tuple>
 #include <vector>
 

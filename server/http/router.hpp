@@ -32,9 +32,9 @@ struct route {
 using path_params = std::vector<std::pair<std::string, std::string>>;
 
 struct route_match {
-    const route* found = nullptr;     // the matching route, or nullptr
+    const route* found = nullptr; // the matching route, or nullptr
     path_params params;
-    std::vector<http::verb> allowed;  // methods of routes whose path matched (for 405)
+    std::vector<http::verb> allowed; // methods of routes whose path matched (for 405)
 };
 
 class router {

@@ -37,12 +37,18 @@ bool parse_duration(const std::string& s, std::chrono::milliseconds& out) {
     long long n = 0;
     if (!parse_number(s.substr(0, digits), n, 0LL, 1'000'000'000LL)) return false;
     const std::string unit = s.substr(digits);
-    if (unit == "ms") out = std::chrono::milliseconds(n);
-    else if (unit.empty() || unit == "s") out = std::chrono::seconds(n);
-    else if (unit == "m") out = std::chrono::minutes(n);
-    else if (unit == "h") out = std::chrono::hours(n);
-    else if (unit == "d") out = std::chrono::hours(24 * n);
-    else return false;
+    if (unit == "ms")
+        out = std::chrono::milliseconds(n);
+    else if (unit.empty() || unit == "s")
+        out = std::chrono::seconds(n);
+    else if (unit == "m")
+        out = std::chrono::minutes(n);
+    else if (unit == "h")
+        out = std::chrono::hours(n);
+    else if (unit == "d")
+        out = std::chrono::hours(24 * n);
+    else
+        return false;
     return true;
 }
 
@@ -73,8 +79,7 @@ option duration(std::string name, std::string help, std::chrono::milliseconds co
 }
 
 option text(std::string name, std::string help, std::string config::*m) {
-    return {std::move(name), std::move(help),
-            [m](config& c, const std::string& v) { return c.*m = v, !v.empty(); },
+    return {std::move(name), std::move(help), [m](config& c, const std::string& v) { return c.*m = v, !v.empty(); },
             [m](const config& c) { return c.*m; }};
 }
 
@@ -128,19 +133,26 @@ std::vector<option> api_options() {
                  &config::token_touch_interval),
         duration("idempotency-ttl", "how long a POST's answer is kept for replay under its Idempotency-Key",
                  &config::idempotency_ttl),
-        number("feed-cache-mib", "rendered feeds kept in memory at most, in MiB", &config::feed_cache_mib, std::size_t{1}),
+        number("feed-cache-mib", "rendered feeds kept in memory at most, in MiB", &config::feed_cache_mib,
+               std::size_t{1}),
         duration("feed-cancelled-grace", "how long a cancelled event stays in feeds (STATUS:CANCELLED)",
                  &config::feed_cancelled_grace),
         {"feed-key-file", "secret key of the personal feed URLs (created on first start, mode 0600)",
-         [](config& c, const std::string& v) { c.feed_key_file = v; return !v.empty(); },
-         [](const config& c) { return c.feed_key_file.empty() ? std::string("(<database>.feed-key)") : c.feed_key_file; }},
+         [](config& c, const std::string& v) {
+             c.feed_key_file = v;
+             return !v.empty();
+         },
+         [](const config& c) {
+             return c.feed_key_file.empty() ? std::string("(<database>.feed-key)") : c.feed_key_file;
+         }},
     };
 }
 
 // E-mail: the outbox the reminder jobs claim from.
 std::vector<option> mail_options() {
     return {
-        {"mail-from", "default sender (From, ORGANIZER) of programmes without their own; default copsched@<public host>",
+        {"mail-from",
+         "default sender (From, ORGANIZER) of programmes without their own; default copsched@<public host>",
          [](config& c, const std::string& v) { return c.mail_from = v, true; },
          [](const config& c) { return c.mail_from.empty() ? std::string("(copsched@<public host>)") : c.mail_from; }},
         number("mail-claim-limit", "messages one reminder-job claim may lease at most", &config::mail_claim_limit,

@@ -14,15 +14,15 @@ struct config {
     std::string host = "127.0.0.1";
     unsigned short port = 8080;
     std::string database = "var/copsched.db";
-    std::string public_url;                       // empty: http://host:port
-    unsigned threads = 0;                         // 0: number of cores
+    std::string public_url; // empty: http://host:port
+    unsigned threads = 0;   // 0: number of cores
     int db_readers = 2;
     int db_busy_timeout_ms = 5000;
     std::size_t db_write_batch = 256;
-    int db_cache_mib = 32;                        // SQLite page cache per connection
-    int db_checkpoint_pages = 1000;               // WAL pages before a checkpoint
-    std::size_t body_limit = 1024 * 1024;         // bytes -> 413
-    std::size_t header_limit = 8 * 1024;          // bytes -> 431
+    int db_cache_mib = 32;                // SQLite page cache per connection
+    int db_checkpoint_pages = 1000;       // WAL pages before a checkpoint
+    std::size_t body_limit = 1024 * 1024; // bytes -> 413
+    std::size_t header_limit = 8 * 1024;  // bytes -> 431
     std::chrono::milliseconds header_timeout{10'000};
     std::chrono::milliseconds body_timeout{30'000};
     std::chrono::milliseconds idle_timeout{60'000};
@@ -30,29 +30,29 @@ struct config {
     std::chrono::milliseconds shutdown_timeout{10'000};
     std::size_t max_connections = 1024;
     std::size_t pipeline_limit = 16;
-    int auth_failure_limit = 10;                  // failures per window and address -> 429
+    int auth_failure_limit = 10; // failures per window and address -> 429
     std::chrono::milliseconds auth_failure_window{60'000};
     std::chrono::milliseconds token_touch_interval{60'000};
-    std::chrono::milliseconds idempotency_ttl{48LL * 3600 * 1000}; // Idempotency-Key answers kept this long
+    std::chrono::milliseconds idempotency_ttl{48LL * 3600 * 1000};           // Idempotency-Key answers kept this long
     std::chrono::milliseconds feed_cancelled_grace{30LL * 24 * 3600 * 1000}; // cancelled events stay in feeds this long
-    std::string feed_key_file;                    // empty: <database>.feed-key
-    std::size_t feed_cache_mib = 256;             // rendered feeds kept in memory
+    std::string feed_key_file;                                               // empty: <database>.feed-key
+    std::size_t feed_cache_mib = 256;                                        // rendered feeds kept in memory
     // E-mail (reminder jobs claim through the API; see README "Reminders").
-    std::string mail_from;                        // default sender; empty: copsched@<public host>
-    std::size_t mail_claim_limit = 100;           // messages one claim may ask for at most
-    std::chrono::milliseconds mail_lease{300'000};     // lease when a claim names none
+    std::string mail_from;                         // default sender; empty: copsched@<public host>
+    std::size_t mail_claim_limit = 100;            // messages one claim may ask for at most
+    std::chrono::milliseconds mail_lease{300'000}; // lease when a claim names none
     std::chrono::milliseconds mail_lease_max{3'600'000};
-    int mail_max_attempts = 5;                    // claims before a message is dead
-    std::chrono::milliseconds mail_backoff{60'000};    // wait after a first temporary failure, doubling
+    int mail_max_attempts = 5;                      // claims before a message is dead
+    std::chrono::milliseconds mail_backoff{60'000}; // wait after a first temporary failure, doubling
     std::chrono::milliseconds mail_backoff_max{3'600'000};
     bool access_log = true;
-    bool trust_forwarded_for = false;             // behind a reverse proxy: client = last X-Forwarded-For
+    bool trust_forwarded_for = false; // behind a reverse proxy: client = last X-Forwarded-For
 };
 
 struct option_doc {
-    std::string flag;    // "--body-limit"
-    std::string env;     // "COPSCHED_BODY_LIMIT"
-    std::string value;   // default, as text
+    std::string flag;  // "--body-limit"
+    std::string env;   // "COPSCHED_BODY_LIMIT"
+    std::string value; // default, as text
     std::string help;
 };
 

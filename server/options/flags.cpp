@@ -12,7 +12,8 @@ std::string take_flag(std::vector<std::string>& args, const std::string& name, b
                 return {};
             }
             auto v = args[i + 1];
-            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
+                       args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
             return v;
         }
         if (args[i].rfind(name + "=", 0) == 0) {

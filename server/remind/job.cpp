@@ -17,7 +17,6 @@
 namespace copsched::server {
 namespace {
 
-
 // The first line of a secret file, without trailing white space; false when unreadable.
 bool read_secret_file(const std::string& path, std::string& out) {
     std::ifstream in(path);
@@ -31,7 +30,8 @@ void pause_for(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
     constexpr auto step = std::chrono::milliseconds(100);
     const auto until = std::chrono::steady_clock::now() + d;
     while (!stop.load() && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(step, until - std::chrono::steady_clock::now()));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(step, until - std::chrono::steady_clock::now()));
 }
 
 class job {
@@ -86,7 +86,8 @@ private:
     }
 
     int auth_failure(const api_outcome& r) {
-        say() << "the server refused the token (" << describe(r) << "); check --token, --token-file or COPSCHED_TOKEN\n";
+        say() << "the server refused the token (" << describe(r)
+              << "); check --token, --token-file or COPSCHED_TOKEN\n";
         return remind_exit_server;
     }
 
@@ -150,7 +151,8 @@ private:
             const auto error = sent.code >= 400 && sent.text.rfind(std::to_string(sent.code), 0) != 0
                                    ? std::to_string(sent.code) + " " + sent.text
                                    : sent.text;
-            if (!report_failed(item, error, sent.permanent, sent.permanent ? "failed permanently" : "failed temporarily"))
+            if (!report_failed(item, error, sent.permanent,
+                               sent.permanent ? "failed permanently" : "failed temporarily"))
                 return round_end::unauthorized;
         }
         return smtp_down ? round_end::smtp_down : round_end::done;
@@ -166,7 +168,8 @@ private:
         ++totals_.sent;
         const auto r = with_retries("report sent", [&] { return api_.report_sent(item); });
         std::string outcome = "sent (" + std::to_string(sent.code) + ")";
-        if (r.status == api_status::lease_lost) outcome += "; the lease was lost before the report (409): done";
+        if (r.status == api_status::lease_lost)
+            outcome += "; the lease was lost before the report (409): done";
         else if (r.status != api_status::ok)
             outcome += "; the sent report failed (" + describe(r) + "): it may be sent again after the lease";
         log_line(item, outcome);
@@ -181,8 +184,10 @@ private:
         ++(permanent ? totals_.failed_permanent : totals_.failed_temporary);
         const auto r = with_retries("report failed", [&] { return api_.report_failed(item, error, permanent); });
         std::string outcome = std::string(what) + ": " + error;
-        if (r.status == api_status::lease_lost) outcome += "; the lease was lost (409)";
-        else if (r.status != api_status::ok) outcome += "; the failure report failed (" + describe(r) + ")";
+        if (r.status == api_status::lease_lost)
+            outcome += "; the lease was lost (409)";
+        else if (r.status != api_status::ok)
+            outcome += "; the failure report failed (" + describe(r) + ")";
         log_line(item, outcome);
         if (r.status == api_status::unauthorized) {
             auth_failure(r);
@@ -261,7 +266,8 @@ std::string read_timing(const remind_flags& f, remind_options& o) {
         try {
             std::size_t used = 0;
             o.limit = std::stoi(f.limit, &used);
-            if (used != f.limit.size() || o.limit < 1 || o.limit > remind_max_limit) throw std::invalid_argument(f.limit);
+            if (used != f.limit.size() || o.limit < 1 || o.limit > remind_max_limit)
+                throw std::invalid_argument(f.limit);
         } catch (const std::exception&) {
             return "--limit must be a number from 1 to " + std::to_string(remind_max_limit);
         }
@@ -279,12 +285,17 @@ std::string read_timing(const remind_flags& f, remind_options& o) {
 std::string read_smtp(const remind_flags& f, remind_options& o) {
     if (!f.password_file.empty()) {
         if (o.smtp.username.empty()) return "--smtp-password-file needs --smtp-user";
-        if (!read_secret_file(f.password_file, o.smtp.password)) return "cannot read the password file " + f.password_file;
+        if (!read_secret_file(f.password_file, o.smtp.password))
+            return "cannot read the password file " + f.password_file;
     }
-    if (f.starttls.empty() || f.starttls == "try") o.smtp.starttls = starttls_mode::opportunistic;
-    else if (f.starttls == "off") o.smtp.starttls = starttls_mode::off;
-    else if (f.starttls == "required") o.smtp.starttls = starttls_mode::required;
-    else return "--starttls must be off, try or required";
+    if (f.starttls.empty() || f.starttls == "try")
+        o.smtp.starttls = starttls_mode::opportunistic;
+    else if (f.starttls == "off")
+        o.smtp.starttls = starttls_mode::off;
+    else if (f.starttls == "required")
+        o.smtp.starttls = starttls_mode::required;
+    else
+        return "--starttls must be off, try or required";
     if (!o.smtp.envelope_from.empty() && !valid_mail_address(o.smtp.envelope_from))
         return "--envelope-from is not a valid address";
     return {};

@@ -39,8 +39,8 @@ struct remind_options {
     int limit = 20;                             // messages per claim
     std::chrono::seconds lease{300};            // how long a claim holds its messages
     std::chrono::milliseconds http_timeout{30'000};
-    int api_attempts = 5;                             // tries of one API call on 429/503/no connection
-    std::chrono::milliseconds api_backoff{500};       // first pause between those tries; doubles
+    int api_attempts = 5;                       // tries of one API call on 429/503/no connection
+    std::chrono::milliseconds api_backoff{500}; // first pause between those tries; doubles
     std::chrono::milliseconds api_backoff_max{30'000};
 };
 

@@ -1,7 +1,7 @@
 #include "server/remind/mime.hpp"
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -49,10 +49,14 @@ char32_t next_code_point(std::string_view s, std::size_t& i) {
     std::size_t len = 0;
     char32_t cp = 0;
     char32_t min = 0;
-    if ((b0 & 0xE0) == 0xC0) len = 2, cp = b0 & 0x1F, min = 0x80;
-    else if ((b0 & 0xF0) == 0xE0) len = 3, cp = b0 & 0x0F, min = 0x800;
-    else if ((b0 & 0xF8) == 0xF0) len = 4, cp = b0 & 0x07, min = 0x10000;
-    else return ++i, U'\uFFFD';
+    if ((b0 & 0xE0) == 0xC0)
+        len = 2, cp = b0 & 0x1F, min = 0x80;
+    else if ((b0 & 0xF0) == 0xE0)
+        len = 3, cp = b0 & 0x0F, min = 0x800;
+    else if ((b0 & 0xF8) == 0xF0)
+        len = 4, cp = b0 & 0x07, min = 0x10000;
+    else
+        return ++i, U'\uFFFD';
     if (i + len > s.size()) return ++i, U'\uFFFD';
     for (std::size_t k = 1; k < len; ++k) {
         const auto b = static_cast<unsigned char>(s[i + k]);
@@ -118,8 +122,8 @@ std::string base64(std::string_view in) {
     out.reserve((in.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 2 < in.size(); i += 3) {
-        const std::uint32_t n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                                static_cast<unsigned char>(in[i + 2]);
+        const std::uint32_t n = (static_cast<unsigned char>(in[i]) << 16) |
+                                (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
         out += alphabet[(n >> 18) & 63];
         out += alphabet[(n >> 12) & 63];
         out += alphabet[(n >> 6) & 63];
@@ -131,7 +135,8 @@ std::string base64(std::string_view in) {
         out += alphabet[(n >> 12) & 63];
         out += "==";
     } else if (i + 2 == in.size()) {
-        const std::uint32_t n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+        const std::uint32_t n =
+            (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
         out += alphabet[(n >> 18) & 63];
         out += alphabet[(n >> 12) & 63];
         out += alphabet[(n >> 6) & 63];
@@ -187,8 +192,8 @@ std::string quoted_printable(std::string_view crlf_text) {
             const bool last = i + 1 == line.size();
             char enc[3] = {static_cast<char>(c), 0, 0};
             std::size_t n = 1;
-            const bool literal = ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !last)) &&
-                                 !(c == '.' && i == 0);
+            const bool literal =
+                ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !last)) && !(c == '.' && i == 0);
             if (!literal) enc[0] = '=', enc[1] = hex_digits[c >> 4], enc[2] = hex_digits[c & 15], n = 3;
             // Leave room for the soft break's '=' unless this is the last character.
             if (len + n > (last ? max_line : max_line - 1)) {
@@ -341,8 +346,10 @@ std::string address_header(std::string_view field, const mail_address& a) {
 std::string subject_header(std::string_view subject) {
     header_builder h("Subject");
     const auto text = header_text(subject);
-    if (needs_encoded_words(text)) h.mixed(text, plain_word);
-    else h.words(text);
+    if (needs_encoded_words(text))
+        h.mixed(text, plain_word);
+    else
+        h.words(text);
     return std::move(h).done();
 }
 
@@ -459,8 +466,10 @@ std::string rfc5322_date(std::chrono::system_clock::time_point t) {
 }
 
 mail_result build_mail(const mail_message& m) {
-    if (!valid_mail_address(m.from.email)) return mail_error{mail_errc::invalid_address, "from.email is not a valid address"};
-    if (!valid_mail_address(m.to.email)) return mail_error{mail_errc::invalid_address, "to.email is not a valid address"};
+    if (!valid_mail_address(m.from.email))
+        return mail_error{mail_errc::invalid_address, "from.email is not a valid address"};
+    if (!valid_mail_address(m.to.email))
+        return mail_error{mail_errc::invalid_address, "to.email is not a valid address"};
     if (!valid_message_id(m.message_id))
         return mail_error{mail_errc::invalid_message_id, "message_id must look like <left@right>"};
     if (!m.language.empty() && !valid_language(m.language))

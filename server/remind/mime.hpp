@@ -35,10 +35,10 @@ struct mail_calendar {
 struct mail_message {
     mail_address from;
     mail_address to;
-    std::string subject;    // user text (UTF-8)
-    std::string message_id; // "<left@right>", as given: stable across retries
-    std::string text;       // the plain-text body (UTF-8); LF, CR or CRLF line ends, sent as CRLF
-    std::string language;   // BCP 47 tag for Content-Language ("nl", "en-GB"); empty: no such header
+    std::string subject;                   // user text (UTF-8)
+    std::string message_id;                // "<left@right>", as given: stable across retries
+    std::string text;                      // the plain-text body (UTF-8); LF, CR or CRLF line ends, sent as CRLF
+    std::string language;                  // BCP 47 tag for Content-Language ("nl", "en-GB"); empty: no such header
     std::optional<mail_calendar> calendar; // nullopt: a plain e-mail
     std::chrono::system_clock::time_point date;
     std::string boundary_seed; // e.g. the outbox id; equal inputs give equal bytes
@@ -64,7 +64,7 @@ public:
     mail_result(mail_error e) : v_(std::move(e)) {}
     explicit operator bool() const noexcept { return v_.index() == 0; }
     const std::string& message() const { return std::get<0>(v_); } // only when true
-    const mail_error& error() const { return std::get<1>(v_); }     // only when false
+    const mail_error& error() const { return std::get<1>(v_); }    // only when false
 
 private:
     std::variant<std::string, mail_error> v_;

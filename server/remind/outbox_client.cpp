@@ -41,8 +41,12 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
         if (match) {
             long secs = 0;
             for (char c : line.substr(name.size())) {
-                if (c >= '0' && c <= '9') secs = std::min(secs * 10 + (c - '0'), 3600L);
-                else if (c != ' ' && c != '\r' && c != '\n') { secs = 0; break; } // an HTTP date: use our own back-off
+                if (c >= '0' && c <= '9')
+                    secs = std::min(secs * 10 + (c - '0'), 3600L);
+                else if (c != ' ' && c != '\r' && c != '\n') {
+                    secs = 0;
+                    break;
+                } // an HTTP date: use our own back-off
             }
             static_cast<reply_state*>(user)->retry_after = std::chrono::seconds(secs);
         }
@@ -111,9 +115,12 @@ std::optional<std::string> parse_claim_answer(std::string_view body, std::vector
         r.language = text(*o, "language");
         r.subject = text(*o, "subject");
         r.text = text(*o, "text");
-        if (!read_address(*o, "from", r.from)) r.invalid = "from has no email";
-        else if (!read_address(*o, "to", r.to)) r.invalid = "to has no email";
-        else if (r.message_id.empty()) r.invalid = "message_id is missing";
+        if (!read_address(*o, "from", r.from))
+            r.invalid = "from has no email";
+        else if (!read_address(*o, "to", r.to))
+            r.invalid = "to has no email";
+        else if (r.message_id.empty())
+            r.invalid = "message_id is missing";
         if (const auto* c = o->if_contains("calendar"); c && !c->is_null()) {
             const auto* cal = c->if_object();
             if (cal && string_field(*cal, "method") && string_field(*cal, "content"))
@@ -147,8 +154,8 @@ api_outcome reminder_api::post(const std::string& path, const std::string& paylo
     body.clear();
     reply_state state{&body};
     slist_ptr headers(curl_slist_append(nullptr, authorization_.c_str()));
-    for (const char* line : {"Content-Type: application/json", "Accept: application/json, application/problem+json",
-                             "Expect:"})
+    for (const char* line :
+         {"Content-Type: application/json", "Accept: application/json, application/problem+json", "Expect:"})
         if (headers) curl_slist_append(headers.get(), line);
     if (!headers) throw std::bad_alloc();
     const std::string url = base_url_ + path;
@@ -175,11 +182,16 @@ api_outcome reminder_api::post(const std::string& path, const std::string& paylo
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out.http_status);
     out.retry_after = state.retry_after;
     const long s = out.http_status;
-    if (s >= 200 && s <= 299) out.status = api_status::ok;
-    else if (s == 401 || s == 403) out.status = api_status::unauthorized;
-    else if (s == 409) out.status = api_status::lease_lost;
-    else if (s == 429 || s == 502 || s == 503 || s == 504) out.status = api_status::retry_later;
-    else out.status = api_status::failed;
+    if (s >= 200 && s <= 299)
+        out.status = api_status::ok;
+    else if (s == 401 || s == 403)
+        out.status = api_status::unauthorized;
+    else if (s == 409)
+        out.status = api_status::lease_lost;
+    else if (s == 429 || s == 502 || s == 503 || s == 504)
+        out.status = api_status::retry_later;
+    else
+        out.status = api_status::failed;
     if (out.status != api_status::ok) out.detail = problem_detail(body);
     return out;
 }
@@ -210,10 +222,10 @@ api_outcome reminder_api::report_failed(const reminder_item& item, std::string_v
     if (short_error.size() < error.size())
         while (!short_error.empty() && (static_cast<unsigned char>(error[short_error.size()]) & 0xC0) == 0x80)
             short_error.remove_suffix(1);
-    return post("/api/v1/reminders/" + escape_segment(handle_.get(), item.id) + "/failed",
-                json::serialize(json::object{
-                    {"error", short_error}, {"permanent", permanent}, {"lease_id", item.lease_id}}),
-                body);
+    return post(
+        "/api/v1/reminders/" + escape_segment(handle_.get(), item.id) + "/failed",
+        json::serialize(json::object{{"error", short_error}, {"permanent", permanent}, {"lease_id", item.lease_id}}),
+        body);
 }
 
 } // namespace copsched::server

@@ -44,9 +44,9 @@ enum class api_status {
 
 struct api_outcome {
     api_status status = api_status::failed;
-    long http_status = 0;                 // 0 when no answer came
-    std::string detail;                   // problem+json detail/title, or libcurl's error
-    std::chrono::seconds retry_after{0};  // from a Retry-After header in seconds; 0 when absent
+    long http_status = 0;                // 0 when no answer came
+    std::string detail;                  // problem+json detail/title, or libcurl's error
+    std::chrono::seconds retry_after{0}; // from a Retry-After header in seconds; 0 when absent
 };
 
 // Reads a claim answer into `items` (replacing them). Items without an id or lease_id are

@@ -60,9 +60,10 @@ smtp_client::smtp_client(smtp_options options)
     curl_easy_setopt(h, CURLOPT_READFUNCTION, read_message);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, as_millis(options_.connect_timeout));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, as_millis(options_.connect_timeout + options_.transfer_timeout));
-    curl_easy_setopt(h, CURLOPT_USE_SSL, options_.starttls == starttls_mode::required        ? long(CURLUSESSL_ALL)
-                                         : options_.starttls == starttls_mode::opportunistic ? long(CURLUSESSL_TRY)
-                                                                                              : long(CURLUSESSL_NONE));
+    curl_easy_setopt(h, CURLOPT_USE_SSL,
+                     options_.starttls == starttls_mode::required        ? long(CURLUSESSL_ALL)
+                     : options_.starttls == starttls_mode::opportunistic ? long(CURLUSESSL_TRY)
+                                                                         : long(CURLUSESSL_NONE));
     if (!options_.username.empty()) {
         curl_easy_setopt(h, CURLOPT_USERNAME, options_.username.c_str());
         curl_easy_setopt(h, CURLOPT_PASSWORD, options_.password.c_str());
@@ -116,8 +117,10 @@ smtp_outcome smtp_client::send(const std::string& envelope_from, const std::stri
     }
     out.permanent = code >= 500 && code <= 599;
     // A reply line that carries the failing code says most; otherwise libcurl's own words.
-    if (code >= 400 && replies_->last_failure.rfind(std::to_string(code), 0) == 0) out.text = replies_->last_failure;
-    else out.text = error[0] ? std::string(error) : std::string(curl_easy_strerror(rc));
+    if (code >= 400 && replies_->last_failure.rfind(std::to_string(code), 0) == 0)
+        out.text = replies_->last_failure;
+    else
+        out.text = error[0] ? std::string(error) : std::string(curl_easy_strerror(rc));
     return out;
 }
 

@@ -24,8 +24,8 @@ enum class starttls_mode {
 struct smtp_options {
     std::string url; // smtp://host:port or smtps://host:port; an optional path is the EHLO name
     starttls_mode starttls = starttls_mode::opportunistic;
-    std::string username;     // empty: no AUTH
-    std::string password;     // secret: never logged
+    std::string username;      // empty: no AUTH
+    std::string password;      // secret: never logged
     std::string envelope_from; // empty: the sender passed to send(); else overrides it (bounces go here)
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds transfer_timeout{60'000}; // one whole transaction, MAIL FROM to the DATA reply

@@ -49,8 +49,7 @@ feed_item meeting(int n = 0, int day = 0) {
     i.uid = "event-" + std::to_string(n) + "@copsched";
     i.sequence = 1;
     i.stamp_utc = "2024-02-01T08:30:00Z";
-    const std::string date =
-        copsched::scheduler::format_date(copsched::scheduler::add_days({2024, 3, 5}, day));
+    const std::string date = copsched::scheduler::format_date(copsched::scheduler::add_days({2024, 3, 5}, day));
     i.start_local = date + "T10:00";
     i.end_local = date + "T13:00";
     i.summary = "CoP-bijeenkomst " + std::to_string(n);
@@ -96,11 +95,20 @@ bool is_utf8(std::string_view s) {
         const auto b = static_cast<unsigned char>(s[i]);
         std::size_t n = 0;
         char32_t cp = 0;
-        if (b < 0x80) { n = 1; cp = b; }
-        else if ((b & 0xE0) == 0xC0) { n = 2; cp = b & 0x1F; }
-        else if ((b & 0xF0) == 0xE0) { n = 3; cp = b & 0x0F; }
-        else if ((b & 0xF8) == 0xF0) { n = 4; cp = b & 0x07; }
-        else return false;
+        if (b < 0x80) {
+            n = 1;
+            cp = b;
+        } else if ((b & 0xE0) == 0xC0) {
+            n = 2;
+            cp = b & 0x1F;
+        } else if ((b & 0xF0) == 0xE0) {
+            n = 3;
+            cp = b & 0x0F;
+        } else if ((b & 0xF8) == 0xF0) {
+            n = 4;
+            cp = b & 0x07;
+        } else
+            return false;
         if (i + n > s.size()) return false;
         for (std::size_t k = 1; k < n; ++k) {
             const auto c = static_cast<unsigned char>(s[i + k]);
@@ -243,35 +251,34 @@ TEST_CASE("a one-event feed has exactly the lines clients need", "[calendar][fee
     feed_item i = meeting(7);
     i.sequence = 3;
     i.description = "Agenda volgt";
-    const std::string expected = std::string(
-        "BEGIN:VCALENDAR\r\n"
-        "VERSION:2.0\r\n"
-        "PRODID:-//copsched//copsched//EN\r\n"
-        "CALSCALE:GREGORIAN\r\n"
-        "METHOD:PUBLISH\r\n"
-        "NAME:Green Deal Circulair Inkopen 2.0\r\n"
-        "X-WR-CALNAME:Green Deal Circulair Inkopen 2.0\r\n"
-        "DESCRIPTION:Alle bijeenkomsten\r\n"
-        "X-WR-CALDESC:Alle bijeenkomsten\r\n"
-        "X-WR-TIMEZONE:Europe/Amsterdam\r\n"
-        "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n"
-        "X-PUBLISHED-TTL:PT1H\r\n") +
-        std::string(*copsched::calendar::vtimezone_for("Europe/Amsterdam")) +
-        "BEGIN:VEVENT\r\n"
-        "UID:event-7@copsched\r\n"
-        "SEQUENCE:3\r\n"
-        "DTSTAMP:20240201T083000Z\r\n"
-        "LAST-MODIFIED:20240201T083000Z\r\n"
-        "DTSTART;TZID=Europe/Amsterdam:20240305T100000\r\n"
-        "DTEND;TZID=Europe/Amsterdam:20240305T130000\r\n"
-        "SUMMARY:CoP-bijeenkomst 7\r\n"
-        "DESCRIPTION:Agenda volgt\r\n"
-        "LOCATION:Rijnstraat 8\\, Den Haag\r\n"
-        "URL:https://copsched.example/events/7\r\n"
-        "CATEGORIES:Werkgroep Textiel\r\n"
-        "STATUS:CONFIRMED\r\n"
-        "END:VEVENT\r\n"
-        "END:VCALENDAR\r\n";
+    const std::string expected = std::string("BEGIN:VCALENDAR\r\n"
+                                             "VERSION:2.0\r\n"
+                                             "PRODID:-//copsched//copsched//EN\r\n"
+                                             "CALSCALE:GREGORIAN\r\n"
+                                             "METHOD:PUBLISH\r\n"
+                                             "NAME:Green Deal Circulair Inkopen 2.0\r\n"
+                                             "X-WR-CALNAME:Green Deal Circulair Inkopen 2.0\r\n"
+                                             "DESCRIPTION:Alle bijeenkomsten\r\n"
+                                             "X-WR-CALDESC:Alle bijeenkomsten\r\n"
+                                             "X-WR-TIMEZONE:Europe/Amsterdam\r\n"
+                                             "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n"
+                                             "X-PUBLISHED-TTL:PT1H\r\n") +
+                                 std::string(*copsched::calendar::vtimezone_for("Europe/Amsterdam")) +
+                                 "BEGIN:VEVENT\r\n"
+                                 "UID:event-7@copsched\r\n"
+                                 "SEQUENCE:3\r\n"
+                                 "DTSTAMP:20240201T083000Z\r\n"
+                                 "LAST-MODIFIED:20240201T083000Z\r\n"
+                                 "DTSTART;TZID=Europe/Amsterdam:20240305T100000\r\n"
+                                 "DTEND;TZID=Europe/Amsterdam:20240305T130000\r\n"
+                                 "SUMMARY:CoP-bijeenkomst 7\r\n"
+                                 "DESCRIPTION:Agenda volgt\r\n"
+                                 "LOCATION:Rijnstraat 8\\, Den Haag\r\n"
+                                 "URL:https://copsched.example/events/7\r\n"
+                                 "CATEGORIES:Werkgroep Textiel\r\n"
+                                 "STATUS:CONFIRMED\r\n"
+                                 "END:VEVENT\r\n"
+                                 "END:VCALENDAR\r\n";
     const std::string text = render(h, {i});
     CHECK(text == expected);
     auto cal = parse(text);
@@ -279,8 +286,7 @@ TEST_CASE("a one-event feed has exactly the lines clients need", "[calendar][fee
     CHECK(text_of(icalcomponent_get_uid(e)) == "event-7@copsched");
     CHECK(icalcomponent_get_sequence(e) == 3);
     CHECK(text_of(icalcomponent_get_location(e)) == "Rijnstraat 8, Den Haag");
-    CHECK(icalproperty_get_refreshinterval(
-              icalcomponent_get_first_property(cal.get(), ICAL_REFRESHINTERVAL_PROPERTY))
+    CHECK(icalproperty_get_refreshinterval(icalcomponent_get_first_property(cal.get(), ICAL_REFRESHINTERVAL_PROPERTY))
               .hours == 1);
 }
 
@@ -301,8 +307,7 @@ TEST_CASE("an empty feed is a calendar without events or VTIMEZONE", "[calendar]
     CHECK(has_line(text, "X-WR-TIMEZONE:Europe/Amsterdam"));
 }
 
-TEST_CASE("lines are CRLF, at most 75 octets, folded between whole UTF-8 characters",
-          "[calendar][feed]") {
+TEST_CASE("lines are CRLF, at most 75 octets, folded between whole UTF-8 characters", "[calendar][feed]") {
     // Every offset of the multi-byte characters against the fold points: the pad shifts
     // "é" (2 octets), "€" (3) and "😀" (4) by one octet at a time.
     for (std::size_t pad = 0; pad <= 80; ++pad) {
@@ -409,7 +414,11 @@ TEST_CASE("user text cannot add, end or split components", "[calendar][feed]") {
 
 TEST_CASE("control characters are dropped and malformed UTF-8 is replaced", "[calendar][feed]") {
     feed_item i = meeting();
-    i.summary = std::string("a\x01" "b\0c\x7F" "d\te\x1B" "f", 11);
+    i.summary = std::string("a\x01"
+                            "b\0c\x7F"
+                            "d\te\x1B"
+                            "f",
+                            11);
     i.description = "bad \xFF, cut \xE2\x82, overlong \xC0\xAF, surrogate \xED\xA0\x80, ok \xE2\x82\xAC";
     const std::string out = render_one(i);
     check_lines(out);
@@ -450,8 +459,8 @@ TEST_CASE("every TZID used has its VTIMEZONE, once, and it resolves the times", 
     for (auto* e : events(cal.get()))
         for (icalproperty* p = icalcomponent_get_first_property(e, ICAL_ANY_PROPERTY); p != nullptr;
              p = icalcomponent_get_next_property(e, ICAL_ANY_PROPERTY))
-            for (icalparameter* par = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
-                 par != nullptr; par = icalproperty_get_next_parameter(p, ICAL_TZID_PARAMETER)) {
+            for (icalparameter* par = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER); par != nullptr;
+                 par = icalproperty_get_next_parameter(p, ICAL_TZID_PARAMETER)) {
                 ++tzids;
                 const char* tzid = icalparameter_get_tzid(par);
                 INFO("TZID " << text_of(tzid));
@@ -562,8 +571,8 @@ TEST_CASE("empty optional fields leave their properties out", "[calendar][feed]"
     i.categories = {"", ""};
     const std::string out = render(h, {i});
     check_lines(out);
-    for (const char* name : {"NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC", "SUMMARY", "LOCATION",
-                             "URL", "CATEGORIES"}) {
+    for (const char* name :
+         {"NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC", "SUMMARY", "LOCATION", "URL", "CATEGORIES"}) {
         INFO(name);
         CHECK(out.find(std::string("\r\n") + name + ":") == std::string::npos);
     }
@@ -608,8 +617,7 @@ TEST_CASE("a 1,000-event feed parses with zero errors", "[calendar][feed]") {
     std::vector<feed_item> items;
     for (int n = 0; n < 1000; ++n) {
         feed_item i = n % 10 == 0 ? all_day_item(n) : meeting(n, n % 25);
-        i.description =
-            "Agenda:\n1. Opening\n2. Stand van zaken; rapportage, vragen\n3. Rondvraag — € 0,00 😀";
+        i.description = "Agenda:\n1. Opening\n2. Stand van zaken; rapportage, vragen\n3. Rondvraag — € 0,00 😀";
         i.status = static_cast<event_status>(n % 3);
         items.push_back(std::move(i));
     }
@@ -636,8 +644,7 @@ TEST_CASE("a 1,000-event feed parses with zero errors", "[calendar][feed]") {
 
 TEST_CASE("invalid input is refused with the field named", "[calendar][feed]") {
     feed_header h = header();
-    for (const char* zone :
-         {"Europe/Berlin", "", "UTC", "/freeassociation.sourceforge.net/Europe/Amsterdam"}) {
+    for (const char* zone : {"Europe/Berlin", "", "UTC", "/freeassociation.sourceforge.net/Europe/Amsterdam"}) {
         h.time_zone = zone;
         INFO("zone " << zone);
         check_refused(h, {}, "time_zone");
@@ -645,14 +652,13 @@ TEST_CASE("invalid input is refused with the field named", "[calendar][feed]") {
     }
 
     h = header();
-    for (const char* bad : {"", "P", "PT", "1H", "PT1", "PT0S", "P0D", "-PT1H", "+PT1H", "pt1h", "PT1H1S",
-                            "P1W2D", "P1DT", "PT1.5H", "P1H", "PT1D", "PT1H\r\nX-EVIL:1"}) {
+    for (const char* bad : {"", "P", "PT", "1H", "PT1", "PT0S", "P0D", "-PT1H", "+PT1H", "pt1h", "PT1H1S", "P1W2D",
+                            "P1DT", "PT1.5H", "P1H", "PT1D", "PT1H\r\nX-EVIL:1"}) {
         h.refresh_interval = bad;
         INFO("refresh_interval " << bad);
         check_refused(h, {}, "refresh_interval");
     }
-    for (const char* good :
-         {"PT1H", "P1D", "P1W", "PT30M", "PT45S", "P1DT12H", "PT1H30M", "PT1M30S", "P2DT0H"}) {
+    for (const char* good : {"PT1H", "P1D", "P1W", "PT30M", "PT45S", "P1DT12H", "PT1H30M", "PT1M30S", "P2DT0H"}) {
         h.refresh_interval = good;
         INFO("refresh_interval " << good);
         CHECK(render_feed(h, {}).ok());
@@ -679,18 +685,22 @@ TEST_CASE("invalid input is refused with the field named", "[calendar][feed]") {
     refused_item([](feed_item& i) { i.end_local = i.start_local; }, "end_local");
     refused_item([](feed_item& i) { i.end_local = "2024-03-05T09:59"; }, "end_local");
     refused_item([](feed_item& i) { i.all_day = true; }, "start_local"); // times where dates belong
-    refused_item([](feed_item& i) {
-        i.all_day = true;
-        i.start_local = "2024-03-05";
-        i.end_local = "2024-03-05";
-    }, "end_local");
-    refused_item([](feed_item& i) {
-        i.all_day = true;
-        i.start_local = "2024-03-05";
-        i.end_local = "2024-03-06T00:00";
-    }, "end_local");
-    for (const char* url : {"https://a.example/x y", "https://a.example/\r\nX-EVIL:1",
-                            "https://a.example/é", "https://a.example/\t"}) {
+    refused_item(
+        [](feed_item& i) {
+            i.all_day = true;
+            i.start_local = "2024-03-05";
+            i.end_local = "2024-03-05";
+        },
+        "end_local");
+    refused_item(
+        [](feed_item& i) {
+            i.all_day = true;
+            i.start_local = "2024-03-05";
+            i.end_local = "2024-03-06T00:00";
+        },
+        "end_local");
+    for (const char* url :
+         {"https://a.example/x y", "https://a.example/\r\nX-EVIL:1", "https://a.example/é", "https://a.example/\t"}) {
         INFO("url " << url);
         refused_item([&](feed_item& i) { i.url = url; }, "url");
     }

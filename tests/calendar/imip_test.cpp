@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/support/temp_dir.hpp"
 #include "calendar/vtimezone.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/json.hpp>
 #include <libical/ical.h>
@@ -187,7 +187,10 @@ const std::vector<name_case> hostile_names{
     {"Anna\r\nATTENDEE:mailto:evil@example.org", "Anna ATTENDEE:mailto:evil@example.org"},
     {"Anna\rEND:VEVENT\nBEGIN:VEVENT", "Anna END:VEVENT BEGIN:VEVENT"},
     {"Zoë Ångström-Ünal 😀 €", "Zoë Ångström-Ünal 😀 €"},
-    {"a\x01" "b\x7F" "c\td", "abc d"},
+    {"a\x01"
+     "b\x7F"
+     "c\td",
+     "abc d"},
     {"bad \xFF byte", "bad \xEF\xBF\xBD byte"},
     {"back\\slash\\é", "back\\slash\\é"},
     {"\"\";:,", "'';:,"},
@@ -198,30 +201,29 @@ const std::vector<name_case> hostile_names{
 
 TEST_CASE("an iMIP REQUEST has the lines Outlook, Gmail and Apple Mail need", "[calendar][imip]") {
     const std::string text = render(invitation());
-    const std::string expected = std::string(
-        "BEGIN:VCALENDAR\r\n"
-        "VERSION:2.0\r\n"
-        "PRODID:-//copsched//copsched//EN\r\n"
-        "CALSCALE:GREGORIAN\r\n"
-        "METHOD:REQUEST\r\n") +
-        std::string(*copsched::calendar::vtimezone_for("Europe/Amsterdam")) +
-        "BEGIN:VEVENT\r\n"
-        "UID:event-7@copsched\r\n"
-        "SEQUENCE:2\r\n"
-        "DTSTAMP:20240201T083000Z\r\n"
-        "DTSTART;TZID=Europe/Amsterdam:20240305T100000\r\n"
-        "DTEND;TZID=Europe/Amsterdam:20240305T130000\r\n"
-        "SUMMARY:CoP-bijeenkomst\\; voorjaar\\, 2024\r\n"
-        "DESCRIPTION:Agenda:\\n1. Opening\r\n"
-        "LOCATION:Rijnstraat 8\\, Den Haag\r\n"
-        "URL:https://copsched.example/events/7\r\n"
-        "CATEGORIES:Werkgroep Textiel\r\n"
-        "STATUS:CONFIRMED\r\n"
-        "ORGANIZER;CN=Green Deal Circulair Inkopen 2.0:mailto:cop@gdci.example\r\n"
-        "ATTENDEE;CN=Anna de Vries;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=T\r\n"
-        " RUE:mailto:anna@example.org\r\n"
-        "END:VEVENT\r\n"
-        "END:VCALENDAR\r\n";
+    const std::string expected = std::string("BEGIN:VCALENDAR\r\n"
+                                             "VERSION:2.0\r\n"
+                                             "PRODID:-//copsched//copsched//EN\r\n"
+                                             "CALSCALE:GREGORIAN\r\n"
+                                             "METHOD:REQUEST\r\n") +
+                                 std::string(*copsched::calendar::vtimezone_for("Europe/Amsterdam")) +
+                                 "BEGIN:VEVENT\r\n"
+                                 "UID:event-7@copsched\r\n"
+                                 "SEQUENCE:2\r\n"
+                                 "DTSTAMP:20240201T083000Z\r\n"
+                                 "DTSTART;TZID=Europe/Amsterdam:20240305T100000\r\n"
+                                 "DTEND;TZID=Europe/Amsterdam:20240305T130000\r\n"
+                                 "SUMMARY:CoP-bijeenkomst\\; voorjaar\\, 2024\r\n"
+                                 "DESCRIPTION:Agenda:\\n1. Opening\r\n"
+                                 "LOCATION:Rijnstraat 8\\, Den Haag\r\n"
+                                 "URL:https://copsched.example/events/7\r\n"
+                                 "CATEGORIES:Werkgroep Textiel\r\n"
+                                 "STATUS:CONFIRMED\r\n"
+                                 "ORGANIZER;CN=Green Deal Circulair Inkopen 2.0:mailto:cop@gdci.example\r\n"
+                                 "ATTENDEE;CN=Anna de Vries;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=T\r\n"
+                                 " RUE:mailto:anna@example.org\r\n"
+                                 "END:VEVENT\r\n"
+                                 "END:VCALENDAR\r\n";
     CHECK(text == expected);
     check_lines(text);
     CHECK(copsched::calendar::imip_method_name(imip_method::request) == "REQUEST");
@@ -399,9 +401,8 @@ TEST_CASE("bad e-mail addresses are refused with the party named", "[calendar][i
     const std::string text = render(m);
     check_lines(text);
     auto cal = parse(text);
-    CHECK(text_of(icalproperty_get_attendee(icalcomponent_get_first_property(only_event(cal.get()),
-                                                                            ICAL_ATTENDEE_PROPERTY))) ==
-          "mailto:zoë+cop@例え.jp");
+    CHECK(text_of(icalproperty_get_attendee(icalcomponent_get_first_property(
+              only_event(cal.get()), ICAL_ATTENDEE_PROPERTY))) == "mailto:zoë+cop@例え.jp");
 }
 
 TEST_CASE("other invalid input is refused with the field named", "[calendar][imip]") {

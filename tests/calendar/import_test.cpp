@@ -430,8 +430,9 @@ std::string outlook_file(std::string_view events) {
 
 std::string outlook_event(std::string_view uid, std::string_view start, std::string_view end) {
     return "BEGIN:VEVENT\nCLASS:PUBLIC\nDTSTART;TZID=\"W. Europe Standard Time\":" + std::string(start) +
-           "\nDTEND;TZID=\"W. Europe Standard Time\":" + std::string(end) + "\nSUMMARY;LANGUAGE=nl:Overleg\nUID:" +
-           std::string(uid) + "\nTRANSP:OPAQUE\nX-MICROSOFT-CDO-BUSYSTATUS:BUSY\nEND:VEVENT\n";
+           "\nDTEND;TZID=\"W. Europe Standard Time\":" + std::string(end) +
+           "\nSUMMARY;LANGUAGE=nl:Overleg\nUID:" + std::string(uid) +
+           "\nTRANSP:OPAQUE\nX-MICROSOFT-CDO-BUSYSTATUS:BUSY\nEND:VEVENT\n";
 }
 
 constexpr std::string_view weekly_series = R"(BEGIN:VCALENDAR
@@ -460,12 +461,11 @@ END:VCALENDAR
 TEST_CASE("school holidays: all-day events cover whole local days, DST included", "[import]") {
     // Local midnight in Amsterdam: 22:00Z in summer time, 23:00Z in winter time. The
     // autumn holiday starts in summer time and ends after the clocks went back (27 Oct).
-    CHECK(blackouts(school_holidays) ==
-          strings{"Herfstvakantie 2019-10-18T22:00:00Z/2019-10-27T23:00:00Z",
-                  "Kerstvakantie 2019-12-20T23:00:00Z/2020-01-05T23:00:00Z",
-                  "Voorjaarsvakantie 2020-02-21T23:00:00Z/2020-03-01T23:00:00Z",
-                  "Meivakantie 2020-04-24T22:00:00Z/2020-05-03T22:00:00Z",
-                  "Zomervakantie 2020-07-17T22:00:00Z/2020-08-30T22:00:00Z"});
+    CHECK(blackouts(school_holidays) == strings{"Herfstvakantie 2019-10-18T22:00:00Z/2019-10-27T23:00:00Z",
+                                                "Kerstvakantie 2019-12-20T23:00:00Z/2020-01-05T23:00:00Z",
+                                                "Voorjaarsvakantie 2020-02-21T23:00:00Z/2020-03-01T23:00:00Z",
+                                                "Meivakantie 2020-04-24T22:00:00Z/2020-05-03T22:00:00Z",
+                                                "Zomervakantie 2020-07-17T22:00:00Z/2020-08-30T22:00:00Z"});
     // Transparent all-day events are no busy time.
     CHECK(busy(school_holidays).empty());
 }
@@ -610,8 +610,8 @@ END:VEVENT
 END:VCALENDAR
 )";
     // A floating time is read in the programme's zone: 09:00 CET = 08:00Z.
-    CHECK(blackouts(ics) ==
-          strings{"Floating 2019-03-01T08:00:00Z/2019-03-01T09:00:00Z", "UTC 2019-03-01T09:00:00Z/2019-03-01T10:15:00Z"});
+    CHECK(blackouts(ics) == strings{"Floating 2019-03-01T08:00:00Z/2019-03-01T09:00:00Z",
+                                    "UTC 2019-03-01T09:00:00Z/2019-03-01T10:15:00Z"});
 }
 
 TEST_CASE("a weekly series with COUNT, an EXDATE and a moved occurrence", "[import]") {
@@ -759,7 +759,8 @@ FREEBUSY:20190910T110000Z/20190910T120000Z,20190910T150000Z/PT1H
 END:VFREEBUSY
 END:VCALENDAR
 )";
-    CHECK(busy(ics) == strings{"2019-09-10T08:00:00Z/2019-09-10T12:00:00Z", "2019-09-10T14:00:00Z/2019-09-10T16:00:00Z"});
+    CHECK(busy(ics) ==
+          strings{"2019-09-10T08:00:00Z/2019-09-10T12:00:00Z", "2019-09-10T14:00:00Z/2019-09-10T16:00:00Z"});
 }
 
 TEST_CASE("names: unescaped, unfolded, control characters removed, cut on a UTF-8 boundary", "[import]") {
@@ -811,8 +812,9 @@ SUMMARY:A
 END:VEVENT
 END:VCALENDAR
 )";
-    CHECK(blackouts(ics) == strings{"A 2019-05-31T22:00:00Z/2019-06-01T22:00:00Z", "Z 2019-05-31T22:00:00Z/2019-06-01T22:00:00Z",
-                                    "C 2019-05-31T22:00:00Z/2019-06-02T22:00:00Z", "B 2019-06-01T22:00:00Z/2019-06-02T22:00:00Z"});
+    CHECK(blackouts(ics) ==
+          strings{"A 2019-05-31T22:00:00Z/2019-06-01T22:00:00Z", "Z 2019-05-31T22:00:00Z/2019-06-01T22:00:00Z",
+                  "C 2019-05-31T22:00:00Z/2019-06-02T22:00:00Z", "B 2019-06-01T22:00:00Z/2019-06-02T22:00:00Z"});
 }
 
 TEST_CASE("tolerated: BOM, leading blank lines, LF line ends, lower-case names, two calendars", "[import]") {
@@ -930,12 +932,14 @@ END:VCALENDAR
     CHECK_THAT(problems[2], Catch::StartsWith("line 15: RRULE has parts that contradict"));
     CHECK_THAT(problems[3], Catch::StartsWith("line 21: ") && Catch::Contains("FREQ=SOMETIMES"));
     // Reported once per TZID, at its first use.
-    CHECK(problems[4] == "line 25: TZID=Mars/Olympus_Mons has no VTIMEZONE in the file and is not a known IANA time zone");
+    CHECK(problems[4] ==
+          "line 25: TZID=Mars/Olympus_Mons has no VTIMEZONE in the file and is not a known IANA time zone");
     CHECK(problems[5] == "line 36: DURATION is negative");
 }
 
 TEST_CASE("an Outlook TZID without its VTIMEZONE is refused", "[import]") {
-    const std::string ics = "BEGIN:VCALENDAR\n" + outlook_event("x", "20190601T100000", "20190601T110000") + "END:VCALENDAR\n";
+    const std::string ics =
+        "BEGIN:VCALENDAR\n" + outlook_event("x", "20190601T100000", "20190601T110000") + "END:VCALENDAR\n";
     const auto problems = refusal(ics);
     REQUIRE(problems.size() == 1);
     CHECK_THAT(problems[0], Catch::StartsWith("line 4: TZID=W. Europe Standard Time has no VTIMEZONE"));
@@ -959,7 +963,8 @@ DURATION:PT1H
 END:VEVENT
 END:VCALENDAR
 )";
-    CHECK(refusal(ics) == strings{"line 2: VTIMEZONE Fast has a STANDARD or DAYLIGHT rule unlike a time zone's (FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU)"});
+    CHECK(refusal(ics) == strings{"line 2: VTIMEZONE Fast has a STANDARD or DAYLIGHT rule unlike a time zone's "
+                                  "(FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU)"});
 }
 
 TEST_CASE("too large, invalid UTF-8 and NUL are refused before parsing", "[import]") {
@@ -988,7 +993,8 @@ END:VCALENDAR
 )";
     import_limits l = limits();
     l.max_intervals = 730; // 2019 and 2020 have 731 days
-    CHECK(refusal(ics, l) == strings{"line 2: the file has more than 730 intervals in the import period (after expanding recurrences)"});
+    CHECK(refusal(ics, l) ==
+          strings{"line 2: the file has more than 730 intervals in the import period (after expanding recurrences)"});
     l.max_intervals = 731;
     CHECK(busy(ics, l).size() == 731);
     // Removed instances do not count.
@@ -1069,13 +1075,14 @@ TEST_CASE("a full-history VTIMEZONE as libical clients export it", "[import]") {
 
 TEST_CASE("two VTIMEZONEs: each TZID its own zone, problems inside placed on the right line", "[import]") {
     // libical stores VTIMEZONEs in reverse order; lines must still come out right.
-    const std::string good = outlook_file(std::string(congress_week.substr(congress_week.find("BEGIN:VTIMEZONE"),
-                                                                           congress_week.find("BEGIN:VEVENT") -
-                                                                               congress_week.find("BEGIN:VTIMEZONE"))) +
-                                          outlook_event("o", "20190601T100000", "20190601T110000") +
-                                          "BEGIN:VEVENT\nUID:g\nDTSTART;TZID=Europe/Amsterdam:20190602T100000\n"
-                                          "DURATION:PT1H\nEND:VEVENT\n");
-    CHECK(busy(good) == strings{"2019-06-01T08:00:00Z/2019-06-01T09:00:00Z", "2019-06-02T08:00:00Z/2019-06-02T09:00:00Z"});
+    const std::string good = outlook_file(
+        std::string(congress_week.substr(congress_week.find("BEGIN:VTIMEZONE"),
+                                         congress_week.find("BEGIN:VEVENT") - congress_week.find("BEGIN:VTIMEZONE"))) +
+        outlook_event("o", "20190601T100000", "20190601T110000") +
+        "BEGIN:VEVENT\nUID:g\nDTSTART;TZID=Europe/Amsterdam:20190602T100000\n"
+        "DURATION:PT1H\nEND:VEVENT\n");
+    CHECK(busy(good) ==
+          strings{"2019-06-01T08:00:00Z/2019-06-01T09:00:00Z", "2019-06-02T08:00:00Z/2019-06-02T09:00:00Z"});
 
     // Outlook's VTIMEZONE is lines 6 to 20, Google's starts on line 21 with its TZID on 22.
     // The bad value quotes Outlook's TZID (line 7): only the right component finds line 23.

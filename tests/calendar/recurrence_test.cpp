@@ -24,8 +24,7 @@ civil_time local(std::string_view text) {
 }
 
 // The occurrences as "YYYY-MM-DDTHH:MM", or the failure as text, so a mismatch shows both.
-std::vector<std::string> expand(std::string_view rule, std::string_view start,
-                                const recurrence_limits& limits = {}) {
+std::vector<std::string> expand(std::string_view rule, std::string_view start, const recurrence_limits& limits = {}) {
     const auto r = expand_rrule(rule, local(start), limits);
     INFO("rule " << rule << " from " << start);
     if (!r) {
@@ -57,15 +56,14 @@ using strings = std::vector<std::string>;
 
 TEST_CASE("every 6 weeks on Tuesday", "[recurrence]") {
     CHECK(expand("FREQ=WEEKLY;INTERVAL=6;BYDAY=TU;COUNT=5", "2019-01-08T10:00") ==
-          strings{"2019-01-08T10:00", "2019-02-19T10:00", "2019-04-02T10:00", "2019-05-14T10:00",
-                  "2019-06-25T10:00"});
+          strings{"2019-01-08T10:00", "2019-02-19T10:00", "2019-04-02T10:00", "2019-05-14T10:00", "2019-06-25T10:00"});
     CHECK(validate_rrule("FREQ=WEEKLY;INTERVAL=6;BYDAY=TU;COUNT=5").ok());
 }
 
 TEST_CASE("the 2nd Thursday of each month until a date", "[recurrence]") {
     CHECK(expand("FREQ=MONTHLY;BYDAY=2TH;UNTIL=20190630", "2019-01-10T14:00") ==
-          strings{"2019-01-10T14:00", "2019-02-14T14:00", "2019-03-14T14:00", "2019-04-11T14:00",
-                  "2019-05-09T14:00", "2019-06-13T14:00"});
+          strings{"2019-01-10T14:00", "2019-02-14T14:00", "2019-03-14T14:00", "2019-04-11T14:00", "2019-05-09T14:00",
+                  "2019-06-13T14:00"});
     CHECK(validate_rrule("FREQ=MONTHLY;BYDAY=2TH;UNTIL=20190630").ok());
 }
 
@@ -96,8 +94,8 @@ TEST_CASE("occurrences across a DST change keep their local time", "[recurrence]
 
     const auto spring = expand_rrule("FREQ=WEEKLY;BYDAY=SU;COUNT=3", local("2019-03-24T10:00"));
     REQUIRE(spring.ok());
-    CHECK(spring.value() == std::vector<civil_time>{local("2019-03-24T10:00"), local("2019-03-31T10:00"),
-                                             local("2019-04-07T10:00")});
+    CHECK(spring.value() ==
+          std::vector<civil_time>{local("2019-03-24T10:00"), local("2019-03-31T10:00"), local("2019-04-07T10:00")});
     std::vector<std::string> utc;
     for (const auto& t : spring.value()) utc.push_back(format_instant(amsterdam->to_utc(t).first));
     CHECK(utc == strings{"2019-03-24T09:00:00Z", "2019-03-31T08:00:00Z", "2019-04-07T08:00:00Z"});
@@ -129,8 +127,7 @@ TEST_CASE("the limits are inclusive", "[recurrence]") {
     CHECK(expand("FREQ=DAILY;COUNT=3", "2019-01-08T10:00", three).size() == 3);
     CHECK(expand("FREQ=DAILY;UNTIL=20190110", "2019-01-08T10:00", three).size() == 3);
     CHECK_THAT(refusal("FREQ=DAILY;COUNT=4", "2019-01-08T10:00", three), Catch::Contains("3 occurrences"));
-    CHECK_THAT(refusal("FREQ=DAILY;UNTIL=20190111", "2019-01-08T10:00", three),
-               Catch::Contains("3 occurrences"));
+    CHECK_THAT(refusal("FREQ=DAILY;UNTIL=20190111", "2019-01-08T10:00", three), Catch::Contains("3 occurrences"));
     CHECK_FALSE(validate_rrule("FREQ=DAILY;COUNT=4", three).ok());
 }
 

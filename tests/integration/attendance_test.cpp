@@ -60,7 +60,8 @@ struct world {
     std::string past_cop, future_cop, past_session, live_session, future_session, other_session;
     const std::string base = "/api/v1/programmes/cop";
 
-    std::string make(const std::string& token, const std::string& path, const std::string& body, const char* field = "id") {
+    std::string make(const std::string& token, const std::string& path, const std::string& body,
+                     const char* field = "id") {
         auto r = s.call("POST", path, token, body);
         INFO(path << " " << body << " -> " << r.body);
         REQUIRE(r.status == 201);
@@ -88,10 +89,13 @@ struct world {
         const auto& admin = s.admin_token;
         REQUIRE(s.call("POST", "/api/v1/programmes", admin,
                        R"({"slug":"cop","name":"CoP","timezone":"Europe/Amsterdam","language":"nl",)"
-                       R"("starts_on":"2020-01-01","ends_on":"2035-12-31"})").status == 201);
+                       R"("starts_on":"2020-01-01","ends_on":"2035-12-31"})")
+                    .status == 201);
         organiser = make(admin, "/api/v1/tokens", R"({"name":"o","role":"organiser","programme":"cop"})", "token");
-        org_a = make(organiser, base + "/organisations", R"({"name":"Gemeente Aa","kind":"government","level":"starter"})");
-        org_b = make(organiser, base + "/organisations", R"({"name":"Bedrijf Bee","kind":"company","level":"advanced"})");
+        org_a =
+            make(organiser, base + "/organisations", R"({"name":"Gemeente Aa","kind":"government","level":"starter"})");
+        org_b =
+            make(organiser, base + "/organisations", R"({"name":"Bedrijf Bee","kind":"company","level":"advanced"})");
         p1 = person("Anna", org_a, "buyer");
         p2 = person("Bram", org_a, "budget_holder");
         p3 = person("Cees", org_b, "buyer", "en");
@@ -99,8 +103,10 @@ struct world {
         group = make(organiser, base + "/working-groups", R"({"slug":"ict","name":"ICT"})");
         other_group = make(organiser, base + "/working-groups", R"({"slug":"bouw","name":"Bouw"})");
         venue = make(organiser, base + "/venues", R"({"name":"Zaal","capacity":1})");
-        m1 = make(organiser, "/api/v1/working-groups/" + group + "/members", R"({"person_id":")" + p1 + R"(","from":"2020-01-01"})");
-        m3 = make(organiser, "/api/v1/working-groups/" + group + "/members", R"({"person_id":")" + p3 + R"(","from":"2020-01-01"})");
+        m1 = make(organiser, "/api/v1/working-groups/" + group + "/members",
+                  R"({"person_id":")" + p1 + R"(","from":"2020-01-01"})");
+        m3 = make(organiser, "/api/v1/working-groups/" + group + "/members",
+                  R"({"person_id":")" + p3 + R"(","from":"2020-01-01"})");
         past_cop = event("cop_meeting", "CoP verleden", -24 * 10, -24 * 10 + 3);
         future_cop = event("cop_meeting", "CoP toekomst", 24 * 40, 24 * 40 + 3);
         past_session = event("working_group_session", "ICT verleden", -24 * 5, -24 * 5 + 2, group);
@@ -110,8 +116,10 @@ struct world {
         p1_token = participant(p1);
         p3_token = participant(p3);
         REQUIRE(s.call("POST", "/api/v1/programmes", admin,
-                       R"({"slug":"ander","name":"Ander","starts_on":"2020-01-01","ends_on":"2035-12-31"})").status == 201);
-        other_organiser = make(admin, "/api/v1/tokens", R"({"name":"x","role":"organiser","programme":"ander"})", "token");
+                       R"({"slug":"ander","name":"Ander","starts_on":"2020-01-01","ends_on":"2035-12-31"})")
+                    .status == 201);
+        other_organiser =
+            make(admin, "/api/v1/tokens", R"({"name":"x","role":"organiser","programme":"ander"})", "token");
     }
 
     http_reply attendance(const std::string& event_id, const std::string& token = "") const {
@@ -148,14 +156,15 @@ TEST_CASE("invitations follow memberships and people until the event starts, the
 
     // Bram joins ICT today: invited to the future session, not to the past one.
     REQUIRE(w.s.call("POST", "/api/v1/working-groups/" + w.group + "/members", w.organiser,
-                     R"({"person_id":")" + w.p2 + R"(","from":")" + date_of(at_hours(0)) + "\"}").status == 201);
+                     R"({"person_id":")" + w.p2 + R"(","from":")" + date_of(at_hours(0)) + "\"}")
+                .status == 201);
     CHECK(invited(w.attendance(w.future_session)) == std::set<std::string>{w.p1, w.p2, w.p3});
     CHECK(invited(w.attendance(w.past_session)) == std::set<std::string>{w.p1, w.p3});
 
     // Cees leaves ICT the day before yesterday: no longer invited to the future session,
     // still on record for the past one.
-    auto left = w.s.call("PATCH", "/api/v1/memberships/" + w.m3, w.organiser,
-                         R"({"until":")" + date_of(at_hours(-48)) + "\"}");
+    auto left =
+        w.s.call("PATCH", "/api/v1/memberships/" + w.m3, w.organiser, R"({"until":")" + date_of(at_hours(-48)) + "\"}");
     INFO(left.body);
     REQUIRE(left.status == 200);
     CHECK(str(left.json(), "until") == date_of(at_hours(-48)));
@@ -163,13 +172,15 @@ TEST_CASE("invitations follow memberships and people until the event starts, the
     CHECK(invited(w.attendance(w.past_session)) == std::set<std::string>{w.p1, w.p3});
     // Even moving his membership's end back before the past session leaves that record.
     REQUIRE(w.s.call("PATCH", "/api/v1/memberships/" + w.m3, w.organiser,
-                     R"({"until":")" + date_of(at_hours(-24 * 8)) + "\"}").status == 200);
+                     R"({"until":")" + date_of(at_hours(-24 * 8)) + "\"}")
+                .status == 200);
     CHECK(invited(w.attendance(w.past_session)) == std::set<std::string>{w.p1, w.p3});
     // A bad end date is refused naming the field, and nothing changes.
     auto bad = w.s.call("PATCH", "/api/v1/memberships/" + w.m3, w.organiser, R"({"until":"2019-01-01"})");
     CHECK(bad.status == 422);
     CHECK(bad.body.find("until") != std::string::npos);
-    CHECK(str(w.s.call("GET", "/api/v1/memberships/" + w.m3, w.organiser).json(), "until") == date_of(at_hours(-24 * 8)));
+    CHECK(str(w.s.call("GET", "/api/v1/memberships/" + w.m3, w.organiser).json(), "until") ==
+          date_of(at_hours(-24 * 8)));
 
     // Dirk leaves the programme: not invited to the future CoP meeting, still on the past one.
     REQUIRE(w.s.call("PATCH", "/api/v1/people/" + w.p4, w.organiser, R"({"active":false})").status == 200);
@@ -189,7 +200,9 @@ TEST_CASE("participants answer with their own token and organisers see counts an
     REQUIRE(r.status == 200);
     CHECK(str(r.json(), "rsvp") == "accepted");
     CHECK(str(r.json(), "rsvp_url").find("/rsvp/" + w.live_session + "." + w.p1 + ".") != std::string::npos);
-    REQUIRE(w.s.call("PUT", "/api/v1/me/events/" + w.live_session + "/rsvp", w.p3_token, R"({"rsvp":"accepted"})").status == 200);
+    REQUIRE(
+        w.s.call("PUT", "/api/v1/me/events/" + w.live_session + "/rsvp", w.p3_token, R"({"rsvp":"accepted"})").status ==
+        200);
 
     // The organiser sees both answers, the counts and that the room (capacity 1) is too small.
     const auto view = w.attendance(w.live_session).json();
@@ -207,12 +220,15 @@ TEST_CASE("participants answer with their own token and organisers see counts an
     CHECK(!own.json().as_object().contains("counts"));
 
     // Changing the answer overwrites it.
-    REQUIRE(w.s.call("PUT", "/api/v1/me/events/" + w.live_session + "/rsvp", w.p1_token, R"({"rsvp":"declined"})").status == 200);
+    REQUIRE(
+        w.s.call("PUT", "/api/v1/me/events/" + w.live_session + "/rsvp", w.p1_token, R"({"rsvp":"declined"})").status ==
+        200);
     CHECK(str(*item_of(w.attendance(w.live_session).json(), w.p1), "rsvp") == "declined");
     CHECK(item_of(w.attendance(w.live_session).json(), w.p1)->at("rsvp_comment").is_null());
 
     // Not invited, ended, bad answers and control characters: refused, nothing stored.
-    CHECK(w.s.call("PUT", "/api/v1/me/events/" + w.other_session + "/rsvp", w.p1_token, R"({"rsvp":"accepted"})").status == 404);
+    CHECK(w.s.call("PUT", "/api/v1/me/events/" + w.other_session + "/rsvp", w.p1_token, R"({"rsvp":"accepted"})")
+              .status == 404);
     auto ended = w.s.call("PUT", "/api/v1/me/events/" + w.past_session + "/rsvp", w.p1_token, R"({"rsvp":"accepted"})");
     CHECK(ended.status == 422);
     CHECK(ended.body.find("ended") != std::string::npos);
@@ -225,10 +241,12 @@ TEST_CASE("participants answer with their own token and organisers see counts an
     CHECK(control.body.find("comment") != std::string::npos);
     CHECK(item_of(w.attendance(w.future_session).json(), w.p1)->at("rsvp").is_null());
     // Another programme's event does not exist for this participant; admins have no person.
-    CHECK(w.s.call("PUT", "/api/v1/me/events/" + w.live_session + "/rsvp", w.s.admin_token, R"({"rsvp":"accepted"})").status == 403);
+    CHECK(w.s.call("PUT", "/api/v1/me/events/" + w.live_session + "/rsvp", w.s.admin_token, R"({"rsvp":"accepted"})")
+              .status == 403);
 }
 
-TEST_CASE("the signed RSVP link works without logging in, only for its own person and event, until the event ends", "[attendance]") {
+TEST_CASE("the signed RSVP link works without logging in, only for its own person and event, until the event ends",
+          "[attendance]") {
     world w;
     const auto own = w.s.call("GET", "/api/v1/me/events/" + w.future_session + "/rsvp", w.p1_token);
     REQUIRE(own.status == 200);
@@ -265,13 +283,17 @@ TEST_CASE("the signed RSVP link works without logging in, only for its own perso
     auto altered = path;
     altered.back() = altered.back() == 'A' ? 'B' : 'A';
     CHECK(w.s.request("GET", altered).status == 404);
-    CHECK(w.s.request("POST", altered, "rsvp=declined", {{"Content-Type", "application/x-www-form-urlencoded"}}).status == 404);
+    CHECK(
+        w.s.request("POST", altered, "rsvp=declined", {{"Content-Type", "application/x-www-form-urlencoded"}}).status ==
+        404);
     auto other_person = path;
     other_person.replace(other_person.find(w.p1), w.p1.size(), w.p3);
-    CHECK(w.s.request("POST", other_person, "rsvp=declined", {{"Content-Type", "application/x-www-form-urlencoded"}}).status == 404);
+    CHECK(w.s.request("POST", other_person, "rsvp=declined", {{"Content-Type", "application/x-www-form-urlencoded"}})
+              .status == 404);
     auto other_event = path;
     other_event.replace(other_event.find(w.future_session), w.future_session.size(), w.future_cop);
-    CHECK(w.s.request("POST", other_event, "rsvp=declined", {{"Content-Type", "application/x-www-form-urlencoded"}}).status == 404);
+    CHECK(w.s.request("POST", other_event, "rsvp=declined", {{"Content-Type", "application/x-www-form-urlencoded"}})
+              .status == 404);
     CHECK(w.s.request("GET", "/rsvp/nonsense").status == 404);
     CHECK(str(*item_of(w.attendance(w.future_session).json(), w.p1), "rsvp") == "accepted");
     CHECK(item_of(w.attendance(w.future_cop).json(), w.p1)->at("rsvp").is_null());
@@ -281,10 +303,12 @@ TEST_CASE("the signed RSVP link works without logging in, only for its own perso
     CHECK(bad.body.find("rsvp") != std::string::npos);
 
     // After the event has ended the link is closed.
-    const auto ended = str(w.s.call("GET", "/api/v1/me/events/" + w.past_session + "/rsvp", w.p1_token).json(), "rsvp_url");
+    const auto ended =
+        str(w.s.call("GET", "/api/v1/me/events/" + w.past_session + "/rsvp", w.p1_token).json(), "rsvp_url");
     const auto ended_path = ended.substr(ended.find("/rsvp/"));
     CHECK(w.s.request("GET", ended_path).status == 410);
-    CHECK(w.s.request("POST", ended_path, "rsvp=accepted", {{"Content-Type", "application/x-www-form-urlencoded"}}).status == 410);
+    CHECK(w.s.request("POST", ended_path, "rsvp=accepted", {{"Content-Type", "application/x-www-form-urlencoded"}})
+              .status == 410);
     CHECK(item_of(w.attendance(w.past_session).json(), w.p1)->at("rsvp").is_null());
 
     // The personal feed carries the link for the events the person is invited to.
@@ -296,7 +320,9 @@ TEST_CASE("the signed RSVP link works without logging in, only for its own perso
     CHECK(feed.find("/rsvp/" + w.other_session) == std::string::npos); // Bouw: not her group
 }
 
-TEST_CASE("presence is recorded once an event has started (one, in bulk, everyone who accepted) and corrections are audited", "[attendance]") {
+TEST_CASE(
+    "presence is recorded once an event has started (one, in bulk, everyone who accepted) and corrections are audited",
+    "[attendance]") {
     world w;
     // Not before the start.
     auto early = w.s.call("PUT", "/api/v1/events/" + w.future_session + "/attendance/" + w.p1, w.organiser,
@@ -305,8 +331,11 @@ TEST_CASE("presence is recorded once an event has started (one, in bulk, everyon
     CHECK(early.body.find("\"field\":\"presence\"") != std::string::npos);
 
     // Everyone who accepted was present, as a starting point: the live session has a venue: onsite.
-    REQUIRE(w.s.call("PUT", "/api/v1/me/events/" + w.live_session + "/rsvp", w.p1_token, R"({"rsvp":"accepted"})").status == 200);
-    auto marked = w.s.call("POST", "/api/v1/events/" + w.live_session + "/attendance/accepted-present", w.organiser, "");
+    REQUIRE(
+        w.s.call("PUT", "/api/v1/me/events/" + w.live_session + "/rsvp", w.p1_token, R"({"rsvp":"accepted"})").status ==
+        200);
+    auto marked =
+        w.s.call("POST", "/api/v1/events/" + w.live_session + "/attendance/accepted-present", w.organiser, "");
     INFO(marked.body);
     REQUIRE(marked.status == 200);
     CHECK(marked.json().at("marked").as_int64() == 1);
@@ -315,8 +344,9 @@ TEST_CASE("presence is recorded once an event has started (one, in bulk, everyon
     CHECK(item_of(marked.json(), w.p3)->at("presence").is_null());
 
     // A correction: she followed online after all; it is kept in the audit trail.
-    REQUIRE(w.s.call("PUT", "/api/v1/events/" + w.live_session + "/attendance/" + w.p1, w.organiser,
-                     R"({"mode":"online"})").status == 200);
+    REQUIRE(
+        w.s.call("PUT", "/api/v1/events/" + w.live_session + "/attendance/" + w.p1, w.organiser, R"({"mode":"online"})")
+            .status == 200);
     const auto audit = w.s.call("GET", "/api/v1/audit?object_id=" + w.live_session, w.s.admin_token).json();
     int records = 0;
     for (const auto& e : audit.at("items").as_array()) {
@@ -335,9 +365,10 @@ TEST_CASE("presence is recorded once an event has started (one, in bulk, everyon
     CHECK(bad.status == 422);
     CHECK(bad.body.find("records[1].presence") != std::string::npos);
     CHECK(item_of(w.attendance(w.past_session).json(), w.p1)->at("presence").is_null());
-    auto bulk = w.s.call("POST", "/api/v1/events/" + w.past_session + "/attendance", w.organiser,
-                         R"({"records":[{"person_id":")" + w.p1 + R"(","presence":"present","mode":"online"},{"person_id":")" +
-                             w.p3 + R"(","presence":"excused"}]})");
+    auto bulk =
+        w.s.call("POST", "/api/v1/events/" + w.past_session + "/attendance", w.organiser,
+                 R"({"records":[{"person_id":")" + w.p1 + R"(","presence":"present","mode":"online"},{"person_id":")" +
+                     w.p3 + R"(","presence":"excused"}]})");
     INFO(bulk.body);
     REQUIRE(bulk.status == 200);
     CHECK(bulk.json().at("counts").at("present").as_int64() == 1);
@@ -349,44 +380,64 @@ TEST_CASE("presence is recorded once an event has started (one, in bulk, everyon
     REQUIRE(walk_in.status == 200);
     CHECK(str(walk_in.json(), "invited_via") == "guest");
     // ... but not a person of another programme.
-    const auto stranger = w.make(w.other_organiser, "/api/v1/programmes/ander/organisations", R"({"name":"X","kind":"company","level":"starter"})");
-    const auto outsider = w.make(w.other_organiser, "/api/v1/programmes/ander/people",
-                                 R"({"name":"Xander","email":"x@example.org","organisation_id":")" + stranger + R"(","role":"buyer"})");
-    auto foreign = w.s.call("PUT", "/api/v1/events/" + w.past_session + "/attendance/" + outsider, w.organiser, R"({"presence":"present"})");
+    const auto stranger = w.make(w.other_organiser, "/api/v1/programmes/ander/organisations",
+                                 R"({"name":"X","kind":"company","level":"starter"})");
+    const auto outsider =
+        w.make(w.other_organiser, "/api/v1/programmes/ander/people",
+               R"({"name":"Xander","email":"x@example.org","organisation_id":")" + stranger + R"(","role":"buyer"})");
+    auto foreign = w.s.call("PUT", "/api/v1/events/" + w.past_session + "/attendance/" + outsider, w.organiser,
+                            R"({"presence":"present"})");
     CHECK(foreign.status == 422);
     CHECK(foreign.body.find("person_id") != std::string::npos);
 
     // Cancelled events take no presence.
-    REQUIRE(w.s.call("POST", "/api/v1/events/" + w.past_cop + "/cancel", w.organiser, R"({"reason":"storm"})").status == 200);
-    CHECK(w.s.call("PUT", "/api/v1/events/" + w.past_cop + "/attendance/" + w.p1, w.organiser, R"({"presence":"present"})").status == 422);
+    REQUIRE(w.s.call("POST", "/api/v1/events/" + w.past_cop + "/cancel", w.organiser, R"({"reason":"storm"})").status ==
+            200);
+    CHECK(w.s.call("PUT", "/api/v1/events/" + w.past_cop + "/attendance/" + w.p1, w.organiser,
+                   R"({"presence":"present"})")
+              .status == 422);
     // Participants record nothing.
-    CHECK(w.s.call("PUT", "/api/v1/events/" + w.live_session + "/attendance/" + w.p1, w.p1_token, R"({"presence":"absent"})").status == 403);
+    CHECK(w.s.call("PUT", "/api/v1/events/" + w.live_session + "/attendance/" + w.p1, w.p1_token,
+                   R"({"presence":"absent"})")
+              .status == 403);
 }
 
 TEST_CASE("guests can be invited to any event before it starts", "[attendance]") {
     world w;
-    auto g = w.s.call("POST", "/api/v1/events/" + w.other_session + "/guests", w.organiser, R"({"person_id":")" + w.p1 + "\"}");
+    auto g = w.s.call("POST", "/api/v1/events/" + w.other_session + "/guests", w.organiser,
+                      R"({"person_id":")" + w.p1 + "\"}");
     INFO(g.body);
     REQUIRE(g.status == 201);
     CHECK(str(g.json(), "invited_via") == "guest");
     CHECK(invited(w.attendance(w.other_session)) == std::set<std::string>{w.p1});
-    CHECK(w.s.call("POST", "/api/v1/events/" + w.other_session + "/guests", w.organiser, R"({"person_id":")" + w.p1 + "\"}").status == 409);
-    CHECK(w.s.call("POST", "/api/v1/events/" + w.future_session + "/guests", w.organiser, R"({"person_id":")" + w.p1 + "\"}").status == 409);
-    CHECK(w.s.call("POST", "/api/v1/events/" + w.past_session + "/guests", w.organiser, R"({"person_id":")" + w.p2 + "\"}").status == 422);
-    CHECK(w.s.call("POST", "/api/v1/events/" + w.other_session + "/guests", w.organiser, R"({"person_id":"per_nobody"})").status == 422);
+    CHECK(w.s.call("POST", "/api/v1/events/" + w.other_session + "/guests", w.organiser,
+                   R"({"person_id":")" + w.p1 + "\"}")
+              .status == 409);
+    CHECK(w.s.call("POST", "/api/v1/events/" + w.future_session + "/guests", w.organiser,
+                   R"({"person_id":")" + w.p1 + "\"}")
+              .status == 409);
+    CHECK(w.s.call("POST", "/api/v1/events/" + w.past_session + "/guests", w.organiser,
+                   R"({"person_id":")" + w.p2 + "\"}")
+              .status == 422);
+    CHECK(
+        w.s.call("POST", "/api/v1/events/" + w.other_session + "/guests", w.organiser, R"({"person_id":"per_nobody"})")
+            .status == 422);
     // The guest can answer.
-    CHECK(w.s.call("PUT", "/api/v1/me/events/" + w.other_session + "/rsvp", w.p1_token, R"({"rsvp":"accepted"})").status == 200);
+    CHECK(w.s.call("PUT", "/api/v1/me/events/" + w.other_session + "/rsvp", w.p1_token, R"({"rsvp":"accepted"})")
+              .status == 200);
     REQUIRE(w.s.call("DELETE", "/api/v1/events/" + w.other_session + "/guests/" + w.p1, w.organiser).status == 204);
     CHECK(invited(w.attendance(w.other_session)).empty());
     CHECK(w.s.call("DELETE", "/api/v1/events/" + w.other_session + "/guests/" + w.p1, w.organiser).status == 404);
 }
 
-TEST_CASE("reports: attendance rates as JSON and CSV, commitments, absent organisations, and who may see them", "[attendance][reports]") {
+TEST_CASE("reports: attendance rates as JSON and CSV, commitments, absent organisations, and who may see them",
+          "[attendance][reports]") {
     world w;
     // Past CoP meeting: Anna present, Bram absent, Cees excused, Dirk not recorded.
     REQUIRE(w.s.call("POST", "/api/v1/events/" + w.past_cop + "/attendance", w.organiser,
                      R"({"records":[{"person_id":")" + w.p1 + R"(","presence":"present"},{"person_id":")" + w.p2 +
-                         R"(","presence":"absent"},{"person_id":")" + w.p3 + R"(","presence":"excused"}]})").status == 200);
+                         R"(","presence":"absent"},{"person_id":")" + w.p3 + R"(","presence":"excused"}]})")
+                .status == 200);
     const std::string year = at_hours(-24 * 10).substr(0, 4);
     auto by_org = w.s.call("GET", w.base + "/reports/attendance?by=organisation&year=" + year, w.organiser);
     INFO(by_org.body);
@@ -443,8 +494,9 @@ TEST_CASE("reports: attendance rates as JSON and CSV, commitments, absent organi
     CHECK(w.s.call("GET", w.base + "/reports/attendance?year=" + year, w.p1_token).status == 403);
     CHECK(w.s.call("GET", w.base + "/reports/commitments?year=" + year, w.other_organiser).status == 404);
     // A token scoped to a working group sees its group's row only.
-    const auto scoped = w.make(w.s.admin_token, "/api/v1/tokens",
-                               R"({"name":"s","role":"organiser","programme":"cop","working_groups":[")" + w.group + "\"]}", "token");
+    const auto scoped =
+        w.make(w.s.admin_token, "/api/v1/tokens",
+               R"({"name":"s","role":"organiser","programme":"cop","working_groups":[")" + w.group + "\"]}", "token");
     CHECK(w.s.call("GET", w.base + "/reports/attendance?by=organisation&year=" + year, scoped).status == 403);
     auto groups = w.s.call("GET", w.base + "/reports/attendance?by=working_group&year=" + year, scoped);
     REQUIRE(groups.status == 200);

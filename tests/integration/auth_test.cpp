@@ -147,8 +147,9 @@ TEST_CASE("repeated failed authentication from one address is answered 429", "[a
 TEST_CASE("behind a trusted proxy, throttling counts the forwarded client address", "[auth][limits]") {
     server_process s({"--auth-failure-limit", "3", "--trust-forwarded-for", "true"});
     auto as = [&](const std::string& client, const std::string& token) {
-        return s.request("GET", "/api/v1/me", "",
-                         {{"Authorization", "Bearer " + token}, {"X-Forwarded-For", "198.51.100.7, " + client}})
+        return s
+            .request("GET", "/api/v1/me", "",
+                     {{"Authorization", "Bearer " + token}, {"X-Forwarded-For", "198.51.100.7, " + client}})
             .status;
     };
     for (int i = 0; i < 3; ++i) REQUIRE(as("203.0.113.1", "cps_wrong") == 401);

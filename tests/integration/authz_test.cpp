@@ -25,7 +25,8 @@ struct world {
     std::string org, person, group, venue, event, series_event, token_id, blackout_import, membership;
     std::string future_event, message;
 
-    std::string make(const std::string& token, const std::string& path, const std::string& body, const char* field = "id") {
+    std::string make(const std::string& token, const std::string& path, const std::string& body,
+                     const char* field = "id") {
         auto r = s.call("POST", path, token, body);
         INFO(path << " " << r.body);
         REQUIRE(r.status == 201);
@@ -36,28 +37,34 @@ struct world {
         const auto& admin = s.admin_token;
         organiser = make(admin, "/api/v1/tokens", R"({"name":"o","role":"organiser","programme":"gdci-2"})", "token");
         REQUIRE(s.call("POST", "/api/v1/programmes", admin,
-                       R"({"slug":"ander","name":"Ander","starts_on":"2019-01-01","ends_on":"2020-12-31"})").status == 201);
+                       R"({"slug":"ander","name":"Ander","starts_on":"2019-01-01","ends_on":"2020-12-31"})")
+                    .status == 201);
         stranger = make(admin, "/api/v1/tokens", R"({"name":"x","role":"organiser","programme":"ander"})", "token");
         const std::string p = "/api/v1/programmes/gdci-2";
         org = make(organiser, p + "/organisations", R"({"name":"Org","kind":"company","level":"starter"})");
         person = make(organiser, p + "/people",
                       R"({"name":"Een","email":"een@example.org","organisation_id":")" + org + R"(","role":"buyer"})");
-        participant = make(admin, "/api/v1/tokens",
-                           R"({"name":"p","role":"participant","programme":"gdci-2","person_id":")" + person + "\"}", "token");
+        participant =
+            make(admin, "/api/v1/tokens",
+                 R"({"name":"p","role":"participant","programme":"gdci-2","person_id":")" + person + "\"}", "token");
         token_id = make(admin, "/api/v1/tokens", R"({"name":"t","role":"organiser","programme":"gdci-2"})");
         group = make(organiser, p + "/working-groups", R"({"slug":"wg","name":"WG"})");
         venue = make(organiser, p + "/venues", R"({"name":"Zaal","capacity":50})");
-        membership = make(organiser, "/api/v1/working-groups/" + group + "/members", R"({"person_id":")" + person + "\"}");
-        event = make(organiser, p + "/events", R"({"kind":"other","title":"E","start":"2019-03-05T10:00","end":"2019-03-05T11:00"})");
-        auto series = s.call("POST", p + "/series", organiser,
-                             R"({"kind":"other","title":"S","start":"2019-03-12T10:00","end":"2019-03-12T11:00","rrule":"FREQ=WEEKLY;COUNT=2"})");
+        membership =
+            make(organiser, "/api/v1/working-groups/" + group + "/members", R"({"person_id":")" + person + "\"}");
+        event = make(organiser, p + "/events",
+                     R"({"kind":"other","title":"E","start":"2019-03-05T10:00","end":"2019-03-05T11:00"})");
+        auto series = s.call(
+            "POST", p + "/series", organiser,
+            R"({"kind":"other","title":"S","start":"2019-03-12T10:00","end":"2019-03-12T11:00","rrule":"FREQ=WEEKLY;COUNT=2"})");
         REQUIRE(series.status == 201);
         series_event = str(series.json().at("occurrences").at(0), "id");
-        const auto ics = s.request("POST", p + "/blackouts?name=vakantie",
-                                   "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
-                                   "DTSTAMP:20190101T000000Z\r\nDTSTART;VALUE=DATE:20190415\r\nDTEND;VALUE=DATE:20190420\r\n"
-                                   "SUMMARY:Meivakantie\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-                                   {{"Authorization", "Bearer " + organiser}, {"Content-Type", "text/calendar"}});
+        const auto ics =
+            s.request("POST", p + "/blackouts?name=vakantie",
+                      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
+                      "DTSTAMP:20190101T000000Z\r\nDTSTART;VALUE=DATE:20190415\r\nDTEND;VALUE=DATE:20190420\r\n"
+                      "SUMMARY:Meivakantie\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                      {{"Authorization", "Bearer " + organiser}, {"Content-Type", "text/calendar"}});
         INFO(ics.body);
         REQUIRE(ics.status == 201);
         blackout_import = str(ics.json(), "id");
@@ -65,7 +72,8 @@ struct world {
         REQUIRE(s.call("PATCH", p, admin, R"({"ends_on":"2099-12-31"})").status == 200);
         future_event = make(organiser, p + "/events",
                             R"({"kind":"other","title":"F","start":"2098-03-05T10:00","end":"2098-03-05T11:00"})");
-        make(organiser, "/api/v1/events/" + future_event + "/guests", R"({"person_id":")" + person + "\"}", "person_id");
+        make(organiser, "/api/v1/events/" + future_event + "/guests", R"({"person_id":")" + person + "\"}",
+             "person_id");
         auto outbox = s.call("GET", "/api/v1/reminders?programme=gdci-2", admin);
         REQUIRE(outbox.status == 200);
         message = str(outbox.json().at("items").at(0), "id");
@@ -82,8 +90,8 @@ struct world {
         replace("{import_id}", blackout_import);
         replace("{person_id}", person);
         const std::vector<std::pair<std::string, std::string>> ids{
-            {"/organisations/{id}", org}, {"/people/{id}", person}, {"/working-groups/{id}", group},
-            {"/venues/{id}", venue},      {"/events/{id}", event},  {"/tokens/{id}", token_id},
+            {"/organisations/{id}", org},      {"/people/{id}", person},    {"/working-groups/{id}", group},
+            {"/venues/{id}", venue},           {"/events/{id}", event},     {"/tokens/{id}", token_id},
             {"/memberships/{id}", membership}, {"/reminders/{id}", message}};
         for (const auto& [prefix, id] : ids)
             if (out.find(prefix) != std::string::npos) replace("{id}", id);
@@ -132,7 +140,8 @@ TEST_CASE("authorization matrix over every route: other programmes get 404, part
             REQUIRE(stranger.status == 404);
         if (r.path.ends_with("/feed-token")) // a participant may rotate their own feed URL
             REQUIRE(w.s.call(r.method, path, w.participant, body).status == 200);
-        else if (r.path.ends_with("/busy") && r.method == "PUT") // ... and upload their busy times (a calendar, not JSON)
+        else if (r.path.ends_with("/busy") &&
+                 r.method == "PUT") // ... and upload their busy times (a calendar, not JSON)
             REQUIRE(w.s.call(r.method, path, w.participant, body).status == 400);
         else if (r.path.ends_with("/busy") && r.method == "DELETE")
             REQUIRE(w.s.call(r.method, path, w.participant, body).status == 204);
@@ -148,14 +157,21 @@ TEST_CASE("authorization matrix over every route: other programmes get 404, part
     REQUIRE(w.s.call("GET", "/api/v1/events/" + w.event, w.organiser).json().at("status") == "confirmed");
     REQUIRE(w.s.call("GET", "/api/v1/events/" + w.series_event, w.organiser).json().at("title") == "S");
     REQUIRE(w.s.call("GET", "/api/v1/venues/" + w.venue, w.organiser).json().at("name") == "Zaal");
-    REQUIRE(w.s.call("GET", "/api/v1/programmes/gdci-2/blackouts", w.organiser).json().at("items").as_array().size() == 1);
-    REQUIRE(w.s.call("GET", "/api/v1/programmes/gdci-2/events?limit=200", w.organiser).json().at("items").as_array().size() == 5); // the demo's signing ceremony, ours, the series' two and the future one
+    REQUIRE(w.s.call("GET", "/api/v1/programmes/gdci-2/blackouts", w.organiser).json().at("items").as_array().size() ==
+            1);
+    REQUIRE(w.s.call("GET", "/api/v1/programmes/gdci-2/events?limit=200", w.organiser)
+                .json()
+                .at("items")
+                .as_array()
+                .size() == 5); // the demo's signing ceremony, ours, the series' two and the future one
 
     // The series route with a series occurrence: the stranger cannot change it either.
     const auto occurrence = "/api/v1/events/" + w.series_event;
     REQUIRE(w.s.call("PATCH", occurrence, w.stranger, R"({"title":"x","scope":"this_and_following"})").status == 404);
     REQUIRE(w.s.call("POST", occurrence + "/cancel", w.stranger, R"({"scope":"this_and_following"})").status == 404);
-    REQUIRE(w.s.call("POST", "/api/v1/programmes/gdci-2/series", w.participant,
-                     R"({"kind":"other","title":"S","start":"2019-04-12T10:00","end":"2019-04-12T11:00","rrule":"FREQ=WEEKLY;COUNT=2"})")
-                .status == 403);
+    REQUIRE(
+        w.s.call(
+               "POST", "/api/v1/programmes/gdci-2/series", w.participant,
+               R"({"kind":"other","title":"S","start":"2019-04-12T10:00","end":"2019-04-12T11:00","rrule":"FREQ=WEEKLY;COUNT=2"})")
+            .status == 403);
 }

@@ -11,8 +11,9 @@ namespace json = boost::json;
 namespace {
 
 http_reply post(const server_process& s, const std::string& path, const std::string& body, const std::string& key) {
-    return s.request("POST", path, body,
-                     {{"Authorization", "Bearer " + s.admin_token}, {"Content-Type", "application/json"}, {"Idempotency-Key", key}});
+    return s.request(
+        "POST", path, body,
+        {{"Authorization", "Bearer " + s.admin_token}, {"Content-Type", "application/json"}, {"Idempotency-Key", key}});
 }
 
 } // namespace
@@ -35,7 +36,8 @@ TEST_CASE("the same Idempotency-Key and body replays the first answer and anothe
     for (const auto& o : organisations.at("items").as_array()) count += o.at("name") == "Gemeente Herhaal";
     REQUIRE(count == 1);
 
-    auto other = post(s, "/api/v1/programmes/gdci-2/organisations", R"({"name":"Iets anders","kind":"company","level":"starter"})", "key-1");
+    auto other = post(s, "/api/v1/programmes/gdci-2/organisations",
+                      R"({"name":"Iets anders","kind":"company","level":"starter"})", "key-1");
     REQUIRE(other.status == 422);
     REQUIRE(other.header("content-type") == "application/problem+json");
     // A failed request is replayed too (the client sees the same answer).
@@ -55,7 +57,8 @@ TEST_CASE("the same Idempotency-Key and body replays the first answer and anothe
 
 TEST_CASE("admins read the audit trail of changes and others may not", "[audit]") {
     server_process s;
-    auto created = s.call("POST", "/api/v1/programmes/gdci-2/venues", s.admin_token, R"({"name":"Zaal","capacity":10})");
+    auto created =
+        s.call("POST", "/api/v1/programmes/gdci-2/venues", s.admin_token, R"({"name":"Zaal","capacity":10})");
     REQUIRE(created.status == 201);
     const std::string id(created.json().at("id").as_string());
     REQUIRE(s.call("PATCH", "/api/v1/venues/" + id, s.admin_token, R"({"capacity":12})").status == 200);
@@ -69,7 +72,8 @@ TEST_CASE("admins read the audit trail of changes and others may not", "[audit]"
     REQUIRE(items.at(1).at("detail").at("capacity") == 12);
     REQUIRE(items.at(2).at("action") == "venue.create");
     REQUIRE(!items.at(0).at("actor").as_string().empty());
-    auto organiser = s.call("POST", "/api/v1/tokens", s.admin_token, R"({"name":"o","role":"organiser","programme":"gdci-2"})");
+    auto organiser =
+        s.call("POST", "/api/v1/tokens", s.admin_token, R"({"name":"o","role":"organiser","programme":"gdci-2"})");
     REQUIRE(s.call("GET", "/api/v1/audit", std::string(organiser.json().at("token").as_string())).status == 403);
     // Token secrets never enter the trail.
     const auto all = s.call("GET", "/api/v1/audit?limit=200", s.admin_token);

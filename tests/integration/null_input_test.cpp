@@ -48,10 +48,11 @@ std::string stored_state(const std::string& db) {
          {"SELECT id, version, name, ends_on FROM programmes ORDER BY id",
           "SELECT id, version, name, kind, level FROM organisations ORDER BY id",
           "SELECT id, version, name, role, active, reminders_opt_out FROM people ORDER BY id",
-          "SELECT id, version, name FROM working_groups ORDER BY id", "SELECT id, version, name, capacity FROM venues ORDER BY id",
-          "SELECT * FROM memberships ORDER BY id", "SELECT id, version, kind, title, status FROM events ORDER BY id",
-          "SELECT COUNT(*) FROM series", "SELECT event_id, person_id, rsvp, rsvp_comment, presence FROM attendance "
-                                         "ORDER BY event_id, person_id",
+          "SELECT id, version, name FROM working_groups ORDER BY id",
+          "SELECT id, version, name, capacity FROM venues ORDER BY id", "SELECT * FROM memberships ORDER BY id",
+          "SELECT id, version, kind, title, status FROM events ORDER BY id", "SELECT COUNT(*) FROM series",
+          "SELECT event_id, person_id, rsvp, rsvp_comment, presence FROM attendance "
+          "ORDER BY event_id, person_id",
           "SELECT id, revoked_at FROM api_tokens ORDER BY id", "SELECT COUNT(*) FROM audit_log"})
         out += rows(db, sql) + "--\n";
     return out;
@@ -86,24 +87,30 @@ TEST_CASE("null for each required field of the main routes is refused with 422 n
         return str(r.json(), field);
     };
     const std::string base = "/api/v1/programmes/nul";
-    REQUIRE(s.call("POST", "/api/v1/programmes", admin,
-                   R"({"slug":"nul","name":"Nul","timezone":"Europe/Amsterdam","starts_on":"2020-01-01","ends_on":"2199-12-31"})")
-                .status == 201);
-    const auto organiser = make(admin, "/api/v1/tokens", R"({"name":"o","role":"organiser","programme":"nul"})", "token");
-    const auto org = make(organiser, base + "/organisations", R"({"name":"Gemeente Nul","kind":"government","level":"starter"})");
-    const auto person = make(organiser, base + "/people",
-                             R"({"name":"Noor","email":"noor@example.org","organisation_id":")" + org +
-                                 R"(","role":"buyer"})");
-    const auto participant = make(admin, "/api/v1/tokens",
-                                  R"({"name":"p","role":"participant","programme":"nul","person_id":")" + person + "\"}",
-                                  "token");
+    REQUIRE(
+        s.call(
+             "POST", "/api/v1/programmes", admin,
+             R"({"slug":"nul","name":"Nul","timezone":"Europe/Amsterdam","starts_on":"2020-01-01","ends_on":"2199-12-31"})")
+            .status == 201);
+    const auto organiser =
+        make(admin, "/api/v1/tokens", R"({"name":"o","role":"organiser","programme":"nul"})", "token");
+    const auto org =
+        make(organiser, base + "/organisations", R"({"name":"Gemeente Nul","kind":"government","level":"starter"})");
+    const auto person =
+        make(organiser, base + "/people",
+             R"({"name":"Noor","email":"noor@example.org","organisation_id":")" + org + R"(","role":"buyer"})");
+    const auto participant =
+        make(admin, "/api/v1/tokens",
+             R"({"name":"p","role":"participant","programme":"nul","person_id":")" + person + "\"}", "token");
     const auto group = make(organiser, base + "/working-groups", R"({"slug":"ict","name":"ICT"})");
     const auto venue = make(organiser, base + "/venues", R"({"name":"Zaal","capacity":50})");
     const auto membership =
         make(organiser, "/api/v1/working-groups/" + group + "/members", R"({"person_id":")" + person + "\"}");
-    const auto meeting = make(organiser, base + "/events",
-                              R"({"kind":"cop_meeting","title":"CoP","start":"2098-03-10T10:00","end":"2098-03-10T12:00",)"
-                              R"("venue_id":")" + venue + R"(","accept_conflicts":["public_holiday","blackout"]})");
+    const auto meeting =
+        make(organiser, base + "/events",
+             R"({"kind":"cop_meeting","title":"CoP","start":"2098-03-10T10:00","end":"2098-03-10T12:00",)"
+             R"("venue_id":")" +
+                 venue + R"(","accept_conflicts":["public_holiday","blackout"]})");
     // The link of the RSVP e-mail, as the participant's own RSVP view gives it.
     const auto link = s.call("GET", "/api/v1/me/events/" + meeting + "/rsvp", participant);
     REQUIRE(link.status == 200);
@@ -116,34 +123,61 @@ TEST_CASE("null for each required field of the main routes is refused with 422 n
     };
     const std::vector<route> routes = {
         {"POST", "/api/v1/tokens", admin, R"({"name":"t","role":"admin"})", {"name", "role"}},
-        {"POST", "/api/v1/programmes", admin, R"({"slug":"nul-2","name":"Nul 2","starts_on":"2026-01-01","ends_on":"2026-12-31"})",
+        {"POST",
+         "/api/v1/programmes",
+         admin,
+         R"({"slug":"nul-2","name":"Nul 2","starts_on":"2026-01-01","ends_on":"2026-12-31"})",
          {"slug", "name", "starts_on", "ends_on"}},
-        {"POST", base + "/organisations", organiser, R"({"name":"Bedrijf","kind":"company","level":"advanced"})",
+        {"POST",
+         base + "/organisations",
+         organiser,
+         R"({"name":"Bedrijf","kind":"company","level":"advanced"})",
          {"name", "kind", "level"}},
-        {"POST", base + "/people", organiser,
+        {"POST",
+         base + "/people",
+         organiser,
          R"({"name":"Piet","email":"piet@example.org","organisation_id":")" + org + R"(","role":"consultant"})",
          {"name", "email", "organisation_id", "role"}},
         {"POST", base + "/working-groups", organiser, R"({"slug":"bouw","name":"Bouw"})", {"slug", "name"}},
         {"POST", base + "/venues", organiser, R"({"name":"Kamer","capacity":8})", {"name", "capacity"}},
-        {"POST", "/api/v1/working-groups/" + group + "/members", organiser, R"({"person_id":")" + person + R"(","role":"chair"})",
+        {"POST",
+         "/api/v1/working-groups/" + group + "/members",
+         organiser,
+         R"({"person_id":")" + person + R"(","role":"chair"})",
          {"person_id"}},
-        {"POST", base + "/events", organiser,
+        {"POST",
+         base + "/events",
+         organiser,
          R"({"kind":"other","title":"Borrel","start":"2098-04-01T16:00","end":"2098-04-01T18:00"})",
          {"kind", "title", "start", "end"}},
-        {"POST", base + "/series", organiser,
+        {"POST",
+         base + "/series",
+         organiser,
          R"({"kind":"working_group_session","working_group_id":")" + group +
              R"(","title":"ICT","start":"2098-05-05T10:00","end":"2098-05-05T11:00","rrule":"FREQ=WEEKLY;COUNT=2"})",
          {"kind", "title", "start", "end", "rrule"}},
         {"POST", base + "/plans", organiser, R"({"year":2098})", {"year"}},
-        {"POST", "/api/v1/events/" + meeting + "/guests", organiser, R"({"person_id":")" + person + "\"}", {"person_id"}},
+        {"POST",
+         "/api/v1/events/" + meeting + "/guests",
+         organiser,
+         R"({"person_id":")" + person + "\"}",
+         {"person_id"}},
         {"POST", "/api/v1/events/" + meeting + "/attendance", organiser, R"({"records":[]})", {"records"}},
-        {"PUT", "/api/v1/me/events/" + meeting + "/rsvp", participant, R"({"rsvp":"accepted","comment":"graag"})", {"rsvp"}},
+        {"PUT",
+         "/api/v1/me/events/" + meeting + "/rsvp",
+         participant,
+         R"({"rsvp":"accepted","comment":"graag"})",
+         {"rsvp"}},
         {"POST", rsvp_path, "", R"({"rsvp":"accepted"})", {"rsvp"}},
         {"PUT", "/api/v1/me/reminders", participant, R"({"opt_out":true})", {"opt_out"}},
         // Updates: every field is optional, none of these is nullable.
         {"PATCH", "/api/v1/programmes/nul", organiser, "{}", {"name", "ends_on", "feeds_public"}},
         {"PATCH", "/api/v1/organisations/" + org, organiser, "{}", {"name", "kind", "level"}},
-        {"PATCH", "/api/v1/people/" + person, organiser, "{}", {"name", "email", "role", "active", "reminders_opt_out"}},
+        {"PATCH",
+         "/api/v1/people/" + person,
+         organiser,
+         "{}",
+         {"name", "email", "role", "active", "reminders_opt_out"}},
         {"PATCH", "/api/v1/working-groups/" + group, organiser, "{}", {"name", "description"}},
         {"PATCH", "/api/v1/venues/" + venue, organiser, "{}", {"name", "capacity", "address"}},
         {"PATCH", "/api/v1/events/" + meeting, organiser, "{}", {"title", "start", "end", "status", "online_url"}},
@@ -156,8 +190,9 @@ TEST_CASE("null for each required field of the main routes is refused with 422 n
         for (const auto& field : r.required) {
             const auto body = with_null(r.valid_body, field);
             INFO(r.method << " " << r.path << " " << body);
-            const auto reply = r.token.empty() ? s.request(r.method, r.path, body, {{"Content-Type", "application/json"}})
-                                               : s.call(r.method, r.path, r.token, body);
+            const auto reply = r.token.empty()
+                                   ? s.request(r.method, r.path, body, {{"Content-Type", "application/json"}})
+                                   : s.call(r.method, r.path, r.token, body);
             INFO(reply.body);
             REQUIRE(reply.status == 422);
             CHECK(reply.header("content-type") == "application/problem+json");

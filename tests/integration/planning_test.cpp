@@ -24,11 +24,14 @@ namespace {
 std::string str(const json::value& v, const char* key) { return std::string(v.at(key).as_string()); }
 
 std::chrono::year_month_day ymd(const std::string& local) { // "2019-03-12T10:00" or "2019-03-12"
-    return {std::chrono::year(std::stoi(local.substr(0, 4))), std::chrono::month(static_cast<unsigned>(std::stoi(local.substr(5, 2)))),
+    return {std::chrono::year(std::stoi(local.substr(0, 4))),
+            std::chrono::month(static_cast<unsigned>(std::stoi(local.substr(5, 2)))),
             std::chrono::day(static_cast<unsigned>(std::stoi(local.substr(8, 2))))};
 }
 int day_number(const std::string& local) { return std::chrono::sys_days(ymd(local)).time_since_epoch().count(); }
-unsigned iso_weekday(const std::string& local) { return std::chrono::weekday(std::chrono::sys_days(ymd(local))).iso_encoding(); }
+unsigned iso_weekday(const std::string& local) {
+    return std::chrono::weekday(std::chrono::sys_days(ymd(local))).iso_encoding();
+}
 
 // Dutch days off in 2019 (Bevrijdingsdag is one only in lustrum years).
 const std::set<std::string> days_off_2019{"2019-01-01", "2019-04-19", "2019-04-21", "2019-04-22", "2019-04-27",
@@ -52,13 +55,18 @@ struct planning_fixture {
     std::string organiser;
 
     planning_fixture() {
-        auto r = s.call("POST", "/api/v1/tokens", s.admin_token, R"({"name":"o","role":"organiser","programme":"gdci-2"})");
+        auto r =
+            s.call("POST", "/api/v1/tokens", s.admin_token, R"({"name":"o","role":"organiser","programme":"gdci-2"})");
         REQUIRE(r.status == 201);
         organiser = str(r.json(), "token");
     }
-    http_reply plan(const std::string& body) { return s.call("POST", "/api/v1/programmes/gdci-2/plans", organiser, body); }
-    http_reply upload(const std::string& method, const std::string& path, const std::string& token, const std::string& ics) {
-        return s.request(method, path, ics, {{"Authorization", "Bearer " + token}, {"Content-Type", "text/calendar; charset=utf-8"}});
+    http_reply plan(const std::string& body) {
+        return s.call("POST", "/api/v1/programmes/gdci-2/plans", organiser, body);
+    }
+    http_reply upload(const std::string& method, const std::string& path, const std::string& token,
+                      const std::string& ics) {
+        return s.request(method, path, ics,
+                         {{"Authorization", "Bearer " + token}, {"Content-Type", "text/calendar; charset=utf-8"}});
     }
     std::vector<std::string> people() {
         auto r = s.call("GET", "/api/v1/programmes/gdci-2/people?limit=200", organiser);
@@ -69,7 +77,9 @@ struct planning_fixture {
         return out;
     }
     std::size_t cop_meetings_2019() {
-        auto r = s.call("GET", "/api/v1/programmes/gdci-2/events?kind=cop_meeting&from=2019-01-01&to=2020-01-01&limit=200", organiser);
+        auto r =
+            s.call("GET", "/api/v1/programmes/gdci-2/events?kind=cop_meeting&from=2019-01-01&to=2020-01-01&limit=200",
+                   organiser);
         REQUIRE(r.status == 200);
         return r.json().at("items").as_array().size();
     }
@@ -97,9 +107,10 @@ void check_plan(const json::value& plan, std::size_t count = 4) {
         CHECK_FALSE(m.at("reasons").as_array().empty());
         const auto& score = m.at("score");
         CHECK(score.at("people_total").to_number<int>() >= 49);
-        CHECK(score.at("total").to_number<long long>() ==
-              score.at("organisations_points").to_number<long long>() + score.at("people_points").to_number<long long>() +
-                  score.at("time_points").to_number<long long>() + score.at("spread_points").to_number<long long>());
+        CHECK(score.at("total").to_number<long long>() == score.at("organisations_points").to_number<long long>() +
+                                                              score.at("people_points").to_number<long long>() +
+                                                              score.at("time_points").to_number<long long>() +
+                                                              score.at("spread_points").to_number<long long>());
         for (const auto& a : m.at("alternatives").as_array()) {
             CHECK(a.at("plan_score_difference").to_number<long long>() <= 0);
             CHECK_FALSE(a.at("why_lost").as_array().empty());
@@ -110,7 +121,8 @@ void check_plan(const json::value& plan, std::size_t count = 4) {
 
 } // namespace
 
-TEST_CASE("year plan: a dry run proposes four meetings that keep every rule, the same each time, and stores nothing", "[planning]") {
+TEST_CASE("year plan: a dry run proposes four meetings that keep every rule, the same each time, and stores nothing",
+          "[planning]") {
     planning_fixture f;
     const auto before = f.cop_meetings_2019();
     auto r = f.plan(R"({"year":2019})");
@@ -136,10 +148,12 @@ TEST_CASE("year plan: a dry run proposes four meetings that keep every rule, the
     }
     SECTION("participants and other programmes cannot plan") {
         auto people = f.people();
-        auto t = f.s.call("POST", "/api/v1/tokens", f.s.admin_token,
-                          R"({"name":"p","role":"participant","programme":"gdci-2","person_id":")" + people.front() + "\"}");
+        auto t =
+            f.s.call("POST", "/api/v1/tokens", f.s.admin_token,
+                     R"({"name":"p","role":"participant","programme":"gdci-2","person_id":")" + people.front() + "\"}");
         REQUIRE(t.status == 201);
-        CHECK(f.s.call("POST", "/api/v1/programmes/gdci-2/plans", str(t.json(), "token"), R"({"year":2019})").status == 403);
+        CHECK(f.s.call("POST", "/api/v1/programmes/gdci-2/plans", str(t.json(), "token"), R"({"year":2019})").status ==
+              403);
     }
 }
 
@@ -158,7 +172,8 @@ TEST_CASE("year plan: a blackout calendar and people's busy times move the meeti
                       static_cast<unsigned>(d.day()));
         return std::string(buf);
     };
-    const auto congress = vcal_head + all_day_event("congres@t", date_of(monday), date_of(monday + 7), "Congresweek") + vcal_tail;
+    const auto congress =
+        vcal_head + all_day_event("congres@t", date_of(monday), date_of(monday + 7), "Congresweek") + vcal_tail;
     auto up = f.upload("POST", "/api/v1/programmes/gdci-2/blackouts?name=congres", f.organiser, congress);
     INFO(up.body);
     REQUIRE(up.status == 201);
@@ -172,8 +187,9 @@ TEST_CASE("year plan: a blackout calendar and people's busy times move the meeti
 
     // Every person busy on the first meeting's day.
     for (const auto& id : f.people()) {
-        const auto busy = vcal_head + "BEGIN:VEVENT\r\nUID:b-" + id + "@t\r\nDTSTAMP:20190101T000000Z\r\nDTSTART;TZID=Europe/Amsterdam:" +
-                          compact(q1) + "T090000\r\nDTEND;TZID=Europe/Amsterdam:" + compact(q1) +
+        const auto busy = vcal_head + "BEGIN:VEVENT\r\nUID:b-" + id +
+                          "@t\r\nDTSTAMP:20190101T000000Z\r\nDTSTART;TZID=Europe/Amsterdam:" + compact(q1) +
+                          "T090000\r\nDTEND;TZID=Europe/Amsterdam:" + compact(q1) +
                           "T170000\r\nSUMMARY:Geheim overleg\r\nEND:VEVENT\r\n" + vcal_tail;
         auto put = f.upload("PUT", "/api/v1/people/" + id + "/busy", f.s.admin_token, busy);
         INFO(put.body);
@@ -211,15 +227,25 @@ TEST_CASE("year plan: a blackout calendar and people's busy times move the meeti
     CHECK(f.s.call("DELETE", "/api/v1/programmes/gdci-2/blackouts/" + import_id, f.organiser).status == 404);
 }
 
-TEST_CASE("calendar uploads: malformed files are refused with their problems listed and nothing is imported", "[planning]") {
+TEST_CASE("calendar uploads: malformed files are refused with their problems listed and nothing is imported",
+          "[planning]") {
     planning_fixture f;
     const std::string path = "/api/v1/programmes/gdci-2/blackouts?name=x";
     auto good_event = all_day_event("v@t", "20191019", "20191028", "Herfstvakantie");
-    for (const auto& bad : {std::string("this is not a calendar"), vcal_head + good_event, // no END:VCALENDAR
-                            vcal_head + "BEGIN:VEVENT\r\nUID:x@t\r\nSUMMARY:geen start\r\nEND:VEVENT\r\n" + vcal_tail,
-                            vcal_head + "BEGIN:VEVENT\r\nUID:x@t\r\nDTSTART:20191020T100000Z\r\nDTEND:20191019T100000Z\r\nEND:VEVENT\r\n" + vcal_tail,
-                            vcal_head + "BEGIN:VEVENT\r\nUID:x@t\r\nDTSTART:20191020T100000Z\r\nDTEND:20191020T110000Z\r\nRRULE:FREQ=SOMETIMES\r\nEND:VEVENT\r\n" + vcal_tail,
-                            vcal_head + good_event + "BEGIN:VEVENT\r\nUID:y@t\r\nDTSTART;TZID=Mars/Olympus:20191020T100000\r\nDTEND;TZID=Mars/Olympus:20191020T110000\r\nEND:VEVENT\r\n" + vcal_tail}) {
+    for (const auto& bad :
+         {std::string("this is not a calendar"), vcal_head + good_event, // no END:VCALENDAR
+          vcal_head + "BEGIN:VEVENT\r\nUID:x@t\r\nSUMMARY:geen start\r\nEND:VEVENT\r\n" + vcal_tail,
+          vcal_head +
+              "BEGIN:VEVENT\r\nUID:x@t\r\nDTSTART:20191020T100000Z\r\nDTEND:20191019T100000Z\r\nEND:VEVENT\r\n" +
+              vcal_tail,
+          vcal_head +
+              "BEGIN:VEVENT\r\nUID:x@t\r\nDTSTART:20191020T100000Z\r\nDTEND:20191020T110000Z\r\nRRULE:FREQ="
+              "SOMETIMES\r\nEND:VEVENT\r\n" +
+              vcal_tail,
+          vcal_head + good_event +
+              "BEGIN:VEVENT\r\nUID:y@t\r\nDTSTART;TZID=Mars/Olympus:20191020T100000\r\nDTEND;TZID=Mars/"
+              "Olympus:20191020T110000\r\nEND:VEVENT\r\n" +
+              vcal_tail}) {
         auto r = f.upload("POST", path, f.organiser, bad);
         INFO(bad << "\n-> " << r.body);
         CHECK(r.status == 422);
@@ -228,7 +254,8 @@ TEST_CASE("calendar uploads: malformed files are refused with their problems lis
         REQUIRE(body.as_object().contains("errors"));
         CHECK(str(body.at("errors").at(0), "field") == "body");
     }
-    CHECK(f.upload("POST", path, f.organiser, std::string(1, '\xff') + vcal_head + good_event + vcal_tail).status == 422);
+    CHECK(f.upload("POST", path, f.organiser, std::string(1, '\xff') + vcal_head + good_event + vcal_tail).status ==
+          422);
     // JSON is not a calendar.
     CHECK(f.s.call("POST", path, f.organiser, R"({"start":"2019-10-19"})").status == 400);
     CHECK(f.s.call("GET", "/api/v1/programmes/gdci-2/blackouts", f.organiser).json().at("items").as_array().empty());
@@ -259,13 +286,15 @@ TEST_CASE("year plan: applying books the meetings as tentative CoP meetings thro
     auto next = f.plan(R"({"year":2019,"count":2})").json();
     REQUIRE(next.at("meetings").as_array().size() == 2);
     for (const auto& m : next.at("meetings").as_array())
-        for (const auto& e : applied.at("events").as_array()) CHECK(str(m, "start").substr(0, 10) != str(e, "start").substr(0, 10));
+        for (const auto& e : applied.at("events").as_array())
+            CHECK(str(m, "start").substr(0, 10) != str(e, "start").substr(0, 10));
     // The audit trail records who applied it.
     auto audit = f.s.call("GET", "/api/v1/audit?object_type=programme", f.s.admin_token);
     CHECK(audit.body.find("plan.apply") != std::string::npos);
 }
 
-TEST_CASE("working-group suggestions rank slots by members free and avoid CoP meetings and sharing groups' sessions", "[planning]") {
+TEST_CASE("working-group suggestions rank slots by members free and avoid CoP meetings and sharing groups' sessions",
+          "[planning]") {
     planning_fixture f;
     auto make = [&](const std::string& path, const std::string& body) {
         auto r = f.s.call("POST", path, f.organiser, body);
@@ -277,21 +306,30 @@ TEST_CASE("working-group suggestions rank slots by members free and avoid CoP me
     const auto org = make(p + "/organisations", R"({"name":"Sugg BV","kind":"company","level":"starter"})");
     std::vector<std::string> members;
     for (int i = 0; i < 3; ++i)
-        members.push_back(make(p + "/people", R"({"name":"Lid )" + std::to_string(i) + R"(","email":"lid)" + std::to_string(i) +
-                                                  R"(@sugg.example.org","organisation_id":")" + org + R"(","role":"buyer"})"));
+        members.push_back(make(p + "/people", R"({"name":"Lid )" + std::to_string(i) + R"(","email":"lid)" +
+                                                  std::to_string(i) + R"(@sugg.example.org","organisation_id":")" +
+                                                  org + R"(","role":"buyer"})"));
     const auto group = make(p + "/working-groups", R"({"slug":"sugg","name":"Suggesties"})");
     const auto other = make(p + "/working-groups", R"({"slug":"ander","name":"Ander"})");
-    for (const auto& m : members) make("/api/v1/working-groups/" + group + "/members", R"({"person_id":")" + m + R"(","from":"2019-01-01"})");
-    make("/api/v1/working-groups/" + other + "/members", R"({"person_id":")" + members[0] + R"(","from":"2019-01-01"})");
+    for (const auto& m : members)
+        make("/api/v1/working-groups/" + group + "/members", R"({"person_id":")" + m + R"(","from":"2019-01-01"})");
+    make("/api/v1/working-groups/" + other + "/members",
+         R"({"person_id":")" + members[0] + R"(","from":"2019-01-01"})");
     // Tuesday 2019-03-05: a CoP meeting 10:00-13:00. Wednesday: the other group's session
     // 09:00-17:00 (it shares a member). Thursday: member 1 busy all day. Friday: free.
     make(p + "/events", R"({"kind":"cop_meeting","title":"CoP","start":"2019-03-05T10:00","end":"2019-03-05T13:00"})");
     make(p + "/events", R"({"kind":"working_group_session","title":"Ander","working_group_id":")" + other +
                             R"(","start":"2019-03-06T09:00","end":"2019-03-06T17:00"})");
-    auto busy = vcal_head + "BEGIN:VEVENT\r\nUID:b@t\r\nDTSTAMP:20190101T000000Z\r\nDTSTART:20190307T080000Z\r\nDTEND:20190307T160000Z\r\nEND:VEVENT\r\n" + vcal_tail;
+    auto busy = vcal_head +
+                "BEGIN:VEVENT\r\nUID:b@t\r\nDTSTAMP:20190101T000000Z\r\nDTSTART:20190307T080000Z\r\nDTEND:"
+                "20190307T160000Z\r\nEND:VEVENT\r\n" +
+                vcal_tail;
     REQUIRE(f.upload("PUT", "/api/v1/people/" + members[1] + "/busy", f.s.admin_token, busy).status == 200);
 
-    auto r = f.s.call("GET", "/api/v1/working-groups/" + group + "/suggestions?from=2019-03-05&to=2019-03-08&duration_minutes=120&count=4", f.organiser);
+    auto r = f.s.call("GET",
+                      "/api/v1/working-groups/" + group +
+                          "/suggestions?from=2019-03-05&to=2019-03-08&duration_minutes=120&count=4",
+                      f.organiser);
     INFO(r.body);
     REQUIRE(r.status == 200);
     const auto suggested = r.json();
@@ -323,8 +361,10 @@ TEST_CASE("working-group suggestions rank slots by members free and avoid CoP me
     CHECK(saw_thursday);
 
     // A recurring pattern is checked occurrence by occurrence.
-    auto rec = f.s.call("GET", "/api/v1/working-groups/" + group +
-                                   "/suggestions?from=2019-02-28&to=2019-02-28&duration_minutes=60&count=1&occurrences=2&interval_weeks=1&day_start=09:00&day_end=10:00",
+    auto rec = f.s.call("GET",
+                        "/api/v1/working-groups/" + group +
+                            "/suggestions?from=2019-02-28&to=2019-02-28&duration_minutes=60&count=1&occurrences=2&"
+                            "interval_weeks=1&day_start=09:00&day_end=10:00",
                         f.organiser);
     INFO(rec.body);
     REQUIRE(rec.status == 200);
@@ -335,8 +375,11 @@ TEST_CASE("working-group suggestions rank slots by members free and avoid CoP me
     CHECK(str(occ.at(1), "start") == "2019-03-07T09:00");
     CHECK(occ.at(1).at("busy").as_array().size() == 1);
 
-    CHECK(f.s.call("GET", "/api/v1/working-groups/" + group + "/suggestions?duration_minutes=abc", f.organiser).status == 422);
-    CHECK(f.s.call("GET", "/api/v1/working-groups/" + group + "/suggestions?from=2019-03-08&to=2019-03-01", f.organiser).status == 422);
+    CHECK(
+        f.s.call("GET", "/api/v1/working-groups/" + group + "/suggestions?duration_minutes=abc", f.organiser).status ==
+        422);
+    CHECK(f.s.call("GET", "/api/v1/working-groups/" + group + "/suggestions?from=2019-03-08&to=2019-03-01", f.organiser)
+              .status == 422);
 }
 
 TEST_CASE("copsched plan prints the year plan and --apply books it while no server runs", "[planning][cli]") {
@@ -351,9 +394,12 @@ TEST_CASE("copsched plan prints the year plan and --apply books it while no serv
         CHECK(dry.out.find("Jaarplan 2019") != std::string::npos);
         std::size_t rows = 0;
         for (std::size_t at = dry.out.find("\n1 "); at != std::string::npos; at = dry.out.find('\n', at + 1))
-            if (at + 2 < dry.out.size() && std::isdigit(static_cast<unsigned char>(dry.out[at + 1])) && dry.out[at + 2] == ' ') ++rows;
+            if (at + 2 < dry.out.size() && std::isdigit(static_cast<unsigned char>(dry.out[at + 1])) &&
+                dry.out[at + 2] == ' ')
+                ++rows;
         CHECK(rows == 4);
-        auto applied = run_copsched({"--database", database, "plan", "--programme", "gdci-2", "--year", "2019", "--apply"});
+        auto applied =
+            run_copsched({"--database", database, "plan", "--programme", "gdci-2", "--year", "2019", "--apply"});
         INFO(applied.out << applied.err);
         REQUIRE(applied.exit_code == 0);
         CHECK(applied.out.find("4 tentative") != std::string::npos);

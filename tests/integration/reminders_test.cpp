@@ -131,13 +131,14 @@ struct world {
                                           org + R"(","role":"buyer","language":")" + lang + "\"}");
     }
     std::string meeting(const std::string& title, long from_h, long to_h) {
-        return make(base + "/events", R"({"kind":"cop_meeting","title":")" + title + R"(","start":")" + at_hours(from_h) +
-                                          R"(","end":")" + at_hours(to_h) +
+        return make(base + "/events", R"({"kind":"cop_meeting","title":")" + title + R"(","start":")" +
+                                          at_hours(from_h) + R"(","end":")" + at_hours(to_h) +
                                           R"(","online_url":"https://meet.example.org/cop",)" + accept_all + "}");
     }
     cli_result remind(const smtp_sink& sink, std::vector<std::string> extra = {}) {
-        std::vector<std::string> args{"remind", "--server", "http://127.0.0.1:" + std::to_string(s.port), "--token",
-                                      s.admin_token, "--smtp", sink.url(), "--once"};
+        std::vector<std::string> args{"remind",   "--server",    "http://127.0.0.1:" + std::to_string(s.port),
+                                      "--token",  s.admin_token, "--smtp",
+                                      sink.url(), "--once"};
         args.insert(args.end(), extra.begin(), extra.end());
         return run_copsched(args);
     }
@@ -174,7 +175,9 @@ std::vector<json::object> of_kind(const json::array& all, const std::string& met
     return out;
 }
 
-std::string rcpt(const json::object& m) { return std::string(m.at("envelope").at("rcpt_tos").as_array().at(0).as_string()); }
+std::string rcpt(const json::object& m) {
+    return std::string(m.at("envelope").at("rcpt_tos").as_array().at(0).as_string());
+}
 
 } // namespace
 
@@ -215,8 +218,10 @@ TEST_CASE("invitations, reschedules, reminders and cancellations arrive as the r
         CHECK(str(m.at("from"), "name") == "CoP Circulair");
         uid = str(cal, "uid");
         const auto subject = str(m, "subject");
-        if (rcpt(m) == "anna@example.org") CHECK(subject.find("Uitnodiging: CoP-bijeenkomst voorjaar") == 0);
-        else CHECK(subject.find("Invitation: CoP-bijeenkomst voorjaar") == 0);
+        if (rcpt(m) == "anna@example.org")
+            CHECK(subject.find("Uitnodiging: CoP-bijeenkomst voorjaar") == 0);
+        else
+            CHECK(subject.find("Invitation: CoP-bijeenkomst voorjaar") == 0);
         CHECK(str(m, "text").find("/rsvp/") != std::string::npos);
     }
     CHECK(of_kind(all, "REQUEST").size() == 2);
@@ -353,9 +358,9 @@ TEST_CASE("two jobs claiming at once never send the same message", "[reminders]"
     smtp_sink sink;
     const std::string server = "http://127.0.0.1:" + std::to_string(w.s.port);
     auto job = [&] {
-        return std::make_unique<child>(std::vector<std::string>{COPSCHED_BINARY, "remind", "--server", server, "--token",
-                                                                w.s.admin_token, "--smtp", sink.url(), "--once",
-                                                                "--limit", "3"});
+        return std::make_unique<child>(std::vector<std::string>{COPSCHED_BINARY, "remind", "--server", server,
+                                                                "--token", w.s.admin_token, "--smtp", sink.url(),
+                                                                "--once", "--limit", "3"});
     };
     auto a = job();
     auto b = job();
@@ -393,7 +398,8 @@ TEST_CASE("a job killed between claim and send loses nothing: the message goes o
     const std::string server = "http://127.0.0.1:" + std::to_string(w.s.port);
     child stuck({COPSCHED_BINARY, "remind", "--server", server, "--token", w.s.admin_token, "--smtp",
                  "smtp://127.0.0.1:" + l.substr(5), "--once", "--lease", "10s"});
-    for (int i = 0; i < 100 && w.counts()["leased"] < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 100 && w.counts()["leased"] < 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     REQUIRE(w.counts()["leased"] == 2);
     stuck.kill_now(); // SIGKILL, mid-round
 
@@ -415,9 +421,10 @@ TEST_CASE("a job killed between claim and send loses nothing: the message goes o
 TEST_CASE("names and titles with CR/LF add no header and no recipient", "[reminders]") {
     world w;
     // The API refuses control characters in names outright...
-    auto refused = w.s.call("POST", w.base + "/people", w.s.admin_token,
-                            R"({"name":"Eve\r\nBcc: victim@example.org","email":"eve@example.org","organisation_id":")" +
-                                w.org + R"(","role":"buyer"})");
+    auto refused =
+        w.s.call("POST", w.base + "/people", w.s.admin_token,
+                 R"({"name":"Eve\r\nBcc: victim@example.org","email":"eve@example.org","organisation_id":")" + w.org +
+                     R"(","role":"buyer"})");
     CHECK(refused.status == 422);
     CHECK(refused.body.find("\"name\"") != std::string::npos);
 
@@ -426,9 +433,11 @@ TEST_CASE("names and titles with CR/LF add no header and no recipient", "[remind
     const auto eve = w.person("Eve", "eve@example.org");
     const auto ev = w.meeting("Bijeenkomst", 24 * 30, 24 * 30 + 3);
     w.sql("UPDATE people SET name = 'Eve' || char(13, 10) || 'Bcc: victim@example.org' || char(8232) || 'Bcc: x@y.z ü' "
-          "WHERE id = '" + eve + "'");
+          "WHERE id = '" +
+          eve + "'");
     w.sql("UPDATE events SET title = 'Sessie' || char(13, 10) || 'X-Injected: yes' || char(10) || 'Bcc: "
-          "victim@example.org é' WHERE id = '" + ev + "'");
+          "victim@example.org é' WHERE id = '" +
+          ev + "'");
     w.sql("UPDATE programmes SET name = 'Prog' || char(13) || 'Reply-To: evil@example.org' WHERE slug = 'mail'");
     w.sql("UPDATE programmes SET mail = json_set(mail, '$.sender_name', 'CoP' || char(10) || 'Cc: evil@example.org') "
           "WHERE slug = 'mail'");
@@ -491,7 +500,8 @@ TEST_CASE("mail settings and a participant's opt-out decide which reminders are 
 
     // Back in, with one reminder 3 days before for CoP meetings.
     REQUIRE(w.s.call("PUT", "/api/v1/me/reminders", participant, R"({"opt_out":false})").status == 200);
-    auto patch = w.s.call("PATCH", w.base, w.s.admin_token, R"({"mail":{"reminder_days":{"cop_meeting":[3]},"reminder_time":"08:30"}})");
+    auto patch = w.s.call("PATCH", w.base, w.s.admin_token,
+                          R"({"mail":{"reminder_days":{"cop_meeting":[3]},"reminder_time":"08:30"}})");
     INFO(patch.body);
     REQUIRE(patch.status == 200);
     CHECK(json::serialize(patch.json().at("mail").at("reminder_days").at("cop_meeting")) == "[3]");

@@ -73,7 +73,8 @@ TEST_CASE("a database from a newer copsched is refused, not damaged", "[storage]
     REQUIRE(scalar(db, "SELECT MAX(version) FROM schema_migrations") == "999");
 }
 
-TEST_CASE("the demo programme is seeded once with its groups, organisations and the signing ceremony", "[storage][cli]") {
+TEST_CASE("the demo programme is seeded once with its groups, organisations and the signing ceremony",
+          "[storage][cli]") {
     const auto db = temp_path("demo.db");
     auto first = run_copsched({"--database", db, "seed-demo", "--if-empty"});
     REQUIRE(first.exit_code == 0);
@@ -81,8 +82,13 @@ TEST_CASE("the demo programme is seeded once with its groups, organisations and 
     REQUIRE(scalar(db, "SELECT COUNT(*) FROM working_groups") == "8");
     REQUIRE(std::stoi(scalar(db, "SELECT COUNT(*) FROM organisations")) >= 18);
     REQUIRE(scalar(db, "SELECT COUNT(DISTINCT kind) FROM organisations") == "3");
-    REQUIRE(scalar(db, "SELECT start_utc || ' ' || end_utc FROM events") == "2018-06-07T10:00:00Z 2018-06-07T12:00:00Z");
-    REQUIRE(scalar(db, "SELECT COUNT(*) FROM people p WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = p.id)") == "0");
+    REQUIRE(scalar(db, "SELECT start_utc || ' ' || end_utc FROM events") ==
+            "2018-06-07T10:00:00Z 2018-06-07T12:00:00Z");
+    REQUIRE(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM people p WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = p.id)") ==
+        "0");
     const auto people = scalar(db, "SELECT COUNT(*) FROM people");
     auto second = run_copsched({"--database", db, "seed-demo", "--if-empty"});
     REQUIRE(second.exit_code == 0);
@@ -129,7 +135,7 @@ TEST_CASE("backup while writes go on yields a file that passes integrity_check",
     REQUIRE(failed == 0);
     REQUIRE(scalar(target, "PRAGMA integrity_check") == "ok");
     const int in_backup = std::stoi(scalar(target, "SELECT COUNT(*) FROM api_tokens"));
-    REQUIRE(in_backup >= 21);  // the harness's admin token and the writes before the backup
+    REQUIRE(in_backup >= 21); // the harness's admin token and the writes before the backup
     REQUIRE(in_backup <= written + 1);
     REQUIRE(scalar(target, "SELECT COUNT(*) FROM working_groups") == "8");
     // A second backup to the same file is refused rather than overwriting it.

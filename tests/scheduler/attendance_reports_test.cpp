@@ -99,17 +99,27 @@ report_facts year_facts() {
                 make_event("e6", k::cop_meeting, std::nullopt, "2026-09-15T10:00", "2026-09-15T08:00:00Z")};
     // p1 first, so rows made in invitation order are not already in label order.
     f.invitations = {
-        invite("e1", "p1", present), invite("e1", "p3", absent),
-        invite("e2", "p1", present), invite("e2", "p2", excused), invite("e2", "p3", std::nullopt),
+        invite("e1", "p1", present),
+        invite("e1", "p3", absent),
+        invite("e2", "p1", present),
+        invite("e2", "p2", excused),
+        invite("e2", "p3", std::nullopt),
         invite("e2", "p4", present),
-        invite("e3", "p1", present), invite("e3", "p3", present),
-        invite("e4", "p1", absent),  invite("e4", "p3", present),
-        invite("e7", "p1", present), invite("e7", "p2", present), invite("e7", "p3", excused),
+        invite("e3", "p1", present),
+        invite("e3", "p3", present),
+        invite("e4", "p1", absent),
+        invite("e4", "p3", present),
+        invite("e7", "p1", present),
+        invite("e7", "p2", present),
+        invite("e7", "p3", excused),
         invite("e7", "p4", absent),
         // Not counted in 2026: of 2025, cancelled, not started.
-        invite("e0", "p1", present), invite("e0", "p3", present),
-        invite("e5", "p1", present), invite("e5", "p5", present),
-        invite("e6", "p1", std::nullopt), invite("e6", "p5", std::nullopt),
+        invite("e0", "p1", present),
+        invite("e0", "p3", present),
+        invite("e5", "p1", present),
+        invite("e5", "p5", present),
+        invite("e6", "p1", std::nullopt),
+        invite("e6", "p5", std::nullopt),
     };
     return f;
 }
@@ -171,11 +181,11 @@ TEST_CASE("attendance by person counts held events of the year by local quarter"
 }
 
 TEST_CASE("attendance counts an event from the moment it starts", "[scheduler][reports]") {
-    const auto before = make_attendance_report(year_facts(), report_grouping::person, 2026, "2026-06-15T11:59:59Z",
-                                               language::nl);
+    const auto before =
+        make_attendance_report(year_facts(), report_grouping::person, 2026, "2026-06-15T11:59:59Z", language::nl);
     check_cell(before.total, 10, 6, 2, 1, 1, 4, 6.0 / 9.0); // without e7
-    const auto later = make_attendance_report(year_facts(), report_grouping::person, 2026, "2026-12-31T00:00:00Z",
-                                              language::nl);
+    const auto later =
+        make_attendance_report(year_facts(), report_grouping::person, 2026, "2026-12-31T00:00:00Z", language::nl);
     // e6 has started too now: two more invitations, nobody recorded.
     check_cell(later.total, 16, 8, 3, 2, 3, 6, 8.0 / 14.0);
     REQUIRE(keys(later) == std::vector<std::string>{"p3", "p2", "p4", "p5", "p1"});
@@ -234,9 +244,9 @@ TEST_CASE("attendance by role labels roles in the requested language", "[schedul
     CHECK(nl.rows[0].label == "Adviseur");
     CHECK(nl.rows[1].label == "Duurzaamheidsco\xC3\xB6rdinator");
     CHECK(nl.rows[2].label == "Inkoper");
-    check_cell(nl.rows[0].year, 2, 1, 0, 1, 0, 2, 1.0);            // p2
-    check_cell(nl.rows[1].year, 2, 1, 1, 0, 0, 2, 0.5);            // p4
-    check_cell(nl.rows[2].year, 10, 6, 2, 1, 1, 5, 6.0 / 9.0);     // p1 + p3
+    check_cell(nl.rows[0].year, 2, 1, 0, 1, 0, 2, 1.0);        // p2
+    check_cell(nl.rows[1].year, 2, 1, 1, 0, 0, 2, 0.5);        // p4
+    check_cell(nl.rows[2].year, 10, 6, 2, 1, 1, 5, 6.0 / 9.0); // p1 + p3
     check_cell(nl.rows[2].quarters[0], 6, 4, 1, 0, 1, 3, 4.0 / 6.0);
     check_cell(nl.rows[2].quarters[1], 4, 2, 1, 1, 0, 2, 2.0 / 3.0);
     CHECK(nl.rows[2].organisation_id.empty());
@@ -301,9 +311,9 @@ report_facts commitment_facts() {
                        {"oc", "Cirkel Advies", organisation_kind::company, organisation_level::starter},
                        {"od", "Delta Data", organisation_kind::knowledge_partner, organisation_level::starter},
                        {"oe", "Epsilon", organisation_kind::government, organisation_level::starter}};
-    f.people = {{"a1", "Aad", "oa", person_role::buyer, true},       {"a2", "Aline", "oa", person_role::buyer, true},
-                {"b1", "Bert", "ob", person_role::buyer, true},      {"b2", "Bea", "ob", person_role::consultant, false},
-                {"d1", "Daan", "od", person_role::other, true},      {"k1", "Kees", "oc", person_role::buyer, true}};
+    f.people = {{"a1", "Aad", "oa", person_role::buyer, true},  {"a2", "Aline", "oa", person_role::buyer, true},
+                {"b1", "Bert", "ob", person_role::buyer, true}, {"b2", "Bea", "ob", person_role::consultant, false},
+                {"d1", "Daan", "od", person_role::other, true}, {"k1", "Kees", "oc", person_role::buyer, true}};
     f.groups = {{"wg-circulair", "Circulair", false}, {"wg-energie", "Energie", false}};
     f.memberships = {{"a2", "wg-energie", "2026-03-01", std::string("2026-04-30")},
                      {"a1", "wg-circulair", "2025-01-01", std::nullopt},
@@ -314,27 +324,21 @@ report_facts commitment_facts() {
                      {"d1", "wg-circulair", "2025-06-01", std::string("2026-01-01")}};
     using k = event_kind;
     const auto cop = k::cop_meeting;
-    f.events = {make_event("c0", cop, std::nullopt, "2025-11-20T10:00", "2025-11-20T09:00:00Z"),
-                make_event("c1", cop, std::nullopt, "2026-02-10T10:00", "2026-02-10T09:00:00Z"),
-                make_event("c2", cop, std::nullopt, "2026-03-24T10:00", "2026-03-24T09:00:00Z"),
-                make_event("w1", k::working_group_session, "wg-circulair", "2026-04-07T10:00",
-                           "2026-04-07T08:00:00Z"),
-                make_event("c3", cop, std::nullopt, "2026-05-12T10:00", "2026-05-12T08:00:00Z",
-                           event_status::cancelled),
-                make_event("c4", cop, std::nullopt, "2026-06-09T10:00", "2026-06-09T08:00:00Z",
-                           event_status::tentative),
-                make_event("c5", cop, std::nullopt, "2026-09-15T10:00", "2026-09-15T08:00:00Z",
-                           event_status::tentative),
-                make_event("c7", cop, std::nullopt, "2026-12-08T10:00", "2026-12-08T09:00:00Z",
-                           event_status::cancelled)};
-    f.invitations = {invite("c0", "d1", present),     invite("c0", "a1", absent),
-                     invite("c1", "a1", present),     invite("c1", "a2", present),  invite("c1", "b1", present),
-                     invite("c1", "k1", present),     invite("c1", "d1", absent),
-                     invite("c2", "a1", present),     invite("c2", "b1", present),  invite("c2", "k1", present),
-                     invite("c2", "d1", excused),
-                     invite("w1", "d1", present),
+    f.events = {
+        make_event("c0", cop, std::nullopt, "2025-11-20T10:00", "2025-11-20T09:00:00Z"),
+        make_event("c1", cop, std::nullopt, "2026-02-10T10:00", "2026-02-10T09:00:00Z"),
+        make_event("c2", cop, std::nullopt, "2026-03-24T10:00", "2026-03-24T09:00:00Z"),
+        make_event("w1", k::working_group_session, "wg-circulair", "2026-04-07T10:00", "2026-04-07T08:00:00Z"),
+        make_event("c3", cop, std::nullopt, "2026-05-12T10:00", "2026-05-12T08:00:00Z", event_status::cancelled),
+        make_event("c4", cop, std::nullopt, "2026-06-09T10:00", "2026-06-09T08:00:00Z", event_status::tentative),
+        make_event("c5", cop, std::nullopt, "2026-09-15T10:00", "2026-09-15T08:00:00Z", event_status::tentative),
+        make_event("c7", cop, std::nullopt, "2026-12-08T10:00", "2026-12-08T09:00:00Z", event_status::cancelled)};
+    f.invitations = {invite("c0", "d1", present),     invite("c0", "a1", absent),  invite("c1", "a1", present),
+                     invite("c1", "a2", present),     invite("c1", "b1", present), invite("c1", "k1", present),
+                     invite("c1", "d1", absent),      invite("c2", "a1", present), invite("c2", "b1", present),
+                     invite("c2", "k1", present),     invite("c2", "d1", excused), invite("w1", "d1", present),
                      invite("c3", "d1", present), // cancelled: a recorded presence there does not count
-                     invite("c4", "a2", present),     invite("c4", "b2", present),  invite("c4", "k1", absent),
+                     invite("c4", "a2", present),     invite("c4", "b2", present), invite("c4", "k1", absent),
                      invite("c4", "d1", std::nullopt)};
     return f;
 }
@@ -406,8 +410,9 @@ TEST_CASE("the commitments check counts groups, held and planned CoP meetings pe
 
 TEST_CASE("the commitments check gives its reasons in Dutch", "[scheduler][reports]") {
     const auto r = check_commitments(commitment_facts(), 2026, now, {}, language::nl);
-    CHECK(row_of(r, "ob").reasons ==
-          std::vector<std::string>{"Niemand van de organisatie is in 2026 actief in een werkgroep (minimaal 1 nodig)."});
+    CHECK(
+        row_of(r, "ob").reasons ==
+        std::vector<std::string>{"Niemand van de organisatie is in 2026 actief in een werkgroep (minimaal 1 nodig)."});
     CHECK(row_of(r, "oc").reasons ==
           std::vector<std::string>{"Aanwezig bij 2 van de 3 gehouden CoP-bijeenkomsten in 2026; minimaal 3 nodig, en "
                                    "er staat nog 1 CoP-bijeenkomst gepland."});
@@ -520,8 +525,8 @@ TEST_CASE("the reports over 1,000 people and 40,000 invitations take millisecond
     char buf[32];
     for (int o = 0; o < orgs; ++o) {
         std::snprintf(buf, sizeof buf, "o%03d", o);
-        f.organisations.push_back({buf, std::string("Org ") + buf, organisation_kind::government,
-                                   organisation_level::starter});
+        f.organisations.push_back(
+            {buf, std::string("Org ") + buf, organisation_kind::government, organisation_level::starter});
     }
     for (int g = 0; g < 10; ++g) f.groups.push_back({"g" + std::to_string(g), "Group " + std::to_string(g), false});
     for (int p = 0; p < people; ++p) {
@@ -535,10 +540,9 @@ TEST_CASE("the reports over 1,000 people and 40,000 invitations take millisecond
         char local[32], utc[32];
         std::snprintf(local, sizeof local, "2026-%02d-%02dT10:00", month, day);
         std::snprintf(utc, sizeof utc, "2026-%02d-%02dT09:00:%02dZ", month, day, e % 60);
-        f.events.push_back(make_event("e" + std::to_string(e), e % 5 == 0 ? event_kind::cop_meeting
-                                                                          : event_kind::working_group_session,
-                                      e % 5 == 0 ? std::nullopt : std::optional<std::string>("g" + std::to_string(e % 10)),
-                                      local, utc));
+        f.events.push_back(make_event(
+            "e" + std::to_string(e), e % 5 == 0 ? event_kind::cop_meeting : event_kind::working_group_session,
+            e % 5 == 0 ? std::nullopt : std::optional<std::string>("g" + std::to_string(e % 10)), local, utc));
     }
     for (int i = 0; i < 40000; ++i) {
         const auto& ev = f.events[static_cast<std::size_t>(i % events)];

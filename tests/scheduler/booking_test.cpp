@@ -84,7 +84,8 @@ TEST_CASE("book stores an event with nothing in the way, its times placed in the
     recording_event_store s;
     programme p;
     p.id = "p1";
-    auto r = book(s, p, meeting(), std::string("2024-06-12T10:00"), std::string("2024-06-12T12:00"), {}, std::nullopt, false);
+    auto r = book(s, p, meeting(), std::string("2024-06-12T10:00"), std::string("2024-06-12T12:00"), {}, std::nullopt,
+                  false);
     REQUIRE(r);
     REQUIRE(r->stored);
     CHECK(r->blocking.empty());
@@ -97,12 +98,14 @@ TEST_CASE("book refuses a time the clocks skip and stores nothing") {
     recording_event_store s;
     programme p;
     p.id = "p1";
-    auto r = book(s, p, meeting(), std::string("2025-03-30T02:30"), std::string("2025-03-30T04:00"), {}, std::nullopt, false);
+    auto r = book(s, p, meeting(), std::string("2025-03-30T02:30"), std::string("2025-03-30T04:00"), {}, std::nullopt,
+                  false);
     REQUIRE(r);
     CHECK_FALSE(r->stored);
     REQUIRE(r->blocking.size() == 1);
     CHECK(r->blocking.front().type == conflict_type::nonexistent_local_time);
-    CHECK(r->blocking.front().detail == "The start 2025-03-30T02:30 does not exist in Europe/Amsterdam (the clocks skip it).");
+    CHECK(r->blocking.front().detail ==
+          "The start 2025-03-30T02:30 does not exist in Europe/Amsterdam (the clocks skip it).");
     CHECK(s.created.empty());
 }
 

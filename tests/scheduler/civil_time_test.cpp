@@ -95,9 +95,8 @@ TEST_CASE("weekday_of numbers Monday 0 to Sunday 6", "[scheduler][civil_time]") 
 
 TEST_CASE("weekday names are the three-letter lowercase names of meeting_rules", "[scheduler][civil_time]") {
     const std::vector<std::pair<weekday, std::string_view>> names{
-        {weekday::monday, "mon"},   {weekday::tuesday, "tue"}, {weekday::wednesday, "wed"},
-        {weekday::thursday, "thu"}, {weekday::friday, "fri"},  {weekday::saturday, "sat"},
-        {weekday::sunday, "sun"}};
+        {weekday::monday, "mon"}, {weekday::tuesday, "tue"},  {weekday::wednesday, "wed"}, {weekday::thursday, "thu"},
+        {weekday::friday, "fri"}, {weekday::saturday, "sat"}, {weekday::sunday, "sun"}};
     for (const auto& [w, name] : names) {
         INFO("weekday " << name);
         CHECK(to_string(w) == name);
@@ -143,10 +142,26 @@ TEST_CASE("parse_date accepts exactly YYYY-MM-DD of a real date", "[scheduler][c
     CHECK(parse_date("2000-02-29") == civil_date{2000, 2, 29});
     CHECK(parse_date("0001-01-01") == civil_date{1, 1, 1});
     CHECK(parse_date("9999-12-31") == civil_date{9999, 12, 31});
-    for (const std::string_view bad :
-         {"", "2019-02-29", "2100-02-29", "2019-02-30", "2019-04-31", "2019-13-01", "2019-00-10", "2019-01-00",
-          "2019-01-32", "2019-4-01", "2019-04-1", "19-04-01", "+2019-04-01", "2019-04-01x", " 2019-04-01",
-          "2019-04-01 ", "2019/04/01", "2019-04-01T00:00", "20190401", "2019-0a-01"}) {
+    for (const std::string_view bad : {"",
+                                       "2019-02-29",
+                                       "2100-02-29",
+                                       "2019-02-30",
+                                       "2019-04-31",
+                                       "2019-13-01",
+                                       "2019-00-10",
+                                       "2019-01-00",
+                                       "2019-01-32",
+                                       "2019-4-01",
+                                       "2019-04-1",
+                                       "19-04-01",
+                                       "+2019-04-01",
+                                       "2019-04-01x",
+                                       " 2019-04-01",
+                                       "2019-04-01 ",
+                                       "2019/04/01",
+                                       "2019-04-01T00:00",
+                                       "20190401",
+                                       "2019-0a-01"}) {
         INFO("text '" << bad << "'");
         CHECK_FALSE(parse_date(bad).has_value());
     }
@@ -166,11 +181,26 @@ TEST_CASE("parse_local_time accepts YYYY-MM-DDTHH:MM with optional :SS", "[sched
     CHECK(parse_local_time("2018-06-07T23:59:59") == civil_time{{2018, 6, 7}, 23, 59, 59});
     CHECK(parse_local_time("2019-03-31T02:30") == civil_time{{2019, 3, 31}, 2, 30, 0});
     CHECK(parse_local_time("2020-02-29T00:00") == civil_time{{2020, 2, 29}, 0, 0, 0});
-    for (const std::string_view bad :
-         {"", "2018-06-07", "2018-06-07T24:00", "2018-06-07T23:60", "2018-06-07T23:59:60", "2018-06-07T12",
-          "2018-06-07T12:0", "2018-06-07T1200", "2018-06-07 12:00", "2018-06-07t12:00", "2018-06-07T12:00Z",
-          "2018-06-07T12:00:00Z", "2018-06-07T12:00+02:00", "2018-06-07T12:00:00.5", "2018-06-07T12:00:0",
-          "2019-02-29T12:00", "2018-13-07T12:00", " 2018-06-07T12:00", "2018-06-07T12:00 ", "2018-06-07T-1:00"}) {
+    for (const std::string_view bad : {"",
+                                       "2018-06-07",
+                                       "2018-06-07T24:00",
+                                       "2018-06-07T23:60",
+                                       "2018-06-07T23:59:60",
+                                       "2018-06-07T12",
+                                       "2018-06-07T12:0",
+                                       "2018-06-07T1200",
+                                       "2018-06-07 12:00",
+                                       "2018-06-07t12:00",
+                                       "2018-06-07T12:00Z",
+                                       "2018-06-07T12:00:00Z",
+                                       "2018-06-07T12:00+02:00",
+                                       "2018-06-07T12:00:00.5",
+                                       "2018-06-07T12:00:0",
+                                       "2019-02-29T12:00",
+                                       "2018-13-07T12:00",
+                                       " 2018-06-07T12:00",
+                                       "2018-06-07T12:00 ",
+                                       "2018-06-07T-1:00"}) {
         INFO("text '" << bad << "'");
         CHECK_FALSE(parse_local_time(bad).has_value());
     }
@@ -210,8 +240,7 @@ TEST_CASE("format_instant agrees with the clock's format_utc and round-trips", "
     }
 }
 
-TEST_CASE("seconds_from_civil reads a civil time as UTC and civil_from_seconds inverts it",
-          "[scheduler][civil_time]") {
+TEST_CASE("seconds_from_civil reads a civil time as UTC and civil_from_seconds inverts it", "[scheduler][civil_time]") {
     CHECK(seconds_from_civil({{1970, 1, 1}, 0, 0, 0}) == at(0));
     CHECK(seconds_from_civil({{2018, 6, 7}, 10, 0, 0}) == at(1528365600));
     CHECK(civil_from_seconds(at(-1)) == civil_time{{1969, 12, 31}, 23, 59, 59});

@@ -24,7 +24,7 @@ TEST_CASE("demo programme is Green Deal Circulair Inkopen 2.0 in Amsterdam time"
     CHECK(d.prog.lang == language::nl);
     CHECK(d.prog.starts_on == "2018-06-07");
     CHECK(d.prog.starts_on < d.prog.ends_on);
-    CHECK(d.prog.id.empty()); // the store assigns ids
+    CHECK(d.prog.id.empty());       // the store assigns ids
     CHECK(&demo_programme() == &d); // built once
 }
 

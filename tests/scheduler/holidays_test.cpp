@@ -105,7 +105,7 @@ TEST_CASE("the 2025 list in full: names, dates, order and days off", "[scheduler
         {{2025, 4, 18}, "Goede Vrijdag", "Good Friday", true},
         {{2025, 4, 20}, "Eerste Paasdag", "Easter Sunday", true},
         {{2025, 4, 21}, "Tweede Paasdag", "Easter Monday", true},
-        {{2025, 4, 26}, "Koningsdag", "King's Day", true}, // 27 April 2025 is a Sunday
+        {{2025, 4, 26}, "Koningsdag", "King's Day", true},        // 27 April 2025 is a Sunday
         {{2025, 5, 5}, "Bevrijdingsdag", "Liberation Day", true}, // a lustrum year
         {{2025, 5, 29}, "Hemelvaartsdag", "Ascension Day", true},
         {{2025, 6, 8}, "Eerste Pinksterdag", "Whit Sunday", true},
@@ -158,18 +158,12 @@ TEST_CASE("Koningsdag and Koninginnedag follow the monarchs and never fall on a 
         CHECK(h.name_en == "King's Day");
     }
     const std::vector<std::pair<int, std::string>> koninginnedag{
-        {1906, "1906-08-31"}, // Wilhelmina's birthday
-        {1913, "1913-09-01"}, // 31 August a Sunday: the Monday, before 1980
-        {1947, "1947-09-01"},
-        {1948, "1948-08-31"},
-        {1949, "1949-04-30"}, // Juliana's birthday from 1949
-        {1950, "1950-05-01"},
-        {1967, "1967-05-01"},
-        {1978, "1978-05-01"},
-        {1989, "1989-04-29"}, // a Sunday: the Saturday, from 1980
-        {1995, "1995-04-29"},
-        {2006, "2006-04-29"},
-        {2013, "2013-04-30"}, // Beatrix kept 30 April
+        {1906, "1906-08-31"},                                             // Wilhelmina's birthday
+        {1913, "1913-09-01"},                                             // 31 August a Sunday: the Monday, before 1980
+        {1947, "1947-09-01"}, {1948, "1948-08-31"}, {1949, "1949-04-30"}, // Juliana's birthday from 1949
+        {1950, "1950-05-01"}, {1967, "1967-05-01"}, {1978, "1978-05-01"},
+        {1989, "1989-04-29"},                                             // a Sunday: the Saturday, from 1980
+        {1995, "1995-04-29"}, {2006, "2006-04-29"}, {2013, "2013-04-30"}, // Beatrix kept 30 April
     };
     for (const auto& [year, expected] : koninginnedag) {
         INFO("year " << year);

@@ -187,7 +187,8 @@ TEST_CASE("a cancellation gives its reason and no RSVP line", "[messages]") {
         CHECK_FALSE(contains(m.body, "rsvp"));
         CHECK_FALSE(contains(m.body, "Laat ons weten"));
         CHECK_FALSE(contains(m.body, "let us know"));
-        CHECK(has_line(m.body, lang == language::nl ? "Reden: Te weinig aanmeldingen." : "Reason: Te weinig aanmeldingen."));
+        CHECK(has_line(m.body,
+                       lang == language::nl ? "Reden: Te weinig aanmeldingen." : "Reason: Te weinig aanmeldingen."));
         CHECK(has_line(m.body, "We plannen opnieuw."));
 
         c.ev.cancel_reason.reset();
@@ -253,8 +254,7 @@ TEST_CASE("multi-day events show their range", "[messages]") {
     c.ev.start_local = "2019-03-12T10:00";
     c.ev.end_local = "2019-03-13T16:30";
     m = render_message(c);
-    CHECK(has_line(m.body,
-                   "Wanneer: dinsdag 12 maart 2019, 10:00 – woensdag 13 maart 2019, 16:30 (Europe/Amsterdam)"));
+    CHECK(has_line(m.body, "Wanneer: dinsdag 12 maart 2019, 10:00 – woensdag 13 maart 2019, 16:30 (Europe/Amsterdam)"));
     CHECK(m.subject == "Uitnodiging: CoP voorjaar op dinsdag 12 maart 2019");
     c.ev.start_local = "2019-03-12T19:00";
     c.ev.end_local = "2019-03-13T00:00";

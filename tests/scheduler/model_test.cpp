@@ -34,8 +34,8 @@ template <class E>
 void check_rejects(const std::string& known) {
     std::string upper = known;
     for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    const std::vector<std::string> bad{"", " ", "unknown", upper, known + " ", " " + known, known + "x",
-                                       known.substr(0, known.size() - 1)};
+    const std::vector<std::string> bad{"",          " ",         "unknown",   upper,
+                                       known + " ", " " + known, known + "x", known.substr(0, known.size() - 1)};
     for (const auto& b : bad) {
         INFO("name '" << b << "'");
         CHECK_FALSE(parse<E>(b).has_value());
@@ -48,8 +48,8 @@ TEST_CASE("every enum value has its API name and parses back from it", "[schedul
     check_names<organisation_kind>({{organisation_kind::government, "government"},
                                     {organisation_kind::company, "company"},
                                     {organisation_kind::knowledge_partner, "knowledge_partner"}});
-    check_names<organisation_level>({{organisation_level::starter, "starter"},
-                                     {organisation_level::advanced, "advanced"}});
+    check_names<organisation_level>(
+        {{organisation_level::starter, "starter"}, {organisation_level::advanced, "advanced"}});
     check_names<person_role>({{person_role::buyer, "buyer"},
                               {person_role::sustainability_coordinator, "sustainability_coordinator"},
                               {person_role::budget_holder, "budget_holder"},
@@ -66,9 +66,8 @@ TEST_CASE("every enum value has its API name and parses back from it", "[schedul
     check_names<event_status>({{event_status::tentative, "tentative"},
                                {event_status::confirmed, "confirmed"},
                                {event_status::cancelled, "cancelled"}});
-    check_names<token_role>({{token_role::admin, "admin"},
-                             {token_role::organiser, "organiser"},
-                             {token_role::participant, "participant"}});
+    check_names<token_role>(
+        {{token_role::admin, "admin"}, {token_role::organiser, "organiser"}, {token_role::participant, "participant"}});
 }
 
 TEST_CASE("parse rejects unknown, differently cased and padded names", "[scheduler][model]") {

@@ -31,8 +31,8 @@ const time_zone& amsterdam() {
     return *z;
 }
 
-outbox_message row(std::string id, message_kind k, outbox_state s, int sequence = 0, std::string due = "2027-01-01T00:00:00Z",
-                   std::optional<int> days = std::nullopt) {
+outbox_message row(std::string id, message_kind k, outbox_state s, int sequence = 0,
+                   std::string due = "2027-01-01T00:00:00Z", std::optional<int> days = std::nullopt) {
     outbox_message m;
     m.id = std::move(id);
     m.kind = k;
@@ -186,8 +186,9 @@ TEST_CASE("cancelling drops what was not sent and cancels for whoever had the in
     CHECK(inserts(plan_messages(e, true, {}, had, now)).empty());
 }
 
-TEST_CASE("someone no longer invited gets a cancellation that outranks what they saw and, invited again, a new invitation",
-          "[outbox]") {
+TEST_CASE(
+    "someone no longer invited gets a cancellation that outranks what they saw and, invited again, a new invitation",
+    "[outbox]") {
     auto e = session(2);
     recipient_state r{"per_1", false, false, false, {}};
     r.messages.push_back(row("m1", message_kind::invitation, outbox_state::sent, 2, now));

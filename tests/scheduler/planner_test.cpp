@@ -157,8 +157,8 @@ struct brute_best {
 
 // Every combination, in lexicographic order; only a strictly better one replaces the best,
 // so the first optimal plan found is the lexicographically first.
-void enumerate(const plan_request& r, const std::vector<ref_slot>& s, std::vector<std::size_t>& picked, std::int64_t acc,
-               brute_best& best) {
+void enumerate(const plan_request& r, const std::vector<ref_slot>& s, std::vector<std::size_t>& picked,
+               std::int64_t acc, brute_best& best) {
     if (picked.size() == r.count) {
         if (!best.found || acc > best.total) best = {true, acc, picked};
         return;
@@ -241,7 +241,8 @@ plan_request random_plan(std::mt19937& rng, const shape& sh) {
         return interval{s, s + std::chrono::minutes{pick(min_len, max_len)}};
     };
     for (int k = pick(0, sh.max_blackouts); k > 0; --k)
-        r.blackouts.push_back({"bo" + std::to_string(k), "Blackout " + std::to_string(k), random_interval(60, 3 * 1440)});
+        r.blackouts.push_back(
+            {"bo" + std::to_string(k), "Blackout " + std::to_string(k), random_interval(60, 3 * 1440)});
     for (int k = pick(0, sh.max_events); k > 0; --k)
         r.events.push_back({"ev" + std::to_string(k), "Event " + std::to_string(k), random_interval(30, 240)});
     for (int k = pick(0, sh.max_people); k > 0; --k) {
@@ -261,8 +262,9 @@ plan_request random_plan(std::mt19937& rng, const shape& sh) {
 
 std::string describe(const score_breakdown& b) {
     std::ostringstream o;
-    o << b.total << '/' << b.organisations_points << '/' << b.people_points << '/' << b.time_points << '/' << b.spread_points
-      << '/' << b.organisations_free << '/' << b.organisations_total << '/' << b.people_free << '/' << b.people_total;
+    o << b.total << '/' << b.organisations_points << '/' << b.people_points << '/' << b.time_points << '/'
+      << b.spread_points << '/' << b.organisations_free << '/' << b.organisations_total << '/' << b.people_free << '/'
+      << b.people_total;
     return o.str();
 }
 
@@ -270,8 +272,8 @@ std::string describe(const year_plan& p) {
     std::ostringstream o;
     o << p.total_score << ' ' << p.candidates_considered << ' ' << p.candidates_examined << '\n';
     for (const auto& m : p.meetings) {
-        o << text(m.when) << ' ' << format_local_time(m.when.end_local) << ' ' << format_instant(m.when.start_utc) << ' '
-          << format_instant(m.when.end_utc) << ' ' << describe(m.score) << '\n';
+        o << text(m.when) << ' ' << format_local_time(m.when.end_local) << ' ' << format_instant(m.when.start_utc)
+          << ' ' << format_instant(m.when.end_utc) << ' ' << describe(m.score) << '\n';
         for (const auto& r : m.reasons) o << "  reason " << r << '\n';
         for (const auto& a : m.alternatives) {
             o << "  alt " << text(a.when) << ' ' << describe(a.score) << ' ' << a.plan_score_difference;
@@ -290,7 +292,8 @@ std::string describe(const result<year_plan>& p) {
     return out;
 }
 
-plan_request simple_plan(const char* first, const char* last, std::vector<weekday> weekdays, std::size_t count, int gap) {
+plan_request simple_plan(const char* first, const char* last, std::vector<weekday> weekdays, std::size_t count,
+                         int gap) {
     plan_request r;
     r.zone = &amsterdam();
     r.first_day = date(first);
@@ -489,8 +492,8 @@ TEST_CASE("plan_year explanations are true of the data", "[planner]") {
             CHECK(people_stated == !r.people.empty());
             if (start_minutes(m.when) == r.preferred_start_minutes) {
                 const auto minutes = r.preferred_start_minutes;
-                const std::string hhmm = std::to_string(minutes / 60) + (minutes % 60 < 10 ? ":0" : ":") +
-                                         std::to_string(minutes % 60);
+                const std::string hhmm =
+                    std::to_string(minutes / 60) + (minutes % 60 < 10 ? ":0" : ":") + std::to_string(minutes % 60);
                 CHECK(contains(m.reasons, "at the preferred start time " + hhmm));
             }
 
@@ -529,7 +532,8 @@ TEST_CASE("plan_year explanations are true of the data", "[planner]") {
                 CHECK_FALSE(a.why_lost.empty());
                 if (a.score.people_free < m.score.people_free) {
                     const auto n = m.score.people_free - a.score.people_free;
-                    CHECK(contains(a.why_lost, std::to_string(n) + (n == 1 ? " fewer person free" : " fewer people free")));
+                    CHECK(contains(a.why_lost,
+                                   std::to_string(n) + (n == 1 ? " fewer person free" : " fewer people free")));
                 }
                 if (a.score.total == m.score.total) CHECK(contains(a.why_lost, "equally good, but later"));
             }
@@ -570,10 +574,12 @@ TEST_CASE("plan_year scores by the documented rules", "[planner]") {
         // Quarters of 2019 (365 days): days [0, 91), [91, 182), [182, 273), [273, 365); the
         // middles (days 45, 136, 227, 318) are Friday 15 Feb, 17 May, 16 Aug and 15 Nov. Thursday the day before wins the
         // tie with the Tuesday/Wednesday that are further away; Saturday is not allowed.
-        auto r = simple_plan("2019-01-01", "2019-12-31", {weekday::tuesday, weekday::wednesday, weekday::thursday}, 4, 42);
+        auto r =
+            simple_plan("2019-01-01", "2019-12-31", {weekday::tuesday, weekday::wednesday, weekday::thursday}, 4, 42);
         const auto plan = plan_year(r);
         REQUIRE(plan);
-        CHECK(dates_of(plan.value()) == std::vector<std::string>{"2019-02-14", "2019-05-16", "2019-08-15", "2019-11-14"});
+        CHECK(dates_of(plan.value()) ==
+              std::vector<std::string>{"2019-02-14", "2019-05-16", "2019-08-15", "2019-11-14"});
         CHECK(plan->total_score == -8);
         for (const auto& m : plan->meetings) {
             CHECK(m.score.spread_points == -2);
@@ -662,7 +668,8 @@ TEST_CASE("plan_year avoids Dutch days off", "[planner]") {
         REQUIRE_FALSE(too_many);
         CHECK(too_many.err().code == errc::conflict);
         CHECK(too_many.err().detail.find("Only 3 of 4 meetings fit") != std::string::npos);
-        CHECK(too_many.err().detail.find("26 on a weekday that is not allowed, 1 on a public holiday") != std::string::npos);
+        CHECK(too_many.err().detail.find("26 on a weekday that is not allowed, 1 on a public holiday") !=
+              std::string::npos);
         r.count = 3;
         const auto plan = plan_year(r);
         REQUIRE(plan);
@@ -680,7 +687,8 @@ TEST_CASE("plan_year avoids Dutch days off", "[planner]") {
         r.lang = language::en;
         const auto plan = plan_year(r);
         REQUIRE(plan);
-        CHECK(dates_of(plan.value()) == std::vector<std::string>{"2019-05-27", "2019-05-28", "2019-05-29", "2019-05-31"});
+        CHECK(dates_of(plan.value()) ==
+              std::vector<std::string>{"2019-05-27", "2019-05-28", "2019-05-29", "2019-05-31"});
         bool listed = false;
         for (const auto& m : plan->meetings)
             for (const auto& e : m.excluded)
@@ -704,7 +712,8 @@ TEST_CASE("plan_year avoids Dutch days off", "[planner]") {
         auto r = simple_plan("2021-05-05", "2021-05-05", {weekday::wednesday}, 1, 0);
         const auto plan = plan_year(r);
         REQUIRE(plan);
-        CHECK(contains(plan->meetings.at(0).reasons, "ook op deze datum, zonder overlap: Bevrijdingsdag (dit jaar geen vrije dag)"));
+        CHECK(contains(plan->meetings.at(0).reasons,
+                       "ook op deze datum, zonder overlap: Bevrijdingsdag (dit jaar geen vrije dag)"));
         r.liberation_day_every_year = true;
         CHECK_FALSE(plan_year(r));
         auto lustrum = simple_plan("2020-05-05", "2020-05-05", {weekday::tuesday}, 1, 0);
@@ -860,8 +869,9 @@ TEST_CASE("plan_year rejects invalid requests", "[planner]") {
 namespace {
 
 // Qualified: a system header declares another group_member.
-copsched::scheduler::group_member make_member(std::string id, std::vector<interval> busy, const char* from = "2019-01-01",
-                    std::optional<const char*> until = std::nullopt) {
+copsched::scheduler::group_member make_member(std::string id, std::vector<interval> busy,
+                                              const char* from = "2019-01-01",
+                                              std::optional<const char*> until = std::nullopt) {
     copsched::scheduler::group_member m;
     m.person.id = std::move(id);
     m.person.busy = std::move(busy);
@@ -1004,7 +1014,8 @@ TEST_CASE("suggest_slots avoids blocked events and blackouts", "[planner]") {
     REQUIRE(out->size() == 4);
     std::vector<std::string> starts;
     for (const auto& s : out.value()) starts.push_back(text(s.occurrences.at(0).when));
-    CHECK(starts == std::vector<std::string>{"2019-06-03T09:00", "2019-06-04T09:00", "2019-06-05T09:00", "2019-06-07T12:00"});
+    CHECK(starts ==
+          std::vector<std::string>{"2019-06-03T09:00", "2019-06-04T09:00", "2019-06-05T09:00", "2019-06-07T12:00"});
     check_suggestion_rules(r, out.value());
 }
 

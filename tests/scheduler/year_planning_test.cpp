@@ -21,7 +21,8 @@ public:
     result<std::vector<blackout_import>> list_blackout_imports(const std::string&) override {
         return std::vector<blackout_import>{};
     }
-    result<std::vector<blackout_period>> list_blackouts(const std::string&, const std::optional<std::string>&) override {
+    result<std::vector<blackout_period>> list_blackouts(const std::string&,
+                                                        const std::optional<std::string>&) override {
         return std::vector<blackout_period>{};
     }
     status delete_blackout_import(const std::string&, const std::string&) override { return ok(); }

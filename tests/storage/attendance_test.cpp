@@ -175,7 +175,7 @@ TEST_CASE("invitations are derived from the programme's people and the group's m
     const auto g = f.group("inkoop");
     f.member(g, anna, "2098-01-01");
     f.member(g, sleeping, "2098-01-01");
-    f.member(g, later, "2098-03-11");             // from the day after the session
+    f.member(g, later, "2098-03-11");              // from the day after the session
     f.member(g, left, "2097-01-01", "2098-03-10"); // up to and including the session's date
 
     const auto cop = f.event(event_kind::cop_meeting, "2098-03-10T10:00");
@@ -259,8 +259,8 @@ TEST_CASE("the freeze keeps a started event's invitations whatever changes later
     const auto bram_in_g = f.member(g, bram, "2098-01-01");
     const auto past_cop = f.event(event_kind::cop_meeting, "2098-02-01T10:00");
     const auto past_session = f.event(event_kind::working_group_session, "2098-02-01T14:00", g);
-    const auto cancelled = f.event(event_kind::cop_meeting, "2098-02-02T10:00", std::nullopt,
-                                   scheduler::event_status::cancelled);
+    const auto cancelled =
+        f.event(event_kind::cop_meeting, "2098-02-02T10:00", std::nullopt, scheduler::event_status::cancelled);
     const auto future_cop = f.event(event_kind::cop_meeting, "2098-06-01T10:00");
     const auto future_session = f.event(event_kind::working_group_session, "2098-06-01T14:00", g);
 
@@ -337,8 +337,9 @@ TEST_CASE("a started event read before the freeze gives the list it is frozen to
     const auto cop = f.event(event_kind::cop_meeting, "2021-03-02T10:00");
     REQUIRE(f.store.set_rsvp(session, anna, scheduler::rsvp_answer::accepted, std::nullopt, t0).ok());
     REQUIRE(f.store.add_guest(session, carla, t0).ok());
-    REQUIRE(f.store.record_presence(cop, bram, scheduler::presence_state::present,
-                                    scheduler::attendance_mode::online, t0).ok());
+    REQUIRE(
+        f.store.record_presence(cop, bram, scheduler::presence_state::present, scheduler::attendance_mode::online, t0)
+            .ok());
 
     const auto session_before = f.invitations(session);
     const auto cop_before = f.invitations(cop);
@@ -410,14 +411,16 @@ TEST_CASE("presence is recorded, and someone of the programme who came uninvited
     CHECK(r->mode == scheduler::attendance_mode::onsite);
     CHECK(r->recorded_at == "2098-03-10T15:00:00Z");
     CHECK(r->source == invitation_source::working_group);
-    r = f.store.record_presence(session, anna, scheduler::presence_state::excused, std::nullopt, "2098-03-10T16:00:00Z");
+    r = f.store.record_presence(session, anna, scheduler::presence_state::excused, std::nullopt,
+                                "2098-03-10T16:00:00Z");
     REQUIRE(r.ok());
     CHECK(r->presence == scheduler::presence_state::excused);
     CHECK_FALSE(r->mode);
     CHECK(r->recorded_at == "2098-03-10T16:00:00Z");
 
     // Not invited, same programme: added as a guest first (inactive people too: they came).
-    r = f.store.record_presence(session, bram, scheduler::presence_state::present, scheduler::attendance_mode::online, t0);
+    r = f.store.record_presence(session, bram, scheduler::presence_state::present, scheduler::attendance_mode::online,
+                                t0);
     REQUIRE(r.ok());
     CHECK(r->source == invitation_source::guest);
     CHECK(r->presence == scheduler::presence_state::present);
@@ -448,9 +451,9 @@ TEST_CASE("guests are added once, only from the active people of the programme, 
     auto guest = f.store.add_guest(session, bram, t0);
     REQUIRE(guest.ok());
     CHECK(guest->source == invitation_source::guest);
-    require_error(f.store.add_guest(session, bram, t0), errc::conflict);  // already a guest
-    require_error(f.store.add_guest(session, anna, t0), errc::conflict);  // a member
-    require_error(f.store.add_guest(cop, carla, t0), errc::conflict);     // the programme's meeting
+    require_error(f.store.add_guest(session, bram, t0), errc::conflict); // already a guest
+    require_error(f.store.add_guest(session, anna, t0), errc::conflict); // a member
+    require_error(f.store.add_guest(cop, carla, t0), errc::conflict);    // the programme's meeting
     require_error(f.store.add_guest(session, sleeping, t0), errc::invalid_input, "person_id");
     require_error(f.store.add_guest(session, stranger, t0), errc::invalid_input, "person_id");
     require_error(f.store.add_guest("evt_unknown", carla, t0), errc::not_found);
@@ -531,12 +534,13 @@ TEST_CASE("report facts hold the programme's data and every invitation to the wi
     f.member(h, bram, "2098-01-01");
     const auto early = f.event(event_kind::cop_meeting, "2098-01-05T10:00");
     const auto past = f.event(event_kind::cop_meeting, "2098-02-01T10:00");
-    const auto cancelled = f.event(event_kind::working_group_session, "2098-03-01T10:00", g,
-                                   scheduler::event_status::cancelled);
+    const auto cancelled =
+        f.event(event_kind::working_group_session, "2098-03-01T10:00", g, scheduler::event_status::cancelled);
     const auto future = f.event(event_kind::working_group_session, "2098-06-01T10:00", g);
     const auto outside = f.event(event_kind::cop_meeting, "2099-01-05T10:00");
-    REQUIRE(f.store.record_presence(past, anna, scheduler::presence_state::present, scheduler::attendance_mode::online,
-                                    t0).ok());
+    REQUIRE(
+        f.store.record_presence(past, anna, scheduler::presence_state::present, scheduler::attendance_mode::online, t0)
+            .ok());
     REQUIRE(f.store.set_rsvp(future, anna, scheduler::rsvp_answer::accepted, std::nullopt, t0).ok());
     REQUIRE(f.store.add_guest(future, bram, t0).ok());
     CHECK(f.freeze("2098-02-02T00:00:00Z") == 2);

@@ -105,9 +105,9 @@ TEST_CASE("the schema has every table the service needs", "[storage][migrations]
     std::set<std::string> tables;
     auto s = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table'");
     while (s.step()) tables.insert(s.text(0));
-    for (const char* t : {"schema_migrations", "programmes", "organisations", "people", "working_groups",
-                          "memberships", "venues", "events", "series", "attendance", "reminders", "api_tokens",
-                          "idempotency_keys", "audit_log"}) {
+    for (const char* t :
+         {"schema_migrations", "programmes", "organisations", "people", "working_groups", "memberships", "venues",
+          "events", "series", "attendance", "reminders", "api_tokens", "idempotency_keys", "audit_log"}) {
         INFO("table " << t);
         CHECK(tables.count(t) == 1);
     }

@@ -75,7 +75,8 @@ TEST_CASE("booking_facts finds overlapping events however long they are", "[stor
     f.event("touching", "2026-03-04T09:00:00Z", "2026-03-04T10:00:00Z"); // ends when the candidate starts
     f.event("inside", "2026-03-04T10:15:00Z", "2026-03-04T10:45:00Z");
 
-    CHECK(f.overlapping("2026-03-04T10:00:00Z", "2026-03-04T11:00:00Z") == std::vector<std::string>{"inside", "three days"});
+    CHECK(f.overlapping("2026-03-04T10:00:00Z", "2026-03-04T11:00:00Z") ==
+          std::vector<std::string>{"inside", "three days"});
     CHECK(f.overlapping("2026-03-06T10:00:00Z", "2026-03-06T11:00:00Z").empty());
 
     // Made longer by an update: still found nine days after its start.
@@ -89,22 +90,26 @@ TEST_CASE("booking_facts finds overlapping events however long they are", "[stor
     congress.end_local = "2026-03-02T09:00";
     REQUIRE(f.store.update_event(congress, std::nullopt, now).ok());
     CHECK(f.overlapping("2026-03-11T10:00:00Z", "2026-03-11T11:00:00Z").empty());
-    CHECK(f.overlapping("2026-03-02T08:30:00Z", "2026-03-02T08:45:00Z") == std::vector<std::string>{"short before", "three days"});
+    CHECK(f.overlapping("2026-03-02T08:30:00Z", "2026-03-02T08:45:00Z") ==
+          std::vector<std::string>{"short before", "three days"});
 }
 
 TEST_CASE("migrating a version 1 database records the longest event of each programme", "[storage][migrations]") {
     test::temp_dir dir;
     connection db{dir.file("v1.db"), connection::mode::read_write, 2000};
     db.exec(storage::all_migrations()[0].sql);
-    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);"
-            "INSERT INTO schema_migrations VALUES (1, 'initial schema', '2026-01-01T00:00:00Z');"
-            "INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, created_at, updated_at)"
-            " VALUES ('p1', 'cop', 'CoP', 'Europe/Amsterdam', 'nl', '2026-01-01', '2027-12-31', '{}', 'x', 'x');"
-            "INSERT INTO events(id, programme_id, kind, title, start_local, end_local, start_utc, end_utc, status, created_at, updated_at)"
-            " VALUES ('e1', 'p1', 'other', 'week', '2026-03-02T09:00', '2026-03-09T09:00', '2026-03-02T08:00:00Z',"
-            " '2026-03-09T08:00:00Z', 'confirmed', 'x', 'x'),"
-            " ('e2', 'p1', 'other', 'hour', '2026-03-10T09:00', '2026-03-10T10:00', '2026-03-10T08:00:00Z',"
-            " '2026-03-10T09:00:00Z', 'confirmed', 'x', 'x');");
+    db.exec(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);"
+        "INSERT INTO schema_migrations VALUES (1, 'initial schema', '2026-01-01T00:00:00Z');"
+        "INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, created_at, "
+        "updated_at)"
+        " VALUES ('p1', 'cop', 'CoP', 'Europe/Amsterdam', 'nl', '2026-01-01', '2027-12-31', '{}', 'x', 'x');"
+        "INSERT INTO events(id, programme_id, kind, title, start_local, end_local, start_utc, end_utc, status, "
+        "created_at, updated_at)"
+        " VALUES ('e1', 'p1', 'other', 'week', '2026-03-02T09:00', '2026-03-09T09:00', '2026-03-02T08:00:00Z',"
+        " '2026-03-09T08:00:00Z', 'confirmed', 'x', 'x'),"
+        " ('e2', 'p1', 'other', 'hour', '2026-03-10T09:00', '2026-03-10T10:00', '2026-03-10T08:00:00Z',"
+        " '2026-03-10T09:00:00Z', 'confirmed', 'x', 'x');");
     const auto out = storage::migrate(db);
     CHECK(out.from_version == 1);
     CHECK(out.to_version == storage::all_migrations().back().version);

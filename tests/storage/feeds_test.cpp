@@ -122,11 +122,13 @@ struct fixture {
     }
     // An invitation: the store has no writer for attendance yet.
     void invite(const std::string& event_id, const std::string& person_id) {
-        auto s = db.prepare("INSERT INTO attendance(event_id, person_id, invited_via, invited_at) VALUES (?, ?, 'guest', ?)");
+        auto s = db.prepare(
+            "INSERT INTO attendance(event_id, person_id, invited_via, invited_at) VALUES (?, ?, 'guest', ?)");
         s.bind_all(event_id, person_id, t0).run();
     }
 
-    std::vector<scheduler::feed_event> feed(feed_scope scope, const std::string& id = {}, std::string programme_id = {}) {
+    std::vector<scheduler::feed_event> feed(feed_scope scope, const std::string& id = {},
+                                            std::string programme_id = {}) {
         auto r = store.feed_events({scope, programme_id.empty() ? prg : programme_id, id});
         REQUIRE(r.ok());
         return *r;
@@ -230,10 +232,10 @@ TEST_CASE("feed_events: a person's feed follows the membership on the session's 
     f.membership(ict, ann.id, "2026-04-01"); // open-ended
     f.membership(food, bob.id, "2026-01-01");
 
-    f.event("before", event_kind::working_group_session, "2026-03-01T23:30", ict);     // 22:30Z on the 1st
-    f.event("first day", event_kind::working_group_session, "2026-03-02T00:30", ict);  // 23:30Z on the 1st
-    f.event("last day", event_kind::working_group_session, "2026-03-09T23:30", ict);   // 22:30Z on the 9th
-    f.event("day after", event_kind::working_group_session, "2026-03-10T00:30", ict);  // 23:30Z on the 9th
+    f.event("before", event_kind::working_group_session, "2026-03-01T23:30", ict);    // 22:30Z on the 1st
+    f.event("first day", event_kind::working_group_session, "2026-03-02T00:30", ict); // 23:30Z on the 1st
+    f.event("last day", event_kind::working_group_session, "2026-03-09T23:30", ict);  // 22:30Z on the 9th
+    f.event("day after", event_kind::working_group_session, "2026-03-10T00:30", ict); // 23:30Z on the 9th
     f.event("open end", event_kind::working_group_session, "2027-06-01T10:00", ict);
     f.event("food", event_kind::working_group_session, "2026-03-05T10:00", food);
     auto plenary = f.event("plenary", event_kind::cop_meeting, "2026-03-04T10:00");
@@ -425,19 +427,21 @@ TEST_CASE("migrating a version 2 database keeps people, tokens and programme sta
     REQUIRE(all.size() >= 3);
     db.exec(all[0].sql);
     db.exec(all[1].sql);
-    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);"
-            "INSERT INTO schema_migrations VALUES (1, 'initial schema', 'x'), (2, 'overlaps', 'x');"
-            "INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, created_at,"
-            " updated_at) VALUES ('p1', 'cop', 'CoP', 'Europe/Amsterdam', 'nl', '2026-01-01', '2027-12-31', '{}', 'x', 'x');"
-            "INSERT INTO organisations(id, programme_id, name, kind, level, created_at, updated_at)"
-            " VALUES ('o1', 'p1', 'Gemeente A', 'government', 'starter', 'x', 'x');"
-            "INSERT INTO people(id, programme_id, organisation_id, name, email, role, language, feed_token_hash,"
-            " created_at, updated_at, version) VALUES ('per1', 'p1', 'o1', 'Ann', 'ann@example.org', 'buyer', 'nl',"
-            " 'hash1', 'x', 'x', 3);"
-            "INSERT INTO events(id, programme_id, kind, title, start_local, end_local, start_utc, end_utc, status,"
-            " created_at, updated_at) VALUES ('e1', 'p1', 'cop_meeting', 'plenary', '2026-03-02T10:00',"
-            " '2026-03-02T12:00', '2026-03-02T09:00:00Z', '2026-03-02T11:00:00Z', 'confirmed', 'x', 'x');"
-            "INSERT INTO programme_stats(programme_id, longest_event_seconds) VALUES ('p1', 7200);");
+    db.exec(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);"
+        "INSERT INTO schema_migrations VALUES (1, 'initial schema', 'x'), (2, 'overlaps', 'x');"
+        "INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, created_at,"
+        " updated_at) VALUES ('p1', 'cop', 'CoP', 'Europe/Amsterdam', 'nl', '2026-01-01', '2027-12-31', '{}', 'x', "
+        "'x');"
+        "INSERT INTO organisations(id, programme_id, name, kind, level, created_at, updated_at)"
+        " VALUES ('o1', 'p1', 'Gemeente A', 'government', 'starter', 'x', 'x');"
+        "INSERT INTO people(id, programme_id, organisation_id, name, email, role, language, feed_token_hash,"
+        " created_at, updated_at, version) VALUES ('per1', 'p1', 'o1', 'Ann', 'ann@example.org', 'buyer', 'nl',"
+        " 'hash1', 'x', 'x', 3);"
+        "INSERT INTO events(id, programme_id, kind, title, start_local, end_local, start_utc, end_utc, status,"
+        " created_at, updated_at) VALUES ('e1', 'p1', 'cop_meeting', 'plenary', '2026-03-02T10:00',"
+        " '2026-03-02T12:00', '2026-03-02T09:00:00Z', '2026-03-02T11:00:00Z', 'confirmed', 'x', 'x');"
+        "INSERT INTO programme_stats(programme_id, longest_event_seconds) VALUES ('p1', 7200);");
 
     const auto out = storage::migrate(db);
     CHECK(out.from_version == 2);

@@ -141,8 +141,7 @@ struct fixture {
 
 } // namespace
 
-TEST_CASE("booking queues an invitation now and two reminders per invited person",
-          "[storage][outbox]") {
+TEST_CASE("booking queues an invitation now and two reminders per invited person", "[storage][outbox]") {
     fixture f;
     auto a = f.person("Anna");
     auto b = f.person("Bram");
@@ -197,8 +196,10 @@ TEST_CASE("reschedule sends an update and moves reminders, cancel drops them and
     REQUIRE(f.kinds(pending) == std::map<std::string, int>{{"update", 1}, {"reminder", 2}});
     std::set<std::string> due;
     for (const auto& x : pending) {
-        if (x.kind == message_kind::update) CHECK(x.sequence == 1);
-        else due.insert(x.due_at);
+        if (x.kind == message_kind::update)
+            CHECK(x.sequence == 1);
+        else
+            due.insert(x.due_at);
     }
     CHECK(due == std::set<std::string>{"2098-03-17T08:00:00Z", "2098-03-23T08:00:00Z"});
 
@@ -288,7 +289,8 @@ TEST_CASE("claims never overlap, leases expire, lost leases are refused, failure
     const auto& msg = second[0].message;
     scheduler::retry_policy p;
     p.max_attempts = 2;
-    auto failed = f.store.mark_failed(msg.id, std::nullopt, std::string("B"), "451 try later", false, p, "2097-12-01T10:02:00Z");
+    auto failed =
+        f.store.mark_failed(msg.id, std::nullopt, std::string("B"), "451 try later", false, p, "2097-12-01T10:02:00Z");
     REQUIRE(failed.ok());
     CHECK(failed->state == outbox_state::failed);
     CHECK(failed->due_at == "2097-12-01T10:03:00Z");
@@ -297,12 +299,14 @@ TEST_CASE("claims never overlap, leases expire, lost leases are refused, failure
     REQUIRE(retry.size() == 1);
     CHECK(retry[0].message.id == msg.id);
     CHECK(retry[0].message.attempts == 2);
-    auto dead = f.store.mark_failed(msg.id, std::nullopt, std::string("E"), "451 again", false, p, "2097-12-01T10:03:10Z");
+    auto dead =
+        f.store.mark_failed(msg.id, std::nullopt, std::string("E"), "451 again", false, p, "2097-12-01T10:03:10Z");
     REQUIRE(dead.ok());
     CHECK(dead->state == outbox_state::dead); // the second of max_attempts = 2
 }
 
-TEST_CASE("a change and the record of what it changed commit together and planning is idempotent", "[storage][outbox]") {
+TEST_CASE("a change and the record of what it changed commit together and planning is idempotent",
+          "[storage][outbox]") {
     fixture f;
     f.person("Anna");
     {
@@ -326,7 +330,8 @@ TEST_CASE("a change and the record of what it changed commit together and planni
     CHECK(f.messages(e.id).size() == 3);
 }
 
-TEST_CASE("a permanent failure or too many attempts makes a message dead and an admin can retry it", "[storage][outbox]") {
+TEST_CASE("a permanent failure or too many attempts makes a message dead and an admin can retry it",
+          "[storage][outbox]") {
     fixture f;
     f.person("Anna");
     f.event(event_kind::cop_meeting);
@@ -334,7 +339,8 @@ TEST_CASE("a permanent failure or too many attempts makes a message dead and an 
     REQUIRE(c.size() == 1);
     const auto id = c[0].message.id;
     scheduler::retry_policy p;
-    auto dead = f.store.mark_failed(id, std::nullopt, std::string("A"), "550 no such user", true, p, "2097-12-01T10:02:00Z");
+    auto dead =
+        f.store.mark_failed(id, std::nullopt, std::string("A"), "550 no such user", true, p, "2097-12-01T10:02:00Z");
     REQUIRE(dead.ok());
     CHECK(dead->state == outbox_state::dead);
     CHECK(f.claim("2097-12-02T00:00:00Z").empty());
@@ -354,8 +360,9 @@ TEST_CASE("a permanent failure or too many attempts makes a message dead and an 
     REQUIRE(back.size() == 1);
 
     // A job that keeps dying while sending: after max_attempts claims the message is dead.
-    for (int i = 0; i < 10; ++i) f.claim("2097-12-0" + std::to_string(3 + (i % 6)) + "T00:00:00Z", 10, "X",
-                                         "2097-12-0" + std::to_string(3 + (i % 6)) + "T00:00:00Z");
+    for (int i = 0; i < 10; ++i)
+        f.claim("2097-12-0" + std::to_string(3 + (i % 6)) + "T00:00:00Z", 10, "X",
+                "2097-12-0" + std::to_string(3 + (i % 6)) + "T00:00:00Z");
     auto m = f.store.get_message(id);
     REQUIRE(m.ok());
     CHECK(m->state == outbox_state::dead);

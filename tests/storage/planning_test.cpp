@@ -71,7 +71,8 @@ struct fixture {
         REQUIRE(r.ok());
         return r->id;
     }
-    void member(const std::string& g, const std::string& p, const std::string& from, std::optional<std::string> until = {}) {
+    void member(const std::string& g, const std::string& p, const std::string& from,
+                std::optional<std::string> until = {}) {
         scheduler::membership m;
         m.working_group_id = g;
         m.person_id = p;
@@ -134,8 +135,10 @@ TEST_CASE("blackout imports are stored, listed by programme, named uniquely and 
 TEST_CASE("busy times are replaced as a whole and read back by start", "[storage][planning]") {
     fixture f;
     const auto p = f.person("a@example.org");
-    REQUIRE(f.store.replace_busy_times(p, {span("2026-03-02T09:00:00Z", "2026-03-02T10:00:00Z"),
-                                           span("2026-03-01T09:00:00Z", "2026-03-01T10:00:00Z")}).ok());
+    REQUIRE(f.store
+                .replace_busy_times(p, {span("2026-03-02T09:00:00Z", "2026-03-02T10:00:00Z"),
+                                        span("2026-03-01T09:00:00Z", "2026-03-01T10:00:00Z")})
+                .ok());
     auto busy = f.store.busy_times(p);
     REQUIRE(busy->size() == 2);
     CHECK(busy->at(0) == span("2026-03-01T09:00:00Z", "2026-03-01T10:00:00Z"));
@@ -144,7 +147,8 @@ TEST_CASE("busy times are replaced as a whole and read back by start", "[storage
     CHECK(f.store.replace_busy_times("per_nobody", {}).err().code == errc::not_found);
 }
 
-TEST_CASE("planning facts: what overlaps the window, active people, members by date, shared members", "[storage][planning]") {
+TEST_CASE("planning facts: what overlaps the window, active people, members by date, shared members",
+          "[storage][planning]") {
     fixture f;
     const auto a = f.person("a@example.org"), b = f.person("b@example.org"), gone = f.person("c@example.org", false);
     const auto g = f.group("g"), h = f.group("h"), k = f.group("k");
@@ -153,9 +157,14 @@ TEST_CASE("planning facts: what overlaps the window, active people, members by d
     f.member(g, gone, "2026-01-01");
     f.member(h, a, "2026-03-01"); // shares a with g only from March
     f.member(k, b, "2026-01-01");
-    REQUIRE(f.store.replace_busy_times(a, {span("2026-02-10T09:00:00Z", "2026-02-10T10:00:00Z"),
-                                           span("2026-06-10T09:00:00Z", "2026-06-10T10:00:00Z")}).ok());
-    REQUIRE(f.store.import_blackouts(f.prg, "x", {{"", "Voorjaarsvakantie", span("2026-02-13T23:00:00Z", "2026-02-22T23:00:00Z")}}, t0).ok());
+    REQUIRE(f.store
+                .replace_busy_times(a, {span("2026-02-10T09:00:00Z", "2026-02-10T10:00:00Z"),
+                                        span("2026-06-10T09:00:00Z", "2026-06-10T10:00:00Z")})
+                .ok());
+    REQUIRE(f.store
+                .import_blackouts(f.prg, "x",
+                                  {{"", "Voorjaarsvakantie", span("2026-02-13T23:00:00Z", "2026-02-22T23:00:00Z")}}, t0)
+                .ok());
     const auto h_feb = f.event("H in februari", event_kind::working_group_session, "2026-02-10T10:00", h);
     const auto h_mar = f.event("H in maart", event_kind::working_group_session, "2026-03-10T10:00", h);
     const auto k_feb = f.event("K in februari", event_kind::working_group_session, "2026-02-11T10:00", k);

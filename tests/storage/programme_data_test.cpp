@@ -35,8 +35,8 @@ void require_error(const scheduler::result<T>& r, errc code, const std::string& 
 template <class T>
 void require_stale(const scheduler::result<T>& r, int stored_version) {
     require_error(r, errc::precondition_failed);
-    CHECK(r.err().detail == "The resource has changed (version " + std::to_string(stored_version) +
-                                "); fetch it again and retry.");
+    CHECK(r.err().detail ==
+          "The resource has changed (version " + std::to_string(stored_version) + "); fetch it again and retry.");
 }
 
 // A migrated database with one connection, a store on it and one programme.
@@ -300,9 +300,7 @@ TEST_CASE("organisations: update", "[storage][programme_data]") {
         o.name = "Gemeente B";
         require_error(f.store.update_organisation(o, std::nullopt, t2), errc::conflict, "name");
     }
-    SECTION("stale version") {
-        require_stale(f.store.update_organisation(o, 1, t2), 2);
-    }
+    SECTION("stale version") { require_stale(f.store.update_organisation(o, 1, t2), 2); }
     SECTION("unknown id") {
         o.id = "org_nope";
         require_error(f.store.update_organisation(o, 1, t2), errc::not_found);
@@ -325,9 +323,7 @@ TEST_CASE("organisations: delete", "[storage][programme_data]") {
         require_stale(f.store.delete_organisation(o.id, 2), 1);
         CHECK(f.store.get_organisation(o.id).ok());
     }
-    SECTION("unknown id") {
-        require_error(f.store.delete_organisation("org_nope", std::nullopt), errc::not_found);
-    }
+    SECTION("unknown id") { require_error(f.store.delete_organisation("org_nope", std::nullopt), errc::not_found); }
     SECTION("deleted with the right version") {
         REQUIRE(f.store.delete_organisation(o.id, 1).ok());
         require_error(f.store.get_organisation(o.id), errc::not_found);
@@ -508,9 +504,7 @@ TEST_CASE("people: update", "[storage][programme_data]") {
         REQUIRE(same.ok());
         CHECK(same->programme_id == f.prg);
     }
-    SECTION("stale version") {
-        require_stale(f.store.update_person(p, 1, t2), 2);
-    }
+    SECTION("stale version") { require_stale(f.store.update_person(p, 1, t2), 2); }
     SECTION("unknown id") {
         p.id = "per_nope";
         require_error(f.store.update_person(p, std::nullopt, t2), errc::not_found);
@@ -867,12 +861,12 @@ TEST_CASE("memberships: create refuses bad input and overlaps", "[storage][progr
     }
     SECTION("overlapping periods") {
         const std::vector<std::pair<std::string, std::optional<std::string>>> overlapping{
-            {"2026-01-01", std::nullopt},  // open end covers everything after
-            {"2026-01-01", "2026-03-01"},  // ends on the first day of a membership
-            {"2026-06-30", "2026-07-15"},  // starts on the last day of a membership
-            {"2026-04-01", "2026-04-30"},  // inside a membership
-            {"2027-01-01", "2027-01-31"},  // inside the open-ended one
-            {"2026-08-01", std::nullopt},  // open, reaching into the open-ended one
+            {"2026-01-01", std::nullopt}, // open end covers everything after
+            {"2026-01-01", "2026-03-01"}, // ends on the first day of a membership
+            {"2026-06-30", "2026-07-15"}, // starts on the last day of a membership
+            {"2026-04-01", "2026-04-30"}, // inside a membership
+            {"2027-01-01", "2027-01-31"}, // inside the open-ended one
+            {"2026-08-01", std::nullopt}, // open, reaching into the open-ended one
         };
         for (const auto& [from, until] : overlapping) {
             INFO(from << " .. " << until.value_or("open"));

@@ -46,8 +46,8 @@ public:
     // Audit rows written by the test for `object_id` (or all of them for "").
     long long audit_rows(const std::string& object_id = {}) const {
         sqlite3_stmt* s = nullptr;
-        const char* sql = object_id.empty() ? "SELECT COUNT(*) FROM audit_log"
-                                            : "SELECT COUNT(*) FROM audit_log WHERE object_id = ?";
+        const char* sql =
+            object_id.empty() ? "SELECT COUNT(*) FROM audit_log" : "SELECT COUNT(*) FROM audit_log WHERE object_id = ?";
         if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_));
         if (!object_id.empty()) sqlite3_bind_text(s, 1, object_id.c_str(), -1, SQLITE_TRANSIENT);
         long long n = -1;
@@ -228,7 +228,8 @@ TEST_CASE("writes submitted from several threads without a pause all commit", "[
     for (int t = 0; t < threads; ++t)
         submitters.emplace_back([&, t] {
             for (int i = 0; i < per_thread; ++i)
-                db.write([id = "u" + std::to_string(t) + "-" + std::to_string(i)](scheduler::store& s) { return audit(s, id); },
+                db.write([id = "u" + std::to_string(t) + "-" +
+                               std::to_string(i)](scheduler::store& s) { return audit(s, id); },
                          [&done](const scheduler::status& st) { done.record(st); });
         });
     for (auto& t : submitters) t.join();
@@ -300,8 +301,7 @@ TEST_CASE("done runs only after the write is committed and visible to others", "
                      long long n = -1;
                      try {
                          n = observer(f.path).audit_rows(id);
-                     } catch (...) {
-                     }
+                     } catch (...) {}
                      {
                          std::lock_guard lock(m);
                          visible.push_back(n);
@@ -344,8 +344,12 @@ TEST_CASE("stop finishes queued jobs and drops later ones", "[storage][sqlite_da
     // Later jobs are destroyed without running.
     auto token = std::make_shared<int>(0);
     bool ran = false;
-    db->write([token, &ran](scheduler::store&) { ran = true; return scheduler::ok(); },
-              [token, &ran](const scheduler::status&) { ran = true; });
+    db->write(
+        [token, &ran](scheduler::store&) {
+            ran = true;
+            return scheduler::ok();
+        },
+        [token, &ran](const scheduler::status&) { ran = true; });
     db->read([token, &ran](scheduler::store&) { ran = true; });
     CHECK_FALSE(ran);
     CHECK(token.use_count() == 1);

@@ -314,7 +314,8 @@ TEST_CASE("touch_token records last use and append_audit keeps a trail", "[stora
           "cli token.create " + created->id + " " + t1);
 }
 
-TEST_CASE("new_id gives distinct ids with the kind as prefix, later ones sorting after earlier ones", "[storage][sqlite_store]") {
+TEST_CASE("new_id gives distinct ids with the kind as prefix, later ones sorting after earlier ones",
+          "[storage][sqlite_store]") {
     std::set<std::string> ids;
     std::vector<std::string> made;
     for (int i = 0; i < 1000; ++i) {

@@ -34,9 +34,9 @@ namespace {
 std::string make_temp_dir() {
     static std::atomic<int> counter{0};
     std::random_device rd;
-    auto dir = std::filesystem::temp_directory_path() /
-               ("copsched-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-                std::to_string(rd() % 100000));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("copsched-it-" + std::to_string(::getpid()) + "-" +
+                                                  std::to_string(counter++) + "-" + std::to_string(rd() % 100000));
     std::filesystem::create_directories(dir);
     return dir.string();
 }
@@ -168,7 +168,8 @@ void connection::send(const std::string& bytes) {
 }
 
 bool connection::fill(std::chrono::steady_clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;

@@ -67,7 +67,8 @@ inline void require_python_module(const std::string& module, const std::string& 
     int status = 0;
     const auto out = run_command(python + " -c 'import " + module + "' 2>&1", status);
     INFO("python3 module " << module << " is missing: install the Debian package " << debian_package
-                           << " (deploy/lib.sh TEST_PACKAGES)\n" << out);
+                           << " (deploy/lib.sh TEST_PACKAGES)\n"
+                           << out);
     REQUIRE(status == 0);
 }
 

@@ -18,9 +18,8 @@ public:
         static std::atomic<unsigned> counter{0};
         std::random_device rd;
         for (int attempt = 0; attempt < 100; ++attempt) {
-            auto p = std::filesystem::temp_directory_path() /
-                     ("copsched-unit-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-                      std::to_string(rd()));
+            auto p = std::filesystem::temp_directory_path() / ("copsched-unit-" + std::to_string(::getpid()) + "-" +
+                                                               std::to_string(counter++) + "-" + std::to_string(rd()));
             if (std::filesystem::create_directory(p)) {
                 path_ = p;
                 return;

@@ -85,11 +85,11 @@ TEST_CASE("token_prefix rejects anything not shaped like a token", "[server][aut
     CHECK(token_prefix("cps_" + body) == std::optional<std::string>("AAAAAAAA"));
     CHECK(token_prefix("cps_Ab-_0123" + std::string(35, 'z')) == std::optional<std::string>("Ab-_0123"));
 
-    for (const std::string& bad : {std::string(), std::string("cps_"), "cps_" + body.substr(1), "cps_" + body + "A",
-                                   "cpx_" + body, "CPS_" + body, "cps-" + body, body + "cps_",
-                                   "cps_" + body.substr(1) + "+", "cps_" + body.substr(1) + "/",
-                                   "cps_" + body.substr(1) + "=", "cps_" + body.substr(1) + " ",
-                                   "cps_" + body.substr(1) + "\xC3", " cps_" + body.substr(1)}) {
+    for (const std::string& bad :
+         {std::string(), std::string("cps_"), "cps_" + body.substr(1), "cps_" + body + "A", "cpx_" + body,
+          "CPS_" + body, "cps-" + body, body + "cps_", "cps_" + body.substr(1) + "+", "cps_" + body.substr(1) + "/",
+          "cps_" + body.substr(1) + "=", "cps_" + body.substr(1) + " ", "cps_" + body.substr(1) + "\xC3",
+          " cps_" + body.substr(1)}) {
         INFO("token '" << bad << "'");
         CHECK_FALSE(token_prefix(bad).has_value());
     }

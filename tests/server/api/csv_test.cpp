@@ -27,7 +27,8 @@ std::string field(const std::string& text, char delimiter = ',') {
 TEST_CASE("csv_document starts with the UTF-8 BOM and ends every row with CRLF", "[server][csv]") {
     CHECK(csv_document({{"id", "naam"}, {"o1", "Gemeente Almere"}}, ';') ==
           "\xEF\xBB\xBFid;naam\r\no1;Gemeente Almere\r\n");
-    CHECK(csv_document({{"a", "b", "c"}, {"1", "2", "3"}}, ',') == "\xEF\xBB\xBF" "a,b,c\r\n1,2,3\r\n");
+    CHECK(csv_document({{"a", "b", "c"}, {"1", "2", "3"}}, ',') == "\xEF\xBB\xBF"
+                                                                   "a,b,c\r\n1,2,3\r\n");
     CHECK(csv_document({}, ',') == bom);
     CHECK(csv_document({{}, {"x"}}, ',') == bom + "\r\nx\r\n");
     CHECK(csv_document({{"", ""}}, ';') == bom + ";\r\n");
@@ -48,8 +49,9 @@ TEST_CASE("csv_document quotes fields with the delimiter, quotes, CR or LF and d
 }
 
 TEST_CASE("csv_document leaves multi-byte UTF-8 untouched", "[server][csv]") {
-    const std::string coordinator = "Duurzaamheidsco\xC3\xB6rdinator";       // ö
-    const std::string emoji = "Zo\xC3\xAB \xF0\x9F\x98\x80 \xE2\x82\xAC" "5"; // ë, 😀, €
+    const std::string coordinator = "Duurzaamheidsco\xC3\xB6rdinator"; // ö
+    const std::string emoji = "Zo\xC3\xAB \xF0\x9F\x98\x80 \xE2\x82\xAC"
+                              "5"; // ë, 😀, €
     CHECK(csv_document({{coordinator, emoji}}, ';') == bom + coordinator + ";" + emoji + "\r\n");
 }
 

@@ -42,19 +42,20 @@ TEST_CASE("a UNIQUE violation becomes a 409 naming the duplicate field, without 
     CHECK(e.fields[0].field == "email");
     CHECK(e.fields[0].problem == "is already in use");
 
-    const auto slug = public_error(
-        from_database(errc::conflict, conflict_prefix, "UNIQUE constraint failed: programmes.slug (INSERT INTO programmes ...)"));
+    const auto slug = public_error(from_database(
+        errc::conflict, conflict_prefix, "UNIQUE constraint failed: programmes.slug (INSERT INTO programmes ...)"));
     CHECK(slug.detail == "Another programme already has this slug.");
     REQUIRE(slug.fields.size() == 1);
     CHECK(slug.fields[0].field == "slug");
 
     // Columns clients never send are not named.
-    const auto hidden = public_error(from_database(
-        errc::conflict, conflict_prefix, "UNIQUE constraint failed: api_tokens.secret_hash (INSERT INTO api_tokens ...)"));
+    const auto hidden =
+        public_error(from_database(errc::conflict, conflict_prefix,
+                                   "UNIQUE constraint failed: api_tokens.secret_hash (INSERT INTO api_tokens ...)"));
     CHECK(hidden.detail == "The change would duplicate a stored API token.");
     CHECK(hidden.fields.empty());
-    const auto index = public_error(
-        from_database(errc::conflict, conflict_prefix, "UNIQUE constraint failed: index 'events_unique' (UPDATE events ...)"));
+    const auto index = public_error(from_database(
+        errc::conflict, conflict_prefix, "UNIQUE constraint failed: index 'events_unique' (UPDATE events ...)"));
     CHECK(index.detail == "The change would duplicate stored data.");
     CHECK(index.fields.empty());
 }
@@ -62,7 +63,8 @@ TEST_CASE("a UNIQUE violation becomes a 409 naming the duplicate field, without 
 TEST_CASE("other constraint and database errors lose their SQL on the way to the client", "[server][problem]") {
     for (const auto& message :
          {std::string("FOREIGN KEY constraint failed (INSERT INTO events(id, venue_id) VALUES (?, ?))"),
-          std::string("CHECK constraint failed: rsvp IN ('accepted','tentative','declined') (UPDATE invitations SET rsvp = ?)"),
+          std::string(
+              "CHECK constraint failed: rsvp IN ('accepted','tentative','declined') (UPDATE invitations SET rsvp = ?)"),
           std::string("NOT NULL constraint failed: people.name (UPDATE people SET name = ?)"),
           std::string("something else entirely (DELETE FROM venues WHERE id = ?)")}) {
         INFO(message);
@@ -74,18 +76,20 @@ TEST_CASE("other constraint and database errors lose their SQL on the way to the
         CHECK(res.result_int() == 409);
         CHECK_FALSE(leaks(res.body()));
     }
-    const auto busy = problem(from_database(errc::unavailable, "The database is unavailable: ",
-                                            "database is locked (BEGIN IMMEDIATE)"),
-                              11, true);
+    const auto busy = problem(
+        from_database(errc::unavailable, "The database is unavailable: ", "database is locked (BEGIN IMMEDIATE)"), 11,
+        true);
     CHECK(busy.result_int() == 503);
     CHECK_FALSE(leaks(busy.body()));
-    const auto internal = problem(scheduler::error{errc::internal, "no such column: x (SELECT x FROM people)", {}}, 11, true);
+    const auto internal =
+        problem(scheduler::error{errc::internal, "no such column: x (SELECT x FROM people)", {}}, 11, true);
     CHECK(internal.result_int() == 500);
     CHECK_FALSE(leaks(internal.body()));
 }
 
 TEST_CASE("conflicts the service words itself pass unchanged", "[server][problem]") {
-    const scheduler::error own{errc::conflict, "A programme with slug 'x' already exists.", {{"slug", "is already in use"}}};
+    const scheduler::error own{
+        errc::conflict, "A programme with slug 'x' already exists.", {{"slug", "is already in use"}}};
     const auto e = public_error(own);
     CHECK(e.detail == own.detail);
     REQUIRE(e.fields.size() == 1);

@@ -42,7 +42,8 @@ TEST_CASE("feed_cache: a change in one group leaves the other group's feed cache
     CHECK(cache.find("group:b"));
 }
 
-TEST_CASE("feed_cache: stale_at ends a feed, the byte limit empties the cache, Last-Modified never goes back", "[server][feeds]") {
+TEST_CASE("feed_cache: stale_at ends a feed, the byte limit empties the cache, Last-Modified never goes back",
+          "[server][feeds]") {
     feed_cache cache(100);
     auto e = std::make_shared<feed_cache::entry>(*rendered(cache, {"k"}));
     e->stale_at = feed_cache::clock::now() - std::chrono::seconds(1); // a cancelled event's grace ended

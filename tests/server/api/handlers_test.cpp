@@ -1,15 +1,15 @@
 #include "server/api/routes.hpp"
 
-#include "tests/support/temp_dir.hpp"
 #include "scheduler/clock.hpp"
 #include "scheduler/demo.hpp"
 #include "server/api/auth.hpp"
-#include "server/options/config.hpp"
 #include "server/api/dispatch.hpp"
-#include "server/http/metrics.hpp"
 #include "server/api/services.hpp"
+#include "server/http/metrics.hpp"
+#include "server/options/config.hpp"
 #include "storage/database_file.hpp"
 #include "storage/sqlite_database.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -141,7 +141,8 @@ struct app {
     // Returns once every write queued before it has committed.
     void drain_writes() {
         std::promise<void> done;
-        db->write([](scheduler::store&) { return scheduler::ok(); }, [&](const scheduler::status&) { done.set_value(); });
+        db->write([](scheduler::store&) { return scheduler::ok(); },
+                  [&](const scheduler::status&) { done.set_value(); });
         REQUIRE(done.get_future().wait_for(10s) == std::future_status::ready);
     }
 };
@@ -255,7 +256,7 @@ TEST_CASE("token routes need a valid bearer token", "[server][handlers]") {
     unauthorized(make(http::verb::get, "/api/v1/me"));
     unauthorized(make(http::verb::get, "/api/v1/me", "not-a-token"));
     unauthorized(make(http::verb::get, "/api/v1/me", generate_token().secret)); // well-formed, unknown
-    auto altered = a.admin.secret; // same prefix, different secret
+    auto altered = a.admin.secret;                                              // same prefix, different secret
     altered.back() = altered.back() == 'A' ? 'B' : 'A';
     unauthorized(make(http::verb::get, "/api/v1/me", altered));
     auto basic = make(http::verb::get, "/api/v1/me");
@@ -284,9 +285,8 @@ TEST_CASE("GET /api/v1/me describes the caller", "[server][handlers]") {
 TEST_CASE("token administration is for admin tokens only", "[server][handlers]") {
     app a;
     expect_problem(a.send(make(http::verb::get, "/api/v1/tokens", a.organiser.secret)), 403);
-    expect_problem(a.send(make(http::verb::post, "/api/v1/tokens", a.organiser.secret,
-                               R"({"name":"mine","role":"admin"})")),
-                   403);
+    expect_problem(
+        a.send(make(http::verb::post, "/api/v1/tokens", a.organiser.secret, R"({"name":"mine","role":"admin"})")), 403);
     expect_problem(a.send(make(http::verb::delete_, "/api/v1/tokens/" + a.admin_id, a.organiser.secret)), 403);
     // The refused revocation did nothing.
     CHECK(a.send(make(http::verb::get, "/api/v1/me", a.admin.secret)).result_int() == 200);
@@ -306,8 +306,7 @@ TEST_CASE("token administration is for admin tokens only", "[server][handlers]")
     CHECK(list.body().find(a.organiser.secret_hash) == std::string::npos);
 }
 
-TEST_CASE("a created token works at once and fails on the very next request after revocation",
-          "[server][handlers]") {
+TEST_CASE("a created token works at once and fails on the very next request after revocation", "[server][handlers]") {
     app a;
     const auto created = a.send(make(http::verb::post, "/api/v1/tokens", a.admin.secret,
                                      R"({"name":"CI robot","role":"organiser","programme":"gdci-2"})"));
@@ -435,15 +434,16 @@ TEST_CASE("X-Forwarded-For decides the throttled address only when trusted", "[s
     SECTION("not trusted: a client cannot dodge the throttle by inventing addresses") {
         REQUIRE_FALSE(a.cfg.trust_forwarded_for);
         for (int i = 0; i < auth_limit; ++i)
-            expect_problem(a.send(with_forwarded(generate_token().secret, "203.0.113." + std::to_string(i)), "10.9.9.9"),
-                           401);
+            expect_problem(
+                a.send(with_forwarded(generate_token().secret, "203.0.113." + std::to_string(i)), "10.9.9.9"), 401);
         expect_problem(a.send(with_forwarded(a.admin.secret, "203.0.113.200"), "10.9.9.9"), 429);
     }
     SECTION("trusted: the last entry, the one the proxy appended, is the client") {
         a.cfg.trust_forwarded_for = true;
         for (int i = 0; i < auth_limit; ++i)
             expect_problem(
-                a.send(with_forwarded(generate_token().secret, "198.51.100." + std::to_string(i) + ", 203.0.113.5"), proxy),
+                a.send(with_forwarded(generate_token().secret, "198.51.100." + std::to_string(i) + ", 203.0.113.5"),
+                       proxy),
                 401);
         // The same client is blocked whatever it puts in front of the proxy's entry...
         expect_problem(a.send(with_forwarded(a.admin.secret, "192.0.2.77, 203.0.113.5"), proxy), 429);
@@ -478,8 +478,9 @@ TEST_CASE("metrics count requests by route template, never the raw path", "[serv
     CHECK(text.find("copsched_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1\n") !=
           std::string::npos);
     CHECK(text.find("route=\"(unmatched)\",status=\"404\"} 1\n") != std::string::npos);
-    CHECK(text.find("copsched_http_requests_total{method=\"DELETE\",route=\"/api/v1/tokens/{id}\",status=\"204\"} 1\n") !=
-          std::string::npos);
+    CHECK(
+        text.find("copsched_http_requests_total{method=\"DELETE\",route=\"/api/v1/tokens/{id}\",status=\"204\"} 1\n") !=
+        std::string::npos);
     CHECK(text.find(a.organiser_id) == std::string::npos);
     CHECK(text.find("no/such") == std::string::npos);
 }
@@ -536,14 +537,16 @@ std::string created_id(app& a, const std::string& path, const std::string& body,
 
 // The first person of the demo programme.
 std::string demo_person(app& a) {
-    const auto list = expect_json(a.send(make(http::verb::get, "/api/v1/programmes/gdci-2/people?limit=1", a.admin.secret)), 200);
+    const auto list =
+        expect_json(a.send(make(http::verb::get, "/api/v1/programmes/gdci-2/people?limit=1", a.admin.secret)), 200);
     REQUIRE_FALSE(list.at("items").as_array().empty());
     return str(list.at("items").as_array().front(), "id");
 }
 
 std::string participant_token(app& a, const std::string& person_id) {
     return created_id(a, "/api/v1/tokens",
-                      R"({"name":"p","role":"participant","programme":"gdci-2","person_id":")" + person_id + "\"}", "token");
+                      R"({"name":"p","role":"participant","programme":"gdci-2","person_id":")" + person_id + "\"}",
+                      "token");
 }
 
 // A CoP meeting far ahead (the programme is extended to reach it): everyone is invited.
@@ -573,12 +576,14 @@ TEST_CASE("a null opt_out, rsvp or event kind is refused with 422 naming the fie
     REQUIRE(count_of(a, opt_out_sql) == 0);
 
     // Before: the empty optional<bool> was dereferenced, answered 200 and opted the person out.
-    auto p = expect_problem(a.send(make(http::verb::put, "/api/v1/me/reminders", participant, R"({"opt_out":null})")), 422);
+    auto p =
+        expect_problem(a.send(make(http::verb::put, "/api/v1/me/reminders", participant, R"({"opt_out":null})")), 422);
     CHECK(field_problems(p) == std::map<std::string, std::string>{{"opt_out", "must not be null"}});
     p = expect_problem(a.send(make(http::verb::put, "/api/v1/me/reminders", participant, "{}")), 422);
     CHECK(field_names(p) == std::set<std::string>{"opt_out"});
     CHECK(count_of(a, opt_out_sql) == 0);
-    CHECK_FALSE(expect_json(a.send(make(http::verb::get, "/api/v1/me/reminders", participant)), 200).at("opt_out").as_bool());
+    CHECK_FALSE(
+        expect_json(a.send(make(http::verb::get, "/api/v1/me/reminders", participant)), 200).at("opt_out").as_bool());
     CHECK(count_of(a, "SELECT COUNT(*) FROM audit_log WHERE action = 'person.reminders'") == 0);
 
     // Before: a garbage answer reached SQLite and the 409 showed the SQL statement.
@@ -590,14 +595,16 @@ TEST_CASE("a null opt_out, rsvp or event kind is refused with 422 naming the fie
     CHECK_FALSE(mentions_sql(rsvp.body()));
     CHECK(count_of(a, "SELECT COUNT(*) FROM attendance WHERE rsvp IS NOT NULL OR rsvp_comment IS NOT NULL") == 0);
     // A real answer still works.
-    CHECK(expect_json(a.send(make(http::verb::put, rsvp_path, participant, R"({"rsvp":"declined"})")), 200).at("rsvp") ==
-          "declined");
+    CHECK(
+        expect_json(a.send(make(http::verb::put, rsvp_path, participant, R"({"rsvp":"declined"})")), 200).at("rsvp") ==
+        "declined");
 
     // Before: booked as "other".
     const auto events = count_of(a, "SELECT COUNT(*) FROM events");
-    p = expect_problem(a.send(make(http::verb::post, "/api/v1/programmes/gdci-2/events", a.admin.secret,
-                                   R"({"kind":null,"title":"Borrel","start":"2098-04-10T10:00","end":"2098-04-10T12:00"})")),
-                       422);
+    p = expect_problem(
+        a.send(make(http::verb::post, "/api/v1/programmes/gdci-2/events", a.admin.secret,
+                    R"({"kind":null,"title":"Borrel","start":"2098-04-10T10:00","end":"2098-04-10T12:00"})")),
+        422);
     CHECK(field_problems(p) == std::map<std::string, std::string>{{"kind", "must not be null"}});
     CHECK(count_of(a, "SELECT COUNT(*) FROM events") == events);
 }
@@ -610,8 +617,8 @@ TEST_CASE("null for a field that is not nullable is refused on every JSON route 
         expect_json(a.send(make(http::verb::get, "/api/v1/people/" + person, a.admin.secret)), 200), "organisation_id");
     const auto group = created_id(a, "/api/v1/programmes/gdci-2/working-groups", R"({"slug":"nulls","name":"Nulls"})");
     const auto venue = created_id(a, "/api/v1/programmes/gdci-2/venues", R"({"name":"Zaal N","capacity":10})");
-    const auto membership = created_id(a, "/api/v1/working-groups/" + group + "/members",
-                                       R"({"person_id":")" + person + "\"}");
+    const auto membership =
+        created_id(a, "/api/v1/working-groups/" + group + "/members", R"({"person_id":")" + person + "\"}");
     const auto meeting = future_meeting(a);
     struct refused {
         http::verb method;
@@ -619,14 +626,17 @@ TEST_CASE("null for a field that is not nullable is refused on every JSON route 
     };
     const std::vector<refused> cases = {
         {http::verb::post, "/api/v1/tokens", R"({"name":"t","role":null})", "role"},
-        {http::verb::post, "/api/v1/tokens", R"({"name":"t","role":"organiser","programme":"gdci-2","working_groups":null})",
-         "working_groups"},
-        {http::verb::post, "/api/v1/programmes",
-         R"({"slug":"n","name":"N","starts_on":"2026-01-01","ends_on":null})", "ends_on"},
-        {http::verb::patch, "/api/v1/programmes/gdci-2", R"({"meeting_rules":{"per_year":null}})", "meeting_rules.per_year"},
+        {http::verb::post, "/api/v1/tokens",
+         R"({"name":"t","role":"organiser","programme":"gdci-2","working_groups":null})", "working_groups"},
+        {http::verb::post, "/api/v1/programmes", R"({"slug":"n","name":"N","starts_on":"2026-01-01","ends_on":null})",
+         "ends_on"},
+        {http::verb::patch, "/api/v1/programmes/gdci-2", R"({"meeting_rules":{"per_year":null}})",
+         "meeting_rules.per_year"},
         {http::verb::patch, "/api/v1/programmes/gdci-2", R"({"timezone":null})", "timezone"},
-        {http::verb::post, "/api/v1/programmes/gdci-2/organisations", R"({"name":"O","kind":null,"level":"starter"})", "kind"},
-        {http::verb::post, "/api/v1/programmes/gdci-2/organisations", R"({"name":"O","kind":"company","level":null})", "level"},
+        {http::verb::post, "/api/v1/programmes/gdci-2/organisations", R"({"name":"O","kind":null,"level":"starter"})",
+         "kind"},
+        {http::verb::post, "/api/v1/programmes/gdci-2/organisations", R"({"name":"O","kind":"company","level":null})",
+         "level"},
         {http::verb::patch, "/api/v1/organisations/" + organisation, R"({"level":null})", "level"},
         {http::verb::post, "/api/v1/programmes/gdci-2/people",
          R"({"name":"P","email":"p@example.org","organisation_id":")" + organisation + R"(","role":null})", "role"},
@@ -636,8 +646,8 @@ TEST_CASE("null for a field that is not nullable is refused on every JSON route 
         {http::verb::patch, "/api/v1/venues/" + venue, R"({"capacity":null})", "capacity"},
         {http::verb::post, "/api/v1/programmes/gdci-2/working-groups", R"({"slug":"x","name":null})", "name"},
         {http::verb::patch, "/api/v1/working-groups/" + group, R"({"description":null})", "description"},
-        {http::verb::post, "/api/v1/working-groups/" + group + "/members", R"({"person_id":")" + person + R"(","role":null})",
-         "role"},
+        {http::verb::post, "/api/v1/working-groups/" + group + "/members",
+         R"({"person_id":")" + person + R"(","role":null})", "role"},
         {http::verb::patch, "/api/v1/memberships/" + membership, R"({"role":null})", "role"},
         {http::verb::post, "/api/v1/programmes/gdci-2/events",
          R"({"kind":"other","title":null,"start":"2098-05-01T10:00","end":"2098-05-01T11:00"})", "title"},
@@ -658,11 +668,13 @@ TEST_CASE("null for a field that is not nullable is refused on every JSON route 
         std::string out;
         for (const char* table : {"api_tokens", "programmes", "organisations", "people", "working_groups", "venues",
                                   "memberships", "events", "series", "attendance", "audit_log"})
-            out += std::string(table) + "=" + std::to_string(count_of(a, std::string("SELECT COUNT(*) FROM ") + table)) + " ";
-        out += "versions=" + std::to_string(count_of(
-                                 a, "SELECT (SELECT SUM(version) FROM programmes) + (SELECT SUM(version) FROM organisations) + "
-                                    "(SELECT SUM(version) FROM people) + (SELECT SUM(version) FROM venues) + "
-                                    "(SELECT SUM(version) FROM working_groups) + (SELECT SUM(version) FROM events)"));
+            out += std::string(table) + "=" +
+                   std::to_string(count_of(a, std::string("SELECT COUNT(*) FROM ") + table)) + " ";
+        out += "versions=" +
+               std::to_string(count_of(
+                   a, "SELECT (SELECT SUM(version) FROM programmes) + (SELECT SUM(version) FROM organisations) + "
+                      "(SELECT SUM(version) FROM people) + (SELECT SUM(version) FROM venues) + "
+                      "(SELECT SUM(version) FROM working_groups) + (SELECT SUM(version) FROM events)"));
         return out;
     };
     const auto before = fingerprint();
@@ -685,11 +697,13 @@ TEST_CASE("venue_id and until may be null where the API documents them as nullab
                                      R"({"venue_id":")" + venue + "\"}")),
                          200);
     CHECK(e.at("venue_id") == json::value(venue));
-    e = expect_json(a.send(make(http::verb::patch, "/api/v1/events/" + meeting, a.admin.secret, R"({"venue_id":null})")), 200);
+    e = expect_json(
+        a.send(make(http::verb::patch, "/api/v1/events/" + meeting, a.admin.secret, R"({"venue_id":null})")), 200);
     CHECK(e.at("venue_id").is_null());
-    const auto other = created_id(a, "/api/v1/programmes/gdci-2/events",
-                                  R"({"kind":"other","title":"Borrel","start":"2098-06-01T16:00","end":"2098-06-01T18:00",)"
-                                  R"("venue_id":null})");
+    const auto other =
+        created_id(a, "/api/v1/programmes/gdci-2/events",
+                   R"({"kind":"other","title":"Borrel","start":"2098-06-01T16:00","end":"2098-06-01T18:00",)"
+                   R"("venue_id":null})");
     CHECK(count_of(a, "SELECT COUNT(*) FROM events WHERE id = '" + other + "' AND venue_id IS NULL") == 1);
 
     const auto group = created_id(a, "/api/v1/programmes/gdci-2/working-groups", R"({"slug":"open","name":"Open"})");
@@ -699,8 +713,8 @@ TEST_CASE("venue_id and until may be null where the API documents them as nullab
                                      R"({"until":"2097-12-31"})")),
                          200);
     CHECK(m.at("until") == "2097-12-31");
-    m = expect_json(a.send(make(http::verb::patch, "/api/v1/memberships/" + membership, a.admin.secret, R"({"until":null})")),
-                    200);
+    m = expect_json(
+        a.send(make(http::verb::patch, "/api/v1/memberships/" + membership, a.admin.secret, R"({"until":null})")), 200);
     CHECK(m.at("until").is_null());
 }
 
@@ -728,8 +742,8 @@ TEST_CASE("PATCH refuses an empty name or title as create does, and keeps the st
          "name"},
         {"/api/v1/programmes/gdci-2/venues", R"({"name":"","capacity":1})", "/api/v1/venues/" + venue, "name"},
         {"/api/v1/programmes/gdci-2/events",
-         R"({"kind":"other","title":"","start":"2098-07-01T10:00","end":"2098-07-01T11:00"})", "/api/v1/events/" + meeting,
-         "title"},
+         R"({"kind":"other","title":"","start":"2098-07-01T10:00","end":"2098-07-01T11:00"})",
+         "/api/v1/events/" + meeting, "title"},
     };
     for (const auto& t : targets) {
         INFO(t.path << " " << t.field);
@@ -753,8 +767,8 @@ TEST_CASE("a database constraint violation is answered 409 without SQL, naming t
     exec_sql(a.path, "CREATE TRIGGER test_refuse BEFORE INSERT ON organisations WHEN NEW.name = 'Refused' "
                      "BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: organisations.test'); END");
     created_id(a, "/api/v1/programmes/gdci-2/venues", R"({"name":"Zaal Dubbel","capacity":10})");
-    const auto duplicate =
-        a.send(make(http::verb::post, "/api/v1/programmes/gdci-2/venues", a.admin.secret, R"({"name":"Zaal Dubbel","capacity":20})"));
+    const auto duplicate = a.send(make(http::verb::post, "/api/v1/programmes/gdci-2/venues", a.admin.secret,
+                                       R"({"name":"Zaal Dubbel","capacity":20})"));
     auto p = expect_problem(duplicate, 409);
     CHECK_FALSE(mentions_sql(duplicate.body()));
     CHECK(str(p, "detail") == "Another venue in this programme already has this name.");

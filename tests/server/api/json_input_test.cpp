@@ -58,14 +58,13 @@ TEST_CASE("parse_json_object rejects other content types, bad JSON and non-objec
         const char* body;
         const char* type;
     };
-    for (const auto& [body, type] : {bad_case{R"({"a":1})", "text/plain"}, bad_case{R"({"a":1})", ""},
-                                     bad_case{R"({"a":1})", "application/jsonp"},
-                                     bad_case{R"({"a":1})", "application/x-www-form-urlencoded"},
-                                     bad_case{"{", "application/json"}, bad_case{"", "application/json"},
-                                     bad_case{R"({"a":1} trailing)", "application/json"},
-                                     bad_case{R"({"a":1,})", "application/json"}, bad_case{"[1,2]", "application/json"},
-                                     bad_case{R"("text")", "application/json"}, bad_case{"42", "application/json"},
-                                     bad_case{"null", "application/json"}}) {
+    for (const auto& [body, type] :
+         {bad_case{R"({"a":1})", "text/plain"}, bad_case{R"({"a":1})", ""}, bad_case{R"({"a":1})", "application/jsonp"},
+          bad_case{R"({"a":1})", "application/x-www-form-urlencoded"}, bad_case{"{", "application/json"},
+          bad_case{"", "application/json"}, bad_case{R"({"a":1} trailing)", "application/json"},
+          bad_case{R"({"a":1,})", "application/json"}, bad_case{"[1,2]", "application/json"},
+          bad_case{R"("text")", "application/json"}, bad_case{"42", "application/json"},
+          bad_case{"null", "application/json"}}) {
         INFO("body '" << body << "' type '" << type << "'");
         auto r = parse_json_object(json_request(body, type));
         REQUIRE_FALSE(r.ok());
@@ -79,7 +78,8 @@ TEST_CASE("object_reader reads valid fields and finishes ok", "[server][json_inp
     object_reader in(o);
     CHECK(in.required_string("name", 200) == std::optional<std::string>("CI"));
     CHECK(in.optional_string("programme", 100) == std::optional<std::string>("gdci-2"));
-    CHECK(in.optional_string_array("working_groups", 10, 100) == std::optional<std::vector<std::string>>({"wg_a", "wg_b"}));
+    CHECK(in.optional_string_array("working_groups", 10, 100) ==
+          std::optional<std::vector<std::string>>({"wg_a", "wg_b"}));
     CHECK_FALSE(in.optional_string("person_id", 100).has_value()); // absent
     CHECK_FALSE(in.optional_string("not_sent", 100).has_value());
     CHECK(in.finish().ok());
@@ -116,9 +116,9 @@ TEST_CASE("object_reader prefixes nested field names", "[server][json_input]") {
 }
 
 TEST_CASE("string length counts code points, not bytes", "[server][json_input]") {
-    const std::string e_acute = "\xC3\xA9";            // é, 2 bytes
-    const std::string euro = "\xE2\x82\xAC";           // €, 3 bytes
-    const std::string emoji = "\xF0\x9F\x8C\xB1";      // 🌱, 4 bytes
+    const std::string e_acute = "\xC3\xA9";       // é, 2 bytes
+    const std::string euro = "\xE2\x82\xAC";      // €, 3 bytes
+    const std::string emoji = "\xF0\x9F\x8C\xB1"; // 🌱, 4 bytes
     CHECK(text_problem(repeat(e_acute, 200), 200, false).empty());
     CHECK(text_problem(repeat(euro, 200), 200, false).empty());
     CHECK(text_problem(repeat(emoji, 200), 200, false).empty());
@@ -141,9 +141,9 @@ TEST_CASE("string length counts code points, not bytes", "[server][json_input]")
 }
 
 TEST_CASE("single-line strings reject control characters", "[server][json_input]") {
-    for (const std::string& bad : {std::string("a\nb"), std::string("a\rb"), std::string("a\r\nb"),
-                                   std::string("a\0b", 3), std::string("a\tb"), std::string("\x1b[31mred"),
-                                   std::string("del\x7f"), std::string("end\n")}) {
+    for (const std::string& bad :
+         {std::string("a\nb"), std::string("a\rb"), std::string("a\r\nb"), std::string("a\0b", 3), std::string("a\tb"),
+          std::string("\x1b[31mred"), std::string("del\x7f"), std::string("end\n")}) {
         INFO("text '" << bad << "'");
         CHECK(text_problem(bad, 200, false) == "contains a control character");
     }
@@ -170,9 +170,9 @@ TEST_CASE("multiline strings allow newline and tab only", "[server][json_input]"
 }
 
 TEST_CASE("invalid UTF-8 is rejected", "[server][json_input]") {
-    for (const std::string& bad : {std::string("\xC3"), std::string("abc\xC3"), std::string("\xFF"),
-                                   std::string("\x80"), std::string("\xC3\x28"), std::string("\xE2\x82"),
-                                   std::string("\xF0\x9F\x8C"), std::string("\xE2\x28\xA1")}) {
+    for (const std::string& bad :
+         {std::string("\xC3"), std::string("abc\xC3"), std::string("\xFF"), std::string("\x80"),
+          std::string("\xC3\x28"), std::string("\xE2\x82"), std::string("\xF0\x9F\x8C"), std::string("\xE2\x28\xA1")}) {
         INFO("bytes " << bad.size());
         CHECK(text_problem(bad, 200, false) == "is not valid UTF-8");
         CHECK(text_problem(bad, 200, true) == "is not valid UTF-8");
@@ -189,7 +189,8 @@ TEST_CASE("string arrays are limited in items and checked item by item", "[serve
     object_reader in(o);
     CHECK_FALSE(in.optional_string_array("a", 2, 100).has_value());
     CHECK_FALSE(in.optional_string_array("b", 10, 100).has_value());
-    CHECK(in.optional_string_array("c", 10, 100) == std::optional<std::vector<std::string>>(std::vector<std::string>{}));
+    CHECK(in.optional_string_array("c", 10, 100) ==
+          std::optional<std::vector<std::string>>(std::vector<std::string>{}));
     const auto p = problems(in.finish());
     CHECK(p.at("a") == "has more than 2 items");
     CHECK(p.at("b[1]") == "contains a control character");
@@ -313,8 +314,8 @@ TEST_CASE("media types compare case-insensitively and allow parameters", "[serve
         INFO(type);
         CHECK(media_type_is(type, "application/json"));
     }
-    for (const char* type : {"", "application/jsonp", "application/json-patch+json", "text/json", "application/x-www-form-urlencoded",
-                             "application"}) {
+    for (const char* type : {"", "application/jsonp", "application/json-patch+json", "text/json",
+                             "application/x-www-form-urlencoded", "application"}) {
         INFO(type);
         CHECK_FALSE(media_type_is(type, "application/json"));
     }

@@ -1,7 +1,7 @@
 #include "server/http/router.hpp"
 
-#include "server/api/routes.hpp"
 #include "server/api/errors.hpp"
+#include "server/api/routes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -98,8 +98,8 @@ TEST_CASE("router percent-decodes each segment after splitting", "[server][route
 
 TEST_CASE("router: no route for the path means 404 with nothing allowed", "[server][router]") {
     const auto r = sample_routes();
-    for (const char* path : {"/", "/nope", "/api/v1/tokens/a/b", "/api/v1", "/healthz/extra", "/HEALTHZ", "",
-                             "healthz", "/a%zz"}) {
+    for (const char* path :
+         {"/", "/nope", "/api/v1/tokens/a/b", "/api/v1", "/healthz/extra", "/HEALTHZ", "", "healthz", "/a%zz"}) {
         INFO("path '" << path << "'");
         const auto m = r.match(v::get, path);
         CHECK(m.found == nullptr);
@@ -200,9 +200,9 @@ void check_problem_shape(const response& res, unsigned status) {
 TEST_CASE("every domain error maps to its HTTP status", "[server][problem]") {
     using scheduler::errc;
     const std::vector<std::pair<errc, unsigned>> expected{
-        {errc::malformed, 400},     {errc::invalid_input, 422},       {errc::not_found, 404},
-        {errc::conflict, 409},      {errc::precondition_failed, 412}, {errc::unauthenticated, 401},
-        {errc::forbidden, 403},     {errc::unavailable, 503},         {errc::internal, 500},
+        {errc::malformed, 400}, {errc::invalid_input, 422},       {errc::not_found, 404},
+        {errc::conflict, 409},  {errc::precondition_failed, 412}, {errc::unauthenticated, 401},
+        {errc::forbidden, 403}, {errc::unavailable, 503},         {errc::internal, 500},
     };
     for (const auto& [code, status] : expected) {
         INFO("status " << status);
@@ -231,8 +231,8 @@ TEST_CASE("problem bodies carry the detail, and field errors for invalid input",
 }
 
 TEST_CASE("internal errors do not leak their detail to the client", "[server][problem]") {
-    const auto res = problem(scheduler::error{scheduler::errc::internal, "no such table: api_tokens (SELECT ...)", {}},
-                             11, true);
+    const auto res =
+        problem(scheduler::error{scheduler::errc::internal, "no such table: api_tokens (SELECT ...)", {}}, 11, true);
     check_problem_shape(res, 500);
     CHECK(res.body().find("api_tokens") == std::string::npos);
     CHECK(res.body().find("SELECT") == std::string::npos);

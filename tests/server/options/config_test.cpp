@@ -30,8 +30,10 @@ public:
     scoped_env(const scoped_env&) = delete;
     scoped_env& operator=(const scoped_env&) = delete;
     ~scoped_env() {
-        if (old_) ::setenv(name_.c_str(), old_->c_str(), 1);
-        else ::unsetenv(name_.c_str());
+        if (old_)
+            ::setenv(name_.c_str(), old_->c_str(), 1);
+        else
+            ::unsetenv(name_.c_str());
     }
 
 private:
@@ -51,8 +53,13 @@ TEST_CASE("apply_flags reads '--name value' and '--name=value'", "[server][confi
     CHECK(c.body_limit == 2048);
     CHECK(args == args_t{"serve"}); // consumed flags are removed
 
-    args = {"--database", "/srv/copsched/x.db", "--host=0.0.0.0", "--public-url=https://cal.example.org",
-            "--access-log=false", "--threads", "3"};
+    args = {"--database",
+            "/srv/copsched/x.db",
+            "--host=0.0.0.0",
+            "--public-url=https://cal.example.org",
+            "--access-log=false",
+            "--threads",
+            "3"};
     CHECK(apply(c, args).empty());
     CHECK(c.database == "/srv/copsched/x.db");
     CHECK(c.host == "0.0.0.0");
@@ -64,8 +71,8 @@ TEST_CASE("apply_flags reads '--name value' and '--name=value'", "[server][confi
 
 TEST_CASE("apply_flags reads durations in ms, s, m and h", "[server][config]") {
     config c;
-    args_t args{"--header-timeout", "250ms", "--body-timeout=10s", "--idle-timeout=2m", "--write-timeout", "7",
-                "--shutdown-timeout=1h"};
+    args_t args{"--header-timeout", "250ms", "--body-timeout=10s",   "--idle-timeout=2m",
+                "--write-timeout",  "7",     "--shutdown-timeout=1h"};
     REQUIRE(apply(c, args).empty());
     CHECK(c.header_timeout == 250ms);
     CHECK(c.body_timeout == 10s);
@@ -200,11 +207,27 @@ TEST_CASE("describe_options documents every option with its environment name", "
         CHECK(flags.insert(o.flag).second);
         CHECK(envs.insert(o.env).second);
     }
-    for (const char* f : {"--host", "--port", "--database", "--public-url", "--threads", "--db-readers",
-                          "--db-busy-timeout-ms", "--db-write-batch", "--body-limit", "--header-limit",
-                          "--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout",
-                          "--shutdown-timeout", "--max-connections", "--pipeline-limit", "--auth-failure-limit",
-                          "--auth-failure-window", "--token-touch-interval", "--access-log"}) {
+    for (const char* f : {"--host",
+                          "--port",
+                          "--database",
+                          "--public-url",
+                          "--threads",
+                          "--db-readers",
+                          "--db-busy-timeout-ms",
+                          "--db-write-batch",
+                          "--body-limit",
+                          "--header-limit",
+                          "--header-timeout",
+                          "--body-timeout",
+                          "--idle-timeout",
+                          "--write-timeout",
+                          "--shutdown-timeout",
+                          "--max-connections",
+                          "--pipeline-limit",
+                          "--auth-failure-limit",
+                          "--auth-failure-window",
+                          "--token-touch-interval",
+                          "--access-log"}) {
         INFO(f);
         CHECK(flags.count(f) == 1);
     }

@@ -19,9 +19,10 @@ std::string parse(std::vector<std::string> args, remind_options& o) { return par
 TEST_CASE("parse_remind_args reads the remind flags", "[remind]") {
     ::unsetenv("COPSCHED_TOKEN");
     remind_options o;
-    REQUIRE(parse({"--server", "http://127.0.0.1:8080/", "--token=T", "--smtp", "smtp://127.0.0.1:2525", "--once",
-                   "--limit", "50", "--lease", "10m", "--starttls", "required", "--envelope-from", "bounce@example.org"},
-                  o) == "");
+    REQUIRE(
+        parse({"--server", "http://127.0.0.1:8080/", "--token=T", "--smtp", "smtp://127.0.0.1:2525", "--once",
+               "--limit", "50", "--lease", "10m", "--starttls", "required", "--envelope-from", "bounce@example.org"},
+              o) == "");
     CHECK(o.server == "http://127.0.0.1:8080/");
     CHECK(o.token == "T");
     CHECK(o.once);

@@ -101,7 +101,11 @@ std::string base64_decode(const std::string& s) {
 bool valid_utf8(const std::string& s) {
     for (std::size_t i = 0; i < s.size();) {
         const auto b = static_cast<unsigned char>(s[i]);
-        const std::size_t n = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+        const std::size_t n = b < 0x80             ? 1
+                              : (b & 0xE0) == 0xC0 ? 2
+                              : (b & 0xF0) == 0xE0 ? 3
+                              : (b & 0xF8) == 0xF0 ? 4
+                                                   : 0;
         if (n == 0 || i + n > s.size()) return false;
         for (std::size_t k = 1; k < n; ++k)
             if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
@@ -185,12 +189,13 @@ TEST_CASE("a plain reminder is text/plain with the required headers", "[mail]") 
 TEST_CASE("the text body survives any line ends, long lines, dots and non-ASCII", "[mail]") {
     auto m = sample();
     const std::string long_line(100, 'x');
-    m.text = "Beste Anna,\r\nregel twee\rregel drie\n.\n..punt\nprijs = €12 \n" + long_line + "é" + long_line + "\n\ttab\n";
+    m.text =
+        "Beste Anna,\r\nregel twee\rregel drie\n.\n..punt\nprijs = €12 \n" + long_line + "é" + long_line + "\n\ttab\n";
     const auto msg = build(m);
     check_lines(msg);
     const auto v = python_view(msg);
-    CHECK(str(v.at("text")) == "Beste Anna,\nregel twee\nregel drie\n.\n..punt\nprijs = €12 \n" + long_line + "é" +
-                                   long_line + "\n\ttab\n");
+    CHECK(str(v.at("text")) ==
+          "Beste Anna,\nregel twee\nregel drie\n.\n..punt\nprijs = €12 \n" + long_line + "é" + long_line + "\n\ttab\n");
     CHECK(v.at("defects").as_array().empty());
 }
 
@@ -339,7 +344,7 @@ TEST_CASE("the multipart boundary occurs only as delimiters, whatever the parts 
     check_lines(msg);
     std::size_t count = 0;
     for (auto pos = msg.find(boundary); pos != std::string::npos; pos = msg.find(boundary, pos + 1)) ++count;
-    CHECK(count == 4); // the parameter, two delimiters, the close delimiter
+    CHECK(count == 4);      // the parameter, two delimiters, the close delimiter
     CHECK(build(m) == msg); // same input, same bytes
     const auto v = python_view(msg);
     CHECK(v.at("parts").as_array().size() == 2);
@@ -348,11 +353,26 @@ TEST_CASE("the multipart boundary occurs only as delimiters, whatever the parts 
 }
 
 TEST_CASE("bad addresses, message ids and languages are refused", "[mail]") {
-    for (const std::string& bad : std::vector<std::string>
-         {"", "anna", "anna@", "@example.org", "anna@example.org\r\nBcc: x@y.z", "anna @example.org", "<anna@example.org>",
-          "anna@example.org>", "\"anna\"@example.org", "anna@exa mple.org", "anna@@example.org", "a..b@example.org",
-          ".a@example.org", "anna@-example.org", "anna@example.org.", "anna@[127.0.0.1]", "zoë@example.org",
-          "anna@example.org\n", "anna,bob@example.org", std::string(65, 'a') + "@example.org"}) {
+    for (const std::string& bad : std::vector<std::string>{"",
+                                                           "anna",
+                                                           "anna@",
+                                                           "@example.org",
+                                                           "anna@example.org\r\nBcc: x@y.z",
+                                                           "anna @example.org",
+                                                           "<anna@example.org>",
+                                                           "anna@example.org>",
+                                                           "\"anna\"@example.org",
+                                                           "anna@exa mple.org",
+                                                           "anna@@example.org",
+                                                           "a..b@example.org",
+                                                           ".a@example.org",
+                                                           "anna@-example.org",
+                                                           "anna@example.org.",
+                                                           "anna@[127.0.0.1]",
+                                                           "zoë@example.org",
+                                                           "anna@example.org\n",
+                                                           "anna,bob@example.org",
+                                                           std::string(65, 'a') + "@example.org"}) {
         INFO(bad);
         CHECK_FALSE(valid_mail_address(bad));
         auto m = sample();
@@ -364,8 +384,8 @@ TEST_CASE("bad addresses, message ids and languages are refused", "[mail]") {
         m.from.email = bad;
         CHECK_FALSE(build_mail(m));
     }
-    for (const std::string good : {"anna@example.org", "anna.de.vries+cop@mail.example.org", "a_b-c@localhost",
-                                   "o'brien@example.ie"})
+    for (const std::string good :
+         {"anna@example.org", "anna.de.vries+cop@mail.example.org", "a_b-c@localhost", "o'brien@example.ie"})
         CHECK(valid_mail_address(good));
 
     auto m = sample();
