@@ -1,6 +1,6 @@
 #include "calendar/feed.hpp"
 
-#include "calendar/ical_writer.hpp"
+#include "calendar/ical_writer_internal.hpp"
 #include "calendar/vtimezone.hpp"
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <utility>
 
-// The lines are written by hand (calendar/ical_writer.hpp) rather than by libical's
+// The lines are written by hand (calendar/ical_writer_internal.hpp) rather than by libical's
 // serialiser. libical 3.0.16 leaves ';' and ',' unescaped in CATEGORIES and X- properties
 // (so "WG, textiles" turns into two categories and X-WR-CALNAME cannot be escaped at all:
 // a pre-escaped value gets its backslash doubled), passes most control characters through

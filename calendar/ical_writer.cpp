@@ -1,4 +1,4 @@
-#include "calendar/ical_writer.hpp"
+#include "calendar/ical_writer_internal.hpp"
 
 #include <algorithm>
 #include <cstdio>

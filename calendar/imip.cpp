@@ -1,6 +1,6 @@
 #include "calendar/imip.hpp"
 
-#include "calendar/ical_writer.hpp"
+#include "calendar/ical_writer_internal.hpp"
 #include "calendar/vtimezone.hpp"
 
 #include <utility>

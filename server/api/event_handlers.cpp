@@ -73,43 +73,67 @@ struct event_input {
     std::optional<std::vector<conflict_type>> accept;
 };
 
-event_input read_event(object_reader& in, event& e, bool create) {
-    event_input out;
-    if (create) {
-        auto k = in.required_enum<event_kind>("kind", "cop_meeting, working_group_session, other");
-        if (k) e.kind = *k;
-        if (auto g = in.optional_string("working_group_id", 100)) e.working_group_id = *g;
-        if (k && e.kind == event_kind::working_group_session && !e.working_group_id && !in.has("working_group_id"))
-            in.problem("working_group_id", "is required for a working group session");
-        if (k && e.kind != event_kind::working_group_session && e.working_group_id)
-            in.problem("working_group_id", "only working group sessions belong to a group");
-        if (auto a = in.optional_bool("all_day")) e.all_day = *a;
-    } else {
+// What only a new event sets (kind, group, all_day); a change that names them is refused.
+void read_event_identity(object_reader& in, event& e, bool create) {
+    if (!create) {
         const char* fixed = "cannot change; cancel this event and book a new one";
         in.refuse("all_day", fixed);
         in.refuse("kind", fixed);
         in.refuse("working_group_id", fixed);
+        return;
     }
+    auto k = in.required_enum<event_kind>("kind", "cop_meeting, working_group_session, other");
+    if (k) e.kind = *k;
+    if (auto g = in.optional_string("working_group_id", 100)) e.working_group_id = *g;
+    if (k && e.kind == event_kind::working_group_session && !e.working_group_id && !in.has("working_group_id"))
+        in.problem("working_group_id", "is required for a working group session");
+    if (k && e.kind != event_kind::working_group_session && e.working_group_id)
+        in.problem("working_group_id", "only working group sessions belong to a group");
+    if (auto a = in.optional_bool("all_day")) e.all_day = *a;
+}
+
+// Whole days: "start" is the first day, "end" the last (inclusive), both dates; stored as
+// local midnight to the midnight after the last day.
+void read_all_day_dates(object_reader& in, event_input& out) {
+    if (out.start) {
+        if (auto d = scheduler::parse_date(*out.start))
+            out.start = scheduler::format_date(*d) + "T00:00";
+        else
+            in.problem("start", "must be a date YYYY-MM-DD for an all-day event");
+    }
+    if (out.end) {
+        if (auto d = scheduler::parse_date(*out.end))
+            out.end = scheduler::format_date(scheduler::add_days(*d, 1)) + "T00:00";
+        else
+            in.problem("end", "must be a date YYYY-MM-DD (the last day) for an all-day event");
+    }
+}
+
+// The soft conflicts the organiser accepts; a hard one or an unknown name is refused.
+std::optional<std::vector<conflict_type>> read_accepted_conflicts(object_reader& in) {
+    auto a = in.optional_string_array("accept_conflicts", 10, 40);
+    if (!a) return std::nullopt;
+    std::vector<conflict_type> types;
+    for (const auto& name : *a) {
+        auto c = scheduler::parse<conflict_type>(name);
+        if (!c)
+            in.problem("accept_conflicts", "'" + name + "' is not a conflict type");
+        else if (scheduler::severity_of(*c) == scheduler::conflict_severity::hard)
+            in.problem("accept_conflicts", "'" + name + "' is a hard conflict and cannot be accepted");
+        else
+            types.push_back(*c);
+    }
+    return types;
+}
+
+event_input read_event(object_reader& in, event& e, bool create) {
+    event_input out;
+    read_event_identity(in, e, create);
     if (auto t = in.nonempty_string("title", name_max_chars, create)) e.title = *t;
     if (auto d = in.optional_string("description", text_max_chars, true)) e.description = *d;
     out.start = create ? in.required_string("start", 40) : in.optional_string("start", 40);
     out.end = create ? in.required_string("end", 40) : in.optional_string("end", 40);
-    if (e.all_day) {
-        // Whole days: "start" is the first day, "end" the last (inclusive), both dates;
-        // stored as local midnight to the midnight after the last day.
-        if (out.start) {
-            if (auto d = scheduler::parse_date(*out.start))
-                out.start = scheduler::format_date(*d) + "T00:00";
-            else
-                in.problem("start", "must be a date YYYY-MM-DD for an all-day event");
-        }
-        if (out.end) {
-            if (auto d = scheduler::parse_date(*out.end))
-                out.end = scheduler::format_date(scheduler::add_days(*d, 1)) + "T00:00";
-            else
-                in.problem("end", "must be a date YYYY-MM-DD (the last day) for an all-day event");
-        }
-    }
+    if (e.all_day) read_all_day_dates(in, out);
     // null (or "") for no venue; on update, null removes the venue.
     if (auto v = in.nullable_string("venue_id", 100)) e.venue_id = *v && !(*v)->empty() ? *v : std::nullopt;
     if (auto u = in.optional_string("online_url", url_max_chars)) {
@@ -123,19 +147,7 @@ event_input read_event(object_reader& in, event& e, bool create) {
         else
             e.status = *s;
     }
-    if (auto a = in.optional_string_array("accept_conflicts", 10, 40)) {
-        std::vector<conflict_type> types;
-        for (const auto& name : *a) {
-            auto c = scheduler::parse<conflict_type>(name);
-            if (!c)
-                in.problem("accept_conflicts", "'" + name + "' is not a conflict type");
-            else if (scheduler::severity_of(*c) == scheduler::conflict_severity::hard)
-                in.problem("accept_conflicts", "'" + name + "' is a hard conflict and cannot be accepted");
-            else
-                types.push_back(*c);
-        }
-        out.accept = types;
-    }
+    out.accept = read_accepted_conflicts(in);
     return out;
 }
 

@@ -4,7 +4,8 @@
     check_rooms.py SOURCE_DIR
 
 Reads every #include "..." of the project's own sources and fails when one crosses the
-dependency rule, printing the file, line and the include. The CMake targets enforce the
+dependency rule, or reaches into another room's internal header (*_internal.hpp or
+detail/), printing the file, line and the include. The CMake targets enforce the
 same rule at link time; this catches a header-only include the linker never sees.
 """
 import pathlib
@@ -25,6 +26,11 @@ RULES = {
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+
+def is_internal(path):
+    """Headers only their own room may include: *_internal.hpp and anything under detail/."""
+    return path.endswith("_internal.hpp") or "/detail/" in path
 
 
 def room_of(path):
@@ -52,6 +58,11 @@ def main():
         text = path.read_text(encoding="utf-8")
         for m in INCLUDE.finditer(text):
             target = room_of(m.group(1))
+            if target is not None and target != room and is_internal(m.group(1)):
+                line = text.count("\n", 0, m.start()) + 1
+                print(f"{rel}:{line}: {m.group(1)} is internal to {target}")
+                crossings += 1
+                continue
             if target is None or target == room or target in RULES[room]:
                 continue
             line = text.count("\n", 0, m.start()) + 1
