@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 namespace copsched::server {
 namespace {
@@ -120,6 +121,15 @@ result<loaded_facts> load_facts(store& s, const std::string& slug, const schedul
     return loaded_facts{std::move(*p), std::move(*facts)};
 }
 
+// An organiser of part of the programme (or of another one) may not read whole-programme
+// reports: forbidden with `detail`. Admins and the programme's organisers pass.
+std::optional<error> unless_programme_organiser(const scheduler::api_token& caller, const std::string& programme_id,
+                                                const char* detail) {
+    if (caller.role == scheduler::token_role::organiser && !may_write_programme(caller, programme_id))
+        return error{errc::forbidden, detail, {}};
+    return std::nullopt;
+}
+
 char delimiter_for(const report_params& p) {
     if (p.delimiter) return p.delimiter;
     return p.lang == scheduler::language::nl ? ';' : ','; // what Excel expects in that locale
@@ -152,8 +162,10 @@ result<std::pair<scheduler::attendance_report, scheduler::programme>> load_atten
     auto f = load_facts(s, slug, caller, p.year, false);
     if (!f) return f.err();
     const bool scoped = caller.role == scheduler::token_role::organiser && !caller.working_group_ids.empty();
-    if (!scoped && caller.role == scheduler::token_role::organiser && !may_write_programme(caller, f->programme.id))
-        return error{errc::forbidden, "Reports are for the programme's organisers and admins.", {}};
+    if (!scoped)
+        if (auto e = unless_programme_organiser(caller, f->programme.id,
+                                                "Reports are for the programme's organisers and admins."))
+            return *e;
     if (scoped && by != scheduler::report_grouping::working_group)
         return error{
             errc::forbidden, "A token limited to working groups can only see the report by working group.", {}};
@@ -317,8 +329,9 @@ task<response> commitments_report(request_context& ctx) {
                 th](store& s) -> result<std::pair<scheduler::commitments_report, scheduler::programme>> {
         auto f = load_facts(s, slug, caller, p.year, false);
         if (!f) return f.err();
-        if (caller.role == scheduler::token_role::organiser && !may_write_programme(caller, f->programme.id))
-            return error{errc::forbidden, "The commitments check is for the programme's organisers and admins.", {}};
+        if (auto e = unless_programme_organiser(caller, f->programme.id,
+                                                "The commitments check is for the programme's organisers and admins."))
+            return *e;
         const auto lang = p.lang_given ? p.lang : f->programme.lang;
         return std::pair{scheduler::check_commitments(f->facts, p.year, scheduler::now_utc(), th, lang),
                          std::move(f->programme)};
@@ -347,8 +360,9 @@ task<response> absence_report(request_context& ctx) {
                 meetings](store& s) -> result<std::pair<scheduler::absence_report, scheduler::programme>> {
         auto f = load_facts(s, slug, caller, p.year, true);
         if (!f) return f.err();
-        if (caller.role == scheduler::token_role::organiser && !may_write_programme(caller, f->programme.id))
-            return error{errc::forbidden, "This report is for the programme's organisers and admins.", {}};
+        if (auto e = unless_programme_organiser(caller, f->programme.id,
+                                                "This report is for the programme's organisers and admins."))
+            return *e;
         return std::pair{
             scheduler::absent_from_last_meetings(f->facts, static_cast<std::size_t>(meetings), scheduler::now_utc()),
             std::move(f->programme)};

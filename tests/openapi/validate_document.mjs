@@ -7,15 +7,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-// The packages of package-lock.json, installed by `npm ci` here (deploy/test does it).
-async function load(name) {
-  try {
-    return (await import(name)).default;
-  } catch (e) {
-    console.error(`cannot load ${name} (${e.code ?? e.message}): run npm ci in tests/openapi`);
-    process.exit(1);
-  }
-}
+import { load } from "./packages.mjs";
 const SwaggerParser = await load("@apidevtools/swagger-parser");
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -24,15 +24,7 @@
 import fs from "node:fs";
 import path from "node:path";
 
-// The packages of package-lock.json, installed by `npm ci` here (deploy/test does it).
-async function load(name) {
-  try {
-    return (await import(name)).default;
-  } catch (e) {
-    console.error(`cannot load ${name} (${e.code ?? e.message}): run npm ci in tests/openapi`);
-    process.exit(1);
-  }
-}
+import { load } from "./packages.mjs";
 const SwaggerParser = await load("@apidevtools/swagger-parser");
 const Ajv2019 = await load("ajv/dist/2019.js");
 const addFormats = await load("ajv-formats");
