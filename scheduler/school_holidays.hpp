@@ -12,7 +12,8 @@
 // years); region and holiday as lower-case names ([a-z0-9_-]); first_day and last_day
 // inclusive, YYYY-MM-DD, first <= last, within the school year's two calendar years; status
 // "definitive" or "advisory"; source a non-empty text naming the publication (no commas:
-// fields are never quoted). A (school year, region, holiday) appears at most once.
+// fields are never quoted). A (school year, region, holiday) appears at most once. The last
+// school year of a file may be listed in part, up to some holiday (its header says so).
 //
 // A malformed file is a failure at first use: school_holidays() throws std::runtime_error
 // naming the file and the line (the data test in ctest loads every country, so a bad file
@@ -49,9 +50,10 @@ struct school_holiday {
 // is malformed (all files are parsed together on first use, so any bad file fails every call).
 [[nodiscard]] const std::vector<school_holiday>& school_holidays(std::string_view country);
 
-// The last day the country's data covers (the latest last day of any holiday, the end of
-// the last covered school year's summer holidays); days after it are unknown, not
-// holiday-free. nullopt for a country without data.
+// The last day the country's data covers (the latest last day of any holiday: the end of
+// the last covered school year's summer holidays, or, when that school year is covered only
+// in part, of its last listed holiday); days after it are unknown, not holiday-free. nullopt
+// for a country without data.
 [[nodiscard]] std::optional<civil_date> school_holiday_data_until(std::string_view country);
 
 // The holidays of the country that contain `day` in any of `regions` (region names as in
