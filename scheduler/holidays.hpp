@@ -1,9 +1,12 @@
 #pragma once
 // Dutch public holidays (nationale feestdagen), for the year plan and slot suggestions:
-// the days a Community of Practice meeting should not be planned on.
+// the days a Community of Practice meeting should not be planned on. The Dutch view of
+// scheduler/public_holidays.hpp (country "NL", data/public_holidays/NL.txt), with both the
+// Dutch and the English name; kept as the API of the callers that know only the Netherlands.
 // Pure functions: any thread may call them.
 
 #include "scheduler/civil_time.hpp"
+#include "scheduler/public_holidays.hpp" // easter_sunday
 
 #include <optional>
 #include <string>
@@ -21,11 +24,8 @@ struct holiday {
     bool operator==(const holiday&) const = default;
 };
 
-inline constexpr int first_holiday_year = 1900;
-inline constexpr int last_holiday_year = 2199;
-
-// Easter Sunday of a Gregorian year (the anonymous Gregorian algorithm); year >= 1583.
-[[nodiscard]] civil_date easter_sunday(int year) noexcept;
+inline constexpr int first_holiday_year = first_public_holiday_year; // 1900
+inline constexpr int last_holiday_year = last_public_holiday_year;   // 2199
 
 // The holidays of one year, sorted by date; empty for a year outside
 // [first_holiday_year, last_holiday_year]. On a shared date (Hemelvaartsdag on 5 May, as
