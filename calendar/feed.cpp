@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -63,11 +64,29 @@ scheduler::status write_event(ical_writer& w, const feed_item& item, std::size_t
     return scheduler::ok();
 }
 
+// The local years the timed items' times fall in (the years their VTIMEZONE must cover),
+// or nullopt without timed items. A time that does not start with four digits is skipped:
+// check_item refuses its item.
+std::optional<std::pair<int, int>> timed_years(std::span<const feed_item> items) {
+    std::optional<std::pair<int, int>> years;
+    for (const auto& item : items) {
+        if (item.all_day) continue;
+        for (const std::string_view local : {std::string_view(item.start_local), std::string_view(item.end_local)}) {
+            if (local.size() < 4 ||
+                !std::all_of(local.begin(), local.begin() + 4, [](char c) { return c >= '0' && c <= '9'; }))
+                continue;
+            const int y = (local[0] - '0') * 1000 + (local[1] - '0') * 100 + (local[2] - '0') * 10 + (local[3] - '0');
+            years = years ? std::pair{std::min(years->first, y), std::max(years->second, y)} : std::pair{y, y};
+        }
+    }
+    return years;
+}
+
 } // namespace
 
 result<std::string> render_feed(const feed_header& header, std::span<const feed_item> items) {
-    const auto vtimezone = vtimezone_for(header.time_zone);
-    if (!vtimezone) return error::invalid("time_zone", "\"" + header.time_zone + "\" is not a supported time zone");
+    if (!supported_zone(header.time_zone))
+        return error::invalid("time_zone", "\"" + header.time_zone + "\" is not a time zone of the tz database");
     if (!is_positive_duration(header.refresh_interval))
         return error::invalid("refresh_interval", "must be a positive duration such as PT1H or P1D");
 
@@ -88,7 +107,11 @@ result<std::string> render_feed(const feed_header& header, std::span<const feed_
     w.line("X-WR-TIMEZONE", header.time_zone);
     w.line("REFRESH-INTERVAL;VALUE=DURATION", header.refresh_interval);
     w.line("X-PUBLISHED-TTL", header.refresh_interval);
-    if (std::any_of(items.begin(), items.end(), [](const feed_item& i) { return !i.all_day; })) w.verbatim(*vtimezone);
+    if (const auto years = timed_years(items)) {
+        const auto vtimezone = vtimezone_for(header.time_zone, years->first, years->second);
+        if (!vtimezone) return error{scheduler::errc::internal, "No VTIMEZONE for " + header.time_zone + ".", {}};
+        w.verbatim(*vtimezone);
+    }
     for (std::size_t i = 0; i < items.size(); ++i) {
         auto written = write_event(w, items[i], i, header.time_zone);
         if (!written) return std::move(written).err();

@@ -1,6 +1,7 @@
 #pragma once
 // iCalendar (RFC 5545) feeds and single-event files: one VCALENDAR with METHOD:PUBLISH,
-// the programme zone's fixed VTIMEZONE (calendar/vtimezone.hpp) and one VEVENT per item.
+// the programme zone's VTIMEZONE, generated from the tz database for the years the items
+// cover (calendar/vtimezone.hpp), and one VEVENT per item.
 // What the output contains and why is in docs/ICALENDAR.md, section Feeds.
 //
 // The output is a pure function of the arguments: no clock, no randomness, no global
@@ -66,7 +67,7 @@ struct feed_header {
     // NAME (RFC 7986) and X-WR-CALNAME, both escaped as TEXT. Empty leaves both out.
     std::string name;
     // The IANA zone of every timed item: X-WR-TIMEZONE, the TZID of DTSTART/DTEND and the
-    // VTIMEZONE. Must be one that supported_zone() knows.
+    // VTIMEZONE. Any zone of the tz database (supported_zone()).
     std::string time_zone = "Europe/Amsterdam";
     // DESCRIPTION (RFC 7986) and X-WR-CALDESC. Empty leaves both out.
     std::string description;
@@ -89,8 +90,9 @@ struct feed_header {
 //    after start; a url with anything but printable ASCII (spaces, control characters,
 //    non-ASCII).
 //
-// Cost: linear in the total size of the items; 1,000 typical events (0.5 MB) take
-// about 2 ms.
+// Cost: linear in the total size of the items; 1,000 typical events (0.5 MB) take a few
+// ms (tests/bench/feeds.sh). The VTIMEZONE text is generated once per zone and range of
+// years and then cached.
 [[nodiscard]] scheduler::result<std::string> render_feed(const feed_header& header, std::span<const feed_item> items);
 
 // A single-event file (.ics download or e-mail attachment without iTIP): render_feed with

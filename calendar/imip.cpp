@@ -3,6 +3,7 @@
 #include "calendar/ical_writer_internal.hpp"
 #include "calendar/vtimezone.hpp"
 
+#include <string>
 #include <utility>
 
 namespace copsched::calendar {
@@ -48,8 +49,8 @@ std::string property_name(std::string_view name, const mail_party& party, std::s
 std::string_view imip_method_name(imip_method m) noexcept { return m == imip_method::cancel ? "CANCEL" : "REQUEST"; }
 
 result<std::string> render_imip(const imip_message& m) {
-    const auto vtimezone = vtimezone_for(m.time_zone);
-    if (!vtimezone) return error::invalid("time_zone", "\"" + m.time_zone + "\" is not a supported time zone");
+    if (!supported_zone(m.time_zone))
+        return error::invalid("time_zone", "\"" + m.time_zone + "\" is not a time zone of the tz database");
     if (const auto problem = email_problem(m.organizer.email); !problem.empty())
         return error::invalid("organizer.email", std::string(problem));
     if (const auto problem = email_problem(m.attendee.email); !problem.empty())
@@ -67,7 +68,13 @@ result<std::string> render_imip(const imip_message& m) {
     w.line("PRODID", product_id);
     w.line("CALSCALE", "GREGORIAN");
     w.line("METHOD", imip_method_name(m.method));
-    if (!item.all_day) w.verbatim(*vtimezone);
+    if (!item.all_day) {
+        // check_item accepted both times: each starts with its four-digit year.
+        const auto vtimezone = vtimezone_for(m.time_zone, std::stoi(item.start_local.substr(0, 4)),
+                                             std::stoi(item.end_local.substr(0, 4)));
+        if (!vtimezone) return error{scheduler::errc::internal, "No VTIMEZONE for " + m.time_zone + ".", {}};
+        w.verbatim(*vtimezone);
+    }
     w.line("BEGIN", "VEVENT");
     detail::write_item_properties(w, item, *checked, false, cancel ? "CANCELLED" : detail::status_name(item.status));
     w.line(property_name("ORGANIZER", m.organizer, ""), "mailto:" + m.organizer.email);

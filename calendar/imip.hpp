@@ -43,7 +43,7 @@ struct mail_party {
 
 struct imip_message {
     imip_method method = imip_method::request;
-    // The IANA zone of a timed item's DTSTART/DTEND; must be one that supported_zone() knows.
+    // The IANA zone of a timed item's DTSTART/DTEND: any zone of the tz database (supported_zone()).
     std::string time_zone = "Europe/Amsterdam";
     mail_party organizer; // the programme's sender: must match the e-mail's From
     mail_party attendee;  // the recipient

@@ -83,8 +83,9 @@ void prepare_libical() {
     std::call_once(once, [] {
         (void)icaltimezone_get_utc_timezone(); // loads the builtin zone table once
         // One offset lookup sets libical's static minimum expansion year.
-        const std::string text(vtimezone_for("Europe/Amsterdam").value_or(std::string_view{}));
-        if (text.empty()) return;
+        const auto published = vtimezone_for("Europe/Amsterdam", 2020, 2020);
+        if (!published) return;
+        const std::string& text = *published;
         icalcomponent* c = icalparser_parse_string(text.c_str());
         if (c == nullptr) return;
         zone_ptr z(icaltimezone_new());

@@ -42,7 +42,7 @@ std::optional<conflict> local_time_problem(const char* field, const placed_time&
     if (t.kind == local_kind::ambiguous)
         return conflict{conflict_type::ambiguous_local_time,
                         std::string("The ") + field + " " + format_local_time(t.local) + " happens twice in " +
-                            zone_name + " (the clocks go back); give it with an offset.",
+                            zone_name + " (the clocks go back); choose another time.",
                         {}};
     return std::nullopt;
 }
@@ -78,6 +78,14 @@ result<booking_outcome> book(event_store& s, const programme& p, event e, const 
                            civil_time& local, sys_seconds& utc) -> status {
         const auto t = place_in_zone(text ? *text : stored_local, *zone);
         if (!t) return error::invalid(field, "must be a local time YYYY-MM-DDTHH:MM or an instant with Z or an offset");
+        // An instant in the hour the clocks repeat: feeds write the local time with TZID,
+        // which RFC 5545 reads as the first pass and libical as the second, so one of them
+        // is an hour off whichever instant was meant.
+        if (text && !parse_local_time(*text) && zone->to_utc(t->local).kind == local_kind::ambiguous)
+            return error::invalid(field, "The " + std::string(field) + " " + *text + " is " +
+                                             format_local_time(t->local) + " in " + p.timezone +
+                                             ", a time that happens twice (the clocks go back); calendars cannot "
+                                             "tell the two apart: choose another time.");
         local = t->local;
         utc = t->utc;
         if (auto problem = local_time_problem(field, *t, p.timezone)) local_problems.push_back(std::move(*problem));

@@ -56,7 +56,8 @@ public:
     }
 
     // A zone abbreviation: three or more letters, or <...> of letters, digits, '+', '-'.
-    bool name() noexcept {
+    // On success *out holds it without the quotes.
+    bool name(std::string* out) {
         const std::size_t begin = i_;
         if (skip('<')) {
             while (i_ < s_.size() && s_[i_] != '>') {
@@ -65,10 +66,13 @@ public:
                 ++i_;
             }
             if (i_ - begin - 1 < 3 || !skip('>')) return false;
+            *out = std::string(s_.substr(begin + 1, i_ - begin - 2));
             return true;
         }
         while (i_ < s_.size() && is_alpha(s_[i_])) ++i_;
-        return i_ - begin >= 3;
+        if (i_ - begin < 3) return false;
+        *out = std::string(s_.substr(begin, i_ - begin));
+        return true;
     }
 
     // [+-]h[h...][:mm[:ss]] in seconds, hours at most max_hours.
@@ -307,16 +311,16 @@ struct time_zone::rules {
 
 namespace detail {
 
-std::optional<posix_rule> parse_posix_rule(std::string_view tz) noexcept {
+std::optional<posix_rule> parse_posix_rule(std::string_view tz) {
     tz_parser p(tz);
     posix_rule rule;
-    if (!p.name()) return std::nullopt;
+    if (!p.name(&rule.std_abbreviation)) return std::nullopt;
     const auto std_west = p.hms(24);
     if (!std_west) return std::nullopt;
     rule.std_offset = -*std_west;
     if (p.at_end()) return rule;
 
-    if (!p.name()) return std::nullopt;
+    if (!p.name(&rule.dst_abbreviation)) return std::nullopt;
     rule.has_dst = true;
     rule.dst_offset = rule.std_offset + 3600;
     if (p.next_starts_offset()) {
@@ -395,6 +399,52 @@ local_result time_zone::to_utc(const civil_time& local) const noexcept {
     if (rules_->by_footer(wall - std::chrono::seconds{max_offset})) return rule_to_utc(*rules_->footer, secs(wall));
     // Near footer_from the table still answers: the rule's next change is months away.
     return from_local_info(rules_->table->get_info(tzdb::local_seconds{wall.time_since_epoch()}), wall);
+}
+
+time_zone time_zone::from_rule(std::string name, const detail::posix_rule& r) {
+    auto rs = std::make_shared<rules>();
+    rs->footer = r;
+    return time_zone(std::move(name), std::move(rs));
+}
+
+const detail::posix_rule* time_zone::footer_rule() const noexcept {
+    return rules_->footer ? &*rules_->footer : nullptr;
+}
+
+zone_period time_zone::period_at(sys_seconds utc) const {
+    if (rules_->by_footer(utc)) {
+        const auto& f = *rules_->footer;
+        const std::int32_t offset = rule_offset_at(f, secs(utc));
+        const bool dst = f.has_dst && offset == f.dst_offset && f.dst_offset != f.std_offset;
+        return {std::chrono::seconds{offset}, dst, dst ? f.dst_abbreviation : f.std_abbreviation};
+    }
+    const auto info = rules_->table->get_info(utc);
+    return {info.offset, info.save != std::chrono::minutes{0}, info.abbrev};
+}
+
+std::vector<zone_transition> time_zone::transitions(sys_seconds from, sys_seconds to) const {
+    // The first instant after t at which a new period may begin; nullopt: none ever.
+    auto next_after = [this](sys_seconds t) -> std::optional<sys_seconds> {
+        if (rules_->by_footer(t)) {
+            const auto next = rule_next_change(*rules_->footer, secs(t));
+            if (!next) return std::nullopt;
+            return at(*next);
+        }
+        const auto end = rules_->table->get_info(t).end;
+        // date/tz's last period ends at its largest time: no change follows without a footer.
+        if (end >= tzdb::sys_days{tzdb::year::max() / tzdb::January / 1}) return std::nullopt;
+        return sys_seconds{std::chrono::floor<std::chrono::seconds>(end)};
+    };
+    std::vector<zone_transition> out;
+    if (from >= to) return out;
+    zone_period before = period_at(from - std::chrono::seconds{1});
+    for (auto t = next_after(from - std::chrono::seconds{1}); t && *t < to; t = next_after(*t)) {
+        zone_period after = period_at(*t);
+        if (after != before)
+            out.push_back({*t, before.offset, after.offset, before.dst, after.dst, after.abbreviation});
+        before = std::move(after);
+    }
+    return out;
 }
 
 const time_zone* find_time_zone(std::string_view name) {

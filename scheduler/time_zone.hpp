@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace copsched::scheduler {
 
@@ -67,13 +68,41 @@ struct posix_rule {
     bool has_dst = false;
     rule_day start; // summer time begins
     rule_day end;   // summer time ends
+    // The abbreviations without the <> quotes: "CET" and "CEST", "-04" and "-03".
+    std::string std_abbreviation;
+    std::string dst_abbreviation; // empty without summer time
 };
 
 // nullopt unless tz is a whole, valid POSIX TZ string (with the RFC 8536 extensions:
-// hours up to 167 and negative in rule times). Exposed for the tests.
-[[nodiscard]] std::optional<posix_rule> parse_posix_rule(std::string_view tz) noexcept;
+// hours up to 167 and negative in rule times). Exposed for the tests and for
+// time_zone::footer_rule()'s users.
+[[nodiscard]] std::optional<posix_rule> parse_posix_rule(std::string_view tz);
 
 } // namespace detail
+
+// One change of a zone's wall clock: its UTC offset, its abbreviation or its summer-time flag.
+struct zone_transition {
+    sys_seconds at{}; // the first instant of the new period
+    std::chrono::seconds offset_before{};
+    std::chrono::seconds offset_after{};
+    // The database's summer-time flags. Negative summer time counts as summer time there:
+    // Europe/Dublin's winter (GMT) and Morocco's Ramadan months (+00) are flagged, the
+    // summer's IST and the rest of Morocco's year (+01) are not.
+    bool dst_before = false;
+    bool dst_after = false;
+    std::string abbreviation_after; // "CEST", "+0545"
+
+    bool operator==(const zone_transition&) const = default;
+};
+
+// The period of a zone's wall clock in effect at an instant.
+struct zone_period {
+    std::chrono::seconds offset{};
+    bool dst = false; // as zone_transition's flags
+    std::string abbreviation;
+
+    bool operator==(const zone_period&) const = default;
+};
 
 class time_zone {
 public:
@@ -103,6 +132,24 @@ public:
     // The instant(s) at which the wall clock shows local; local must be valid.
     // Callers that book events reject anything but local_kind::unique.
     [[nodiscard]] local_result to_utc(const civil_time& local) const noexcept;
+
+    // The period in effect at the instant: offset_at() with its abbreviation and flag.
+    [[nodiscard]] zone_period period_at(sys_seconds utc) const;
+
+    // Every change with from <= at < to, in time order: the database's table, then the
+    // footer rule's changes. A change of the abbreviation or flag alone is listed too
+    // (offset_before == offset_after). Cost: linear in the number of changes (about two
+    // a year for a zone with summer time); callers bound the range.
+    [[nodiscard]] std::vector<zone_transition> transitions(sys_seconds from, sys_seconds to) const;
+
+    // The rule the zone follows after the last transition of its table (the TZif footer,
+    // "CET-1CEST,M3.5.0,M10.5.0/3"), or nullptr when its file has none (a version 1 file
+    // or an empty footer). For a from_posix_rule() zone: that rule. Valid as long as the
+    // time_zone or a copy of it lives.
+    [[nodiscard]] const detail::posix_rule* footer_rule() const noexcept;
+
+    // A zone that follows r at all times, as from_posix_rule() would; name() is `name`.
+    [[nodiscard]] static time_zone from_rule(std::string name, const detail::posix_rule& r);
 
 private:
     struct rules; // the zone's transitions (date/tz) and footer rule; in time_zone.cpp

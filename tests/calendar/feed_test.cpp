@@ -263,7 +263,7 @@ TEST_CASE("a one-event feed has exactly the lines clients need", "[calendar][fee
                                              "X-WR-TIMEZONE:Europe/Amsterdam\r\n"
                                              "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n"
                                              "X-PUBLISHED-TTL:PT1H\r\n") +
-                                 std::string(*copsched::calendar::vtimezone_for("Europe/Amsterdam")) +
+                                 std::string(*copsched::calendar::vtimezone_for("Europe/Amsterdam", 2024, 2024)) +
                                  "BEGIN:VEVENT\r\n"
                                  "UID:event-7@copsched\r\n"
                                  "SEQUENCE:3\r\n"
@@ -451,7 +451,7 @@ TEST_CASE("a 10,000-character text survives folding and escaping intact", "[cale
 TEST_CASE("every TZID used has its VTIMEZONE, once, and it resolves the times", "[calendar][feed]") {
     const std::string out = render(header(), {meeting(1), all_day_item(2), meeting(3, 120), meeting(4)});
     check_lines(out);
-    CHECK(count(out, std::string(*copsched::calendar::vtimezone_for("Europe/Amsterdam"))) == 1);
+    CHECK(count(out, std::string(*copsched::calendar::vtimezone_for("Europe/Amsterdam", 2024, 2024))) == 1);
     auto cal = parse(out);
     CHECK(icalcomponent_count_components(cal.get(), ICAL_VTIMEZONE_COMPONENT) == 1);
 
@@ -644,7 +644,7 @@ TEST_CASE("a 1,000-event feed parses with zero errors", "[calendar][feed]") {
 
 TEST_CASE("invalid input is refused with the field named", "[calendar][feed]") {
     feed_header h = header();
-    for (const char* zone : {"Europe/Berlin", "", "UTC", "/freeassociation.sourceforge.net/Europe/Amsterdam"}) {
+    for (const char* zone : {"Mars/Olympus_Mons", "", "UTC+1", "/freeassociation.sourceforge.net/Europe/Amsterdam"}) {
         h.time_zone = zone;
         INFO("zone " << zone);
         check_refused(h, {}, "time_zone");

@@ -464,3 +464,56 @@ TEST_CASE("POSIX TZ strings parse into offsets east of UTC and rule days", "[sch
         CHECK_FALSE(detail::parse_posix_rule(bad).has_value());
     }
 }
+
+TEST_CASE("transitions lists each change with offsets, flags and abbreviation", "[scheduler][time_zone]") {
+    const auto& ams = zone("Europe/Amsterdam");
+    const auto changes = ams.transitions(utc("2019-01-01T00:00:00Z"), utc("2020-01-01T00:00:00Z"));
+    REQUIRE(changes.size() == 2);
+    CHECK(changes[0] == zone_transition{utc("2019-03-31T01:00:00Z"), std::chrono::hours(1), std::chrono::hours(2),
+                                        false, true, "CEST"});
+    CHECK(changes[1] == zone_transition{utc("2019-10-27T01:00:00Z"), std::chrono::hours(2), std::chrono::hours(1), true,
+                                        false, "CET"});
+    // A change exactly at `from` is in, one exactly at `to` is out.
+    CHECK(ams.transitions(utc("2019-03-31T01:00:00Z"), utc("2019-10-27T01:00:00Z")).size() == 1);
+    CHECK(ams.transitions(utc("2019-04-01T00:00:00Z"), utc("2019-04-01T00:00:00Z")).empty());
+    // Past the file's table (2037), the footer rule's changes, abbreviations included.
+    const auto late = ams.transitions(utc("2150-01-01T00:00:00Z"), utc("2151-01-01T00:00:00Z"));
+    REQUIRE(late.size() == 2);
+    CHECK(late[0].at == utc("2150-03-29T01:00:00Z"));
+    CHECK(late[0].abbreviation_after == "CEST");
+    CHECK(late[1].at == utc("2150-10-25T01:00:00Z"));
+    CHECK(late[1].abbreviation_after == "CET");
+    CHECK(ams.period_at(utc("2150-07-01T00:00:00Z")) == zone_period{std::chrono::hours(2), true, "CEST"});
+
+    // Dublin: the database flags winter as (negative) summer time.
+    const auto& dublin = zone("Europe/Dublin");
+    CHECK(dublin.period_at(utc("2019-01-15T12:00:00Z")) == zone_period{std::chrono::hours(0), true, "GMT"});
+    CHECK(dublin.period_at(utc("2019-07-15T12:00:00Z")) == zone_period{std::chrono::hours(1), false, "IST"});
+    // Morocco: Ramadan's +00 comes and goes within the year.
+    const auto morocco =
+        zone("Africa/Casablanca").transitions(utc("2019-01-01T00:00:00Z"), utc("2020-01-01T00:00:00Z"));
+    REQUIRE(morocco.size() == 2);
+    CHECK(morocco[0].offset_after == std::chrono::hours(0));
+    CHECK(morocco[1].offset_after == std::chrono::hours(1));
+    CHECK(zone("Asia/Kathmandu").transitions(utc("2000-01-01T00:00:00Z"), utc("2100-01-01T00:00:00Z")).empty());
+}
+
+TEST_CASE("footer_rule gives the zone's current POSIX rule", "[scheduler][time_zone]") {
+    const auto* rule = zone("America/Santiago").footer_rule();
+    REQUIRE(rule != nullptr);
+    CHECK(rule->has_dst);
+    CHECK(rule->std_offset == -4 * 3600);
+    CHECK(rule->dst_offset == -3 * 3600);
+    CHECK(rule->std_abbreviation == "-04");
+    CHECK(rule->dst_abbreviation == "-03");
+    CHECK(rule->start.month == 9);
+    CHECK(rule->start.time == 24 * 3600);
+    const auto* fixed = zone("Asia/Kathmandu").footer_rule();
+    REQUIRE(fixed != nullptr);
+    CHECK_FALSE(fixed->has_dst);
+    CHECK(fixed->std_offset == 5 * 3600 + 45 * 60);
+    // A zone built from a rule follows it from the start.
+    const auto z = time_zone::from_rule("test", *zone("Europe/Amsterdam").footer_rule());
+    CHECK(z.name() == "test");
+    CHECK(z.transitions(utc("1970-01-01T00:00:00Z"), utc("1971-01-01T00:00:00Z")).size() == 2);
+}
