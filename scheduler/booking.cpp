@@ -96,7 +96,7 @@ result<booking_outcome> book(event_store& s, const programme& p, event e, const 
 
     auto facts = s.booking_facts(p, c, e.id.empty() ? std::nullopt : std::optional<std::string>(e.id));
     if (!facts) return facts.err();
-    auto all = find_conflicts(c, *facts);
+    auto all = find_conflicts(c, *facts, day_rules_of(p), p.lang);
     all.insert(all.begin(), local_problems.begin(), local_problems.end());
     out.blocking = blocking(all, accept);
     if (!out.blocking.empty()) return out;

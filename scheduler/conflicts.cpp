@@ -1,6 +1,6 @@
 #include "scheduler/conflicts.hpp"
 
-#include "scheduler/holidays.hpp"
+#include "scheduler/day_rules.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 namespace copsched::scheduler {
 namespace {
 
-constexpr std::array<std::pair<conflict_type, std::string_view>, 10> names{{
+constexpr std::array<std::pair<conflict_type, std::string_view>, 11> names{{
     {conflict_type::end_before_start, "end_before_start"},
     {conflict_type::outside_programme, "outside_programme"},
     {conflict_type::nonexistent_local_time, "nonexistent_local_time"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<conflict_type, std::string_view>, 10> names{{
     {conflict_type::cop_meeting_overlap, "cop_meeting_overlap"},
     {conflict_type::members_busy, "members_busy"},
     {conflict_type::public_holiday, "public_holiday"},
+    {conflict_type::school_holiday, "school_holiday"},
     {conflict_type::blackout, "blackout"},
     {conflict_type::venue_capacity, "venue_capacity"},
 }};
@@ -41,6 +42,7 @@ conflict_severity severity_of(conflict_type t) noexcept {
     switch (t) {
     case conflict_type::members_busy:
     case conflict_type::public_holiday:
+    case conflict_type::school_holiday:
     case conflict_type::blackout:
     case conflict_type::venue_capacity: return conflict_severity::soft;
     default: return conflict_severity::hard;
@@ -49,8 +51,8 @@ conflict_severity severity_of(conflict_type t) noexcept {
 
 std::string_view to_string(conflict_severity s) noexcept { return s == conflict_severity::hard ? "hard" : "soft"; }
 
-std::vector<conflict> find_conflicts(const booking_candidate& c, const booking_context& ctx,
-                                     bool liberation_day_every_year) {
+std::vector<conflict> find_conflicts(const booking_candidate& c, const booking_context& ctx, const day_rules& days,
+                                     language lang) {
     std::vector<conflict> out;
     if (c.end_utc <= c.start_utc) {
         out.push_back({conflict_type::end_before_start, "The end must be after the start.", {}});
@@ -80,10 +82,27 @@ std::vector<conflict> find_conflicts(const booking_candidate& c, const booking_c
             out.push_back({conflict_type::members_busy,
                            std::to_string(e.shared_members) + " member(s) of this group are in '" + e.title + "' then.",
                            {e.id}});
-    for (auto d = c.local_start.date; d <= c.local_end.date; d = add_days(d, 1))
-        if (auto h = dutch_holiday_on(d, liberation_day_every_year); h && h->day_off)
+    std::vector<school_holiday> school;
+    std::vector<std::string> school_days;
+    for (auto d = c.local_start.date; d <= c.local_end.date; d = add_days(d, 1)) {
+        if (auto h = holiday_on(days, d, lang); h && h->day_off)
             out.push_back(
-                {conflict_type::public_holiday, format_date(d) + " is " + h->name_nl + " (" + h->name_en + ").", {}});
+                {conflict_type::public_holiday,
+                 format_date(d) + " is " + h->name + ", a public holiday in " + holiday_country_label(days) + ".",
+                 {}});
+        if (auto on = school_holidays_on(days, d); !on.empty()) {
+            school_days.push_back(format_date(d));
+            for (auto& h : on)
+                if (std::find(school.begin(), school.end(), h) == school.end()) school.push_back(std::move(h));
+        }
+    }
+    if (!school.empty())
+        out.push_back(
+            {conflict_type::school_holiday,
+             (school_days.size() == 1 ? school_days.front() : school_days.front() + " to " + school_days.back()) +
+                 (school_days.size() == 1 ? " falls in the school holidays: " : " fall in the school holidays: ") +
+                 school_holiday_text(school, lang) + ".",
+             {}});
     for (const auto& b : ctx.blackouts)
         out.push_back({conflict_type::blackout, "The time falls in the blackout period '" + b.name + "'.", {b.id}});
     if (ctx.venue_capacity && *ctx.venue_capacity < ctx.invited)

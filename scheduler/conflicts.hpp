@@ -4,6 +4,7 @@
 // facts the store gathers (booking_context): testable without a database.
 
 #include "scheduler/civil_time.hpp"
+#include "scheduler/day_rules.hpp"
 #include "scheduler/model.hpp"
 
 #include <optional>
@@ -23,7 +24,8 @@ enum class conflict_type {
     cop_meeting_overlap,    // a session during a CoP meeting of the programme, or the reverse
     // soft
     members_busy,   // members of this group are in another group's session then
-    public_holiday, // a Dutch public holiday
+    public_holiday, // a public holiday (day off) of the programme's holiday country
+    school_holiday, // a school holiday of the programme's school holiday regions
     blackout,       // an imported blackout period
     venue_capacity, // the venue holds fewer than are invited
 };
@@ -78,9 +80,11 @@ struct booking_candidate {
 };
 
 // Every conflict of the candidate, hard ones first, in a stable order. Local-time
-// problems (DST) are found when converting times and are not repeated here.
-std::vector<conflict> find_conflicts(const booking_candidate& c, const booking_context& ctx,
-                                     bool liberation_day_every_year = false);
+// problems (DST) are found when converting times and are not repeated here. Holidays
+// follow `days` (scheduler/day_rules.hpp), named in `lang`: public_holiday once per day
+// off, school_holiday once for all the days and holidays the event touches.
+std::vector<conflict> find_conflicts(const booking_candidate& c, const booking_context& ctx, const day_rules& days,
+                                     language lang);
 
 // The conflicts that stop the booking: every hard one, and every soft one whose type
 // is not in `accepted`.

@@ -59,6 +59,11 @@ programme make_programme() {
     p.starts_on = "2018-06-07";
     p.ends_on = "2026-12-31";
     p.rules = meeting_rules{};
+    // No CoP meeting in the school holidays of any region (the default for a Dutch
+    // programme, set here so that the demo shows it).
+    p.rules.school_holiday_regions = std::vector<std::string>{"noord", "midden", "zuid"};
+    p.rules.school_holidays = school_holiday_mode::avoid;
+    p.holidays.country = "NL";
     p.feeds_public = true;
     return p;
 }

@@ -51,6 +51,10 @@ constexpr name_table<token_role, 3> token_roles{{
     {token_role::organiser, "organiser"},
     {token_role::participant, "participant"},
 }};
+constexpr name_table<school_holiday_mode, 2> school_holiday_modes{{
+    {school_holiday_mode::avoid, "avoid"},
+    {school_holiday_mode::prefer_not, "prefer_not"},
+}};
 
 } // namespace
 
@@ -62,6 +66,7 @@ COPSCHED_ENUM_NAMES(membership_role, membership_roles)
 COPSCHED_ENUM_NAMES(event_kind, event_kinds)
 COPSCHED_ENUM_NAMES(event_status, event_statuses)
 COPSCHED_ENUM_NAMES(token_role, token_roles)
+COPSCHED_ENUM_NAMES(school_holiday_mode, school_holiday_modes)
 
 #undef COPSCHED_ENUM_NAMES
 

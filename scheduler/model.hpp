@@ -18,6 +18,8 @@ enum class membership_role { member, chair, facilitator };
 enum class event_kind { cop_meeting, working_group_session, other };
 enum class event_status { tentative, confirmed, cancelled };
 enum class token_role { admin, organiser, participant };
+// How the year planner and suggestions treat a programme's school holidays.
+enum class school_holiday_mode { avoid, prefer_not };
 
 // Names as they appear in the API and the database. parse_* return nullopt for an
 // unknown name; callers turn that into a field error.
@@ -29,6 +31,7 @@ std::string_view to_string(membership_role) noexcept;
 std::string_view to_string(event_kind) noexcept;
 std::string_view to_string(event_status) noexcept;
 std::string_view to_string(token_role) noexcept;
+std::string_view to_string(school_holiday_mode) noexcept;
 
 template <class E>
 std::optional<E> parse(std::string_view) noexcept;
@@ -48,6 +51,8 @@ template <>
 std::optional<event_status> parse(std::string_view) noexcept;
 template <>
 std::optional<token_role> parse(std::string_view) noexcept;
+template <>
+std::optional<school_holiday_mode> parse(std::string_view) noexcept;
 
 struct meeting_rules {
     int per_year = 4;
@@ -55,6 +60,23 @@ struct meeting_rules {
     std::string start_time = "10:00";
     int duration_minutes = 180;
     int min_gap_days = 42;
+    // The school holiday regions (of the programme's holiday country, data/school_holidays)
+    // a CoP meeting keeps out of; nullopt: the default for the programme (all regions for a
+    // Dutch-language programme in Europe/Amsterdam, none otherwise: see
+    // scheduler/day_rules.hpp). An empty list switches school holidays off.
+    std::optional<std::vector<std::string>> school_holiday_regions;
+    // avoid: no CoP meeting in them (the planner excludes the days); prefer_not: allowed,
+    // with a score penalty the reasons state.
+    school_holiday_mode school_holidays = school_holiday_mode::avoid;
+};
+
+// Whose public holidays count for a programme: a country (ISO 3166-1 alpha-2) and
+// optionally one of its subdivisions (ISO 3166-2, "DE-BY"). nullopt country: the country of
+// the programme's time zone (scheduler/day_rules.hpp).
+struct holiday_settings {
+    std::optional<std::string> country;
+    std::optional<std::string> subdivision;
+    bool operator==(const holiday_settings&) const = default;
 };
 
 // E-mail of a programme (docs: README "Reminders"): invitations, updates and cancellations
@@ -81,6 +103,7 @@ struct programme {
     std::string starts_on; // YYYY-MM-DD
     std::string ends_on;   // YYYY-MM-DD
     meeting_rules rules;
+    holiday_settings holidays;
     bool feeds_public = true;
     mail_settings mail;
     int version = 1;

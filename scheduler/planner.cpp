@@ -1,6 +1,6 @@
 #include "scheduler/planner.hpp"
 
-#include "scheduler/holidays.hpp"
+#include "scheduler/day_rules.hpp"
 
 #include <algorithm>
 #include <array>
@@ -238,7 +238,8 @@ struct candidate {
     day_number day = 0;
     int start_minutes = 0;
     slot when;
-    score_breakdown base; // spread_points 0; total without spread
+    score_breakdown base;           // spread_points 0; total without spread
+    bool in_school_holiday = false; // with school_mode prefer_not (avoid excludes the day)
 };
 
 score_breakdown scored(const candidate& c, const plan_weights& w, const segment& s) {
@@ -249,11 +250,12 @@ score_breakdown scored(const candidate& c, const plan_weights& w, const segment&
 }
 
 // Why a day of the window has no usable slot; `none_` when it has one.
-enum class day_block { none_, weekday, holiday, blackout, event, local_time };
+enum class day_block { none_, weekday, holiday, school_holiday, blackout, event, local_time };
 
 struct day_facts {
     bool allowed = false;
-    std::optional<holiday> holiday_on; // day off or not
+    std::optional<day_holiday> holiday_on; // day off or not
+    std::vector<school_holiday> school;    // the school holidays of the request's regions
     day_block block = day_block::none_;
     std::vector<std::string> reasons; // distinct hard reasons of its start times, in the request language
 };
@@ -287,11 +289,55 @@ std::string segment_name(std::size_t i, std::size_t n, bool nl) {
     return (nl ? "periode " : "period ") + std::to_string(i + 1) + (nl ? " van " : " of ") + std::to_string(n);
 }
 
-std::string holiday_name(const holiday& h, bool nl) { return nl ? h.name_nl : h.name_en; }
+std::string holiday_name(const day_holiday& h) { return h.name; }
+
+// Why the days between the segment's middle and the chosen day did not get the meeting,
+// where the days themselves are the reason: the distinct reasons of the excluded days on
+// allowed weekdays there (public or school holiday, blackout, event), and school holidays
+// with prefer_not; empty when there are none (then the scores explain the choice).
+std::string closer_days_reason(const plan_request& r, const std::vector<const day_facts*>& closer,
+                               const civil_date& middle) {
+    const bool nl = r.lang == language::nl;
+    std::vector<std::string> parts;
+    const auto add = [&](std::string part) {
+        if (std::find(parts.begin(), parts.end(), part) == parts.end()) parts.push_back(std::move(part));
+    };
+    // School holidays are gathered over all the days (one text, regions united); other
+    // reasons are kept as the days give them.
+    std::vector<school_holiday> excluded_school, penalised_school;
+    const auto gather = [](std::vector<school_holiday>& into, const std::vector<school_holiday>& from) {
+        for (const auto& h : from)
+            if (std::find(into.begin(), into.end(), h) == into.end()) into.push_back(h);
+    };
+    for (const auto* f : closer) {
+        if (f->block == day_block::weekday) continue;
+        if (f->block == day_block::school_holiday) {
+            gather(excluded_school, f->school);
+        } else if (f->block != day_block::none_) {
+            std::string joined;
+            for (const auto& part : f->reasons) joined += (joined.empty() ? "" : "; ") + part;
+            add(std::move(joined));
+        } else if (!f->school.empty()) {
+            gather(penalised_school, f->school);
+        }
+    }
+    if (!excluded_school.empty()) parts.insert(parts.begin(), school_holiday_text(excluded_school, r.lang));
+    if (!penalised_school.empty())
+        add(school_holiday_text(penalised_school, r.lang) + (nl ? ", liever niet (-" : ", preferably not (-") +
+            std::to_string(r.weights.school_holiday) + (nl ? " punten)" : " points)"));
+    if (parts.empty()) return {};
+    constexpr std::size_t shown = 3;
+    std::string what;
+    for (std::size_t k = 0; k < parts.size() && k < shown; ++k) what += (k ? ", " : "") + parts[k];
+    if (parts.size() > shown) what += nl ? " en meer" : " and more";
+    return (nl ? "dichter bij het midden (" : "closer to its middle (") + format_date(middle) +
+           (nl ? ") vallen dagen af: " : "), days are out: ") + what;
+}
 
 std::vector<std::string> reasons_for(const plan_request& r, const candidate& c, const score_breakdown& b,
                                      const segment& s, std::size_t index, const day_facts& facts,
-                                     const blocker_index& blackouts, const blocker_index& events) {
+                                     const std::vector<const day_facts*>& closer, const blocker_index& blackouts,
+                                     const blocker_index& events) {
     const bool nl = r.lang == language::nl;
     std::vector<std::string> out;
     if (b.organisations_total > 0)
@@ -324,20 +370,30 @@ std::vector<std::string> reasons_for(const plan_request& r, const candidate& c, 
                       format_date(civil_from_days(s.first)) + (nl ? " tot en met " : " to ") +
                       format_date(civil_from_days(s.end - 1)) + "), " + days_text(distance, nl) +
                       (nl ? " van het midden (" : " from its middle (") + middle + ")");
+    if (auto why = closer_days_reason(r, closer, civil_from_days(s.middle)); !why.empty())
+        out.push_back(std::move(why));
+    if (c.in_school_holiday)
+        out.push_back((nl ? "in de " : "in the ") + school_holiday_text(facts.school, r.lang) + ": " +
+                      std::to_string(b.school_holiday_points) +
+                      (nl ? " punten (schoolvakanties: liever niet)" : " points (school holidays: prefer_not)"));
 
     // What else is on this date, none of it overlapping the slot.
     const civil_date date = civil_from_days(c.day);
     const interval whole_day{r.zone->to_utc({date, 0, 0, 0}).first, r.zone->to_utc({add_days(date, 1), 0, 0, 0}).first};
     std::vector<std::string> also;
     if (facts.holiday_on)
-        also.push_back(holiday_name(*facts.holiday_on, nl) +
+        also.push_back(holiday_name(*facts.holiday_on) +
                        (nl ? " (dit jaar geen vrije dag)" : " (not a day off this year)"));
     for (const auto* blackout : blackouts.overlapping(whole_day)) also.push_back("blackout '" + blackout->name + "'");
     for (const auto* e : events.overlapping(whole_day))
         also.push_back((nl ? "evenement '" : "event '") + e->name + "'");
     if (also.empty()) {
-        out.push_back(nl ? "geen feestdag, blackout of evenement op deze datum"
-                         : "no holiday, blackout or event on this date");
+        if (!r.days.school_regions.empty())
+            out.push_back(nl ? "geen feestdag, schoolvakantie, blackout of evenement op deze datum"
+                             : "no public holiday, school holiday, blackout or event on this date");
+        else
+            out.push_back(nl ? "geen feestdag, blackout of evenement op deze datum"
+                             : "no holiday, blackout or event on this date");
     } else {
         std::string text = nl ? "ook op deze datum, zonder overlap: " : "also on this date, not overlapping: ";
         for (std::size_t k = 0; k < also.size(); ++k) text += (k ? ", " : "") + also[k];
@@ -384,6 +440,9 @@ std::vector<std::string> why_lost(const plan_request& r, const candidate& chosen
                           (nl ? " verder van de voorkeurstijd " : " further from the preferred start time ") +
                           preferred);
     }
+    if (alt.in_school_holiday && !chosen.in_school_holiday)
+        out.push_back(nl ? "in een schoolvakantie (" + std::to_string(ab.school_holiday_points) + " punten)"
+                         : "in a school holiday (" + std::to_string(ab.school_holiday_points) + " points)");
     if (ab.total == cb.total)
         out.push_back(nl ? "even goed, maar later" : "equally good, but later");
     else if (out.empty())
@@ -407,11 +466,12 @@ std::size_t most_that_fit(const std::vector<candidate>& cands, day_number gap) {
 
 error not_enough_days(const plan_request& r, const std::vector<day_facts>& days, std::size_t usable_days,
                       std::size_t fits, day_number gap) {
-    std::array<std::size_t, 6> per_block{};
+    std::array<std::size_t, 7> per_block{};
     for (const auto& d : days) ++per_block[static_cast<std::size_t>(d.block)];
     std::vector<std::pair<std::size_t, std::string>> parts{
         {per_block[static_cast<std::size_t>(day_block::weekday)], "on a weekday that is not allowed"},
         {per_block[static_cast<std::size_t>(day_block::holiday)], "on a public holiday"},
+        {per_block[static_cast<std::size_t>(day_block::school_holiday)], "in a school holiday"},
         {per_block[static_cast<std::size_t>(day_block::blackout)], "blocked by a blackout"},
         {per_block[static_cast<std::size_t>(day_block::event)], "blocked by an event"},
         {per_block[static_cast<std::size_t>(day_block::local_time)], "without a unique local time"},
@@ -434,6 +494,27 @@ error not_enough_days(const plan_request& r, const std::vector<day_facts>& days,
 }
 
 // --- plan_year, step by step: validate, candidates, score, choose, explain --------------
+
+// When school holidays count but the data does not cover the whole window: which days were
+// not checked (stated, not guessed).
+std::optional<std::string> school_data_note(const day_rules& d, const civil_date& first, const civil_date& last,
+                                            language lang) {
+    if (d.school_regions.empty()) return std::nullopt;
+    const bool nl = lang == language::nl;
+    const auto covered = school_holiday_coverage(d);
+    if (!covered)
+        return nl ? "Er zijn geen schoolvakantiegegevens voor " + d.country + "; schoolvakanties zijn niet meegenomen."
+                  : "There is no school holiday data for " + d.country + "; school holidays were not considered.";
+    if (!(first < covered->first) && !(covered->last < last)) return std::nullopt;
+    const civil_date from = first < covered->first ? first : add_days(covered->last, 1);
+    const civil_date to = covered->last < last ? last : add_days(covered->first, -1);
+    return nl ? "De schoolvakanties van " + d.country + " zijn bekend van " + format_date(covered->first) +
+                    " tot en met " + format_date(covered->last) + "; " + format_date(from) + " tot en met " +
+                    format_date(to) + " is niet op schoolvakanties gecontroleerd."
+              : "The school holidays of " + d.country + " are known from " + format_date(covered->first) + " to " +
+                    format_date(covered->last) + "; " + format_date(from) + " to " + format_date(to) +
+                    " was not checked for school holidays.";
+}
 
 // Every invalid field of the request at once (the window size is checked after them).
 std::vector<field_problem> plan_problems(const plan_request& r) {
@@ -502,14 +583,21 @@ day_facts check_day(const plan_context& c, day_number day, std::vector<candidate
     const civil_date date = civil_from_days(day);
     day_facts f;
     f.allowed = c.allowed[static_cast<std::size_t>(weekday_of(date))];
-    f.holiday_on = dutch_holiday_on(date, r.liberation_day_every_year);
+    f.holiday_on = holiday_on(r.days, date, r.lang);
     if (!f.allowed) {
         f.block = day_block::weekday;
         return f;
     }
     if (f.holiday_on && f.holiday_on->day_off) {
         f.block = day_block::holiday;
-        f.reasons.push_back(holiday_name(*f.holiday_on, c.nl));
+        f.reasons.push_back(holiday_name(*f.holiday_on));
+        return f;
+    }
+    f.school = school_holidays_on(r.days, date);
+    const bool school_penalty = !f.school.empty() && r.days.school_mode == school_holiday_mode::prefer_not;
+    if (!f.school.empty() && !school_penalty) {
+        f.block = day_block::school_holiday;
+        f.reasons.push_back(school_holiday_text(f.school, r.lang));
         return f;
     }
     bool usable = false;
@@ -528,7 +616,7 @@ day_facts check_day(const plan_context& c, day_number day, std::vector<candidate
             reason = (c.nl ? "evenement: " : "event: ") + clash->name;
             by_event = true;
         } else {
-            out.push_back({day, start, *made, {}});
+            out.push_back({day, start, *made, {}, school_penalty});
             usable = true;
             continue;
         }
@@ -565,7 +653,8 @@ void score_candidates(const plan_request& r, std::vector<candidate>& cands) {
         b.organisations_points = share(r.weights.organisations, free[k].organisations, pop.organisations);
         b.people_points = share(r.weights.people, free[k].people, pop.people);
         b.time_points = time_points(r.weights, cands[k].start_minutes, r.preferred_start_minutes);
-        b.total = b.organisations_points + b.people_points + b.time_points;
+        b.school_holiday_points = cands[k].in_school_holiday ? -r.weights.school_holiday : 0;
+        b.total = b.organisations_points + b.people_points + b.time_points + b.school_holiday_points;
     }
 }
 
@@ -694,7 +783,7 @@ std::vector<excluded_day> excluded_days(const plan_context& c, const std::vector
             out.push_back({civil_from_days(day), std::move(reason)});
         } else if (!f.allowed && f.holiday_on && f.holiday_on->day_off && wd != weekday::saturday &&
                    wd != weekday::sunday) {
-            out.push_back({civil_from_days(day), holiday_name(*f.holiday_on, c.nl)});
+            out.push_back({civil_from_days(day), holiday_name(*f.holiday_on)});
         }
     }
     return out;
@@ -708,8 +797,12 @@ planned_meeting explain_meeting(const plan_context& c, const window_scan& scan, 
     planned_meeting m;
     m.when = x.when;
     m.score = scored(x, c.r.weights, seg);
-    m.reasons = reasons_for(c.r, x, m.score, seg, i, scan.days[static_cast<std::size_t>(x.day - c.first)], c.blackouts,
-                            c.events);
+    // The days from the middle (inclusive) towards the chosen day (exclusive), in the window.
+    std::vector<const day_facts*> closer;
+    for (day_number d = seg.middle; d != x.day; d += (x.day > seg.middle ? 1 : -1))
+        if (d >= c.first && d < c.first + c.length) closer.push_back(&scan.days[static_cast<std::size_t>(d - c.first)]);
+    m.reasons = reasons_for(c.r, x, m.score, seg, i, scan.days[static_cast<std::size_t>(x.day - c.first)], closer,
+                            c.blackouts, c.events);
     m.alternatives = alternatives_for(c, scan.cands, chosen, i, m.score);
     m.excluded = excluded_days(c, scan.days, seg);
     return m;
@@ -770,6 +863,8 @@ struct slot_option {
     std::size_t free = 0;
     std::size_t total = 0;
     std::int64_t score = 0;
+    std::vector<school_holiday> school; // of the occurrences, with prefer_not
+    std::size_t in_school_holiday = 0;  // occurrences in one
 };
 
 // The candidate with its first occurrence at `start` on `day`; nullopt when an occurrence
@@ -780,11 +875,17 @@ std::optional<slot_option> option_at(const suggestion_context& c, day_number day
     for (std::size_t k = 0; k < r.occurrences; ++k) {
         const day_number occurrence_day = day + static_cast<day_number>(k) * c.step_days;
         const civil_date date = civil_from_days(occurrence_day);
-        const auto made = is_dutch_day_off(date, r.liberation_day_every_year)
-                              ? std::nullopt
-                              : make_slot(*r.zone, date, start, r.duration_minutes);
+        const auto holiday = holiday_on(r.days, date, r.lang);
+        const auto school = school_holidays_on(r.days, date);
+        if ((holiday && holiday->day_off) || (!school.empty() && r.days.school_mode == school_holiday_mode::avoid))
+            return std::nullopt;
+        const auto made = make_slot(*r.zone, date, start, r.duration_minutes);
         const interval when = made ? interval{made->start_utc, made->end_utc} : interval{};
         if (!made || c.blackouts.first_overlap(when) || c.blocked.first_overlap(when)) return std::nullopt;
+        if (!school.empty()) {
+            ++o.in_school_holiday;
+            o.school.insert(o.school.end(), school.begin(), school.end());
+        }
         for (std::size_t p = 0; p < r.members.size(); ++p) {
             if (!member_on(r.members[p], date)) continue;
             ++o.total;
@@ -793,6 +894,8 @@ std::optional<slot_option> option_at(const suggestion_context& c, day_number day
         o.occurrences.emplace_back(occurrence_day, *made);
     }
     o.score = o.total == 0 ? 0 : static_cast<std::int64_t>(o.free) * 1000 / static_cast<std::int64_t>(o.total);
+    o.score -= r.school_holiday_penalty * static_cast<std::int64_t>(o.in_school_holiday) /
+               static_cast<std::int64_t>(r.occurrences);
     return o;
 }
 
@@ -817,6 +920,7 @@ suggestion name_members(const suggestion_context& c, const slot_option& o) {
     s.members_free = o.free;
     s.members_total = o.total;
     s.score = o.score;
+    if (!o.school.empty()) s.school_holidays.push_back(school_holiday_text(o.school, c.r.lang));
     for (const auto& [day, made] : o.occurrences) {
         const civil_date date = civil_from_days(day);
         suggested_occurrence occ{made, {}, {}};
@@ -866,6 +970,7 @@ result<year_plan> plan_year(const plan_request& r) {
     plan.candidates_considered = scan.cands.size();
     plan.total_score = chosen->total;
     for (std::size_t i = 0; i < r.count; ++i) plan.meetings.push_back(explain_meeting(c, scan, chosen->meetings, i));
+    if (auto note = school_data_note(r.days, r.first_day, r.last_day, r.lang)) plan.notes.push_back(std::move(*note));
     return plan;
 }
 

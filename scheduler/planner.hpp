@@ -16,6 +16,9 @@
 //                  (the quarters, for a whole year and n = 4):
 //                  -weights.spread_per_day * |day - segment middle| in days
 //                  -weights.outside_segment when the day is outside its segment
+//   school holiday -weights.school_holiday when the day is in a school holiday of the
+//                  request's regions and days.school_mode is prefer_not (with avoid, such
+//                  days are excluded like public holidays)
 // A plan's score is the sum over its meetings. plan_year finds the maximum exactly
 // (dynamic programming over candidates in time order), ties broken towards the earlier
 // date, then the earlier start time.
@@ -38,6 +41,7 @@
 // People with an empty organisation_id count as people, not as an organisation.
 
 #include "scheduler/civil_time.hpp"
+#include "scheduler/day_rules.hpp"
 #include "scheduler/model.hpp"
 #include "scheduler/result.hpp"
 #include "scheduler/time_zone.hpp"
@@ -77,6 +81,7 @@ struct plan_weights {
     std::int64_t off_preferred_time_per_hour = 40;
     std::int64_t spread_per_day = 2;
     std::int64_t outside_segment = 200;
+    std::int64_t school_holiday = 400; // a day in a school holiday, with school_mode prefer_not
 };
 
 // Limits that bound one request's cost.
@@ -99,7 +104,7 @@ struct plan_request {
     int duration_minutes = 180;
     std::size_t count = 4;
     int min_gap_days = 42; // between the dates of consecutive meetings
-    bool liberation_day_every_year = false;
+    day_rules days;        // public and school holidays (scheduler/day_rules.hpp)
     std::vector<named_interval> blackouts;
     std::vector<named_interval> events; // existing, not cancelled, events of the programme
     std::vector<planner_person> people; // the programme's active people
@@ -115,6 +120,7 @@ struct score_breakdown {
     std::int64_t people_points = 0;
     std::int64_t time_points = 0;
     std::int64_t spread_points = 0;
+    std::int64_t school_holiday_points = 0; // -weights.school_holiday or 0
     std::size_t organisations_free = 0;
     std::size_t organisations_total = 0;
     std::size_t people_free = 0;
@@ -142,7 +148,7 @@ struct plan_alternative {
 // A day in the chosen meeting's segment that no slot could use, with the hard reason.
 struct excluded_day {
     civil_date date;
-    std::string reason; // "Koningsdag", "blackout: Meivakantie", "weekday not allowed", ...
+    std::string reason; // "Koningsdag", "zomervakantie (regio zuid)", "blackout: Congres", ...
 };
 
 struct planned_meeting {
@@ -158,6 +164,9 @@ struct year_plan {
     std::int64_t total_score = 0;
     std::size_t candidates_considered = 0; // slots that met every hard constraint
     std::size_t candidates_examined = 0;   // all slots looked at
+    // About the plan as a whole, in request.lang: days of the window the school holiday
+    // data does not cover (stated, not guessed).
+    std::vector<std::string> notes;
 };
 
 // The best plan. Errors:
@@ -178,7 +187,10 @@ struct year_plan {
 //    constraints met, min_gap_days to both neighbours), by score, then date and start.
 //    A chosen meeting's score is never below an alternative's; an equal one is later.
 //  - excluded: the days of the meeting's segment on an allowed weekday that had no usable
-//    slot, plus Dutch days off on Monday..Friday whatever the allowed weekdays.
+//    slot (public holiday, school holiday with school_mode avoid, blackout, event, local
+//    time), plus public holidays on Monday..Friday whatever the allowed weekdays.
+//  - reasons: when the meeting is not on its segment's middle and the middle day was
+//    excluded or penalised, a reason names what is on the middle day.
 [[nodiscard]] result<year_plan> plan_year(const plan_request& request);
 
 // --- working-group slot suggestions -----------------------------------------------------
@@ -205,7 +217,10 @@ struct suggestion_request {
     // `interval_weeks` weeks at the same local time, each checked on its own.
     std::size_t occurrences = 1;
     int interval_weeks = 1;
-    bool liberation_day_every_year = false;
+    day_rules days; // public and school holidays (scheduler/day_rules.hpp)
+    // With days.school_mode prefer_not: taken off the score, per occurrence in a school
+    // holiday, in proportion (penalty * occurrences in a holiday / occurrences).
+    std::int64_t school_holiday_penalty = 400;
     std::vector<group_member> members;
     std::vector<named_interval> blackouts;
     // Hard blocks: the programme's CoP meetings, this group's own sessions and the sessions
@@ -226,13 +241,17 @@ struct suggestion {
     std::vector<suggested_occurrence> occurrences; // one unless a recurring pattern was asked
     std::size_t members_free = 0;                  // summed over occurrences
     std::size_t members_total = 0;                 // summed over occurrences
-    std::int64_t score = 0;                        // members_free * 1000 / members_total, higher is better
+    // members_free * 1000 / members_total, less the school holiday penalty; higher is better
+    std::int64_t score = 0;
+    // With prefer_not: the school holidays its occurrences fall in, as people read them.
+    std::vector<std::string> school_holidays;
 };
 
 // The `count` best candidates (fewer when fewer exist), best first; ties to the earlier
 // start. A candidate qualifies when every occurrence is on an allowed weekday, inside
 // [first_day, last_day] (the first one; later occurrences may run past last_day), not on
-// a Dutch day off, and overlaps no blackout and no blocked event. Suggestions never
+// a public day off of days.country, not in a school holiday of days.school_regions when
+// days.school_mode is avoid, and overlaps no blackout and no blocked event. Suggestions never
 // overlap each other (the same day is used at most once). Errors: errc::invalid_input
 // with fields "from" (window empty or reversed), "duration_minutes", "count",
 // "occurrences", "interval_weeks", "step_minutes", and "from" when the window holds more

@@ -56,6 +56,18 @@ void table_meeting(std::ostringstream& out, const planned_meeting& m, std::size_
                   static_cast<long long>(m.score.total), orgs.c_str(), people.c_str());
     out << line;
     for (const auto& r : m.reasons) out << "      - " << r << "\n";
+    // Excluded days of the segment, runs of consecutive days with the same reason on one line.
+    if (!m.excluded.empty()) out << (en ? "      excluded days:\n" : "      uitgesloten dagen:\n");
+    for (std::size_t k = 0; k < m.excluded.size();) {
+        std::size_t last = k;
+        while (last + 1 < m.excluded.size() && m.excluded[last + 1].reason == m.excluded[k].reason &&
+               days_from_civil(m.excluded[last + 1].date) - days_from_civil(m.excluded[last].date) <= 7)
+            ++last;
+        out << "        " << format_date(m.excluded[k].date);
+        if (last != k) out << (en ? " to " : " t/m ") << format_date(m.excluded[last].date);
+        out << ": " << m.excluded[k].reason << "\n";
+        k = last + 1;
+    }
     if (!m.alternatives.empty()) out << (en ? "      alternatives:\n" : "      alternatieven:\n");
     for (const auto& a : m.alternatives) {
         out << "        " << format_local_time(a.when.start_local) << " (" << a.plan_score_difference << "): ";
@@ -85,7 +97,7 @@ result<year_plan> make_year_plan(planning_store& s, const programme& p, const pl
     r.duration_minutes = p.rules.duration_minutes;
     r.count = o.count.value_or(static_cast<std::size_t>(std::max(1, p.rules.per_year)));
     r.min_gap_days = p.rules.min_gap_days;
-    r.liberation_day_every_year = o.liberation_day_every_year;
+    r.days = day_rules_of(p, o.liberation_day_every_year);
     r.alternatives = o.alternatives;
     r.lang = p.lang;
     auto facts =
@@ -137,6 +149,7 @@ std::string plan_table(const year_plan& plan, const programme& p, int year) {
                   en ? "from" : "van", en ? "until" : "tot", "score", en ? "orgs" : "orgs", en ? "people" : "mensen");
     out << line;
     for (std::size_t i = 0; i < plan.meetings.size(); ++i) table_meeting(out, plan.meetings[i], i, en);
+    for (const auto& note : plan.notes) out << "\n" << note << "\n";
     return out.str();
 }
 

@@ -364,13 +364,20 @@ CREATE TABLE outbox_changes (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<migration, 6> migrations{{
+// Whose public holidays count (scheduler::holiday_settings) as JSON {"country", "subdivision"};
+// '{}' is the default: the country of the programme's time zone.
+constexpr const char* v7_holidays = R"sql(
+ALTER TABLE programmes ADD COLUMN holidays TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+constexpr std::array<migration, 7> migrations{{
     {1, "initial schema", v1_schema},
     {2, "index range scans for overlapping events", v2_overlap_index},
     {3, "calendar feeds", v3_calendar_feeds},
     {4, "blackout imports and busy-time spans", v4_planning},
     {5, "attendance: frozen invitations", v5_attendance},
     {6, "e-mail outbox", v6_outbox},
+    {7, "public holidays per programme", v7_holidays},
 }};
 
 } // namespace

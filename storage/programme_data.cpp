@@ -260,7 +260,28 @@ std::string rules_to_json(const scheduler::meeting_rules& r) {
         {"start_time", r.start_time},
         {"duration_minutes", r.duration_minutes},
         {"min_gap_days", r.min_gap_days},
+        {"school_holiday_regions",
+         r.school_holiday_regions ? boost::json::value_from(*r.school_holiday_regions) : boost::json::value(nullptr)},
+        {"school_holidays", scheduler::to_string(r.school_holidays)},
     });
+}
+
+std::string holidays_to_json(const scheduler::holiday_settings& h) {
+    boost::json::object o;
+    if (h.country) o["country"] = *h.country;
+    if (h.subdivision) o["subdivision"] = *h.subdivision;
+    return boost::json::serialize(o);
+}
+
+scheduler::holiday_settings holidays_from_json(const std::string& text) {
+    scheduler::holiday_settings h;
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(text, ec);
+    const auto* o = v.if_object();
+    if (ec || !o) return h;
+    if (const auto* x = o->if_contains("country"); x && x->is_string()) h.country = x->get_string().c_str();
+    if (const auto* x = o->if_contains("subdivision"); x && x->is_string()) h.subdivision = x->get_string().c_str();
+    return h;
 }
 
 scheduler::meeting_rules rules_from_json(const std::string& text) {
@@ -281,6 +302,15 @@ scheduler::meeting_rules rules_from_json(const std::string& text) {
         for (const auto& d : x->get_array())
             if (d.is_string()) r.weekdays.emplace_back(d.get_string().c_str());
     }
+    if (const auto* x = o->if_contains("school_holiday_regions"); x && x->is_array()) {
+        std::vector<std::string> regions;
+        for (const auto& d : x->get_array())
+            if (d.is_string()) regions.emplace_back(d.get_string().c_str());
+        r.school_holiday_regions = std::move(regions);
+    }
+    if (const auto* x = o->if_contains("school_holidays"); x && x->is_string())
+        r.school_holidays = scheduler::parse<scheduler::school_holiday_mode>(x->get_string().c_str())
+                                .value_or(scheduler::school_holiday_mode::avoid);
     return r;
 }
 
@@ -344,6 +374,7 @@ scheduler::programme read_programme(statement& s) {
     p.updated_at = s.text(10);
     p.version = static_cast<int>(s.integer(11));
     p.mail = mail_from_json(s.text(12));
+    p.holidays = holidays_from_json(s.text(13));
     return p;
 }
 
@@ -406,11 +437,12 @@ result<scheduler::programme> sqlite_store::create_programme(const scheduler::pro
                          "A programme with slug '" + p.slug + "' already exists.",
                          {{"slug", "is already in use"}}};
         const auto id = new_id("prg");
-        db_.prepare(
-               "INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, "
-               "feeds_public, created_at, updated_at, version, mail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)")
+        db_.prepare("INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, "
+                    "feeds_public, created_at, updated_at, version, mail, holidays) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)")
             .bind_all(id, p.slug, p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
-                      detail::rules_to_json(p.rules), p.feeds_public, now, now, detail::mail_to_json(p.mail))
+                      detail::rules_to_json(p.rules), p.feeds_public, now, now, detail::mail_to_json(p.mail),
+                      detail::holidays_to_json(p.holidays))
             .run();
         return get_programme_by_id(id);
     });
@@ -435,11 +467,11 @@ result<scheduler::programme> sqlite_store::update_programme(const scheduler::pro
         auto before = get_programme_by_id(p.id);
         if (!before) return before.err();
         db_.prepare("UPDATE programmes SET name = ?, timezone = ?, language = ?, starts_on = ?, ends_on = ?, "
-                    "meeting_rules = ?, feeds_public = ?, mail = ?, version = version + 1, updated_at = ? "
-                    "WHERE id = ? AND (? IS NULL OR version = ?)")
+                    "meeting_rules = ?, feeds_public = ?, mail = ?, holidays = ?, version = version + 1, "
+                    "updated_at = ? WHERE id = ? AND (? IS NULL OR version = ?)")
             .bind_all(p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
-                      detail::rules_to_json(p.rules), p.feeds_public, detail::mail_to_json(p.mail), now, p.id, expected,
-                      expected)
+                      detail::rules_to_json(p.rules), p.feeds_public, detail::mail_to_json(p.mail),
+                      detail::holidays_to_json(p.holidays), now, p.id, expected, expected)
             .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "programme", p.id, expected);
         if (before->mail != p.mail || before->timezone != p.timezone)
@@ -854,9 +886,9 @@ namespace {
 std::string insert_demo_programme(connection& db, const scheduler::programme& p, const std::string& now) {
     const auto pid = new_id("prg");
     db.prepare("INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, "
-               "feeds_public, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+               "feeds_public, created_at, updated_at, holidays) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind_all(pid, p.slug, p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
-                  detail::rules_to_json(p.rules), p.feeds_public, now, now)
+                  detail::rules_to_json(p.rules), p.feeds_public, now, now, detail::holidays_to_json(p.holidays))
         .run();
     return pid;
 }

@@ -32,10 +32,13 @@ scheduler::meeting_rules rules_from_json(const std::string& text);
 // The columns read_programme expects, in its order.
 inline constexpr const char* programme_columns =
     "id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, feeds_public, created_at, updated_at, "
-    "version, mail";
+    "version, mail, holidays";
 
 // The programmes.mail column (JSON); damaged or missing members read back as defaults.
 std::string mail_to_json(const scheduler::mail_settings& m);
+// The programmes.holidays column (JSON); a missing or damaged member reads back as unset.
+std::string holidays_to_json(const scheduler::holiday_settings& h);
+scheduler::holiday_settings holidays_from_json(const std::string& text);
 scheduler::mail_settings mail_from_json(const std::string& text);
 
 scheduler::programme read_programme(statement& s);

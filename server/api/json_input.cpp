@@ -133,6 +133,17 @@ maybe_null<std::string> object_reader::nullable_date(const char* field) {
     return maybe_null<std::string>(std::in_place, std::move(*s));
 }
 
+maybe_null<std::vector<std::string>> object_reader::nullable_string_array(const char* field, std::size_t max_items,
+                                                                          std::size_t max_chars) {
+    if (is_null(field)) {
+        (void)take(field, true);
+        return maybe_null<std::vector<std::string>>(std::in_place, std::nullopt);
+    }
+    auto a = optional_string_array(field, max_items, max_chars);
+    if (!a) return std::nullopt;
+    return maybe_null<std::vector<std::string>>(std::in_place, std::move(*a));
+}
+
 std::optional<std::vector<std::string>> object_reader::optional_string_array(const char* field, std::size_t max_items,
                                                                              std::size_t max_chars) {
     const auto* v = take(field);

@@ -57,6 +57,8 @@ public:
     maybe_null<std::string> nullable_date(const char* field);
     std::optional<std::vector<std::string>> optional_string_array(const char* field, std::size_t max_items,
                                                                   std::size_t max_chars);
+    maybe_null<std::vector<std::string>> nullable_string_array(const char* field, std::size_t max_items,
+                                                               std::size_t max_chars);
     // Integers within [min, max]; booleans; dates "YYYY-MM-DD" (returned as text).
     std::optional<long long> optional_integer(const char* field, long long min, long long max);
     std::optional<long long> required_integer(const char* field, long long min, long long max);

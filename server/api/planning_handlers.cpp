@@ -54,6 +54,7 @@ json::object score_json(const scheduler::score_breakdown& b) {
             {"people_points", b.people_points},
             {"time_points", b.time_points},
             {"spread_points", b.spread_points},
+            {"school_holiday_points", b.school_holiday_points},
             {"organisations_free", b.organisations_free},
             {"organisations_total", b.organisations_total},
             {"people_free", b.people_free},
@@ -95,7 +96,9 @@ json::object plan_json(const scheduler::year_plan& plan, int year, const schedul
                                      {"people", w.people},
                                      {"off_preferred_time_per_hour", w.off_preferred_time_per_hour},
                                      {"spread_per_day", w.spread_per_day},
-                                     {"outside_segment", w.outside_segment}}},
+                                     {"outside_segment", w.outside_segment},
+                                     {"school_holiday", w.school_holiday}}},
+            {"notes", strings_json(plan.notes)},
             {"meetings", std::move(meetings)}};
 }
 
@@ -336,6 +339,7 @@ result<scheduler::suggestion_request> suggestion_search(store& s, const suggesti
     r.occurrences = q.occurrences;
     r.interval_weeks = q.interval_weeks;
     r.lang = p.lang;
+    r.days = scheduler::day_rules_of(p);
     // Later occurrences of a pattern may run past `to`.
     const auto reach = scheduler::add_days(
         to, static_cast<std::int64_t>(7 * q.interval_weeks) * static_cast<std::int64_t>(q.occurrences - 1) + 1);
@@ -364,6 +368,9 @@ json::array suggestions_json(store& s, const scheduler::suggestion_request& r,
         o["members_free"] = sug.members_free;
         o["members_total"] = sug.members_total;
         o["score"] = sug.score;
+        json::array school;
+        for (const auto& h : sug.school_holidays) school.emplace_back(h);
+        o["school_holidays"] = std::move(school);
         json::array occ;
         for (const auto& x : sug.occurrences) {
             auto so = slot_json(x.when);

@@ -6,6 +6,7 @@
 
 #include "scheduler/civil_time.hpp"
 #include "scheduler/clock.hpp"
+#include "scheduler/day_rules.hpp"
 #include "scheduler/time_zone.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/db_call.hpp"
@@ -31,6 +32,7 @@ constexpr std::size_t slug_max_chars = 60;
 constexpr std::size_t address_max_chars = 500;
 constexpr std::size_t email_max_chars = 254;
 constexpr int capacity_max = 100'000;
+constexpr std::size_t max_school_regions = 20;
 
 bool valid_slug(const std::string& s) {
     if (s.empty() || s.size() > slug_max_chars || s.front() == '-' || s.back() == '-') return false;
@@ -70,7 +72,79 @@ void read_rules(object_reader& in, scheduler::meeting_rules& r) {
     }
     if (auto v = rules.optional_integer("duration_minutes", 15, 24 * 60)) r.duration_minutes = static_cast<int>(*v);
     if (auto v = rules.optional_integer("min_gap_days", 0, 365)) r.min_gap_days = static_cast<int>(*v);
+    if (auto v = rules.nullable_string_array("school_holiday_regions", max_school_regions, 40)) {
+        if (*v) {
+            auto regions = **v;
+            std::sort(regions.begin(), regions.end());
+            if (std::adjacent_find(regions.begin(), regions.end()) != regions.end())
+                rules.problem("school_holiday_regions", "names a region twice");
+        }
+        r.school_holiday_regions = *v; // null: back to the programme's default
+    }
+    if (auto v = rules.optional_enum<scheduler::school_holiday_mode>("school_holidays", "avoid, prefer_not"))
+        r.school_holidays = *v;
     in.merge(std::move(rules));
+}
+
+// Two letters A-Z ("NL"), or for a subdivision the country, '-' and 1 to 3 letters or digits ("DE-BY").
+bool valid_country_code(const std::string& s) {
+    return s.size() == 2 && std::all_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+void read_holidays(object_reader& in, scheduler::holiday_settings& h) {
+    const auto* o = in.optional_object("holidays");
+    if (!o) return;
+    object_reader holidays(*o, "holidays.");
+    if (auto v = holidays.nullable_string("country", 2)) {
+        if (*v && !valid_country_code(**v))
+            holidays.problem("country", "must be an ISO 3166-1 alpha-2 code in capitals, such as NL");
+        h.country = *v; // null: the country of the programme's time zone
+    }
+    if (auto v = holidays.nullable_string("subdivision", 6)) h.subdivision = *v;
+    in.merge(std::move(holidays));
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+    return out;
+}
+
+// The holiday settings checked against the data, on the programme as it will be stored
+// (a changed time zone changes the default country and so which regions exist).
+void check_days(object_reader& in, const scheduler::programme& p) {
+    const auto rules = scheduler::day_rules_of(p);
+    const auto countries = scheduler::holiday_countries();
+    if (p.holidays.country && std::find(countries.begin(), countries.end(), *p.holidays.country) == countries.end())
+        in.problem("holidays.country", "has no public holiday data in copsched; known: " + joined(countries));
+    if (p.holidays.subdivision) {
+        const auto subdivisions = scheduler::holiday_subdivisions(rules.country);
+        if (rules.country.empty())
+            in.problem("holidays.subdivision",
+                       "needs a country: the time zone " + p.timezone + " has no default, so set holidays.country");
+        else if (!scheduler::holiday_subdivision_known(rules.country, *p.holidays.subdivision))
+            in.problem("holidays.subdivision",
+                       "is not a subdivision of " + rules.country + " with holiday data" +
+                           (subdivisions.empty() ? std::string("; ") + rules.country + " has none"
+                                                 : "; known: " + joined(subdivisions)));
+    }
+    if (p.rules.school_holiday_regions && !p.rules.school_holiday_regions->empty()) {
+        const auto known = scheduler::school_holiday_regions_of(rules.country);
+        if (known.empty())
+            in.problem(
+                "meeting_rules.school_holiday_regions",
+                "copsched has no school holidays for " +
+                    (rules.country.empty() ? std::string("a programme without a holiday country") : rules.country) +
+                    "; use [] or set holidays.country to one with data");
+        else
+            for (const auto& region : *p.rules.school_holiday_regions)
+                if (std::find(known.begin(), known.end(), region) == known.end()) {
+                    in.problem("meeting_rules.school_holiday_regions", "'" + region +
+                                                                           "' is not a school holiday region of " +
+                                                                           rules.country + "; known: " + joined(known));
+                    break;
+                }
+    }
 }
 
 void read_mail(object_reader& in, scheduler::mail_settings& m) {
@@ -126,8 +200,10 @@ void read_programme(object_reader& in, scheduler::programme& p, bool create) {
     if (!p.starts_on.empty() && !p.ends_on.empty() && p.ends_on < p.starts_on)
         in.problem("ends_on", "must not be before starts_on");
     read_rules(in, p.rules);
+    read_holidays(in, p.holidays);
     read_mail(in, p.mail);
     if (auto v = in.optional_bool("feeds_public")) p.feeds_public = *v;
+    check_days(in, p);
 }
 
 task<response> create_programme(request_context& ctx) {

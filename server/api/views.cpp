@@ -1,6 +1,7 @@
 #include "server/api/views.hpp"
 
 #include "scheduler/civil_time.hpp"
+#include "scheduler/day_rules.hpp"
 #include "scheduler/outbox.hpp"
 #include "scheduler/store/planning_store.hpp"
 #include "scheduler/time_zone.hpp"
@@ -32,6 +33,10 @@ json::value optional_json(const std::optional<std::string>& v) { return v ? json
 json::object to_json(const scheduler::programme& p) {
     json::array days;
     for (const auto& d : p.rules.weekdays) days.emplace_back(d);
+    // The settings in effect: defaults filled in (scheduler/day_rules.hpp).
+    const auto effective = scheduler::day_rules_of(p);
+    json::array regions;
+    for (const auto& r : effective.school_regions) regions.emplace_back(r);
     return {
         {"id", p.id},
         {"slug", p.slug},
@@ -45,7 +50,12 @@ json::object to_json(const scheduler::programme& p) {
           {"weekdays", std::move(days)},
           {"start_time", p.rules.start_time},
           {"duration_minutes", p.rules.duration_minutes},
-          {"min_gap_days", p.rules.min_gap_days}}},
+          {"min_gap_days", p.rules.min_gap_days},
+          {"school_holiday_regions", std::move(regions)},
+          {"school_holidays", scheduler::to_string(p.rules.school_holidays)}}},
+        {"holidays",
+         {{"country", effective.country.empty() ? json::value(nullptr) : json::value(effective.country)},
+          {"subdivision", optional_json(p.holidays.subdivision)}}},
         {"feeds_public", p.feeds_public},
         {"mail",
          {{"enabled", p.mail.enabled},

@@ -38,7 +38,7 @@ request = function()
   local body = string.format(
     '{"kind":"working_group_session","title":"Bench %d","working_group_id":"%s","venue_id":"%s",' ..
     '"start":"%sT%02d:%02d","end":"%sT%02d:%02d","status":"confirmed",' ..
-    '"accept_conflicts":["members_busy","public_holiday","blackout","venue_capacity"]}',
+    '"accept_conflicts":["members_busy","public_holiday","school_holiday","blackout","venue_capacity"]}',
     k, groups[k % #groups + 1], venues[k % #venues + 1], date, h, mi, date, eh, emi)
   return wrk.format("POST", path, headers, body)
 end

@@ -76,7 +76,7 @@ parallel(list(range(n_people)), join)
 
 # Events from 2020 on weekdays, two sessions a day (09:00 and 14:00, three hours), so
 # nothing overlaps; every 60th weekday is a CoP meeting day of its own (about four a year).
-accept = ["members_busy", "public_holiday", "blackout", "venue_capacity"]
+accept = ["members_busy", "public_holiday", "school_holiday", "blackout", "venue_capacity"]
 cop, sessions = [], []
 day, weekday_no = datetime.date(2020, 1, 6), 0
 while len(cop) + len(sessions) < n_events:

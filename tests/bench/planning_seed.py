@@ -78,7 +78,7 @@ while len(events) < 300:
                 start = f"{day.isoformat()}T{hour:02d}:00"
                 end = f"{day.isoformat()}T{hour + 3:02d}:00"
                 body = {"kind": "other", "title": f"Bijeenkomst {len(events)}", "start": start, "end": end,
-                        "accept_conflicts": ["members_busy", "public_holiday", "blackout"]}
+                        "accept_conflicts": ["members_busy", "public_holiday", "school_holiday", "blackout"]}
                 if g < 12:
                     body.update(kind="working_group_session", working_group_id=groups[g])
                 events.append(body)

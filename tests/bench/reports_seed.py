@@ -74,7 +74,7 @@ for d in sorted(cop_days):
     while d.weekday() >= 5:
         d += datetime.timedelta(days=1)
     events.append({"kind": "cop_meeting", "title": f"CoP {d.isoformat()}", "start": f"{d.isoformat()}T10:00",
-                   "end": f"{d.isoformat()}T13:00", "accept_conflicts": ["public_holiday"]})
+                   "end": f"{d.isoformat()}T13:00", "accept_conflicts": ["public_holiday", "school_holiday"]})
 taken = {e["start"][:10] for e in events}
 day = datetime.date(year, 1, 6)
 while len(events) < 200:
@@ -84,7 +84,7 @@ while len(events) < 200:
                 events.append({"kind": "working_group_session", "working_group_id": groups[len(events) % 12],
                                "title": f"Sessie {len(events)}", "start": f"{day.isoformat()}T{hour:02d}:00",
                                "end": f"{day.isoformat()}T{hour + 2:02d}:00",
-                               "accept_conflicts": ["members_busy", "public_holiday"]})
+                               "accept_conflicts": ["members_busy", "public_holiday", "school_holiday"]})
     day += datetime.timedelta(days=1)
 ids = parallel(events, lambda e: call("POST", base + "/events", e)["id"])
 

@@ -116,7 +116,7 @@ bool any_contains(const strings& problems, std::string_view part) {
 
 // Rijksoverheid, schoolvakanties 2019-2020, regio midden, as a holiday calendar exports
 // them: all-day events with exclusive DTEND dates, TRANSP:TRANSPARENT.
-constexpr std::string_view school_holidays = R"(BEGIN:VCALENDAR
+constexpr std::string_view school_holiday_file = R"(BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//schoolvakanties//NL
 CALSCALE:GREGORIAN
@@ -461,13 +461,13 @@ END:VCALENDAR
 TEST_CASE("school holidays: all-day events cover whole local days, DST included", "[import]") {
     // Local midnight in Amsterdam: 22:00Z in summer time, 23:00Z in winter time. The
     // autumn holiday starts in summer time and ends after the clocks went back (27 Oct).
-    CHECK(blackouts(school_holidays) == strings{"Herfstvakantie 2019-10-18T22:00:00Z/2019-10-27T23:00:00Z",
-                                                "Kerstvakantie 2019-12-20T23:00:00Z/2020-01-05T23:00:00Z",
-                                                "Voorjaarsvakantie 2020-02-21T23:00:00Z/2020-03-01T23:00:00Z",
-                                                "Meivakantie 2020-04-24T22:00:00Z/2020-05-03T22:00:00Z",
-                                                "Zomervakantie 2020-07-17T22:00:00Z/2020-08-30T22:00:00Z"});
+    CHECK(blackouts(school_holiday_file) == strings{"Herfstvakantie 2019-10-18T22:00:00Z/2019-10-27T23:00:00Z",
+                                                    "Kerstvakantie 2019-12-20T23:00:00Z/2020-01-05T23:00:00Z",
+                                                    "Voorjaarsvakantie 2020-02-21T23:00:00Z/2020-03-01T23:00:00Z",
+                                                    "Meivakantie 2020-04-24T22:00:00Z/2020-05-03T22:00:00Z",
+                                                    "Zomervakantie 2020-07-17T22:00:00Z/2020-08-30T22:00:00Z"});
     // Transparent all-day events are no busy time.
-    CHECK(busy(school_holidays).empty());
+    CHECK(busy(school_holiday_file).empty());
 }
 
 TEST_CASE("all-day events use the programme's zone and default to one day", "[import]") {
@@ -664,13 +664,13 @@ TEST_CASE("the horizon drops what does not overlap it", "[import]") {
     l.horizon_start = instant("2019-10-20T00:00:00Z");
     l.horizon_end = instant("2019-12-21T00:00:00Z");
     // Herfstvakantie overlaps the start, Kerstvakantie starts at 23:00Z the day before the end.
-    CHECK(blackouts(school_holidays, l) == strings{"Herfstvakantie 2019-10-18T22:00:00Z/2019-10-27T23:00:00Z",
-                                                   "Kerstvakantie 2019-12-20T23:00:00Z/2020-01-05T23:00:00Z"});
+    CHECK(blackouts(school_holiday_file, l) == strings{"Herfstvakantie 2019-10-18T22:00:00Z/2019-10-27T23:00:00Z",
+                                                       "Kerstvakantie 2019-12-20T23:00:00Z/2020-01-05T23:00:00Z"});
     l.horizon_end = instant("2019-12-20T23:00:00Z");
-    CHECK(blackouts(school_holidays, l) == strings{"Herfstvakantie 2019-10-18T22:00:00Z/2019-10-27T23:00:00Z"});
+    CHECK(blackouts(school_holiday_file, l) == strings{"Herfstvakantie 2019-10-18T22:00:00Z/2019-10-27T23:00:00Z"});
 
     l.horizon_end = l.horizon_start;
-    const auto r = import_busy(crlf(school_holidays), amsterdam(), l);
+    const auto r = import_busy(crlf(school_holiday_file), amsterdam(), l);
     REQUIRE_FALSE(r.ok());
     CHECK(r.err().code == errc::internal);
 }
@@ -835,7 +835,7 @@ TEST_CASE("not iCalendar at all", "[import]") {
 }
 
 TEST_CASE("a truncated file is refused with the line of the open component", "[import]") {
-    const std::string whole(school_holidays);
+    const std::string whole(school_holiday_file);
     const std::string cut = whole.substr(0, whole.find("SUMMARY:Meivakantie"));
     const auto problems = refusal(cut);
     REQUIRE(problems.size() == 1);
@@ -970,7 +970,7 @@ END:VCALENDAR
 TEST_CASE("too large, invalid UTF-8 and NUL are refused before parsing", "[import]") {
     import_limits l = limits();
     l.max_bytes = 100;
-    CHECK(refusal(school_holidays, l) == strings{"is larger than 100 bytes"});
+    CHECK(refusal(school_holiday_file, l) == strings{"is larger than 100 bytes"});
     const std::string bad = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:caf\xE9\r\n";
     CHECK(refusal(bad, limits(), false) == strings{"line 3: is not valid UTF-8 (byte 43)"});
     // An overlong '/' and a UTF-16 surrogate are not UTF-8 either.

@@ -51,7 +51,8 @@ const json::value* item_of(const json::value& attendance, const std::string& per
     return nullptr;
 }
 
-const char* accept_all = R"("accept_conflicts":["members_busy","public_holiday","blackout","venue_capacity"])";
+const char* accept_all =
+    R"("accept_conflicts":["members_busy","public_holiday","school_holiday","blackout","venue_capacity"])";
 
 struct world {
     server_process s;

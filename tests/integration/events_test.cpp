@@ -25,6 +25,11 @@ struct booking_fixture {
     booking_fixture() {
         organiser =
             make(s.admin_token, "/api/v1/tokens", R"({"name":"o","role":"organiser","programme":"gdci-2"})", "token");
+        // These tests are about booking mechanics; the school-holiday rule of the demo (a soft
+        // conflict in school holidays) is tested in school_year_test.cpp.
+        REQUIRE(s.call("PATCH", "/api/v1/programmes/gdci-2", organiser,
+                       R"({"meeting_rules":{"school_holiday_regions":[]}})")
+                    .status == 200);
         const auto org = make(organiser, "/api/v1/programmes/gdci-2/organisations",
                               R"({"name":"Org A","kind":"company","level":"advanced"})");
         person_1 =

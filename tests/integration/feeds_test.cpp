@@ -59,6 +59,9 @@ struct world {
         organiser =
             make(s.admin_token, "/api/v1/tokens", R"({"name":"o","role":"organiser","programme":"gdci-2"})", "token");
         const std::string p = "/api/v1/programmes/gdci-2";
+        // These tests are about feeds; the school-holiday rule of the demo (bookings in school
+        // holidays are a soft conflict) is tested in school_year_test.cpp.
+        REQUIRE(s.call("PATCH", p, organiser, R"({"meeting_rules":{"school_holiday_regions":[]}})").status == 200);
         const auto org =
             make(organiser, p + "/organisations", R"({"name":"Gemeente Test","kind":"government","level":"starter"})");
         person = make(organiser, p + "/people",
@@ -87,7 +90,8 @@ json::array occurrences(const world& w, const std::string& path) {
 
 TEST_CASE("feeds: three parsers agree with the database on every occurrence", "[feeds]") {
     world w;
-    const auto accept = std::string(R"(,"accept_conflicts":["public_holiday","members_busy","venue_capacity"])");
+    const auto accept =
+        std::string(R"(,"accept_conflicts":["public_holiday","school_holiday","members_busy","venue_capacity"])");
     // The weeks of both DST changes in 2019 (31 March, 27 October).
     w.book(
         R"({"kind":"cop_meeting","title":"CoP voorjaar","start":"2019-03-28T10:00","end":"2019-03-28T15:00","venue_id":")" +

@@ -110,7 +110,7 @@ TEST_CASE("null for each required field of the main routes is refused with 422 n
         make(organiser, base + "/events",
              R"({"kind":"cop_meeting","title":"CoP","start":"2098-03-10T10:00","end":"2098-03-10T12:00",)"
              R"("venue_id":")" +
-                 venue + R"(","accept_conflicts":["public_holiday","blackout"]})");
+                 venue + R"(","accept_conflicts":["public_holiday","school_holiday","blackout"]})");
     // The link of the RSVP e-mail, as the participant's own RSVP view gives it.
     const auto link = s.call("GET", "/api/v1/me/events/" + meeting + "/rsvp", participant);
     REQUIRE(link.status == 200);

@@ -360,7 +360,9 @@ TEST_CASE("working-group suggestions rank slots by members free and avoid CoP me
         }
     CHECK(saw_thursday);
 
-    // A recurring pattern is checked occurrence by occurrence.
+    // A recurring pattern is checked occurrence by occurrence. 28 February is in the
+    // voorjaarsvakantie of regio midden and zuid: with prefer_not it is suggested, named.
+    REQUIRE(f.s.call("PATCH", p, f.organiser, R"({"meeting_rules":{"school_holidays":"prefer_not"}})").status == 200);
     auto rec = f.s.call("GET",
                         "/api/v1/working-groups/" + group +
                             "/suggestions?from=2019-02-28&to=2019-02-28&duration_minutes=60&count=1&occurrences=2&"
@@ -373,6 +375,7 @@ TEST_CASE("working-group suggestions rank slots by members free and avoid CoP me
     const auto& occ = recurring.at("items").at(0).at("occurrences").as_array();
     REQUIRE(occ.size() == 2);
     CHECK(str(occ.at(1), "start") == "2019-03-07T09:00");
+    CHECK(recurring.at("items").at(0).at("school_holidays").at(0) == "voorjaarsvakantie (regio midden, regio zuid)");
     CHECK(occ.at(1).at("busy").as_array().size() == 1);
 
     CHECK(

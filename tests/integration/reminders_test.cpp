@@ -103,7 +103,8 @@ private:
     int stdin_fd_ = -1;
 };
 
-const char* accept_all = R"("accept_conflicts":["members_busy","public_holiday","blackout","venue_capacity"])";
+const char* accept_all =
+    R"("accept_conflicts":["members_busy","public_holiday","school_holiday","blackout","venue_capacity"])";
 
 struct world {
     server_process s;

@@ -86,7 +86,7 @@ std::int64_t ref_time_points(const plan_request& r, int start) {
 
 bool ref_slot_ok(const plan_request& r, const civil_date& d, int start, sys_seconds& s, sys_seconds& e) {
     if (std::find(r.weekdays.begin(), r.weekdays.end(), weekday_of(d)) == r.weekdays.end()) return false;
-    if (is_dutch_day_off(d, r.liberation_day_every_year)) return false;
+    if (is_dutch_day_off(d, r.days.liberation_day_every_year)) return false;
     const auto begin = r.zone->to_utc(civil_time{d, start / 60, start % 60, 0});
     if (begin.kind != local_kind::unique) return false;
     s = begin.first;
@@ -207,6 +207,7 @@ plan_request random_plan(std::mt19937& rng, const shape& sh) {
     const auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     plan_request r;
     r.zone = &amsterdam();
+    r.days.country = "NL";
     const int year = pick(2019, 2021);
     civil_date first = add_days(civil_date{year, 1, 1}, pick(0, 330));
     if (pick(0, 3) == 0) first = add_days(civil_date{2019, 3, 31}, -pick(0, 8)); // across the DST changes
@@ -226,7 +227,7 @@ plan_request random_plan(std::mt19937& rng, const shape& sh) {
     r.duration_minutes = durations[pick(0, 3)];
     r.count = static_cast<std::size_t>(pick(1, static_cast<int>(sh.max_count)));
     r.min_gap_days = pick(0, sh.max_gap);
-    r.liberation_day_every_year = pick(0, 3) == 0;
+    r.days.liberation_day_every_year = pick(0, 3) == 0;
     r.alternatives = static_cast<std::size_t>(pick(0, 4));
     r.lang = pick(0, 1) ? language::en : language::nl;
     if (pick(0, 1)) {
@@ -296,6 +297,7 @@ plan_request simple_plan(const char* first, const char* last, std::vector<weekda
                          int gap) {
     plan_request r;
     r.zone = &amsterdam();
+    r.days.country = "NL";
     r.first_day = date(first);
     r.last_day = date(last);
     r.weekdays = std::move(weekdays);
@@ -352,7 +354,7 @@ TEST_CASE("plan_year never violates a hard constraint", "[planner]") {
             CHECK(std::find(r.weekdays.begin(), r.weekdays.end(), weekday_of(d)) != r.weekdays.end());
             CHECK(d >= r.first_day);
             CHECK(d <= r.last_day);
-            CHECK_FALSE(is_dutch_day_off(d, r.liberation_day_every_year));
+            CHECK_FALSE(is_dutch_day_off(d, r.days.liberation_day_every_year));
             const auto start = amsterdam().to_utc(m.when.start_local);
             CHECK(start.kind == local_kind::unique);
             CHECK(start.first == m.when.start_utc);
@@ -552,7 +554,7 @@ TEST_CASE("plan_year explanations are true of the data", "[planner]") {
                 CHECK(day < seg_end);
                 CHECK_FALSE(e.reason.empty());
                 CHECK(std::none_of(ref.begin(), ref.end(), [&](const ref_slot& x) { return x.date == e.date; }));
-                if (const auto h = dutch_holiday_on(e.date, r.liberation_day_every_year); h && h->day_off)
+                if (const auto h = dutch_holiday_on(e.date, r.days.liberation_day_every_year); h && h->day_off)
                     CHECK(e.reason == h->name_en);
                 listed.insert(day);
             }
@@ -714,7 +716,7 @@ TEST_CASE("plan_year avoids Dutch days off", "[planner]") {
         REQUIRE(plan);
         CHECK(contains(plan->meetings.at(0).reasons,
                        "ook op deze datum, zonder overlap: Bevrijdingsdag (dit jaar geen vrije dag)"));
-        r.liberation_day_every_year = true;
+        r.days.liberation_day_every_year = true;
         CHECK_FALSE(plan_year(r));
         auto lustrum = simple_plan("2020-05-05", "2020-05-05", {weekday::tuesday}, 1, 0);
         const auto none = plan_year(lustrum);
@@ -883,6 +885,7 @@ copsched::scheduler::group_member make_member(std::string id, std::vector<interv
 suggestion_request week_request() {
     suggestion_request r;
     r.zone = &amsterdam();
+    r.days.country = "NL";
     r.first_day = date("2019-06-03"); // Monday
     r.last_day = date("2019-06-07");  // Friday
     r.step_minutes = 60;
@@ -910,7 +913,7 @@ void check_suggestion_rules(const suggestion_request& r, const std::vector<sugge
             CHECK((start_minutes(occ.when) - r.day_start_minutes) % r.step_minutes == 0);
             CHECK(start_minutes(occ.when) + r.duration_minutes <= r.day_end_minutes);
             CHECK(std::find(r.weekdays.begin(), r.weekdays.end(), weekday_of(d)) != r.weekdays.end());
-            CHECK_FALSE(is_dutch_day_off(d, r.liberation_day_every_year));
+            CHECK_FALSE(is_dutch_day_off(d, r.days.liberation_day_every_year));
             CHECK(amsterdam().to_utc(occ.when.start_local).kind == local_kind::unique);
             CHECK(amsterdam().to_utc(occ.when.start_local).first == occ.when.start_utc);
             CHECK(amsterdam().to_utc(occ.when.end_local).kind == local_kind::unique);
@@ -1022,6 +1025,7 @@ TEST_CASE("suggest_slots avoids blocked events and blackouts", "[planner]") {
 TEST_CASE("suggest_slots checks a recurring pattern occurrence by occurrence", "[planner]") {
     suggestion_request r;
     r.zone = &amsterdam();
+    r.days.country = "NL";
     r.first_day = date("2019-05-06");
     r.last_day = date("2019-05-24");
     r.weekdays = {weekday::thursday};
@@ -1081,6 +1085,8 @@ TEST_CASE("suggest_slots keeps its rules on random instances", "[planner]") {
         INFO("instance " << instance);
         suggestion_request r;
         r.zone = &amsterdam();
+        r.days.country = "NL";
+        r.days.country = "NL";
         r.first_day = add_days(date("2019-01-01"), pick(0, 700));
         r.last_day = add_days(r.first_day, pick(0, 20));
         r.weekdays.clear();
@@ -1094,7 +1100,7 @@ TEST_CASE("suggest_slots keeps its rules on random instances", "[planner]") {
         r.count = static_cast<std::size_t>(pick(1, 8));
         r.occurrences = static_cast<std::size_t>(pick(1, 4));
         r.interval_weeks = pick(1, 3);
-        r.liberation_day_every_year = pick(0, 1) == 1;
+        r.days.liberation_day_every_year = pick(0, 1) == 1;
         const auto span = [&](int max_len) {
             const sys_seconds s = local_at(add_days(r.first_day, pick(0, 40)), pick(0, 1439));
             return interval{s, s + std::chrono::minutes{pick(15, max_len)}};

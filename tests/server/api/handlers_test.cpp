@@ -553,9 +553,10 @@ std::string participant_token(app& a, const std::string& person_id) {
 std::string future_meeting(app& a) {
     REQUIRE(a.send(make(http::verb::patch, "/api/v1/programmes/gdci-2", a.admin.secret, R"({"ends_on":"2199-12-31"})"))
                 .result_int() == 200);
-    return created_id(a, "/api/v1/programmes/gdci-2/events",
-                      R"({"kind":"cop_meeting","title":"CoP 2098","start":"2098-03-10T10:00","end":"2098-03-10T12:00",)"
-                      R"("accept_conflicts":["members_busy","public_holiday","blackout","venue_capacity"]})");
+    return created_id(
+        a, "/api/v1/programmes/gdci-2/events",
+        R"({"kind":"cop_meeting","title":"CoP 2098","start":"2098-03-10T10:00","end":"2098-03-10T12:00",)"
+        R"("accept_conflicts":["members_busy","public_holiday","school_holiday","blackout","venue_capacity"]})");
 }
 
 bool mentions_sql(const std::string& text) {
