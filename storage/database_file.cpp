@@ -17,8 +17,26 @@ scheduler::result<schema_state> migrate_file(const std::string& path, int busy_t
         const auto m = migrate(c);
         return schema_state{m.from_version, m.to_version, m.applied};
     } catch (const sqlite_error& e) {
-        if (e.primary_code() == SQLITE_MISMATCH) return error{errc::internal, e.what(), {}};
-        return to_error(e);
+        // At start the operator reads this: say which file and what to do about it.
+        switch (e.primary_code()) {
+        case SQLITE_MISMATCH: return error{errc::internal, e.what(), {}};
+        case SQLITE_NOTADB:
+            return error{errc::unavailable,
+                         "database " + path + " is not an SQLite database (" + e.what() +
+                             "): check --database, or restore the file from a backup",
+                         {}};
+        case SQLITE_READONLY:
+        case SQLITE_CANTOPEN:
+        case SQLITE_PERM:
+            return error{errc::unavailable,
+                         "database " + path + " cannot be written (" + e.what() +
+                             "): copsched needs write access to the file and to its directory (for the -wal and "
+                             "-shm files)",
+                         {}};
+        case SQLITE_FULL:
+            return error{errc::unavailable, "database " + path + ": the disk is full (" + e.what() + ")", {}};
+        default: return to_error(e);
+        }
     }
 }
 

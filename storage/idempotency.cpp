@@ -1,4 +1,5 @@
-// Idempotency keys on SQLite: one row per (token, key); expired rows go at the next claim.
+// Idempotency keys on SQLite: one row per answered (token, key); expired rows go when the
+// next answer is stored.
 // The semantics are the contract in scheduler/store/idempotency_store.hpp.
 #include "storage/sqlite_store.hpp"
 #include "storage/sqlite_store_internal.hpp"
@@ -11,34 +12,28 @@ namespace copsched::storage {
 using detail::guarded;
 using scheduler::result;
 
-result<std::optional<scheduler::idempotency_record>> sqlite_store::claim_idempotency_key(
-    const std::string& token_id, const std::string& key, const std::string& request_hash, const std::string& now,
-    const std::string& expired_before) {
+result<std::optional<scheduler::idempotency_record>> sqlite_store::find_idempotency_key(
+    const std::string& token_id, const std::string& key, const std::string& expired_before) {
     return guarded([&]() -> result<std::optional<scheduler::idempotency_record>> {
-        db_.prepare("DELETE FROM idempotency_keys WHERE created_at < ?").bind(1, expired_before).run();
-        auto s =
-            db_.prepare("SELECT request_hash, status, response FROM idempotency_keys WHERE token_id = ? AND key = ?");
-        s.bind_all(token_id, key);
+        auto s = db_.prepare("SELECT request_hash, status, response FROM idempotency_keys "
+                             "WHERE token_id = ? AND key = ? AND created_at >= ? AND status > 0");
+        s.bind_all(token_id, key, expired_before);
         if (s.step())
             return std::optional<scheduler::idempotency_record>(
                 scheduler::idempotency_record{s.text(0), static_cast<int>(s.integer(1)), s.text(2)});
-        db_.prepare("INSERT INTO idempotency_keys(token_id, key, request_hash, status, response, created_at) "
-                    "VALUES (?, ?, ?, 0, '', ?)")
-            .bind_all(token_id, key, request_hash, now)
-            .run();
         return std::optional<scheduler::idempotency_record>{};
     });
 }
 
-scheduler::status sqlite_store::finish_idempotency_key(const std::string& token_id, const std::string& key,
-                                                       int http_status, const std::string& response) {
+scheduler::status sqlite_store::store_idempotency_answer(const std::string& token_id, const std::string& key,
+                                                         const scheduler::idempotency_record& answer,
+                                                         const std::string& now, const std::string& expired_before) {
     return guarded([&]() -> scheduler::status {
-        if (http_status <= 0 || http_status >= 500)
-            db_.prepare("DELETE FROM idempotency_keys WHERE token_id = ? AND key = ?").bind_all(token_id, key).run();
-        else
-            db_.prepare("UPDATE idempotency_keys SET status = ?, response = ? WHERE token_id = ? AND key = ?")
-                .bind_all(http_status, response, token_id, key)
-                .run();
+        db_.prepare("DELETE FROM idempotency_keys WHERE created_at < ?").bind(1, expired_before).run();
+        db_.prepare("INSERT OR REPLACE INTO idempotency_keys(token_id, key, request_hash, status, response, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind_all(token_id, key, answer.request_hash, answer.status, answer.response, now)
+            .run();
         return scheduler::ok();
     });
 }

@@ -105,6 +105,32 @@ result<std::vector<scheduler::blackout_period>> sqlite_store::list_blackouts(
     });
 }
 
+result<scheduler::page<scheduler::blackout_period>> sqlite_store::page_blackouts(
+    const std::string& programme_id, const std::optional<std::string>& import_id, const scheduler::page_request& pr) {
+    return guarded([&]() -> result<scheduler::page<scheduler::blackout_period>> {
+        // The cursor is "<start_utc> <id>" of the last period of the previous page.
+        std::string after_start, after_id;
+        if (pr.after) {
+            const auto space = pr.after->find(' ');
+            if (space == std::string::npos) return error::invalid("cursor", "is not a cursor this service gave out");
+            after_start = pr.after->substr(0, space);
+            after_id = pr.after->substr(space + 1);
+        }
+        auto s = db_.prepare("SELECT id, import_id, name, start_utc, end_utc FROM blackouts WHERE programme_id = ?1 "
+                             "AND (?2 IS NULL OR import_id = ?2) "
+                             "AND (?3 = '' OR start_utc > ?3 OR (start_utc = ?3 AND id > ?4)) "
+                             "ORDER BY start_utc, id LIMIT ?5");
+        s.bind_all(programme_id, import_id, after_start, after_id, static_cast<std::int64_t>(pr.limit + 1));
+        scheduler::page<scheduler::blackout_period> out;
+        while (s.step()) out.items.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+        if (out.items.size() > pr.limit) {
+            out.items.resize(pr.limit);
+            out.next_cursor = out.items.back().start_utc + " " + out.items.back().id;
+        }
+        return out;
+    });
+}
+
 status sqlite_store::delete_blackout_import(const std::string& programme_id, const std::string& import_id) {
     return guarded([&]() -> status {
         auto s = db_.prepare("SELECT 1 FROM blackout_imports WHERE id = ? AND programme_id = ?");

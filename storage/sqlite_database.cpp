@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdlib>
 #include <string>
 
 #include <fcntl.h>
@@ -32,10 +34,25 @@ sqlite_database::sqlite_database(options o) : options_(std::move(o)) {
     // 64 KiB and, once spilled, grows for the whole batch: three page writes per booking
     // that nothing ever reads back. In memory it is dropped at each RELEASE.
     writer_conn_->exec("PRAGMA temp_store=MEMORY");
+    if (options_.max_mib > 0) {
+        auto size = writer_conn_->prepare("PRAGMA page_size");
+        size.step();
+        const auto page_size = std::max<std::int64_t>(512, size.integer(0));
+        const auto pages = static_cast<std::int64_t>(options_.max_mib) * 1024 * 1024 / page_size;
+        writer_conn_->exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str());
+    }
     // Replaces SQLite's automatic checkpoint inside COMMIT (see checkpoint_if_due).
     sqlite3_wal_hook(writer_conn_->handle(), &sqlite_database::on_wal_commit, this);
     if (options_.after_commit) sqlite3_update_hook(writer_conn_->handle(), &sqlite_database::on_row_change, this);
     for (auto& c : reader_conns_) c->exec(cache.c_str());
+    // Fault injection for the crash tests (tests/integration/idempotency_audit_test.cpp):
+    // "N:PATH" kills the process with SIGKILL just before the Nth COMMIT on the database
+    // file PATH (so the commands a test runs on other files are not affected).
+    if (const char* fault = std::getenv("TEST_COPSCHED_KILL_BEFORE_COMMIT")) {
+        const std::string f(fault);
+        if (const auto colon = f.find(':'); colon != std::string::npos && f.substr(colon + 1) == options_.path)
+            kill_before_commit_ = std::atoi(f.substr(0, colon).c_str());
+    }
     threads_.emplace_back([this] { writer_loop(); });
     for (std::size_t i = 0; i < reader_conns_.size(); ++i) threads_.emplace_back([this, i] { reader_loop(i); });
 }
@@ -206,6 +223,7 @@ bool sqlite_database::restart_after_lost_transaction(connection& db, std::vector
 
 bool sqlite_database::commit_batch(connection& db, std::vector<write_job>& batch) {
     try {
+        if (kill_before_commit_ > 0 && --kill_before_commit_ == 0) std::raise(SIGKILL);
         db.exec("COMMIT");
         commits_.fetch_add(1, std::memory_order_relaxed);
         if (options_.after_commit && !changed_tables_.empty()) {

@@ -48,6 +48,9 @@ public:
         // job can change a started event's invitations before they are kept. A failed freeze
         // fails the batch. Off only for tests and tools that must see the data unfrozen.
         bool freeze_started_events = true;
+        // The database file's largest size in MiB (PRAGMA max_page_count on the writer); 0:
+        // no limit but the disk. A write past it fails with SQLITE_FULL, as on a full disk.
+        int max_mib = 0;
     };
 
     // Opens the connections and starts the threads. The schema must already be
@@ -130,6 +133,7 @@ private:
     std::atomic<std::uint64_t> commits_{0};
     std::atomic<std::uint64_t> checkpoints_{0};
     int wal_pages_ = 0;                    // only on the writer thread
+    int kill_before_commit_ = 0;           // fault injection; set at construction, then only on the writer
     std::set<std::string> changed_tables_; // only on the writer thread, during a batch
 };
 

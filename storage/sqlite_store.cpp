@@ -41,8 +41,8 @@ error to_error(const sqlite_error& e) {
         return {errc::conflict, std::string("The change conflicts with stored data: ") + e.what(), {}};
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+    case SQLITE_FULL: return {errc::unavailable, std::string("The database is full: ") + e.what(), {}};
     case SQLITE_IOERR:
-    case SQLITE_FULL:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY: return {errc::unavailable, std::string("The database is unavailable: ") + e.what(), {}};
     default: return {errc::internal, e.what(), {}};

@@ -126,6 +126,9 @@ public:
         const std::string& programme_id) override;
     scheduler::result<std::vector<scheduler::blackout_period>> list_blackouts(
         const std::string& programme_id, const std::optional<std::string>& import_id) override;
+    scheduler::result<scheduler::page<scheduler::blackout_period>> page_blackouts(
+        const std::string& programme_id, const std::optional<std::string>& import_id,
+        const scheduler::page_request& pr) override;
     scheduler::status delete_blackout_import(const std::string& programme_id, const std::string& import_id) override;
     scheduler::result<std::size_t> replace_busy_times(const std::string& person_id,
                                                       const std::vector<scheduler::interval>& busy) override;
@@ -166,11 +169,11 @@ public:
     scheduler::status touch_token(const std::string& id, const std::string& now) override;
 
     // Idempotency keys (scheduler::idempotency_store): storage/idempotency.cpp.
-    scheduler::result<std::optional<scheduler::idempotency_record>> claim_idempotency_key(
-        const std::string& token_id, const std::string& key, const std::string& request_hash, const std::string& now,
-        const std::string& expired_before) override;
-    scheduler::status finish_idempotency_key(const std::string& token_id, const std::string& key, int http_status,
-                                             const std::string& response) override;
+    scheduler::result<std::optional<scheduler::idempotency_record>> find_idempotency_key(
+        const std::string& token_id, const std::string& key, const std::string& expired_before) override;
+    scheduler::status store_idempotency_answer(const std::string& token_id, const std::string& key,
+                                               const scheduler::idempotency_record& answer, const std::string& now,
+                                               const std::string& expired_before) override;
 
     // The audit trail (scheduler::audit_store): storage/audit.cpp.
     scheduler::status append_audit(const scheduler::audit_entry& e, const std::string& now) override;

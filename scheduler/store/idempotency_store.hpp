@@ -12,11 +12,12 @@
 
 namespace copsched::scheduler {
 
-// An Idempotency-Key as stored: the request it was first used with and, once
-// answered, the answer.
+// An Idempotency-Key as stored: the request it was first used with and its answer.
+// A key is stored only together with its answer, in the transaction of the request's
+// work (server/api/dispatch.cpp), so a crash leaves it answered or absent.
 struct idempotency_record {
     std::string request_hash;
-    int status = 0;       // 0 while the first request is still running
+    int status = 0;       // the HTTP status of the first answer (1..499)
     std::string response; // JSON text: {"headers": {...}, "body": "..."}
 };
 
@@ -24,17 +25,18 @@ class idempotency_store {
 public:
     virtual ~idempotency_store() = default;
 
-    // Claims (token, key) for a request: returns nullopt when the key was free (it is now
-    // recorded as running), else the stored record. Records created before
-    // `expired_before` are deleted first.
-    virtual result<std::optional<idempotency_record>> claim_idempotency_key(const std::string& token_id,
-                                                                            const std::string& key,
-                                                                            const std::string& request_hash,
-                                                                            const std::string& now,
-                                                                            const std::string& expired_before) = 0;
-    // Stores the answer; status 0 (or a server error) releases the key instead.
-    virtual status finish_idempotency_key(const std::string& token_id, const std::string& key, int http_status,
-                                          const std::string& response) = 0;
+    // The answer stored for (token, key), or nullopt when there is none, it was stored
+    // before `expired_before`, or it is a claim without an answer (status 0, left by
+    // versions that claimed keys in a transaction of their own): such keys are free.
+    virtual result<std::optional<idempotency_record>> find_idempotency_key(const std::string& token_id,
+                                                                           const std::string& key,
+                                                                           const std::string& expired_before) = 0;
+    // Stores the answer for (token, key), replacing any row of that key, and deletes the
+    // keys stored before `expired_before`. Meant to run in the write job of the request's
+    // work, so the work and its answer commit together.
+    virtual status store_idempotency_answer(const std::string& token_id, const std::string& key,
+                                            const idempotency_record& answer, const std::string& now,
+                                            const std::string& expired_before) = 0;
 };
 
 } // namespace copsched::scheduler

@@ -66,6 +66,32 @@ public:
     // The programme's blackout periods (of one import when given), by start then id.
     virtual result<std::vector<blackout_period>> list_blackouts(const std::string& programme_id,
                                                                 const std::optional<std::string>& import_id) = 0;
+    // One page of list_blackouts: `pr.after` is the cursor "<start_utc> <id>" of the last
+    // period of the previous page (invalid_input, field "cursor", when malformed). This
+    // default pages over list_blackouts; the SQLite store reads only the page.
+    virtual result<page<blackout_period>> page_blackouts(const std::string& programme_id,
+                                                         const std::optional<std::string>& import_id,
+                                                         const page_request& pr) {
+        auto all = list_blackouts(programme_id, import_id);
+        if (!all) return all.err();
+        std::string after_start, after_id;
+        if (pr.after) {
+            const auto space = pr.after->find(' ');
+            if (space == std::string::npos) return error::invalid("cursor", "is not a cursor this service gave out");
+            after_start = pr.after->substr(0, space);
+            after_id = pr.after->substr(space + 1);
+        }
+        page<blackout_period> out;
+        for (auto& b : *all) {
+            if (pr.after && (b.start_utc < after_start || (b.start_utc == after_start && b.id <= after_id))) continue;
+            if (out.items.size() == pr.limit) {
+                out.next_cursor = out.items.back().start_utc + " " + out.items.back().id;
+                break;
+            }
+            out.items.push_back(std::move(b));
+        }
+        return out;
+    }
     // Deletes an import and its periods; not_found unless it belongs to the programme.
     virtual status delete_blackout_import(const std::string& programme_id, const std::string& import_id) = 0;
     // Replaces the person's busy times; not_found for an unknown person. Returns the count.

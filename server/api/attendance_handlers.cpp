@@ -90,7 +90,7 @@ task<response> get_attendance(request_context& ctx) {
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    co_return ok_json(ctx, http::status::ok, *r);
+    co_return paged_json(ctx, std::move(*r), "person_id");
 }
 
 // What one record of presence says, read from a body (or an item of a bulk body).
@@ -437,7 +437,7 @@ task<response> my_attendance(request_context& ctx) {
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    co_return ok_json(ctx, http::status::ok, *r);
+    co_return paged_json(ctx, std::move(*r), "event_id");
 }
 
 // --- memberships: end dates --------------------------------------------------------------

@@ -8,10 +8,19 @@
 #include "server/http/metrics.hpp"
 #include "server/options/config.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <utility>
 
 #include <cstdio>
 #include <ctime>
@@ -51,6 +60,10 @@ std::string stored_answer(const response& res) {
     return boost::json::serialize(boost::json::object{{"headers", std::move(headers)}, {"body", res.body()}});
 }
 
+// Answers that must not be kept (a new token's secret) are not stored: the key stays free
+// and a retry runs afresh.
+bool kept(const response& res) { return res[http::field::cache_control].find("no-store") == std::string_view::npos; }
+
 // Behind a proxy that appends the address it saw to X-Forwarded-For, the last entry is
 // the one to trust; `seen` (the socket's peer) when there is none.
 std::string forwarded_client(const request& req, std::string seen) {
@@ -79,6 +92,11 @@ response method_not_allowed(const request& req, const std::vector<http::verb>& a
 }
 
 } // namespace
+
+dispatcher::dispatcher(services& svc, router routes)
+    : svc_(svc), routes_(std::move(routes)), running_(std::make_unique<running_keys>()) {}
+
+dispatcher::~dispatcher() = default;
 
 std::string_view request_context::param(std::string_view name) const {
     for (const auto& [k, v] : params)
@@ -166,6 +184,130 @@ task<response> dispatcher::authenticate_and_run(const route& r, request_context&
     co_return co_await r.fn(ctx);
 }
 
+namespace {
+
+// One idempotent request's view of the database, so that its work and its answer commit
+// in one transaction (a crash leaves the key answered, or free with nothing done).
+// The handler runs on a private io_context: on the calling I/O thread until it submits
+// its first write; that write job runs the work, then runs the rest of the handler on
+// the writer thread (its further reads and writes go inline to the writer's store, inside
+// the same transaction) and stores the answer beside the work before the batch commits.
+// Its own writes and reads only; queue_depth is the real executor's.
+class idempotent_run final : public scheduler::store_executor, public std::enable_shared_from_this<idempotent_run> {
+public:
+    idempotent_run(scheduler::store_executor& db, std::string token, std::string key, std::string hash, std::string now,
+                   std::string expired_before)
+        : db_(db), token_(std::move(token)), key_(std::move(key)), hash_(std::move(hash)), now_(std::move(now)),
+          expired_before_(std::move(expired_before)) {}
+
+    void read(read_job job) override {
+        if (on_writer_) return job(*writer_store_); // the writer's view: sees this request's work
+        db_.read(std::move(job));
+    }
+
+    void write(write_work work, write_done done) override {
+        if (on_writer_) {
+            // A further write of the same request: inside its transaction. Without a
+            // savepoint of its own, a failure rolls the whole request back (see below).
+            auto st = work(*writer_store_);
+            if (!st) nested_failed_ = true;
+            done(st);
+            return;
+        }
+        wrote_ = true;
+        auto self = shared_from_this();
+        db_.write([self, work = std::move(work), done = std::move(done)](
+                      scheduler::store& s) mutable -> scheduler::status { return self->run_on_writer(s, work, done); },
+                  [self](const scheduler::status& st) {
+                      self->outcome_ = st;
+                      self->resume_();
+                  });
+    }
+
+    std::size_t queue_depth() const override { return db_.queue_depth(); }
+
+    // Runs the handler: on this thread up to its first write (or its end), then on the
+    // writer. `resume` is called once: when the handler ended without writing, or when
+    // the transaction of its work is over (outcome()).
+    void start(task<response> handler, std::function<void()> resume) {
+        resume_ = std::move(resume);
+        asio::co_spawn(io_, std::move(handler), [this](std::exception_ptr e, response res) {
+            if (e)
+                failure_ = e;
+            else
+                answer_ = std::move(res);
+            handler_done_ = true;
+        });
+        while (!wrote_ && !handler_done_) io_.run_one();
+        if (!wrote_) resume_();
+    }
+
+    bool wrote() const noexcept { return wrote_; }
+    bool failed() const noexcept { return failure_ != nullptr || !answer_; }
+    response& answer() { return *answer_; }
+    // The write job's outcome: an error when the work failed (rolled back, the handler's
+    // answer tells why) or when the request or its commit failed (work_failed() false).
+    const scheduler::status& outcome() const noexcept { return outcome_; }
+    bool work_failed() const noexcept { return work_failed_; }
+    bool answer_stored() const noexcept { return answer_stored_; }
+
+private:
+    scheduler::status run_on_writer(scheduler::store& s, write_work& work, write_done& done) {
+        auto st = work(s);
+        work_failed_ = !st;
+        writer_store_ = &s;
+        on_writer_ = true;
+        {
+            // The handler reports its feed changes before the commit: they are reported
+            // again after it (serve.cpp's after_commit), see feed_cache::record_changes.
+            const feed_cache::record_changes recording;
+            done(st); // resumes the handler on io_
+            while (!handler_done_) io_.run_one();
+        }
+        on_writer_ = false;
+        writer_store_ = nullptr;
+        if (!st) return st;
+        if (nested_failed_ || failed() || answer_->result_int() >= 500)
+            return scheduler::error{errc::internal, "The request failed; its changes were rolled back.", {}};
+        if (kept(*answer_)) {
+            auto stored = s.store_idempotency_answer(
+                token_, key_, {hash_, static_cast<int>(answer_->result_int()), stored_answer(*answer_)}, now_,
+                expired_before_);
+            if (!stored) return stored;
+            answer_stored_ = true;
+        }
+        return scheduler::ok();
+    }
+
+    scheduler::store_executor& db_;
+    const std::string token_, key_, hash_, now_, expired_before_;
+    asio::io_context io_{1};
+    asio::executor_work_guard<asio::io_context::executor_type> busy_ = asio::make_work_guard(io_);
+    std::function<void()> resume_;
+    // Touched by the I/O thread until the first write is queued, then only by the writer
+    // until the job's done callback, then by the I/O thread again: the writer's queue and
+    // asio::post order these hand-overs.
+    std::optional<response> answer_;
+    std::exception_ptr failure_;
+    std::atomic<bool> handler_done_{false};
+    bool wrote_ = false;
+    bool on_writer_ = false;
+    bool nested_failed_ = false;
+    bool work_failed_ = false;
+    bool answer_stored_ = false;
+    scheduler::store* writer_store_ = nullptr;
+    scheduler::status outcome_ = scheduler::ok();
+};
+
+} // namespace
+
+// The keys whose first request is running in this process. In memory on purpose: after a
+// crash no request runs, so no key can stay "still running".
+struct dispatcher::running_keys {
+    std::mutex mutex;
+    std::set<std::pair<std::string, std::string>> keys; // (token id, key), guarded by mutex
+};
+
 task<response> dispatcher::run_idempotent(const route& r, request_context& ctx, std::string key) {
     const auto& req = ctx.req;
     constexpr std::size_t key_max_chars = 200;
@@ -176,40 +318,71 @@ task<response> dispatcher::run_idempotent(const route& r, request_context& ctx, 
     const auto hash = sha256_hex(std::string(req.method_string()) + " " + std::string(req.target()) + "\n" +
                                  std::string(req[http::field::content_type]) + "\n" + req.body());
     const auto now = std::chrono::system_clock::now();
-    auto claim = [token = ctx.caller->id, key, hash, at = scheduler::format_utc(now),
-                  expired = scheduler::format_utc(now - svc_.cfg.idempotency_ttl)](scheduler::store& s) {
-        return s.claim_idempotency_key(token, key, hash, at, expired);
-    };
-    auto claimed = co_await db_write(svc_.db, std::move(claim));
-    if (!claimed) co_return problem(claimed.err(), req.version(), req.keep_alive());
-    if (const auto& previous = *claimed) {
-        if (previous->request_hash != hash)
-            co_return problem(error::invalid("Idempotency-Key", "was used for a different request; use a new key"),
-                              req.version(), req.keep_alive());
-        if (previous->status == 0) {
+    const auto expired = scheduler::format_utc(now - svc_.cfg.idempotency_ttl);
+
+    auto running_key = std::pair{ctx.caller->id, key};
+    {
+        std::lock_guard lock(running_->mutex);
+        if (!running_->keys.insert(running_key).second) {
             auto res = problem(http::status::conflict, "A request with this Idempotency-Key is still running.",
                                req.version(), req.keep_alive());
             res.set(http::field::retry_after, "1");
             co_return res;
         }
+    }
+    struct release_key {
+        running_keys& running;
+        std::pair<std::string, std::string> key;
+        ~release_key() {
+            std::lock_guard lock(running.mutex);
+            running.keys.erase(key);
+        }
+    } release{*running_, running_key};
+
+    auto find = [token = ctx.caller->id, key, expired](scheduler::store& s) {
+        return s.find_idempotency_key(token, key, expired);
+    };
+    auto found = co_await db_read(svc_.db, std::move(find));
+    if (!found) co_return problem(found.err(), req.version(), req.keep_alive());
+    if (const auto& previous = *found) {
+        if (previous->request_hash != hash)
+            co_return problem(error::invalid("Idempotency-Key", "was used for a different request; use a new key"),
+                              req.version(), req.keep_alive());
         co_return replayed(req, *previous);
     }
-    response res;
-    bool failed = false;
-    try {
-        res = co_await r.fn(ctx);
-    } catch (const std::exception&) {
-        failed = true;
-    }
-    if (failed) res = problem(error{errc::internal, "The request failed.", {}}, req.version(), req.keep_alive());
-    // Answers that must not be kept (a new token's secret) are not stored: the key is
-    // released and a retry runs afresh.
-    const bool keep = res[http::field::cache_control].find("no-store") == std::string_view::npos;
-    auto finish = [token = ctx.caller->id, key, status = keep ? res.result_int() : 0u,
-                   stored = stored_answer(res)](scheduler::store& s) {
-        return s.finish_idempotency_key(token, key, static_cast<int>(status), stored);
+
+    auto run =
+        std::make_shared<idempotent_run>(svc_.db, ctx.caller->id, key, hash, scheduler::format_utc(now), expired);
+    services scoped{svc_.cfg, *run, svc_.stats, svc_.throttle, svc_.touches, svc_.tokens, svc_.feed_secret, svc_.feeds};
+    request_context inner{ctx.req, scoped, ctx.params, ctx.target, ctx.client_address, ctx.caller};
+    auto initiate = [&run, &r, &inner](auto handler) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        auto guard = std::make_shared<asio::executor_work_guard<asio::associated_executor_t<decltype(handler)>>>(
+            asio::make_work_guard(asio::get_associated_executor(*h)));
+        run->start(r.fn(inner), [h, guard]() { asio::post(guard->get_executor(), [h, guard]() { (*h)(); }); });
     };
-    (void)co_await db_write(svc_.db, std::move(finish));
+    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(std::move(initiate), asio::use_awaitable);
+
+    const auto internal = [&] {
+        return problem(error{errc::internal, "The request failed.", {}}, req.version(), req.keep_alive());
+    };
+    if (run->wrote() && !run->outcome() && !run->work_failed()) {
+        // Rolled back with its work (or not committed): nothing done, the key stays free.
+        if (run->outcome().err().code == errc::internal) co_return internal();
+        co_return problem(run->outcome().err(), req.version(), req.keep_alive());
+    }
+    if (run->failed()) co_return internal();
+    response res = std::move(run->answer());
+    if (!run->answer_stored() && kept(res) && res.result_int() < 500) {
+        // Nothing was written (the work failed or there was none): the answer is stored
+        // alone; a crash before it leaves the key free and nothing done.
+        auto store =
+            [token = ctx.caller->id, key,
+             record = scheduler::idempotency_record{hash, static_cast<int>(res.result_int()), stored_answer(res)},
+             at = scheduler::format_utc(now),
+             expired](scheduler::store& s) { return s.store_idempotency_answer(token, key, record, at, expired); };
+        (void)co_await db_write(svc_.db, std::move(store));
+    }
     co_return res;
 }
 

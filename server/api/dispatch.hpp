@@ -1,7 +1,8 @@
 #pragma once
 // From a complete request to its response: route matching, authentication and
 // authorization, the handler, error mapping, metrics and the access log. Holds no
-// per-request state; safe to call from any strand concurrently.
+// per-request state beyond the Idempotency-Keys running now; safe to call from any
+// strand concurrently.
 
 #include "scheduler/model.hpp"
 #include "server/api/services.hpp"
@@ -12,6 +13,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -35,7 +37,8 @@ struct request_context {
 
 class dispatcher final : public request_handler {
 public:
-    dispatcher(services& svc, router routes) : svc_(svc), routes_(std::move(routes)) {}
+    dispatcher(services& svc, router routes);
+    ~dispatcher() override;
 
     // Never throws: a handler's exception becomes a logged 500 problem.
     task<response> handle(request req, std::string client_address) override;
@@ -48,13 +51,18 @@ public:
 private:
     task<response> authenticate_and_run(const route& r, request_context& ctx);
     // A POST with an Idempotency-Key: the first answer is stored and replayed for the
-    // same key and request; the same key with another request gets 422.
+    // same key and request; the same key with another request gets 422, and while the
+    // first request runs, 409 with Retry-After. The answer commits in the transaction of
+    // the request's work, so a crash leaves the key answered or free with nothing done.
     task<response> run_idempotent(const route& r, request_context& ctx, std::string key);
     void log_access(std::string_view method, std::string_view route, unsigned status, std::size_t bytes,
                     std::chrono::nanoseconds duration, const std::string& client) const;
 
+    struct running_keys;
+
     services& svc_;
     const router routes_;
+    std::unique_ptr<running_keys> running_;
 };
 
 } // namespace copsched::server

@@ -18,6 +18,7 @@ namespace {
 // operator's log and the client gets a plain sentence.
 constexpr std::string_view constraint_prefix = "The change conflicts with stored data: ";
 constexpr std::string_view unavailable_prefix = "The database is unavailable: ";
+constexpr std::string_view full_prefix = "The database is full: ";
 
 std::string_view after(std::string_view s, std::string_view prefix) {
     return s.starts_with(prefix) ? s.substr(prefix.size()) : std::string_view{};
@@ -97,6 +98,13 @@ scheduler::error public_error(const scheduler::error& e) {
         }
     }
     if (e.code == errc::unavailable) {
+        if (const auto m = after(e.detail, full_prefix); !m.empty()) {
+            std::cerr << scheduler::now_utc() << " database full: " << m << '\n';
+            return {errc::unavailable,
+                    "The database is full (its disk, or the server's --db-max-mib); nothing was stored. Try again "
+                    "when the operator has made room.",
+                    e.fields};
+        }
         if (const auto m = after(e.detail, unavailable_prefix); !m.empty()) {
             std::cerr << scheduler::now_utc() << " database unavailable: " << m << '\n';
             return {errc::unavailable, "The database is busy or unavailable; try again shortly.", e.fields};

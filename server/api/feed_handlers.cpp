@@ -1,5 +1,6 @@
 #include "server/api/feed_handlers.hpp"
 
+#include "server/http/content_coding.hpp"
 #include "server/http/http_date.hpp"
 
 #include "calendar/feed.hpp"
@@ -14,13 +15,19 @@
 #include "server/api/services.hpp"
 #include "server/options/config.hpp"
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <mutex>
 #include <set>
+#include <utility>
 
 namespace copsched::server {
 namespace json = boost::json;
@@ -77,20 +84,33 @@ struct feed_data {
 // A strong ETag from the bytes themselves: the same data gives the same tag.
 std::string strong_etag(const std::string& body) { return "\"" + sha256_hex(body).substr(0, 32) + "\""; }
 
-response calendar_response(const request_context& ctx, const feed_cache::entry& e, bool not_modified) {
+// Whether the request prefers the gzip encoding (Accept-Encoding, q-values honoured).
+bool wants_gzip(const request_context& ctx) {
+    return preferred_coding(ctx.req[http::field::accept_encoding]) == content_coding::gzip;
+}
+
+// The answer with `e` in one encoding: its bytes shared, not copied. `vary`: the feed has
+// both encodings, so caches must key on Accept-Encoding (on 304 and plain answers too).
+response calendar_response(const request_context& ctx, const feed_cache::entry& e, bool gzip, bool not_modified,
+                           bool vary) {
     response res{not_modified ? http::status::not_modified : http::status::ok, ctx.version()};
     res.set(http::field::content_type, "text/calendar; charset=utf-8");
-    res.set(http::field::etag, e.etag);
+    res.set(http::field::etag, gzip ? e.gzip_etag : e.etag);
     res.set(http::field::last_modified, e.last_modified);
     res.set(http::field::cache_control, e.cache_control);
+    if (vary) res.set(http::field::vary, "Accept-Encoding");
     res.keep_alive(ctx.keep_alive());
-    if (!not_modified) res.body() = e.body;
+    if (!not_modified) {
+        if (gzip) res.set(http::field::content_encoding, "gzip");
+        res.body().share(gzip ? e.gzip : e.plain);
+    }
     res.prepare_payload();
     return res;
 }
 
-// If-None-Match first; If-Modified-Since only without it (RFC 9110, 13.2.2).
-bool not_modified(const request_context& ctx, const feed_cache::entry& e) {
+// If-None-Match first; If-Modified-Since only without it (RFC 9110, 13.2.2). `etag` is
+// the tag of the representation the request asked for: the other encoding's never matches.
+bool not_modified(const request_context& ctx, const feed_cache::entry& e, const std::string& etag) {
     if (const auto inm = ctx.req[http::field::if_none_match]; !inm.empty()) {
         if (inm.find('*') != std::string_view::npos) return true;
         std::string_view rest = inm;
@@ -100,7 +120,7 @@ bool not_modified(const request_context& ctx, const feed_cache::entry& e) {
             while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
             while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
             if (tag.starts_with("W/")) tag.remove_prefix(2); // weak comparison for GET
-            if (tag == e.etag) return true;
+            if (tag == etag) return true;
             if (comma == std::string_view::npos) break;
             rest.remove_prefix(comma + 1);
         }
@@ -141,11 +161,12 @@ calendar::feed_item feed_item_for(const scheduler::feed_event& fe, const texts& 
     return it;
 }
 
-// Builds the entry: drops cancelled events past their grace period, renders, and works
-// out ETag, Last-Modified and how long the bytes stay right.
+// Builds the entry: drops cancelled events past their grace period, renders, compresses,
+// and works out ETag, Last-Modified and how long the bytes stay right. The plain bytes
+// are kept only with `keep_plain`. Runs on a database reader thread.
 result<std::shared_ptr<const feed_cache::entry>> render(
     services& svc, const std::string& feed_id, const feed_data& d, const std::string& cache_control,
-    const std::vector<std::pair<std::string, std::uint64_t>>& versions) {
+    const std::vector<std::pair<std::string, std::uint64_t>>& versions, bool keep_plain) {
     const auto now = clock::now();
     const auto grace = std::chrono::duration_cast<clock::duration>(svc.cfg.feed_cancelled_grace);
     const auto& t = texts_for(d.lang);
@@ -184,8 +205,13 @@ result<std::shared_ptr<const feed_cache::entry>> render(
     h.refresh_interval = "PT1H";
     auto body = calendar::render_feed(h, items);
     if (!body) return body.err();
-    e->body = std::move(*body);
-    e->etag = strong_etag(e->body);
+    e->etag = strong_etag(*body);
+    e->gzip_etag = feed_cache::gzip_etag_of(e->etag);
+    e->gzip = std::make_shared<const std::string>(gzip_compress(*body));
+    if (keep_plain) {
+        body->shrink_to_fit(); // held for as long as the feed is cached
+        e->plain = std::make_shared<const std::string>(std::move(*body));
+    }
     e->last_modified_at = svc.feeds.monotonic_last_modified(feed_id, std::chrono::floor<std::chrono::seconds>(newest));
     e->last_modified = http_date(clock::to_time_t(e->last_modified_at));
     e->cache_control = cache_control;
@@ -193,22 +219,90 @@ result<std::shared_ptr<const feed_cache::entry>> render(
     return std::shared_ptr<const feed_cache::entry>(std::move(e));
 }
 
+// The answer from a cached (or just rendered) entry in the encoding the request
+// prefers. A request without gzip for an entry held compressed only inflates it once and
+// keeps the plain bytes beside it, so later such requests are served from memory too.
+response answer(request_context& ctx, const std::string& feed_id, std::shared_ptr<const feed_cache::entry> e) {
+    const bool gzip = wants_gzip(ctx);
+    const bool unchanged = not_modified(ctx, *e, gzip ? e->gzip_etag : e->etag);
+    if (!gzip && !unchanged && !e->plain) {
+        auto with_plain = std::make_shared<feed_cache::entry>(*e);
+        with_plain->plain = std::make_shared<const std::string>(gzip_decompress(*e->gzip));
+        ctx.svc.feeds.replace(feed_id, e, with_plain);
+        e = std::move(with_plain);
+    }
+    return calendar_response(ctx, *e, gzip, unchanged, true);
+}
+
+// Resumes, on the caller's executor, with the entry the leader of `flight` rendered
+// (null: render yourself). Not a coroutine: async_initiate builds the awaitable.
+task<std::shared_ptr<const feed_cache::entry>> rendered_by_leader(std::shared_ptr<feed_cache::render_flight> flight) {
+    using entry_ptr = std::shared_ptr<const feed_cache::entry>;
+    auto initiate = [flight = std::move(flight)](auto handler) {
+        using handler_t = decltype(handler);
+        auto h = std::make_shared<handler_t>(std::move(handler));
+        auto guard = std::make_shared<asio::executor_work_guard<asio::associated_executor_t<handler_t>>>(
+            asio::make_work_guard(asio::get_associated_executor(*h)));
+        flight->then([h, guard](entry_ptr e) {
+            asio::post(guard->get_executor(), [h, guard, e = std::move(e)]() mutable { (*h)(std::move(e)); });
+        });
+    };
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(entry_ptr)>(std::move(initiate),
+                                                                                 asio::use_awaitable);
+}
+
+// Ends the render flight a request leads: with the entry it cached, or with null (the
+// waiters render themselves) when the render failed, was not kept, or the request ended.
+class flight_landing {
+public:
+    flight_landing(feed_cache& cache, const std::string& feed, std::shared_ptr<feed_cache::render_flight> flight)
+        : cache_(cache), feed_(feed), flight_(std::move(flight)) {}
+    flight_landing(const flight_landing&) = delete;
+    flight_landing& operator=(const flight_landing&) = delete;
+    ~flight_landing() { land(nullptr); }
+    void land(std::shared_ptr<const feed_cache::entry> e) {
+        if (flight_) cache_.end_render(feed_, std::exchange(flight_, nullptr), std::move(e));
+    }
+
+private:
+    feed_cache& cache_;
+    const std::string feed_;
+    std::shared_ptr<feed_cache::render_flight> flight_;
+};
+
 // Serves `feed_id` from the cache or, when out of date, loads it with `load` (a read
-// job giving feed_data) and renders it.
+// job giving feed_data) and renders it, on the database reader thread, once however many
+// requests miss it at the same time: the first renders, the others wait for its entry.
 template <class Load>
-task<response> serve_feed(request_context& ctx, std::string feed_id, Load load) {
+task<response> serve_feed(request_context& ctx, feed_kind kind, std::string feed_id, Load load) {
     auto& cache = ctx.svc.feeds;
-    if (auto hit = cache.find(feed_id)) co_return calendar_response(ctx, *hit, not_modified(ctx, *hit));
+    if (auto hit = cache.find(kind, feed_id)) co_return answer(ctx, feed_id, std::move(hit));
+    auto ticket = cache.join_render(feed_id);
+    if (!ticket.leader) {
+        if (auto e = co_await rendered_by_leader(ticket.flight)) co_return answer(ctx, feed_id, std::move(e));
+        ticket.flight = nullptr; // the leader's render is not for us: render alone
+    }
+    flight_landing landing(cache, feed_id, std::move(ticket.flight));
     const auto changes_before = cache.changes();
-    auto data = co_await db_read(ctx.svc.db, std::move(load));
-    if (!data) co_return fail(ctx, data.err());
-    const auto versions = cache.versions(data->depends_on);
-    const std::string cache_control = data->is_public ? "public, max-age=300" : "private, max-age=300";
-    auto e = render(ctx.svc, feed_id, *data, cache_control, versions);
+    auto job = [&svc = ctx.svc, kind, feed_id, keep_plain = !wants_gzip(ctx),
+                load = std::move(load)](store& s) mutable -> result<std::shared_ptr<const feed_cache::entry>> {
+        const auto started = std::chrono::steady_clock::now();
+        auto data = load(s);
+        if (!data) return data.err();
+        const std::string cache_control = data->is_public ? "public, max-age=300" : "private, max-age=300";
+        auto e = render(svc, feed_id, *data, cache_control, svc.feeds.versions(data->depends_on), keep_plain);
+        svc.feeds.record_render(kind, std::chrono::steady_clock::now() - started);
+        return e;
+    };
+    auto e = co_await db_read(ctx.svc.db, std::move(job));
     if (!e) co_return fail(ctx, e.err());
-    // A change committed while we read may be missing from what we read: serve, don't keep.
-    if (cache.changes() == changes_before) cache.put(feed_id, *e);
-    co_return calendar_response(ctx, **e, not_modified(ctx, **e));
+    // A change committed while we read may be missing from what we read: serve, don't keep
+    // (and don't hand it to requests that came after the change).
+    if (cache.changes() == changes_before) {
+        cache.put(kind, feed_id, *e);
+        landing.land(*e);
+    }
+    co_return answer(ctx, feed_id, std::move(*e));
 }
 
 // The programme's facts every feed needs, and its protection: a protected programme's
@@ -278,7 +372,7 @@ task<response> personal_feed(request_context& ctx) {
         for (const auto& i : *invited) d->rsvp_event_ids.insert(i.event_id);
         return d;
     };
-    co_return co_await serve_feed(ctx, std::move(feed_id), std::move(load));
+    co_return co_await serve_feed(ctx, feed_kind::person, std::move(feed_id), std::move(load));
 }
 
 task<response> group_feed(request_context& ctx) {
@@ -291,7 +385,8 @@ task<response> group_feed(request_context& ctx) {
         return scoped_feed(s, *p, token, scheduler::feed_scope::working_group, g->id, p->name + " - " + g->name,
                            g->updated_at, group_content_key(g->id));
     };
-    co_return co_await serve_feed(ctx, "group:" + id + "?" + ctx.query("token").value_or(""), std::move(load));
+    co_return co_await serve_feed(ctx, feed_kind::working_group, "group:" + id + "?" + ctx.query("token").value_or(""),
+                                  std::move(load));
 }
 
 task<response> organisation_feed(request_context& ctx) {
@@ -304,7 +399,8 @@ task<response> organisation_feed(request_context& ctx) {
         return scoped_feed(s, *p, token, scheduler::feed_scope::organisation, o->id, p->name + " - " + o->name,
                            o->updated_at, programme_anything_key(p->id));
     };
-    co_return co_await serve_feed(ctx, "organisation:" + id + "?" + ctx.query("token").value_or(""), std::move(load));
+    co_return co_await serve_feed(ctx, feed_kind::organisation,
+                                  "organisation:" + id + "?" + ctx.query("token").value_or(""), std::move(load));
 }
 
 task<response> programme_feed(request_context& ctx) {
@@ -315,7 +411,8 @@ task<response> programme_feed(request_context& ctx) {
         return scoped_feed(s, *p, token, scheduler::feed_scope::programme, {}, p->name, {},
                            programme_anything_key(p->id));
     };
-    co_return co_await serve_feed(ctx, "programme:" + slug + "?" + ctx.query("token").value_or(""), std::move(load));
+    co_return co_await serve_feed(ctx, feed_kind::programme,
+                                  "programme:" + slug + "?" + ctx.query("token").value_or(""), std::move(load));
 }
 
 // GET /api/v1/events/{id}.ics: one event, for whoever may read it (API token).
@@ -345,6 +442,7 @@ task<response> event_file(request_context& ctx) {
         d.events.push_back(std::move(fe));
         return d;
     };
+    const auto started = std::chrono::steady_clock::now();
     auto data = co_await db_read(ctx.svc.db, std::move(load));
     if (!data) co_return fail(ctx, data.err());
     // One event is cheap to render and its cancelled state must show however old: no
@@ -357,12 +455,13 @@ task<response> event_file(request_context& ctx) {
     feed_cache::entry e;
     auto body = calendar::render_event(h, feed_item_for(d.events.front(), texts_for(d.lang)));
     if (!body) co_return fail(ctx, body.err());
-    e.body = std::move(*body);
-    e.etag = strong_etag(e.body);
+    e.etag = strong_etag(*body);
+    e.plain = std::make_shared<const std::string>(std::move(*body));
     e.last_modified_at = instant(ev.updated_at).value_or(clock::time_point{});
     e.last_modified = http_date(clock::to_time_t(e.last_modified_at));
     e.cache_control = "private, no-cache";
-    auto res = calendar_response(ctx, e, not_modified(ctx, e));
+    ctx.svc.feeds.record_render(feed_kind::event, std::chrono::steady_clock::now() - started);
+    auto res = calendar_response(ctx, e, false, not_modified(ctx, e, e.etag), false);
     res.set(http::field::content_disposition, "inline; filename=\"" + ev.id + ".ics\"");
     co_return res;
 }

@@ -85,6 +85,18 @@ response page_response(const request_context& ctx, const scheduler::page<T>& p, 
                    boost::json::object{{"items", std::move(items)}, {"next_cursor", optional_json(p.next_cursor)}});
 }
 
+// The 200 answer with one page of a list built whole in memory (short lists: tokens,
+// programmes, members, busy times, attendance, report rows): keeps ?limit= items of
+// body["items"] after the ?cursor= and sets body["next_cursor"] (page_json_items: the
+// cursor is the values of `key_fields`, names separated by spaces, of the last item of
+// the previous page). A bad ?limit= or ?cursor= gives its 422 problem.
+inline response paged_json(const request_context& ctx, boost::json::object body, std::string_view key_fields) {
+    auto pr = page_params(ctx);
+    if (!pr) return fail(ctx, pr.err());
+    if (auto st = page_json_items(body, *pr, key_fields); !st) return fail(ctx, st.err());
+    return ok_json(ctx, http::status::ok, body);
+}
+
 // Audit entry for a change made by the caller.
 scheduler::audit_entry audit(const request_context& ctx, std::string action, std::string object_type,
                              std::string object_id, const boost::json::value& detail = boost::json::object{});

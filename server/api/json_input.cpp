@@ -4,10 +4,12 @@
 
 #include "scheduler/civil_time.hpp"
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 
 #include <cctype>
 #include <climits>
+#include <unordered_set>
 #include <utility>
 
 namespace copsched::server {
@@ -25,6 +27,99 @@ bool media_type_is(std::string_view content_type, std::string_view media) {
     });
 }
 
+namespace {
+
+// A boost::json::basic_parser handler that stops at the first key an object has twice
+// (boost::json::parse keeps the last one silently) and says where: "kind",
+// "meeting_rules.per_year", "items[2].name".
+class duplicate_key_finder {
+public:
+    static constexpr std::size_t max_array_size = -1;
+    static constexpr std::size_t max_object_size = -1;
+    static constexpr std::size_t max_string_size = -1;
+    static constexpr std::size_t max_key_size = -1;
+
+    std::string duplicate; // the path of the repeated key; empty when none
+
+    bool on_document_begin(boost::system::error_code&) { return true; }
+    bool on_document_end(boost::system::error_code&) { return true; }
+    bool on_object_begin(boost::system::error_code&) { return open(true); }
+    bool on_object_end(std::size_t, boost::system::error_code&) { return close(); }
+    bool on_array_begin(boost::system::error_code&) { return open(false); }
+    bool on_array_end(std::size_t, boost::system::error_code&) { return close(); }
+    bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+        key_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
+        key_.append(s.data(), s.size());
+        auto& f = frames_.back();
+        if (!f.keys.insert(key_).second) {
+            frames_.pop_back();
+            duplicate = path() + (frames_.empty() ? "" : ".") + key_;
+            ec = boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+            return false;
+        }
+        f.key = std::move(key_);
+        key_.clear();
+        return true;
+    }
+    bool on_string_part(boost::json::string_view, std::size_t, boost::system::error_code&) { return true; }
+    bool on_string(boost::json::string_view, std::size_t, boost::system::error_code&) { return value(); }
+    bool on_number_part(boost::json::string_view, boost::system::error_code&) { return true; }
+    bool on_int64(std::int64_t, boost::json::string_view, boost::system::error_code&) { return value(); }
+    bool on_uint64(std::uint64_t, boost::json::string_view, boost::system::error_code&) { return value(); }
+    bool on_double(double, boost::json::string_view, boost::system::error_code&) { return value(); }
+    bool on_bool(bool, boost::system::error_code&) { return value(); }
+    bool on_null(boost::system::error_code&) { return value(); }
+    bool on_comment_part(boost::json::string_view, boost::system::error_code&) { return true; }
+    bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
+
+private:
+    struct frame {
+        bool object = true;
+        std::string key;       // objects: the key whose value is being read
+        std::size_t index = 0; // arrays: the element being read
+        std::unordered_set<std::string> keys;
+    };
+
+    bool open(bool object) {
+        frames_.push_back({object, {}, 0, {}});
+        return true;
+    }
+    bool close() {
+        frames_.pop_back();
+        return value();
+    }
+    bool value() {
+        if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+        return true;
+    }
+    std::string path() const {
+        std::string p;
+        for (const auto& f : frames_) {
+            if (!f.object)
+                p += "[" + std::to_string(f.index) + "]";
+            else
+                p += (p.empty() ? "" : ".") + f.key;
+        }
+        return p;
+    }
+
+    std::vector<frame> frames_;
+    std::string key_;
+};
+
+// The path of a key some object of `text` (valid JSON) has more than once, or empty.
+std::string duplicate_key(std::string_view text) {
+    boost::json::basic_parser<duplicate_key_finder> p(boost::json::parse_options{});
+    boost::system::error_code ec;
+    p.write_some(false, text.data(), text.size(), ec);
+    return std::move(p.handler().duplicate);
+}
+
+} // namespace
+
 scheduler::result<boost::json::object> parse_json_object(const request& req) {
     if (!media_type_is(req[http::field::content_type], "application/json"))
         return error{errc::malformed, "The body must be JSON, sent with Content-Type: application/json.", {}};
@@ -32,6 +127,10 @@ scheduler::result<boost::json::object> parse_json_object(const request& req) {
     auto v = boost::json::parse(req.body(), ec);
     if (ec) return error{errc::malformed, "The body is not valid JSON: " + ec.message() + ".", {}};
     if (!v.is_object()) return error{errc::malformed, "The body must be a JSON object.", {}};
+    if (auto key = duplicate_key(req.body()); !key.empty())
+        return error{errc::malformed,
+                     "The body names the field " + key + " more than once.",
+                     {{key, "appears more than once in its object"}}};
     return std::move(v.get_object());
 }
 

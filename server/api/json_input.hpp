@@ -20,8 +20,9 @@ namespace copsched::server {
 // case-insensitively, parameters allowed ("Application/JSON; charset=utf-8"), RFC 9110.
 bool media_type_is(std::string_view content_type, std::string_view media);
 
-// Parses a JSON object body. errc::malformed for a wrong Content-Type, invalid JSON or
-// a non-object.
+// Parses a JSON object body. errc::malformed for a wrong Content-Type, invalid JSON, a
+// non-object, or an object (at any depth) naming a key twice: its one field problem is
+// the key's path ("kind", "meeting_rules.per_year", "items[2].name").
 scheduler::result<boost::json::object> parse_json_object(const request& req);
 
 // Limits for text fields, documented in the OpenAPI file.

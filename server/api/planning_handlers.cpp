@@ -461,8 +461,10 @@ task<response> import_blackouts(request_context& ctx) {
 }
 
 task<response> list_blackouts(request_context& ctx) {
-    auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller,
-                import = ctx.query("import")](store& s) -> result<json::object> {
+    auto pr = page_params(ctx);
+    if (!pr) co_return fail(ctx, pr.err());
+    auto job = [slug = std::string(ctx.param("slug")), caller = *ctx.caller, import = ctx.query("import"),
+                pr = *pr](store& s) -> result<json::object> {
         auto p = visible_programme(s, slug, caller);
         if (!p) return p.err();
         auto zone = programme_zone(*p);
@@ -471,12 +473,14 @@ task<response> list_blackouts(request_context& ctx) {
         if (!imports) return imports.err();
         if (import && std::none_of(imports->begin(), imports->end(), [&](const auto& i) { return i.id == *import; }))
             return error::invalid("import", "is not an import of this programme");
-        auto periods = s.list_blackouts(p->id, import);
+        auto periods = s.page_blackouts(p->id, import, pr);
         if (!periods) return periods.err();
         json::array imps, items;
         for (const auto& i : *imports) imps.push_back(blackout_import_view(i));
-        for (const auto& b : *periods) items.push_back(blackout_period_view(b, **zone));
-        return json::object{{"imports", std::move(imps)}, {"items", std::move(items)}, {"next_cursor", nullptr}};
+        for (const auto& b : periods->items) items.push_back(blackout_period_view(b, **zone));
+        return json::object{{"imports", std::move(imps)},
+                            {"items", std::move(items)},
+                            {"next_cursor", optional_json(periods->next_cursor)}};
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
@@ -560,7 +564,7 @@ task<response> get_busy(request_context& ctx) {
     };
     auto r = co_await db_read(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    co_return ok_json(ctx, http::status::ok, *r);
+    co_return paged_json(ctx, std::move(*r), "start_utc end_utc");
 }
 
 task<response> delete_busy(request_context& ctx) {

@@ -652,7 +652,7 @@ task<response> list_members(request_context& ctx) {
     if (!r) co_return fail(ctx, r.err());
     json::array items;
     for (const auto& m : *r) items.push_back(to_json(m));
-    co_return ok_json(ctx, http::status::ok, json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
+    co_return paged_json(ctx, json::object{{"items", std::move(items)}, {"next_cursor", nullptr}}, "id");
 }
 
 template <class R>

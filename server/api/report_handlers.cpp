@@ -265,7 +265,7 @@ task<response> attendance_report(request_context& ctx) {
             csv_document(attendance_csv_rows(report, personal, lang == scheduler::language::en, decimal_for(d)), d),
             "attendance-" + std::string(scheduler::to_string(report.by)) + "-" + std::to_string(report.year) + ".csv");
     }
-    co_return ok_json(ctx, http::status::ok, attendance_json(report, programme, personal));
+    co_return paged_json(ctx, attendance_json(report, programme, personal), "key");
 }
 
 // --- commitments -----------------------------------------------------------------------------
@@ -345,7 +345,7 @@ task<response> commitments_report(request_context& ctx) {
         co_return csv_response(ctx, csv_document(commitments_csv_rows(report, en), d),
                                "commitments-" + std::to_string(report.year) + ".csv");
     }
-    co_return ok_json(ctx, http::status::ok, commitments_json(report, programme));
+    co_return paged_json(ctx, commitments_json(report, programme), "organisation_id");
 }
 
 // --- organisations absent from the last CoP meetings -----------------------------------------
@@ -389,11 +389,12 @@ task<response> absence_report(request_context& ctx) {
             {"organisation_id", o.organisation_id},
             {"organisation_name", o.organisation_name},
             {"last_present_at", o.last_present_at ? json::value(*o.last_present_at) : json::value(nullptr)}});
-    co_return ok_json(ctx, http::status::ok,
-                      json::object{{"programme", programme.slug},
-                                   {"meetings", std::move(considered)},
-                                   {"items", std::move(items)},
-                                   {"next_cursor", nullptr}});
+    co_return paged_json(ctx,
+                         json::object{{"programme", programme.slug},
+                                      {"meetings", std::move(considered)},
+                                      {"items", std::move(items)},
+                                      {"next_cursor", nullptr}},
+                         "organisation_id");
 }
 
 } // namespace

@@ -13,6 +13,7 @@
 #include "server/api/db_call.hpp"
 #include "server/api/dispatch.hpp"
 #include "server/api/errors.hpp"
+#include "server/api/feed_cache.hpp"
 #include "server/api/json_input.hpp"
 #include "server/api/views.hpp"
 #include "server/http/metrics.hpp"
@@ -40,7 +41,9 @@ task<response> metrics_text(request_context& ctx) {
     response res{http::status::ok, ctx.version()};
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     res.keep_alive(ctx.keep_alive());
-    res.body() = ctx.svc.stats.render(ctx.svc.db.queue_depth());
+    auto text = ctx.svc.stats.render(ctx.svc.db.queue_depth());
+    ctx.svc.feeds.append_metrics(text);
+    res.body() = std::move(text);
     res.prepare_payload();
     co_return res;
 }
@@ -63,7 +66,7 @@ task<response> list_tokens(request_context& ctx) {
     if (!tokens) co_return fail(ctx, tokens.err());
     json::array items;
     for (const auto& t : *tokens) items.push_back(token_json(t));
-    co_return ok_json(ctx, http::status::ok, {{"items", std::move(items)}, {"next_cursor", nullptr}});
+    co_return paged_json(ctx, json::object{{"items", std::move(items)}, {"next_cursor", nullptr}}, "id");
 }
 
 task<response> create_token(request_context& ctx) {
@@ -141,7 +144,7 @@ task<response> list_programmes(request_context& ctx) {
     json::array items;
     for (const auto& p : *all)
         if (may_read(*ctx.caller, p.id)) items.push_back(to_json(p));
-    co_return ok_json(ctx, http::status::ok, {{"items", std::move(items)}, {"next_cursor", nullptr}});
+    co_return paged_json(ctx, json::object{{"items", std::move(items)}, {"next_cursor", nullptr}}, "id");
 }
 
 task<response> get_programme(request_context& ctx) {

@@ -6,7 +6,10 @@
 #include "scheduler/store/planning_store.hpp"
 #include "scheduler/time_zone.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
+
+#include <algorithm>
 
 namespace copsched::server {
 namespace {
@@ -254,6 +257,42 @@ json::object blackout_period_view(const scheduler::blackout_period& b, const sch
             {"end", local(b.end_utc)},
             {"start_utc", b.start_utc},
             {"end_utc", b.end_utc}};
+}
+
+scheduler::status page_json_items(json::object& body, const scheduler::page_request& pr, std::string_view key_fields) {
+    auto* items = body.if_contains("items");
+    if (!items || !items->is_array()) return scheduler::ok();
+    auto& all = items->as_array();
+    auto key_of = [&](const json::value& item) {
+        std::string key;
+        for (std::size_t at = 0; at < key_fields.size();) {
+            const auto end = std::min(key_fields.find(' ', at), key_fields.size());
+            const auto field = key_fields.substr(at, end - at);
+            at = end + 1;
+            if (!key.empty()) key.push_back(' ');
+            const auto* v = item.is_object() ? item.as_object().if_contains(field) : nullptr;
+            if (v && v->is_string())
+                key.append(v->as_string().data(), v->as_string().size());
+            else if (v)
+                key.append(json::serialize(*v));
+        }
+        return key;
+    };
+    std::size_t from = 0;
+    if (pr.after) {
+        const auto at =
+            std::find_if(all.begin(), all.end(), [&](const json::value& i) { return key_of(i) == *pr.after; });
+        if (at == all.end()) return scheduler::error::invalid("cursor", "is not a cursor this service gave out");
+        from = static_cast<std::size_t>(at - all.begin()) + 1;
+    }
+    const auto to = std::min(all.size(), from + pr.limit);
+    json::array page;
+    page.reserve(to > from ? to - from : 0);
+    for (auto i = from; i < to; ++i) page.push_back(std::move(all[i]));
+    json::value next = to < all.size() && to > from ? json::value(key_of(page.back())) : json::value(nullptr);
+    *items = std::move(page);
+    body["next_cursor"] = std::move(next); // last: operator[] may move the object's values
+    return scheduler::ok();
 }
 
 } // namespace copsched::server

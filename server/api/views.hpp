@@ -8,6 +8,8 @@
 #include "scheduler/attendance.hpp"
 #include "scheduler/conflicts.hpp"
 #include "scheduler/model.hpp"
+#include "scheduler/result.hpp"
+#include "scheduler/store/conventions.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -15,6 +17,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace copsched::scheduler {
@@ -55,5 +58,13 @@ boost::json::object outbox_message_view(const scheduler::outbox_message& m);
 boost::json::object blackout_import_view(const scheduler::blackout_import& i);
 // A blackout period with its local times in `zone` (the programme's).
 boost::json::object blackout_period_view(const scheduler::blackout_period& b, const scheduler::time_zone& zone);
+
+// One page of a list answer built whole (see paged_json in handler_support.hpp): keeps
+// pr.limit items of body["items"] after the item whose key equals pr.after, and sets
+// body["next_cursor"] to the key of the page's last item when more follow. An item's key
+// is the values of `key_fields` (names separated by spaces), joined by spaces.
+// invalid_input naming "cursor" when no item has the key pr.after names.
+scheduler::status page_json_items(boost::json::object& body, const scheduler::page_request& pr,
+                                  std::string_view key_fields);
 
 } // namespace copsched::server

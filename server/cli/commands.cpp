@@ -59,7 +59,10 @@ void print_help(std::ostream& out) {
     out << usage;
     for (const auto& o : describe_options()) {
         std::string flag = "  " + o.flag + " VALUE";
-        if (flag.size() < 34) flag.resize(34, ' ');
+        if (flag.size() < 34)
+            flag.resize(34, ' ');
+        else
+            flag += ' ';
         out << flag << o.help << "\n" << std::string(34, ' ') << "default " << o.value << ", env " << o.env << "\n";
     }
 }

@@ -18,7 +18,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <set>
@@ -38,8 +44,43 @@ connection_limits connection_limits_of(const config& c) {
     l.idle_timeout = c.idle_timeout;
     l.write_timeout = c.write_timeout;
     l.max_connections = c.max_connections;
+    l.max_connections_per_address = connections_per_address(c);
+    l.idle_evict_percent = c.idle_evict_percent;
+    l.min_receive_rate = c.min_receive_rate;
+    l.min_receive_grace = c.min_receive_grace;
     l.pipeline_limit = c.pipeline_limit;
     return l;
+}
+
+// Every connection is a file descriptor: raises the soft open-file limit to the hard one,
+// sizes --max-connections from it when not given (default_max_connections) and says so
+// on standard error.
+void size_connections(config& cfg) {
+    rlimit lim{};
+    std::uint64_t open_files = 1024;
+    std::string limit_note = "open-file limit unknown";
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+        const auto before = lim.rlim_cur;
+        std::string outcome;
+        if (lim.rlim_cur < lim.rlim_max) {
+            auto raised = lim;
+            raised.rlim_cur = lim.rlim_max;
+            if (::setrlimit(RLIMIT_NOFILE, &raised) == 0)
+                lim = raised;
+            else
+                outcome = " (raising it failed: " + std::string(std::strerror(errno)) + ")";
+        }
+        const auto show = [](rlim_t v) { return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v); };
+        open_files = lim.rlim_cur == RLIM_INFINITY ? std::numeric_limits<std::uint64_t>::max() : lim.rlim_cur;
+        limit_note = lim.rlim_cur == before
+                         ? "open-file limit " + show(before) + " (hard limit " + show(lim.rlim_max) + ")" + outcome
+                         : "open-file limit raised from " + show(before) + " to the hard limit " + show(lim.rlim_cur);
+    }
+    const bool derived = cfg.max_connections == 0;
+    if (derived) cfg.max_connections = default_max_connections(open_files);
+    std::cerr << scheduler::now_utc() << " " << limit_note << "; max-connections " << cfg.max_connections
+              << (derived ? " (min(10000, open-file limit - 128))" : "") << ", per address "
+              << connections_per_address(cfg) << '\n';
 }
 
 // Personal feed URLs come from the feed key; the stored hashes follow it (people added
@@ -95,10 +136,20 @@ int run_service(config& cfg, const feed_key& secret) {
     token_cache tokens;
     std::unique_ptr<storage::sqlite_database> db;
     try {
-        db = std::make_unique<storage::sqlite_database>(storage::sqlite_database::options{
-            cfg.database, cfg.db_readers, cfg.db_busy_timeout_ms, cfg.db_write_batch, cfg.db_cache_mib,
-            cfg.db_checkpoint_pages,
-            [&tokens](const std::set<std::string>& tables) { tokens.tables_changed(tables); }});
+        storage::sqlite_database::options o{cfg.database,
+                                            cfg.db_readers,
+                                            cfg.db_busy_timeout_ms,
+                                            cfg.db_write_batch,
+                                            cfg.db_cache_mib,
+                                            cfg.db_checkpoint_pages,
+                                            [&tokens, &feeds](const std::set<std::string>& tables) {
+                                                tokens.tables_changed(tables);
+                                                // Feed changes reported inside the committed transaction, reported again now
+                                                // that the data is visible (server/api/feed_cache.hpp, record_changes).
+                                                feeds.replay_recorded_changes();
+                                            }};
+        o.max_mib = cfg.db_max_mib;
+        db = std::make_unique<storage::sqlite_database>(std::move(o));
     } catch (const std::exception& e) {
         return fail(e.what());
     }
@@ -109,6 +160,7 @@ int run_service(config& cfg, const feed_key& secret) {
     dispatcher dispatch(svc, make_routes());
 
     io_pool pool(cfg.threads);
+    size_connections(cfg);
     http_server server(pool, connection_limits_of(cfg), dispatch, stats);
     try {
         cfg.port = server.listen();

@@ -1,18 +1,127 @@
 #pragma once
 // The HTTP vocabulary of server/: Beast message types and Asio coroutine helpers.
 // Only server/ includes this (and through it, Beast and Asio).
+//
+// A response's body is `shared_text_body`: either text the response owns (what
+// `res.body() = std::string(...)` gives, as with Beast's string_body) or immutable bytes
+// shared with whoever else holds them (`res.body().share(bytes)`: a cached feed). Shared
+// bytes go out as they are: a response holds one more reference, never a copy, so serving
+// a cached 1 MB feed allocates nothing of its size.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string_type.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/optional/optional.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
 
 namespace copsched::server {
 
 namespace http = boost::beast::http;
 namespace asio = boost::asio;
 
+// A Beast body whose value is owned text or shared immutable bytes (see above). Reads as
+// text either way; assigning text makes it owned (and drops a shared reference).
+struct shared_text_body {
+    class value_type {
+    public:
+        value_type() = default;
+        value_type(std::string text) : owned_(std::move(text)) {}
+        value_type& operator=(std::string text) {
+            owned_ = std::move(text);
+            shared_.reset();
+            return *this;
+        }
+        // Serves `bytes` without copying them; null means empty.
+        void share(std::shared_ptr<const std::string> bytes) {
+            owned_.clear();
+            owned_.shrink_to_fit();
+            shared_ = std::move(bytes);
+        }
+        // The shared bytes, null when the body owns its text.
+        const std::shared_ptr<const std::string>& shared() const noexcept { return shared_; }
+
+        const std::string& str() const noexcept { return shared_ ? *shared_ : owned_; }
+        operator const std::string&() const noexcept { return str(); }
+        operator std::string_view() const noexcept { return str(); }
+        operator boost::core::string_view() const noexcept { return str(); } // Beast and JSON
+        const char* data() const noexcept { return str().data(); }
+        std::size_t size() const noexcept { return str().size(); }
+        bool empty() const noexcept { return str().empty(); }
+        std::size_t find(std::string_view s, std::size_t pos = 0) const noexcept { return str().find(s, pos); }
+        void clear() noexcept {
+            owned_.clear();
+            shared_.reset();
+        }
+        asio::const_buffer buffer() const noexcept { return asio::buffer(str()); }
+
+        friend bool operator==(const value_type& a, std::string_view b) noexcept { return a.str() == b; }
+        friend std::ostream& operator<<(std::ostream& os, const value_type& v) { return os << v.str(); }
+
+    private:
+        std::string owned_;
+        std::shared_ptr<const std::string> shared_;
+    };
+
+    static std::uint64_t size(const value_type& v) noexcept { return v.size(); }
+
+    // For Beast's serializer (http::write): one buffer, the bytes themselves.
+    class writer {
+    public:
+        using const_buffers_type = asio::const_buffer;
+        template <bool isRequest, class Fields>
+        writer(const http::header<isRequest, Fields>&, const value_type& v) : body_(v) {}
+        void init(boost::beast::error_code& ec) { ec = {}; }
+        boost::optional<std::pair<const_buffers_type, bool>> get(boost::beast::error_code& ec) {
+            ec = {};
+            return {{body_.buffer(), false}};
+        }
+
+    private:
+        const value_type& body_;
+    };
+
+    // For Beast's parser (tests read responses back): the bytes become owned text.
+    class reader {
+    public:
+        template <bool isRequest, class Fields>
+        reader(http::header<isRequest, Fields>&, value_type& v) : body_(v) {}
+        void init(const boost::optional<std::uint64_t>& length, boost::beast::error_code& ec) {
+            text_.clear();
+            if (length) text_.reserve(static_cast<std::size_t>(*length));
+            ec = {};
+        }
+        template <class ConstBufferSequence>
+        std::size_t put(const ConstBufferSequence& buffers, boost::beast::error_code& ec) {
+            std::size_t n = 0;
+            for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+                text_.append(static_cast<const char*>(it->data()), it->size());
+                n += it->size();
+            }
+            ec = {};
+            return n;
+        }
+        void finish(boost::beast::error_code& ec) {
+            body_ = std::move(text_);
+            ec = {};
+        }
+
+    private:
+        value_type& body_;
+        std::string text_;
+    };
+};
+
 using request = http::request<http::string_body>;
-using response = http::response<http::string_body>;
+using response = http::response<shared_text_body>;
 
 template <class T>
 using task = asio::awaitable<T>;

@@ -1,5 +1,6 @@
 #include "server/http/http_server.hpp"
 
+#include "server/http/framing.hpp"
 #include "server/http/http_date.hpp"
 
 #include "server/http/problem.hpp"
@@ -14,11 +15,11 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <deque>
 #include <optional>
 #include <utility>
@@ -101,13 +102,18 @@ public:
         });
     }
 
+    // From any thread: when the connection started waiting for a request (steady clock
+    // ticks), 0 while it is reading, handling or writing one.
+    std::int64_t idle_since() const { return idle_since_.load(std::memory_order_relaxed); }
+
 private:
     using clock = std::chrono::steady_clock;
 
-    // A quarter of the shortest timeout, between 50 ms and 1 s: how late a deadline may
-    // be noticed.
+    // A quarter of the shortest timeout, between 50 ms and 1 s: how late a deadline (or a
+    // too slow client) may be noticed.
     static clock::duration watchdog_tick(const connection_limits& c) {
-        const auto shortest = std::min({c.header_timeout, c.body_timeout, c.idle_timeout, c.write_timeout});
+        const auto shortest =
+            std::min({c.header_timeout, c.body_timeout, c.idle_timeout, c.write_timeout, c.min_receive_grace});
         return std::clamp<clock::duration>(shortest / 4, std::chrono::milliseconds(50), std::chrono::seconds(1));
     }
 
@@ -118,11 +124,57 @@ private:
             watchdog_.expires_after(tick_);
             co_await watchdog_.async_wait(use_tuple);
             if (closed_) break;
-            if (clock::now() >= deadline_) {
+            if (clock::now() >= deadline_ || receiving_too_slowly()) {
                 beast::error_code ec;
                 socket_.cancel(ec); // the pending read or write ends with operation_aborted
                 deadline_ = clock::time_point::max();
             }
+        }
+    }
+
+    // While a request is being received: true once min_receive_grace has passed since its
+    // first byte and fewer than min_receive_rate bytes per second have come on average.
+    bool receiving_too_slowly() const {
+        if (!receiving_ || cfg_.min_receive_rate == 0) return false;
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - receive_started_);
+        if (elapsed < cfg_.min_receive_grace) return false;
+        return received_ * 1000 < cfg_.min_receive_rate * static_cast<std::size_t>(elapsed.count());
+    }
+
+    void set_idle(bool idle) {
+        idle_ = idle;
+        idle_since_.store(idle ? std::max<std::int64_t>(1, clock::now().time_since_epoch().count()) : 0,
+                          std::memory_order_relaxed);
+    }
+
+    // Feeds buffered and newly received bytes to the parser until the header (or, with
+    // `whole`, the message) is parsed. The header's bytes as received are checked by
+    // raw_header_problem; its verdict is left in header_problem_.
+    task<beast::error_code> receive(bool whole) {
+        for (;;) {
+            if (whole ? parser_->is_done() : parser_->is_header_done()) co_return beast::error_code{};
+            beast::error_code ec;
+            if (buffer_.size() > 0) {
+                const bool had_header = parser_->is_header_done();
+                const auto n = parser_->put(buffer_.data(), ec);
+                if (!ec && !had_header && parser_->is_header_done())
+                    header_problem_ = raw_header_problem({static_cast<const char*>(buffer_.data().data()), n});
+                buffer_.consume(n);
+                if (!ec) continue;
+                if (ec != http::error::need_more) co_return ec;
+            }
+            auto [rec, n] = co_await socket_.async_read_some(buffer_.prepare(read_chunk), use_tuple);
+            if (rec == asio::error::eof) {
+                if (!parser_->got_some()) co_return beast::error_code(http::error::end_of_stream);
+                parser_->put_eof(ec);
+                if (ec) co_return ec;
+                continue;
+            }
+            if (rec) co_return rec;
+            buffer_.commit(n);
+            received_ += n;
+            // Also here: a byte arriving just before the watchdog's cancel would outlive it.
+            if (receiving_too_slowly()) co_return beast::error_code(asio::error::timed_out);
         }
     }
 
@@ -135,7 +187,8 @@ private:
 
     task<std::pair<beast::error_code, std::size_t>> write(const response& res) {
         serialize_head(res, head_);
-        const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(res.body())};
+        // The body's own bytes: a shared (cached) body is sent from where it lies, uncopied.
+        const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), res.body().buffer()};
         auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
         co_return std::pair{ec, n};
     }
@@ -149,9 +202,9 @@ private:
                 if (!co_await flush()) co_return co_await close(false);
                 if (shutting_down_) break;
                 if (!first) expires_after(cfg_.idle_timeout);
-                idle_ = true;
+                set_idle(true);
                 auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(read_chunk), use_tuple);
-                idle_ = false;
+                set_idle(false);
                 if (ec) co_return co_await close(false);
                 buffer_.commit(n);
                 if (!first) expires_after(cfg_.header_timeout);
@@ -162,21 +215,33 @@ private:
             parser_->header_limit(static_cast<std::uint32_t>(cfg_.header_limit));
             parser_->body_limit(cfg_.body_limit);
             const auto started = clock::now();
-            if (auto [ec, n] = co_await http::async_read_header(socket_, buffer_, *parser_, use_tuple); ec)
-                co_return co_await fail(ec, started);
+            receive_started_ = started; // this request's first byte is in the buffer
+            received_ = buffer_.size();
+            receiving_ = true;
+            header_problem_.clear();
+            if (auto ec = co_await receive(false); ec) co_return co_await fail(ec, started);
+            if (header_problem_.empty()) header_problem_ = framing_problem(parser_->get());
+            if (!header_problem_.empty())
+                co_return co_await refuse(problem(http::status::bad_request,
+                                                  "The request is not valid HTTP/1.1: " + header_problem_, 11, false),
+                                          started);
             if (!parser_->is_done()) {
                 const auto expect = parser_->get()[http::field::expect];
                 if (beast::iequals(expect, "100-continue")) {
+                    receiving_ = false; // the client waits for us: the body's rate counts from the 100
                     if (!co_await flush()) co_return co_await close(false);
                     expires_after(cfg_.write_timeout);
                     static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
                     if (auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(cont), use_tuple); ec)
                         co_return co_await close(false);
+                    receive_started_ = clock::now();
+                    received_ = buffer_.size();
+                    receiving_ = true;
                 }
                 expires_after(cfg_.body_timeout);
-                if (auto [ec, n] = co_await http::async_read(socket_, buffer_, *parser_, use_tuple); ec)
-                    co_return co_await fail(ec, started);
+                if (auto ec = co_await receive(true); ec) co_return co_await fail(ec, started);
             }
+            receiving_ = false;
             request req = parser_->release();
             const bool keep = req.keep_alive();
 
@@ -246,11 +311,17 @@ private:
                           false);
         }
         if (!res) co_return co_await close(false);
+        co_await refuse(std::move(*res), started);
+    }
+
+    // Answers a request that will not be handled (`res` says why) and closes.
+    task<void> refuse(response res, clock::time_point started) {
+        receiving_ = false;
         if (!co_await flush()) co_return co_await close(false);
-        res->set(http::field::date, http_date_now());
-        server_.handler_.record_rejected(res->result_int(), res->body().size(), clock::now() - started);
+        res.set(http::field::date, http_date_now());
+        server_.handler_.record_rejected(res.result_int(), res.body().size(), clock::now() - started);
         expires_after(cfg_.write_timeout);
-        if (auto [wec, n] = co_await write(*res); wec) co_return co_await close(false);
+        if (auto [wec, n] = co_await write(res); wec) co_return co_await close(false);
         co_await close(true);
     }
 
@@ -287,6 +358,11 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     std::deque<std::shared_ptr<pending>> queue_;
     std::string client_;
+    std::string header_problem_;              // why the request being read is refused, empty if it is not
+    clock::time_point receive_started_;       // the first byte of the request being read
+    std::size_t received_ = 0;                // its bytes received so far
+    bool receiving_ = false;                  // reading a request (header or body)
+    std::atomic<std::int64_t> idle_since_{0}; // see idle_since(); written here, read by the acceptor
     bool idle_ = false;
     bool closing_ = false;
     bool shutting_down_ = false;
@@ -295,7 +371,8 @@ private:
 
 http_server::http_server(io_pool& pool, connection_limits limits, request_handler& handler, metrics& m)
     : pool_(pool), cfg_(std::move(limits)), handler_(handler), metrics_(m), acceptor_(pool.main()),
-      acceptor_strand_(asio::make_strand(pool.main())) {}
+      acceptor_strand_(asio::make_strand(pool.main())),
+      idle_evict_threshold_(cfg_.max_connections * std::min(cfg_.idle_evict_percent, 100u) / 100) {}
 
 http_server::~http_server() = default;
 
@@ -321,38 +398,87 @@ task<void> http_server::accept_loop() {
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        std::shared_ptr<session> s;
+        const auto remote = socket.remote_endpoint(ec);
+        const auto address = ec ? asio::ip::address() : client_key(remote.address());
+        std::shared_ptr<session> s, evicted;
+        bool address_full = false;
         {
             std::lock_guard lock(mutex_);
             if (stopping_) co_return;
-            if (sessions_.size() < cfg_.max_connections) {
-                s = std::make_shared<session>(*this, std::move(socket));
-                sessions_.emplace(s.get(), s);
+            auto& from_address = per_address_[address];
+            if (from_address >= cfg_.max_connections_per_address) {
+                address_full = true;
+            } else {
+                if (sessions_.size() - evicting_ >= idle_evict_threshold_) evicted = evict_longest_idle();
+                if (sessions_.size() - evicting_ < cfg_.max_connections) {
+                    s = std::make_shared<session>(*this, std::move(socket));
+                    sessions_.emplace(s.get(), tracked{s, address, false});
+                    ++from_address;
+                }
             }
+            if (from_address == 0) per_address_.erase(address);
         }
+        if (evicted) evicted->begin_shutdown();
         if (s) {
             s->start();
         } else {
             metrics_.connection_rejected();
-            asio::co_spawn(socket.get_executor(), reject(std::move(socket)), asio::detached);
+            asio::co_spawn(socket.get_executor(), reject(std::move(socket), address_full), asio::detached);
         }
     }
 }
 
-task<void> http_server::reject(tcp::socket socket) {
-    // At the connection cap: a fixed 503, written without reading the request.
-    static const std::string body =
-        R"({"type":"https://copsched.invalid/problems/503","title":"Service Unavailable","status":503,)"
-        R"("detail":"Too many open connections; try again shortly."})";
-    static const std::string message = "HTTP/1.1 503 Service Unavailable\r\n"
-                                       "Content-Type: application/problem+json\r\n"
-                                       "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-                                       std::to_string(body.size()) + "\r\n\r\n" + body;
+asio::ip::address http_server::client_key(const asio::ip::address& a) {
+    if (!a.is_v6()) return a;
+    const auto v6 = a.to_v6();
+    if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6);
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0); // one /64: what one client is usually given
+    return asio::ip::address_v6(bytes);
+}
+
+std::shared_ptr<session> http_server::evict_longest_idle() {
+    std::shared_ptr<session> oldest;
+    tracked* entry = nullptr;
+    std::int64_t since = 0;
+    for (auto& [p, t] : sessions_) {
+        if (t.evicting) continue;
+        const auto idle = p->idle_since();
+        if (idle == 0 || (entry && idle >= since)) continue;
+        if (auto s = t.self.lock()) {
+            oldest = std::move(s);
+            entry = &t;
+            since = idle;
+        }
+    }
+    if (entry) {
+        entry->evicting = true;
+        ++evicting_;
+    }
+    return oldest;
+}
+
+task<void> http_server::reject(tcp::socket socket, bool address_full) {
+    // Over a cap: a fixed 503, written without reading the request.
+    static const auto message = [](std::string_view detail) {
+        const std::string body =
+            R"({"type":"https://copsched.invalid/problems/503","title":"Service Unavailable","status":503,)"
+            R"("detail":")" +
+            std::string(detail) + "\"}";
+        return "HTTP/1.1 503 Service Unavailable\r\n"
+               "Content-Type: application/problem+json\r\n"
+               "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+    };
+    static const std::string server_full = message("Too many open connections; try again shortly.");
+    static const std::string address_full_message =
+        message("Too many open connections from your address; close some and try again.");
+    const std::string& text = address_full ? address_full_message : server_full;
     asio::steady_timer deadline(socket.get_executor(), cfg_.write_timeout);
     deadline.async_wait([&socket](beast::error_code ec) {
         if (!ec) socket.close(ec);
     });
-    co_await asio::async_write(socket, asio::buffer(message), use_tuple);
+    co_await asio::async_write(socket, asio::buffer(text), use_tuple);
     deadline.cancel();
     beast::error_code ec;
     socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -364,8 +490,8 @@ void http_server::shutdown() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
-        for (auto& [p, w] : sessions_)
-            if (auto s = w.lock()) live.push_back(std::move(s));
+        for (auto& [p, t] : sessions_)
+            if (auto s = t.self.lock()) live.push_back(std::move(s));
     }
     asio::post(acceptor_strand_, [this] {
         beast::error_code ec;
@@ -381,7 +507,12 @@ std::size_t http_server::connections() const {
 
 void http_server::forget(session* s) {
     std::lock_guard lock(mutex_);
-    sessions_.erase(s);
+    const auto it = sessions_.find(s);
+    if (it == sessions_.end()) return;
+    if (it->second.evicting) --evicting_;
+    if (const auto a = per_address_.find(it->second.address); a != per_address_.end() && --a->second == 0)
+        per_address_.erase(a);
+    sessions_.erase(it);
 }
 
 } // namespace copsched::server

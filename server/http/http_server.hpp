@@ -6,6 +6,14 @@
 // pipelined requests are handled concurrently, and writes the responses in order,
 // holding at most `pipeline_limit` unanswered requests. Reads and writes never overlap,
 // so one stream timer serves both.
+//
+// No client can take the service off the air alone: a request whose framing is in doubt
+// (server/http/framing.hpp) is answered 400 and its connection closed; one address holds
+// at most `max_connections_per_address` connections (more: 503); a client sending a
+// request slower than `min_receive_rate` is disconnected; and from `idle_evict_percent`
+// of `max_connections` on, every new connection closes the longest-idle one, so idle
+// keep-alive connections make room before anyone is refused. Connections being closed
+// that way no longer count towards the cap.
 
 #include "server/http/io_pool.hpp"
 #include "server/http/limits.hpp"
@@ -17,6 +25,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -46,8 +55,22 @@ public:
 private:
     friend class session;
     task<void> accept_loop();
-    task<void> reject(asio::ip::tcp::socket socket);
+    // Answers 503 and closes: the server is at max_connections, or with `address_full`
+    // the client's address at max_connections_per_address.
+    task<void> reject(asio::ip::tcp::socket socket, bool address_full);
     void forget(session* s);
+    // The address a client's connections are counted under: IPv4 (also when mapped into
+    // IPv6) as is, IPv6 by its /64 prefix.
+    static asio::ip::address client_key(const asio::ip::address& a);
+    // Marks the connection idle longest (waiting for a request) for closing and returns
+    // it, or null when none is idle. Caller holds mutex_.
+    std::shared_ptr<session> evict_longest_idle();
+
+    struct tracked {
+        std::weak_ptr<session> self;
+        asio::ip::address address; // client_key of its peer
+        bool evicting = false;     // told to close to make room
+    };
 
     io_pool& pool_;
     const connection_limits cfg_;
@@ -58,8 +81,12 @@ private:
 
     // Guarded by mutex_.
     mutable std::mutex mutex_;
-    std::unordered_map<session*, std::weak_ptr<session>> sessions_;
+    std::unordered_map<session*, tracked> sessions_;
+    std::map<asio::ip::address, std::size_t> per_address_; // open connections per client_key
+    std::size_t evicting_ = 0;                             // sessions told to close to make room, not yet gone
     bool stopping_ = false;
+    // Constant after construction: open connections from which idle ones are evicted.
+    const std::size_t idle_evict_threshold_;
 };
 
 } // namespace copsched::server

@@ -1,6 +1,8 @@
 #include "server/options/config.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <functional>
 #include <iterator>
@@ -100,6 +102,10 @@ std::vector<option> service_options() {
         number("db-cache-mib", "SQLite page cache per database connection, in MiB", &config::db_cache_mib, 1),
         number("db-checkpoint-pages", "WAL size in 4 KiB pages after which it is copied into the database",
                &config::db_checkpoint_pages, 1),
+        number("db-max-mib",
+               "largest size of the database file in MiB (0: the disk is the limit); a write that would pass "
+               "it answers 503 and stores nothing, like a full disk",
+               &config::db_max_mib, 0),
     };
 }
 
@@ -116,8 +122,25 @@ std::vector<option> connection_options() {
         duration("write-timeout", "time allowed to write a response", &config::write_timeout),
         duration("shutdown-timeout", "on SIGINT/SIGTERM, in-flight requests get this long to finish",
                  &config::shutdown_timeout),
-        number("max-connections", "open connections at most (more: 503 and close)", &config::max_connections,
-               std::size_t{1}),
+        number("max-connections",
+               "open connections at most (more: 503 and close); 0: min(10000, open-file limit - 128), after "
+               "raising the open-file soft limit to the hard limit",
+               &config::max_connections),
+        number("max-connections-per-address",
+               "open connections from one client address (IPv6: one /64) at most (more: 503 and close); 0: "
+               "max-connections / 8, or no own limit with --trust-forwarded-for",
+               &config::max_connections_per_address),
+        {"idle-evict-percent",
+         "from this percentage of max-connections on, each new connection closes the longest-idle one (1-100; "
+         "100: only at the cap)",
+         [](config& c, const std::string& v) { return parse_number(v, c.idle_evict_percent, 1u, 100u); },
+         [](const config& c) { return std::to_string(c.idle_evict_percent); }},
+        number("min-receive-rate",
+               "bytes per second a request header and body must arrive at on average, from their first byte "
+               "(slower: closed; 0: no minimum)",
+               &config::min_receive_rate),
+        duration("min-receive-grace", "time a request may take before min-receive-rate applies",
+                 &config::min_receive_grace),
         number("pipeline-limit", "requests read ahead on one connection before answering", &config::pipeline_limit,
                std::size_t{1}),
     };
@@ -244,6 +267,17 @@ std::vector<option_doc> describe_options() {
     std::vector<option_doc> out;
     for (const auto& o : options()) out.push_back({"--" + o.name, env_name(o.name), o.get(defaults), o.help});
     return out;
+}
+
+std::size_t default_max_connections(std::uint64_t open_files) {
+    constexpr std::uint64_t reserved = 128, most = 10'000, least = 16;
+    return static_cast<std::size_t>(std::max(least, std::min(most, open_files > reserved ? open_files - reserved : 0)));
+}
+
+std::size_t connections_per_address(const config& c) {
+    if (c.max_connections_per_address > 0) return c.max_connections_per_address;
+    if (c.trust_forwarded_for) return c.max_connections;
+    return std::max<std::size_t>(1, c.max_connections / 8);
 }
 
 std::string base_url(const config& c) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct config {
     std::size_t db_write_batch = 256;
     int db_cache_mib = 32;                // SQLite page cache per connection
     int db_checkpoint_pages = 1000;       // WAL pages before a checkpoint
+    int db_max_mib = 0;                   // the database file's largest size; 0: no limit but the disk
     std::size_t body_limit = 1024 * 1024; // bytes -> 413
     std::size_t header_limit = 8 * 1024;  // bytes -> 431
     std::chrono::milliseconds header_timeout{10'000};
@@ -28,7 +30,11 @@ struct config {
     std::chrono::milliseconds idle_timeout{60'000};
     std::chrono::milliseconds write_timeout{30'000};
     std::chrono::milliseconds shutdown_timeout{10'000};
-    std::size_t max_connections = 1024;
+    std::size_t max_connections = 0;             // 0: default_max_connections(open-file limit), set by serve
+    std::size_t max_connections_per_address = 0; // 0: see connections_per_address
+    unsigned idle_evict_percent = 90;            // of max_connections: from here idle connections make room
+    std::size_t min_receive_rate = 240;          // bytes per second a request must arrive at; 0: any
+    std::chrono::milliseconds min_receive_grace{5'000};
     std::size_t pipeline_limit = 16;
     int auth_failure_limit = 10; // failures per window and address -> 429
     std::chrono::milliseconds auth_failure_window{60'000};
@@ -66,6 +72,16 @@ std::vector<option_doc> describe_options();
 
 // "250ms", "10s", "5m", "1h", "30d"; a bare number means seconds. False for anything else.
 [[nodiscard]] bool parse_duration(const std::string& text, std::chrono::milliseconds& out);
+
+// --max-connections when not given, for a process that may open `open_files` files:
+// min(10000, open_files - 128), at least 16. The 128 descriptors left over are for the
+// database (3 per connection), the listener, the I/O threads and the log.
+std::size_t default_max_connections(std::uint64_t open_files);
+
+// --max-connections-per-address when not given (0): an eighth of max_connections, at
+// least 1; or all of them with trust_forwarded_for, where every connection comes from
+// the reverse proxy (which should hold its clients to a limit of its own).
+std::size_t connections_per_address(const config& c);
 
 // The base URL clients use to reach this service.
 std::string base_url(const config& c);

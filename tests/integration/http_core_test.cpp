@@ -245,13 +245,16 @@ TEST_CASE("keep-alive and pipelined requests are answered in order on one connec
 }
 
 TEST_CASE("connections over the cap get 503 and are closed, freed slots are reused", "[http][limits]") {
-    server_process s({"--max-connections", "3"});
+    // Idle connections would be closed to make room (hostile_clients_test): these are busy.
+    server_process s({"--max-connections", "3", "--max-connections-per-address", "3", "--min-receive-rate", "0"});
     std::vector<std::unique_ptr<connection>> held;
     for (int i = 0; i < 3; ++i) {
         held.push_back(std::make_unique<connection>(s.port));
         held.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
         REQUIRE(held.back()->read_reply()->status == 200); // accepted and kept open
+        held.back()->send("GET /healthz HTTP/1.1\r\n");    // and in the middle of a request
     }
+    std::this_thread::sleep_for(200ms);
     connection extra(s.port);
     auto r = extra.read_reply(5s);
     REQUIRE(r);

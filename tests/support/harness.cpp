@@ -230,9 +230,9 @@ bool connection::closed_within(std::chrono::milliseconds timeout) {
     }
 }
 
-server_process::server_process(std::vector<std::string> extra_args) {
+server_process::server_process(std::vector<std::string> extra_args, const std::string& database_dir) {
     dir = make_temp_dir();
-    database = dir + "/copsched.db";
+    database = (database_dir.empty() ? dir : database_dir) + "/copsched.db";
     const std::vector<std::string> db{"--database", database};
     auto seed = run_copsched({"--database", database, "seed-demo"});
     if (seed.exit_code != 0) throw std::runtime_error("seed-demo failed: " + seed.err);

@@ -58,8 +58,9 @@ class server_process {
 public:
     // Creates a temporary directory with a migrated database holding the demo
     // programme and an admin token, then starts `copsched serve --port 0` with
-    // `extra_args`, waiting until it listens.
-    explicit server_process(std::vector<std::string> extra_args = {});
+    // `extra_args`, waiting until it listens. A non-empty `database_dir` holds the
+    // database instead of the temporary directory (which keeps the logs).
+    explicit server_process(std::vector<std::string> extra_args = {}, const std::string& database_dir = {});
     server_process(const server_process&) = delete;
     server_process& operator=(const server_process&) = delete;
     ~server_process();

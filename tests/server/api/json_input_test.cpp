@@ -322,3 +322,24 @@ TEST_CASE("media types compare case-insensitively and allow parameters", "[serve
     CHECK(media_type_is("Text/Calendar; charset=utf-8", "text/calendar"));
     CHECK_FALSE(media_type_is("text/calendarx", "text/calendar"));
 }
+
+TEST_CASE("parse_json_object refuses a key given twice at any depth, naming its path", "[server][json_input]") {
+    const auto duplicate = [](const char* body) -> std::string {
+        auto r = parse_json_object(json_request(body));
+        if (r) return {};
+        CHECK(r.err().code == errc::malformed);
+        REQUIRE(r.err().fields.size() == 1);
+        CHECK(r.err().detail.find(r.err().fields[0].field) != std::string::npos);
+        return r.err().fields[0].field;
+    };
+    CHECK(duplicate(R"({"kind":"other","kind":"cop_meeting"})") == "kind");
+    CHECK(duplicate(R"({"kind":"other","title":"x","kind":"other"})") == "kind");
+    CHECK(duplicate(R"({"meeting_rules":{"per_year":4,"per_year":6}})") == "meeting_rules.per_year");
+    CHECK(duplicate(R"({"a":{"b":{"c":1,"d":2,"c":3}}})") == "a.b.c");
+    CHECK(duplicate(R"({"items":[{"x":1},{"x":1,"x":2}]})") == "items[1].x");
+    CHECK(duplicate(R"({"items":[1,[2,{"y":0,"y":0}]]})") == "items[1][1].y");
+    CHECK(duplicate(R"({"k\u0069nd":"other","kind":"cop_meeting"})") == "kind"); // an escape is the same key
+    // The same key in different objects, and equal values in arrays, are fine.
+    CHECK(duplicate(R"({"a":{"x":1},"b":{"x":1},"c":[1,1],"d":[{"x":1},{"x":1}]})").empty());
+    CHECK(duplicate(R"({"kind":"other","Kind":"other"})").empty());
+}

@@ -223,6 +223,10 @@ TEST_CASE("describe_options documents every option with its environment name", "
                           "--write-timeout",
                           "--shutdown-timeout",
                           "--max-connections",
+                          "--max-connections-per-address",
+                          "--idle-evict-percent",
+                          "--min-receive-rate",
+                          "--min-receive-grace",
                           "--pipeline-limit",
                           "--auth-failure-limit",
                           "--auth-failure-window",
@@ -326,4 +330,52 @@ TEST_CASE("metrics render counters, histogram and gauges in Prometheus text form
     CHECK(buckets == static_cast<int>(metrics::buckets.size()) + 1);
     CHECK(seconds == Approx(12.027).margin(1e-6));
     CHECK(text.back() == '\n');
+}
+
+TEST_CASE("connection limits left at 0 follow the open-file limit and the connection cap", "[server][config]") {
+    CHECK(default_max_connections(1024) == 896);
+    CHECK(default_max_connections(20000) == 10000);
+    CHECK(default_max_connections(1'048'576) == 10000);
+    CHECK(default_max_connections(10128) == 10000);
+    CHECK(default_max_connections(100) == 16);
+    CHECK(default_max_connections(0) == 16);
+
+    config c;
+    args_t args{"--max-connections", "800"};
+    REQUIRE(apply(c, args).empty());
+    CHECK(connections_per_address(c) == 100);
+    c.trust_forwarded_for = true; // every connection comes from the proxy
+    CHECK(connections_per_address(c) == 800);
+    c.max_connections_per_address = 5;
+    CHECK(connections_per_address(c) == 5);
+    c.max_connections = 4;
+    c.max_connections_per_address = 0;
+    c.trust_forwarded_for = false;
+    CHECK(connections_per_address(c) == 1);
+}
+
+TEST_CASE("the limits against hostile clients are flags", "[server][config]") {
+    config c;
+    args_t args{"--max-connections-per-address=7",
+                "--idle-evict-percent",
+                "75",
+                "--min-receive-rate",
+                "0",
+                "--min-receive-grace",
+                "2s"};
+    REQUIRE(apply(c, args).empty());
+    CHECK(c.max_connections_per_address == 7);
+    CHECK(c.idle_evict_percent == 75);
+    CHECK(c.min_receive_rate == 0);
+    CHECK(c.min_receive_grace == 2s);
+    for (const char* bad : {"0", "101"}) {
+        args_t a{"--idle-evict-percent", bad};
+        CHECK_FALSE(apply(c, a).empty());
+    }
+    const config d;
+    CHECK(d.max_connections == 0);
+    CHECK(d.max_connections_per_address == 0);
+    CHECK(d.idle_evict_percent == 90);
+    CHECK(d.min_receive_rate == 240);
+    CHECK(d.min_receive_grace == 5s);
 }

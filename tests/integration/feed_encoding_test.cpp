@@ -1,0 +1,212 @@
+// Compressed feeds over HTTP: a client that accepts gzip gets the cached compressed bytes
+// (Content-Encoding: gzip), any other the plain ones; both are the same calendar (gzip -d
+// gives the plain answer byte for byte, and the independent parsers of tests/feeds read
+// both), each encoding has its own ETag, Vary: Accept-Encoding is on every answer, and the
+// feed cache's metrics move.
+#include "tests/support/harness.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace copsched::testing;
+namespace json = boost::json;
+
+namespace {
+
+std::string str(const json::value& v, const char* key) { return std::string(v.at(key).as_string()); }
+
+// Runs a shell command, returning its standard output; REQUIREs exit status 0.
+std::string run(const std::string& command) {
+    std::string out;
+    FILE* p = popen(command.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::array<char, 4096> buf{};
+    while (auto n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+    const int status = pclose(p);
+    INFO(command << "\n" << out);
+    REQUIRE(status == 0);
+    return out;
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+    std::ofstream f(path, std::ios::binary);
+    f << bytes;
+    REQUIRE(f.good());
+}
+
+// A programme with one person in one working group and a few events in 2019.
+struct world {
+    server_process s;
+    std::string organiser, person, group;
+    std::string personal_path;
+
+    std::string make(const std::string& token, const std::string& path, const std::string& body,
+                     const char* field = "id") {
+        auto r = s.call("POST", path, token, body);
+        INFO(path << " " << r.body);
+        REQUIRE(r.status == 201);
+        return str(r.json(), field);
+    }
+
+    world() {
+        organiser =
+            make(s.admin_token, "/api/v1/tokens", R"({"name":"o","role":"organiser","programme":"gdci-2"})", "token");
+        const std::string p = "/api/v1/programmes/gdci-2";
+        REQUIRE(s.call("PATCH", p, organiser, R"({"meeting_rules":{"school_holiday_regions":[]}})").status == 200);
+        const auto org =
+            make(organiser, p + "/organisations", R"({"name":"Gemeente Gzip","kind":"government","level":"starter"})");
+        person = make(organiser, p + "/people",
+                      R"({"name":"Gert","email":"gert@example.org","organisation_id":")" + org +
+                          R"(","role":"buyer","language":"nl"})");
+        group = make(organiser, p + "/working-groups", R"({"slug":"gzip-a","name":"Groep Gzip"})");
+        make(organiser, "/api/v1/working-groups/" + group + "/members",
+             R"({"person_id":")" + person + R"(","from":"2018-06-07"})", "person_id");
+        const std::string accept =
+            R"(,"accept_conflicts":["public_holiday","school_holiday","members_busy","venue_capacity"])";
+        make(organiser, p + "/events",
+             R"({"kind":"cop_meeting","title":"CoP gzip","start":"2019-03-28T10:00","end":"2019-03-28T15:00")" +
+                 accept + "}");
+        for (int day = 2; day <= 20; ++day) {
+            const auto d = (day < 10 ? "0" : "") + std::to_string(day);
+            make(organiser, p + "/events",
+                 R"({"kind":"working_group_session","title":"Sessie )" + d + R"(","working_group_id":")" + group +
+                     R"(","start":"2019-04-)" + d + R"(T10:00","end":"2019-04-)" + d + R"(T12:00")" + accept + "}");
+        }
+        const auto me = s.call("GET", "/api/v1/people/" + person, organiser);
+        INFO(me.body);
+        REQUIRE(me.status == 200);
+        const auto url = str(me.json(), "feed_url");
+        personal_path = url.substr(url.find("/feeds/"));
+    }
+    std::vector<std::string> paths() const {
+        return {personal_path, "/feeds/working-groups/" + group + ".ics", "/feeds/programmes/gdci-2.ics"};
+    }
+    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(s.port) + path; }
+};
+
+// The value of one metric line ("name{labels}"), or -1 when absent.
+double metric(const server_process& s, const std::string& series) {
+    const auto text = s.request("GET", "/metrics").body;
+    const auto at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + series.size() + 2));
+}
+
+} // namespace
+
+TEST_CASE("feed encodings: the gzip answer is the plain answer compressed, and both parse alike", "[feeds]") {
+    world w;
+    for (const auto& path : w.paths()) {
+        INFO(path);
+        const auto plain = w.s.request("GET", path);
+        const auto gz = w.s.request("GET", path, "", {{"Accept-Encoding", "gzip, deflate"}});
+        REQUIRE(plain.status == 200);
+        REQUIRE(gz.status == 200);
+        CHECK(plain.header("content-encoding").empty());
+        CHECK(gz.header("content-encoding") == "gzip");
+        CHECK(plain.header("vary") == "Accept-Encoding");
+        CHECK(gz.header("vary") == "Accept-Encoding");
+        CHECK(gz.header("content-type") == "text/calendar; charset=utf-8");
+        CHECK(gz.header("content-length") == std::to_string(gz.body.size()));
+        CHECK(gz.body.size() < plain.body.size() / 3);
+        REQUIRE(plain.body.starts_with("BEGIN:VCALENDAR\r\n"));
+
+        // gzip(1), an independent decompressor, gives exactly the plain answer.
+        const auto gz_file = w.s.dir + "/feed.ics.gz";
+        const auto ics_file = w.s.dir + "/feed-from-gzip.ics";
+        const auto plain_file = w.s.dir + "/feed-plain.ics";
+        write_file(gz_file, gz.body);
+        write_file(plain_file, plain.body);
+        run("gzip -dc '" + gz_file + "' > '" + ics_file + "'");
+        CHECK(read_file(ics_file) == plain.body);
+
+        // ical.js, node-ical and python-icalendar read the decompressed gzip answer as they
+        // read the plain one (tests/feeds/compare.sh fails unless all three agree).
+        const auto window = " --from 2018-01-01T00:00:00Z --to 2027-01-01T00:00:00Z";
+        const auto from_gzip = run("bash " COPSCHED_SOURCE_DIR "/tests/feeds/compare.sh '" + ics_file + "'" + window);
+        const auto from_plain =
+            run("bash " COPSCHED_SOURCE_DIR "/tests/feeds/compare.sh '" + plain_file + "'" + window);
+        CHECK(from_gzip == from_plain);
+        CHECK(json::parse(from_gzip).as_array().size() >= 19); // the 19 sessions at least
+        // By URL: Node's fetch asks for gzip and inflates it, Python's urllib asks for
+        // neither; they still agree.
+        CHECK(run("bash " COPSCHED_SOURCE_DIR "/tests/feeds/compare.sh '" + w.url(path) + "'" + window) == from_plain);
+    }
+}
+
+TEST_CASE("feed encodings: one ETag per encoding, 304 for each, HEAD, q-values", "[feeds]") {
+    world w;
+    for (const auto& path : w.paths()) {
+        INFO(path);
+        const auto plain = w.s.request("GET", path);
+        const auto gz = w.s.request("GET", path, "", {{"Accept-Encoding", "gzip"}});
+        const auto plain_tag = plain.header("etag");
+        const auto gz_tag = gz.header("etag");
+        REQUIRE(plain_tag.size() > 2);
+        CHECK(gz_tag == plain_tag.substr(0, plain_tag.size() - 1) + "-gz\"");
+
+        auto nm_gz = w.s.request("GET", path, "", {{"Accept-Encoding", "gzip"}, {"If-None-Match", gz_tag}});
+        CHECK(nm_gz.status == 304);
+        CHECK(nm_gz.body.empty());
+        CHECK(nm_gz.header("etag") == gz_tag);
+        CHECK(nm_gz.header("vary") == "Accept-Encoding");
+        auto nm_plain = w.s.request("GET", path, "", {{"If-None-Match", plain_tag}});
+        CHECK(nm_plain.status == 304);
+        CHECK(nm_plain.header("etag") == plain_tag);
+        CHECK(nm_plain.header("vary") == "Accept-Encoding");
+        // The other encoding's tag does not match: the client gets the bytes it asked for.
+        auto crossed = w.s.request("GET", path, "", {{"Accept-Encoding", "gzip"}, {"If-None-Match", plain_tag}});
+        CHECK(crossed.status == 200);
+        CHECK(crossed.body == gz.body);
+        CHECK(w.s.request("GET", path, "", {{"If-None-Match", gz_tag}}).body == plain.body);
+        CHECK(w.s.request("GET", path, "", {{"If-None-Match", plain_tag + ", " + gz_tag}}).status == 304);
+
+        auto head_gz = w.s.request("HEAD", path, "", {{"Accept-Encoding", "gzip"}});
+        CHECK(head_gz.status == 200);
+        CHECK(head_gz.header("content-length") == std::to_string(gz.body.size()));
+        CHECK(head_gz.header("content-encoding") == "gzip");
+        CHECK(head_gz.header("etag") == gz_tag);
+        auto head = w.s.request("HEAD", path);
+        CHECK(head.header("content-length") == std::to_string(plain.body.size()));
+        CHECK(head.header("etag") == plain_tag);
+        CHECK(head.header("vary") == "Accept-Encoding");
+
+        // gzip;q=0 is a refusal; "*" accepts it.
+        auto refused = w.s.request("GET", path, "", {{"Accept-Encoding", "gzip;q=0, identity"}});
+        CHECK(refused.header("content-encoding").empty());
+        CHECK(refused.body == plain.body);
+        auto any = w.s.request("GET", path, "", {{"Accept-Encoding", "*"}});
+        CHECK(any.header("content-encoding") == "gzip");
+        CHECK(any.body == gz.body);
+    }
+}
+
+TEST_CASE("feed encodings: the metrics count a miss, a render and a hit by kind", "[feeds]") {
+    world w;
+    const auto path = "/feeds/working-groups/" + w.group + ".ics";
+    const std::string kind = "{kind=\"working_group\"}";
+    const auto misses = metric(w.s, "copsched_feed_cache_misses_total" + kind);
+    const auto hits = metric(w.s, "copsched_feed_cache_hits_total" + kind);
+    const auto renders = metric(w.s, "copsched_feed_renders_total" + kind);
+    REQUIRE(misses >= 0);
+    REQUIRE(hits >= 0);
+    REQUIRE(w.s.request("GET", path, "", {{"Accept-Encoding", "gzip"}}).status == 200);
+    CHECK(metric(w.s, "copsched_feed_cache_misses_total" + kind) == misses + 1);
+    CHECK(metric(w.s, "copsched_feed_renders_total" + kind) == renders + 1);
+    CHECK(metric(w.s, "copsched_feed_render_seconds_count" + kind) == renders + 1);
+    CHECK(metric(w.s, "copsched_feed_cache_entries" + kind) >= 1);
+    CHECK(metric(w.s, "copsched_feed_cache_bytes" + kind) > 0);
+    REQUIRE(w.s.request("GET", path, "", {{"Accept-Encoding", "gzip"}}).status == 200);
+    CHECK(metric(w.s, "copsched_feed_cache_hits_total" + kind) == hits + 1);
+    CHECK(metric(w.s, "copsched_feed_cache_misses_total" + kind) == misses + 1);
+    CHECK(metric(w.s, "copsched_feed_cache_evictions_total" + kind) == 0);
+    CHECK(metric(w.s, "copsched_feed_cache_hits_total{kind=\"person\"}") >= 0);
+    CHECK(metric(w.s, "copsched_feed_cache_limit_bytes") == 256.0 * 1024 * 1024);
+}

@@ -1,0 +1,98 @@
+#include "server/http/http.hpp"
+
+#include "server/http/content_coding.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/beast/http/serializer.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+using namespace copsched::server;
+
+TEST_CASE("shared_text_body: owned text reads as a string", "[server][http]") {
+    response res{http::status::ok, 11};
+    res.body() = "hello";
+    CHECK(res.body() == "hello");
+    CHECK(res.body().size() == 5);
+    CHECK_FALSE(res.body().shared());
+    const std::string& text = res.body();
+    CHECK(text == "hello");
+    res.prepare_payload();
+    CHECK(res[http::field::content_length] == "5");
+    res.body().clear();
+    CHECK(res.body().empty());
+}
+
+TEST_CASE("shared_text_body: shared bytes go out without a copy", "[server][http]") {
+    auto bytes = std::make_shared<const std::string>(100000, 'x');
+    {
+        response res{http::status::ok, 11};
+        res.body().share(bytes);
+        CHECK(bytes.use_count() == 2); // one more reference, no other owner
+        CHECK(res.body().data() == bytes->data());
+        CHECK(res.body().size() == bytes->size());
+        CHECK(res.body().buffer().data() == bytes->data()); // what http_server writes
+        res.prepare_payload();
+        CHECK(res[http::field::content_length] == "100000");
+
+        // Moved into the write queue: still the same bytes.
+        response queued = std::move(res);
+        CHECK(queued.body().data() == bytes->data());
+        CHECK(bytes.use_count() == 2);
+
+        // Beast's serializer sends the bytes themselves as well.
+        http::response_serializer<shared_text_body> sr(queued);
+        boost::beast::error_code ec;
+        bool body_seen = false;
+        sr.split(true);
+        while (!sr.is_done() && !ec) {
+            sr.next(ec, [&](boost::beast::error_code&, const auto& buffers) {
+                std::size_t n = 0;
+                for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+                    const asio::const_buffer b = *it;
+                    if (sr.is_header_done() && b.data() == bytes->data()) body_seen = true;
+                    n += b.size();
+                }
+                sr.consume(n);
+            });
+        }
+        CHECK_FALSE(ec);
+        CHECK(body_seen);
+
+        queued.body() = "owned again"; // assigning text drops the shared reference
+        CHECK(bytes.use_count() == 1);
+        CHECK_FALSE(queued.body().shared());
+    }
+    CHECK(bytes.use_count() == 1);
+}
+
+TEST_CASE("Accept-Encoding: gzip only when the client accepts it, by q-value", "[server][http]") {
+    using enum content_coding;
+    CHECK(preferred_coding("") == identity);
+    CHECK(preferred_coding("gzip") == gzip);
+    CHECK(preferred_coding("gzip, deflate, br") == gzip);
+    CHECK(preferred_coding("deflate, gzip;q=1.0, *;q=0.5") == gzip);
+    CHECK(preferred_coding("GZIP") == gzip);
+    CHECK(preferred_coding("x-gzip") == gzip);
+    CHECK(preferred_coding(" gzip ; q=0.8 ") == gzip);
+    CHECK(preferred_coding("gzip;q=0") == identity);
+    CHECK(preferred_coding("gzip;q=0.000") == identity);
+    CHECK(preferred_coding("gzip; Q=0") == identity);
+    CHECK(preferred_coding("*") == gzip);
+    CHECK(preferred_coding("*;q=0.1") == gzip);    // every coding alike: the smaller one
+    CHECK(preferred_coding("gzip;q=0.1") == gzip); // identity outranks it only when stated
+    CHECK(preferred_coding("*;q=0") == identity);  // identity is never refused for us
+    CHECK(preferred_coding("*;q=0.5, identity;q=0.1") == gzip);
+    CHECK(preferred_coding("*, gzip;q=0") == identity);
+    CHECK(preferred_coding("gzip;q=0.5, identity") == identity);
+    CHECK(preferred_coding("gzip;q=0.5, identity;q=0.5") == gzip); // a tie: the smaller one
+    CHECK(preferred_coding("identity;q=0, gzip;q=0.001") == gzip);
+    CHECK(preferred_coding("deflate, br") == identity);
+    CHECK(preferred_coding("gzip;q=2") == identity);      // not a qvalue
+    CHECK(preferred_coding("gzip;q=0.5000") == identity); // at most three decimals
+    CHECK(preferred_coding("gzip;level=1") == identity);  // only q is defined
+    CHECK(preferred_coding("gzipx, xgzip") == identity);
+}
