@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Benchmark: serving a personal iCalendar feed (about 100 events) from copsched against
-# nginx serving the same bytes as a static file, same run, alternating rounds: the 200
-# path (full body) and the 304 path (If-None-Match with the current ETag). Also the first
-# (uncached) render of a 1,000-event programme feed and the memory a cached feed costs.
-# Writes medians and ratios to docs/PERFORMANCE.md.
+# Benchmark: serving a personal iCalendar feed (about 130 events) from copsched against
+# nginx serving the same bytes in its best static setup (sendfile on, gzip_static on with
+# a .ics.gz compressed at copsched's level beside the .ics), same run, alternating order:
+# the gzip 200 path (Accept-Encoding: gzip), the plain 200 path and the 304 path
+# (If-None-Match with the current ETag), each with 64 connections, then the plain 200 path
+# over 1, 4, 16, 64 and 256 connections. Also the first (uncached) render of a 1,000-event
+# programme feed and the memory a cached feed costs. Before measuring it checks that
+# copsched's gzip answer decompresses to its plain answer and that nginx serves the same
+# bytes. Writes every round, medians and ratios to docs/PERFORMANCE.md.
 #
 # Usage: tests/bench/feeds.sh [BINARY]   (default build/release/server/copsched)
-# Tunables: ROUNDS (5), DURATION (5s), CONNECTIONS (64), WRK_THREADS (2)
+# Tunables: ROUNDS (5), DURATION (5s), CONNECTIONS (64), WRK_THREADS (2),
+#   PATHS ("gzip plain not_modified": which paths the rounds measure),
+#   SWEEP ("1 4 16 64 256": connections of the plain 200 sweep; empty: none),
+#   SWEEP_DURATION (3s), GZIP_LEVEL (6: copsched's feed_gzip_level),
+#   DOC (docs/PERFORMANCE.md; "-": print the section instead of writing it)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$root/deploy/lib.sh"
@@ -14,6 +22,9 @@ source "$root/tests/bench/lib.sh"
 install_packages wrk nginx-light python3 curl
 use_release_binary "${1:-}"
 rounds="${ROUNDS:-5}" duration="${DURATION:-5s}" conns="${CONNECTIONS:-64}" wrk_threads="${WRK_THREADS:-2}"
+read -r -a paths <<<"${PATHS:-gzip plain not_modified}"
+read -r -a sweep <<<"${SWEEP-1 4 16 64 256}"
+sweep_duration="${SWEEP_DURATION:-3s}" level="${GZIP_LEVEL:-6}" doc="${DOC:-$root/docs/PERFORMANCE.md}"
 
 work="$(mktemp -d)"; chmod 755 "$work"
 pids=()
@@ -43,10 +54,21 @@ programme_bytes="$(wc -c <"$work/programme.ics")"
 person_id="$(api "/api/v1/programmes/bench/people?email=p1@example.org" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')"
 feed_url="$(api "/api/v1/people/$person_id" | json_field feed_url)"
 feed_path="${feed_url#http://*/}"
-curl -fsS -D "$work/feed.headers" -o "$work/feed.ics" "http://127.0.0.1:$cport/$feed_path"
+c_url="http://127.0.0.1:$cport/$feed_path"
+header() { awk -F': ' -v h="$1" 'tolower($1)==h {sub(/\r$/, "", $2); print $2}' "$2"; }
+curl -fsS -D "$work/feed.headers" -o "$work/feed.ics" "$c_url"
+curl -fsS -D "$work/feed.gz.headers" -H 'Accept-Encoding: gzip' -o "$work/feed.ics.gz" "$c_url"
 feed_events="$(grep -c '^BEGIN:VEVENT' "$work/feed.ics")"
 feed_bytes="$(wc -c <"$work/feed.ics")"
-c_etag="$(awk -F': ' 'tolower($1)=="etag" {sub(/\r$/, "", $2); print $2}' "$work/feed.headers")"
+c_gz_bytes="$(wc -c <"$work/feed.ics.gz")"
+c_etag="$(header etag "$work/feed.headers")"
+c_gz_etag="$(header etag "$work/feed.gz.headers")"
+# copsched's gzip answer is gzip and holds exactly the plain answer.
+[ "$(header content-encoding "$work/feed.gz.headers")" = gzip ] ||
+  { echo "copsched does not answer Accept-Encoding: gzip with gzip" >&2; exit 1; }
+cmp -s "$work/feed.ics" <(gzip -dc "$work/feed.ics.gz") || { echo "copsched's gzip answer is not its plain answer" >&2; exit 1; }
+cmp -s "$work/feed.ics" <(curl -fsS --compressed "$c_url") || { echo "curl --compressed differs from the plain answer" >&2; exit 1; }
+c_vary="$(header vary "$work/feed.gz.headers")"
 
 # Memory: resident size before and after rendering every person's feed once.
 rss() { awk '/VmRSS/ {print $2}' "/proc/$server_pid/status"; }
@@ -61,80 +83,165 @@ done
 rss_after="$(rss)"
 per_feed_kib="$(awk -v a="$rss_after" -v b="$rss_before" -v n="$people" 'BEGIN {printf "%.0f", (a - b) / n}')"
 
-# nginx with one worker per core, serving the same bytes as a static file.
+# nginx with one worker per core, serving the same bytes as a static file: sendfile, and
+# gzip_static with a .gz made by gzip at copsched's level beside it.
 nport="$(free_port)"
+n_url="http://127.0.0.1:$nport/feed.ics"
 mkdir -p "$work/www"
 cp "$work/feed.ics" "$work/www/feed.ics"
+gzip -n -"$level" -c "$work/feed.ics" >"$work/www/feed.ics.gz"
+touch -r "$work/www/feed.ics" "$work/www/feed.ics.gz"
+n_gz_bytes="$(wc -c <"$work/www/feed.ics.gz")"
 chmod -R a+rX "$work/www"
-start_nginx "$work" "$nport" "types { text/calendar ics; } charset utf-8;"
-wait_http "http://127.0.0.1:$nport/feed.ics"
-n_etag="$(curl -fsS -D - -o /dev/null "http://127.0.0.1:$nport/feed.ics" | awk -F': ' 'tolower($1)=="etag" {sub(/\r$/, "", $2); print $2}')"
-cmp -s "$work/feed.ics" <(curl -fsS "http://127.0.0.1:$nport/feed.ics") || { echo "nginx serves other bytes" >&2; exit 1; }
-[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $c_etag" "http://127.0.0.1:$cport/$feed_path")" = 304 ]
-[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $n_etag" "http://127.0.0.1:$nport/feed.ics")" = 304 ]
+start_nginx "$work" "$nport" "types { text/calendar ics; } charset utf-8; sendfile on; tcp_nopush on; gzip_static on; gzip_vary on;"
+wait_http "$n_url"
+curl -fsS -D "$work/n.headers" -o "$work/n.ics" "$n_url"
+curl -fsS -D "$work/n.gz.headers" -H 'Accept-Encoding: gzip' -o "$work/n.ics.gz" "$n_url"
+cmp -s "$work/feed.ics" "$work/n.ics" || { echo "nginx serves other bytes" >&2; exit 1; }
+[ "$(header content-encoding "$work/n.gz.headers")" = gzip ] || { echo "nginx's gzip_static is not on" >&2; exit 1; }
+cmp -s "$work/feed.ics" <(gzip -dc "$work/n.ics.gz") || { echo "nginx's gzip answer is not the feed" >&2; exit 1; }
+n_etag="$(header etag "$work/n.headers")"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $c_etag" "$c_url")" = 304 ]
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' -H "If-None-Match: $c_gz_etag" "$c_url")" = 304 ]
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $n_etag" "$n_url")" = 304 ]
 
-# run_wrk URL [HEADER]: prints "REQUESTS_PER_SECOND P99_MS NON_2XX_3XX ERRORS".
+# run_wrk URL CONNECTIONS DURATION [HEADER]: prints "REQUESTS_PER_SECOND P99_MS NON_2XX_3XX ERRORS".
 run_wrk() {
-  if [ $# -gt 1 ]; then
-    wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency -H "$2" "$1" | wrk_summary
+  local t="$wrk_threads"; [ "$2" -lt "$t" ] && t="$2"
+  if [ $# -gt 3 ]; then
+    wrk -t"$t" -c"$2" -d"$3" --latency -H "$4" "$1" | wrk_summary
   else
-    wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "$1" | wrk_summary
+    wrk -t"$t" -c"$2" -d"$3" --latency "$1" | wrk_summary
   fi
 }
-declare -A rps p99
+# measure SERVER PATH CONNECTIONS DURATION: one wrk run of PATH against SERVER.
+measure() {
+  local url tag
+  if [ "$1" = copsched ]; then url="$c_url" tag="$c_etag"; else url="$n_url" tag="$n_etag"; fi
+  case "$2" in
+    gzip) run_wrk "$url" "$3" "$4" "Accept-Encoding: gzip" ;;
+    plain) run_wrk "$url" "$3" "$4" ;;
+    not_modified) run_wrk "$url" "$3" "$4" "If-None-Match: $tag" ;;
+  esac
+}
+declare -A rps p99 bad_rounds
+errors_total=0
 for r in $(seq 1 "$rounds"); do
-  for path in full not_modified; do
-    for server in copsched nginx; do
-      if [ "$server" = copsched ]; then url="http://127.0.0.1:$cport/$feed_path" tag="$c_etag"; else url="http://127.0.0.1:$nport/feed.ics" tag="$n_etag"; fi
-      if [ "$path" = full ]; then read -r q p bad errs < <(run_wrk "$url"); else read -r q p bad errs < <(run_wrk "$url" "If-None-Match: $tag"); fi
-      [ "$errs" = 0 ] || { echo "$server $path: $errs socket errors" >&2; exit 1; }
+  if [ $((r % 2)) = 1 ]; then order="copsched nginx"; else order="nginx copsched"; fi
+  for path in "${paths[@]}"; do
+    for server in $order; do
+      read -r q p bad errs < <(measure "$server" "$path" "$conns" "$duration")
       rps[$server,$path]+="$q "; p99[$server,$path]+="$p "
-      echo "round $r: $server $path: $q req/s, p99 $p ms" >&2
+      if [ "$bad" != 0 ] || [ "$errs" != 0 ]; then
+        bad_rounds[$server,$path]+="round $r: $bad non-2xx/3xx, $errs socket errors; "
+        errors_total=$((errors_total + bad + errs))
+      fi
+      echo "round $r: $server $path: $q req/s, p99 $p ms, $bad non-2xx/3xx, $errs socket errors" >&2
     done
   done
 done
-declare -A med
-for k in "${!rps[@]}"; do
-  # shellcheck disable=SC2086
-  med[$k]="$(median ${rps[$k]})"
-done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-r200="$(ratio "${med[copsched,full]}" "${med[nginx,full]}")"
-r304="$(ratio "${med[copsched,not_modified]}" "${med[nginx,not_modified]}")"
-verdict() { awk -v r="$1" 'BEGIN {print (r >= 0.9 ? "meets" : "misses")}'; }
-render_verdict="$(awk -v t="$first_ms" 'BEGIN {print (t < 50 ? "meets" : "misses")}')"
-echo "200 path ${r200}x nginx, 304 path ${r304}x nginx, first render of $programme_events events ${first_ms} ms" >&2
 
+declare -A sweep_rps sweep_p99 sweep_bad
+step=0
+for c in "${sweep[@]}"; do
+  step=$((step + 1))
+  if [ $((step % 2)) = 1 ]; then order="copsched nginx"; else order="nginx copsched"; fi
+  for server in $order; do
+    read -r q p bad errs < <(measure "$server" plain "$c" "$sweep_duration")
+    sweep_rps[$server,$c]="$q" sweep_p99[$server,$c]="$p" sweep_bad[$server,$c]="$((bad + errs))"
+    errors_total=$((errors_total + bad + errs))
+    echo "sweep $c connections: $server plain: $q req/s, p99 $p ms, $bad non-2xx/3xx, $errs socket errors" >&2
+  done
+done
+
+# Per path: median of each server, the ratio per round (same round), its lowest and median.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+declare -A med ratios low_ratio med_ratio
+for path in "${paths[@]}"; do
+  for server in copsched nginx; do
+    # shellcheck disable=SC2086
+    med[$server,$path]="$(median ${rps[$server,$path]})"
+  done
+  read -r -a c_r <<<"${rps[copsched,$path]}"; read -r -a n_r <<<"${rps[nginx,$path]}"
+  list=()
+  for i in "${!c_r[@]}"; do list+=("$(ratio "${c_r[$i]}" "${n_r[$i]}")"); done
+  ratios[$path]="${list[*]}"
+  low_ratio[$path]="$(printf '%s\n' "${list[@]}" | sort -g | head -1)"
+  med_ratio[$path]="$(median "${list[@]}")"
+done
+declare -A target=([gzip]=1.0 [plain]=0.9 [not_modified]=1.0)
+declare -A title=([gzip]="gzip 200 path (\`Accept-Encoding: gzip\`; copsched $c_gz_bytes bytes, nginx \`gzip_static\` $n_gz_bytes bytes)"
+  [plain]="plain 200 path (full body, $feed_bytes bytes)"
+  [not_modified]="304 path (\`If-None-Match\` with the current ETag)")
+declare -A short=([gzip]="gzip 200" [plain]="plain 200" [not_modified]="304")
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r >= t ? "met" : "not met")}'; }
 row() { printf '| %s | %s | %s | %s |\n' "$1" "${med[$1,$2]}" "${rps[$1,$2]% }" "${p99[$1,$2]% }"; }
+tables=""
+summary=""
+for path in "${paths[@]}"; do
+  errs_note=""
+  for server in copsched nginx; do
+    [ -n "${bad_rounds[$server,$path]:-}" ] && errs_note+=" **$server had errors:** ${bad_rounds[$server,$path]%; }."
+  done
+  [ -n "$errs_note" ] || errs_note=" No round had a non-2xx/3xx answer or a socket error."
+  tables+="$(cat <<MD
+
+${title[$path]}:
+
+| | median req/s | req/s per round | p99 ms per round |
+|---|---|---|---|
+$(row copsched "$path")
+$(row nginx "$path")
+
+copsched / nginx per round: ${ratios[$path]}; **lowest ${low_ratio[$path]}, median ${med_ratio[$path]}**.$errs_note
+MD
+)"$'\n'
+  summary+="**${short[$path]}: lowest round ${low_ratio[$path]}x, median ${med_ratio[$path]}x nginx** (target >= ${target[$path]}: $(verdict "${low_ratio[$path]}" "${target[$path]}") on the lowest round, $(verdict "${med_ratio[$path]}" "${target[$path]}") on the median)."$'\n\n'
+  echo "${short[$path]}: per round ${ratios[$path]}; lowest ${low_ratio[$path]}, median ${med_ratio[$path]} (target ${target[$path]})" >&2
+done
+sweep_table=""
+if [ ${#sweep[@]} -gt 0 ]; then
+  sweep_table="$(
+    echo
+    echo "Plain 200 path by connections (one round of $sweep_duration each, the order alternating from copsched first, wrk threads = min($wrk_threads, connections)):"
+    echo
+    echo "| connections | copsched req/s | nginx req/s | copsched / nginx | copsched p99 ms | nginx p99 ms | errors (copsched, nginx) |"
+    echo "|---|---|---|---|---|---|---|"
+    for c in "${sweep[@]}"; do
+      printf '| %s | %s | %s | %s | %s | %s | %s, %s |\n' "$c" "${sweep_rps[copsched,$c]}" "${sweep_rps[nginx,$c]}" \
+        "$(ratio "${sweep_rps[copsched,$c]}" "${sweep_rps[nginx,$c]}")" "${sweep_p99[copsched,$c]}" "${sweep_p99[nginx,$c]}" \
+        "${sweep_bad[copsched,$c]}" "${sweep_bad[nginx,$c]}"
+    done
+  )"$'\n'
+fi
+render_verdict="$(awk -v t="$first_ms" 'BEGIN {print (t < 50 ? "met" : "not met")}')"
+
 section="$(cat <<MD
 ## Feeds: a personal feed against nginx serving the same bytes
 
 Measured $(date -u +%Y-%m-%d) by \`tests/bench/feeds.sh\` on this machine ($(nproc) cores): a personal feed of
-$feed_events events ($feed_bytes bytes) from copsched (release build, served from memory) and the same bytes
-as a static file from nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') (\`worker_processes auto\`, access log off); wrk with $wrk_threads
-threads and $conns keep-alive connections on the same cores, $rounds alternating rounds of $duration.
-
-200 path (full body):
-
-| | median req/s | per round | p99 ms per round |
-|---|---|---|---|
-$(row copsched full)
-$(row nginx full)
-
-304 path (\`If-None-Match\` with the current ETag):
-
-| | median req/s | per round | p99 ms per round |
-|---|---|---|---|
-$(row copsched not_modified)
-$(row nginx not_modified)
-
-**200 path: ${r200}x nginx** (target >= 0.9: $(verdict "$r200")). **304 path: ${r304}x nginx** (target >= 0.9: $(verdict "$r304")).
+$feed_events events ($feed_bytes bytes) from copsched ($("$bin" version), release build, served from memory; gzip answer
+$c_gz_bytes bytes, \`Vary: ${c_vary:-(none)}\`) and the same bytes as a static file from nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')
+(\`worker_processes auto\`, access log off, \`sendfile on\`, \`gzip_static on\` with a \`.ics.gz\` made by
+\`gzip -$level\` beside the file: the best static setup). Checked before measuring: copsched's gzip answer
+decompresses to its plain answer (\`curl --compressed\` and \`gzip -d\`, \`cmp\`), nginx serves identical bytes
+plain and gzip-compressed, and both answer the ETag with 304. wrk $(wrk -v 2>&1 | awk 'NR==1 {sub(/^debian\//, "", $2); print $2}') with
+$wrk_threads threads and $conns keep-alive connections on the same cores, $rounds rounds of $duration, the order of
+the servers alternating per round (odd rounds copsched first); the machine is shared with other work,
+so the lowest round and the median are both reported.
+$tables$sweep_table
+${summary%$'\n\n'}
 
 First render of the programme feed with $programme_events events ($programme_bytes bytes), database read included, as curl
 sees it: **${first_ms} ms** (target < 50 ms: $render_verdict); served from memory afterwards: ${cached_ms} ms.
 Memory per cached personal feed: about **${per_feed_kib} KiB** of resident memory (rendering $people personal
-feeds of this programme grew the process from $rss_before KiB to $rss_after KiB); the body itself is the bulk.
+feeds of this programme grew the process from $rss_before KiB to $rss_after KiB).
 MD
 )"
-write_section "$root/docs/PERFORMANCE.md" "$section"
-echo "written to docs/PERFORMANCE.md" >&2
+if [ "$doc" = - ]; then
+  echo "$section"
+else
+  write_section "$doc" "$section"
+  echo "written to ${doc#"$root"/}" >&2
+fi
+[ "$errors_total" = 0 ] || echo "warning: $errors_total non-2xx/3xx answers or socket errors, see the rounds" >&2
