@@ -33,7 +33,9 @@ namespace copsched::calendar {
 // The PRODID of everything copsched renders.
 inline constexpr std::string_view product_id = "-//copsched//copsched//EN";
 
-// One VEVENT. Text fields are UTF-8; an empty optional field leaves its property out.
+// One VEVENT. Text fields are UTF-8; an empty optional field leaves its property out, as
+// does one of only spaces, tabs and control characters (so is a CATEGORIES value):
+// libical reads such a value as missing and reports an error.
 struct feed_item {
     std::string uid;  // UID: stable for the life of the event, e.g. "<event id>@copsched"; required
     int sequence = 0; // SEQUENCE, >= 0: grows on every significant change
@@ -85,10 +87,10 @@ struct feed_header {
 // Errors, all errc::invalid_input with one field problem, the first one found:
 //  - "time_zone": not supported by vtimezone_for();
 //  - "refresh_interval": not a positive duration;
-//  - "items[i].<member>" for item i: empty uid; negative sequence; malformed stamp_utc;
-//    start_local or end_local malformed, not of the form all_day asks for, or end not
-//    after start; a url with anything but printable ASCII (spaces, control characters,
-//    non-ASCII).
+//  - "items[i].<member>" for item i: empty uid (or one of only spaces, tabs and control characters);
+//    negative sequence; malformed stamp_utc; start_local or end_local malformed, not of
+//    the form all_day asks for, or end not after start; a url with anything but printable
+//    ASCII (spaces, control characters, non-ASCII).
 //
 // Cost: linear in the total size of the items; 1,000 typical events (0.5 MB) take a few
 // ms (tests/bench/feeds.sh). The VTIMEZONE text is generated once per zone and range of

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -126,6 +127,16 @@ private:
         span length;
     };
     using instance_map = std::map<sys_seconds, instance>;
+
+    // What EXDATEs and the overrides' RECURRENCE-IDs remove from a series: instances by
+    // start instant, and every instance on a local date (a date in a timed series).
+    struct removal_set {
+        std::set<sys_seconds> instants;
+        std::set<scheduler::civil_date> dates;
+        [[nodiscard]] bool removes(sys_seconds utc, const instance& i) const {
+            return instants.contains(utc) || dates.contains(i.local.date);
+        }
+    };
 
     // The length every instance of an event has; `zero` events add nothing.
     struct event_length {
@@ -245,12 +256,17 @@ private:
 
         instance_map instances; // DTSTART always among them
         instances.emplace(start->utc, instance{start->local, length->length});
+        // Read before the expansion, which leaves the removed instances out as it goes: a
+        // date removes every instance on that day (two with BYHOUR=9,14), so the expansion
+        // cannot stop at max_intervals plus the number of removals (it then returned a
+        // silently shortened series).
+        const auto removed = read_removals(ev, *start, overrides);
         if (!master) { // overrides are single instances
-            const std::size_t removals = properties(ev, ICAL_EXDATE_PROPERTY).size() + overrides.size();
-            if (!expand_rrules(ev, *start, length->length, removals, instances)) return;
+            if (!expand_rrules(ev, *start, length->length, removed ? *removed : removal_set{}, instances)) return;
             if (!add_rdates(ev, *start, length->length, instances)) return;
         }
-        if (!remove_replaced(ev, *start, overrides, instances)) return;
+        if (!removed) return;
+        std::erase_if(instances, [&](const auto& kv) { return removed->removes(kv.first, kv.second); });
 
         const std::string name = mode_ == mode::blackouts ? blackout_name(ev, master) : std::string();
         for (const auto& [utc, inst] : instances) {
@@ -344,29 +360,30 @@ private:
         return l;
     }
 
-    // Removes the instances that EXDATEs and the overrides' RECURRENCE-IDs name: by start
-    // instant, or every instance on a local date for a date in a timed series. Overrides
-    // with a parse error remove nothing. false after a problem.
-    bool remove_replaced(icalcomponent* ev, const time_value& start, const std::vector<icalcomponent*>& overrides,
-                         instance_map& instances) {
+    // The instances that EXDATEs and the overrides' RECURRENCE-IDs name: by start instant,
+    // or every instance on a local date for a date in a timed series. Overrides with a
+    // parse error remove nothing. nullopt after a problem.
+    std::optional<removal_set> read_removals(icalcomponent* ev, const time_value& start,
+                                             const std::vector<icalcomponent*>& overrides) {
+        removal_set r;
         const auto remove = [&](icaltimetype t, icalproperty* p, icalcomponent* owner) {
             const auto v = read_time(t, p, owner, start.zone);
             if (!v) return false;
             if (v->is_date && !start.is_date) {
-                std::erase_if(instances, [&](const auto& kv) { return kv.second.local.date == v->local.date; });
+                r.dates.insert(v->local.date);
             } else {
-                instances.erase(v->utc);
+                r.instants.insert(v->utc);
             }
             return true;
         };
         for (icalproperty* p : properties(ev, ICAL_EXDATE_PROPERTY))
-            if (!remove(icalproperty_get_exdate(p), p, ev)) return false;
+            if (!remove(icalproperty_get_exdate(p), p, ev)) return std::nullopt;
         for (icalcomponent* ov : overrides) {
             if (source_.has_parse_errors(ov)) continue;
             icalproperty* rid = first_property(ov, ICAL_RECURRENCEID_PROPERTY);
-            if (!remove(icalproperty_get_recurrenceid(rid), rid, ov)) return false;
+            if (!remove(icalproperty_get_recurrenceid(rid), rid, ov)) return std::nullopt;
         }
-        return true;
+        return r;
     }
 
     // ev's SUMMARY, else its master's, cleaned (clean_name).
@@ -376,10 +393,10 @@ private:
         return clean_name(s != nullptr ? icalproperty_get_summary(s) : nullptr, limits_.max_name_length);
     }
 
-    // Adds the RRULE instances of ev that overlap the horizon to `instances`; false after a
-    // problem. Stops early only when more than max_intervals would remain even after
-    // `removals` (EXDATEs and overrides) took theirs out, so add() still sees the excess.
-    bool expand_rrules(icalcomponent* ev, const time_value& start, const span& length, std::size_t removals,
+    // Adds the RRULE instances of ev that overlap the horizon and that `removed` does not
+    // name to `instances`; false after a problem. Stops early only when more than
+    // max_intervals are kept, so add() still sees the excess.
+    bool expand_rrules(icalcomponent* ev, const time_value& start, const span& length, const removal_set& removed,
                        instance_map& instances) {
         // Iteration stops a day past the horizon's end in local time (the UTC check in
         // take_instances is exact).
@@ -397,8 +414,8 @@ private:
                 problems_.add(line, "RRULE has parts that contradict each other or do not fit its FREQ");
                 return false;
             }
-            const std::size_t cap = limits_.max_intervals + removals + 1; // add() reports the excess
-            if (!take_instances(it.get(), *until, start.zone, length, cap, line, instances)) return false;
+            const std::size_t cap = limits_.max_intervals + 1; // add() reports the excess
+            if (!take_instances(it.get(), *until, start.zone, length, removed, cap, line, instances)) return false;
         }
         return true;
     }
@@ -438,11 +455,11 @@ private:
     }
 
     // Runs the rule's iterator up to `until` and the horizon's end, keeping the instances
-    // that overlap the horizon, until `instances` holds more than `cap`. Instances that end
-    // before the horizon's start are not converted. false after a problem: more than
-    // max_expansion_steps over the whole file (which also ends the import).
+    // that overlap the horizon and are not `removed`, until `instances` holds more than
+    // `cap`. Instances that end before the horizon's start are not converted. false after a
+    // problem: more than max_expansion_steps over the whole file (which also ends the import).
     bool take_instances(icalrecur_iterator* it, const civil_time& until, const zone_ref& ez, const span& length,
-                        std::size_t cap, std::size_t line, instance_map& instances) {
+                        const removal_set& removed, std::size_t cap, std::size_t line, instance_map& instances) {
         const std::int64_t reach = length.days * 86400 + length.seconds + 2 * 86400;
         const std::int64_t horizon_start = limits_.horizon_start.time_since_epoch().count();
         for (icaltimetype t = icalrecur_iterator_next(it); !icaltime_is_null_time(t); t = icalrecur_iterator_next(it)) {
@@ -458,7 +475,9 @@ private:
             const sys_seconds utc = ez.to_utc(local);
             if (utc >= limits_.horizon_end) break;
             if (end_of(local, utc, ez, length) <= limits_.horizon_start) continue;
-            instances.emplace(utc, instance{local, length});
+            const instance inst{local, length};
+            if (removed.removes(utc, inst)) continue;
+            instances.emplace(utc, inst);
             if (instances.size() > cap) break;
         }
         return true;
