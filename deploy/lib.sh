@@ -10,7 +10,8 @@ BUILD_PACKAGES=(g++ cmake ninja-build pkg-config
   libical-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev catch2 tzdata
   libhowardhinnant-date-dev zlib1g-dev)
 TEST_PACKAGES=(sqlite3 curl python3 clang-format git
-  python3-icalendar python3-recurring-ical-events python3-aiosmtpd nodejs)
+  python3-icalendar python3-recurring-ical-events python3-aiosmtpd nodejs
+  clang-15 libfuzzer-15-dev)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
