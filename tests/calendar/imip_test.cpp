@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "calendar/vtimezone.hpp"
+#include "tests/support/shell.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <boost/json.hpp>
@@ -131,19 +132,6 @@ std::string cn_of(icalcomponent* e, icalproperty_kind kind) {
     return cn == nullptr ? "(none)" : text_of(icalparameter_get_cn(cn));
 }
 
-// Runs a shell command, returning its standard output; REQUIREs exit status 0.
-std::string run(const std::string& command) {
-    std::string out;
-    FILE* p = popen(command.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 4096> buf{};
-    while (auto n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-    const int status = pclose(p);
-    INFO(command << "\n" << out);
-    REQUIRE(status == 0);
-    return out;
-}
-
 // What Debian's python3-icalendar (4.0.3) reads from the message, as JSON.
 constexpr std::string_view python_reader = R"(import json, sys, icalendar
 cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
@@ -165,8 +153,8 @@ boost::json::object python_read(const std::string& ics) {
     const copsched::test::temp_dir dir;
     std::ofstream(dir.file("message.ics"), std::ios::binary) << ics;
     std::ofstream(dir.file("read.py"), std::ios::binary) << python_reader;
-    const std::string out =
-        run("/usr/bin/python3 '" + dir.file("read.py") + "' '" + dir.file("message.ics") + "' 2>&1");
+    const std::string out = copsched::testing::run_shell("/usr/bin/python3 '" + dir.file("read.py") + "' '" +
+                                                         dir.file("message.ics") + "' 2>&1");
     INFO(out);
     return boost::json::parse(out).as_object();
 }

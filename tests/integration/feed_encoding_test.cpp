@@ -4,6 +4,7 @@
 // both), each encoding has its own ETag, Vary: Accept-Encoding is on every answer, and the
 // feed cache's metrics move.
 #include "tests/support/harness.hpp"
+#include "tests/support/shell.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -21,19 +22,6 @@ namespace json = boost::json;
 namespace {
 
 std::string str(const json::value& v, const char* key) { return std::string(v.at(key).as_string()); }
-
-// Runs a shell command, returning its standard output; REQUIREs exit status 0.
-std::string run(const std::string& command) {
-    std::string out;
-    FILE* p = popen(command.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 4096> buf{};
-    while (auto n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-    const int status = pclose(p);
-    INFO(command << "\n" << out);
-    REQUIRE(status == 0);
-    return out;
-}
 
 void write_file(const std::string& path, const std::string& bytes) {
     std::ofstream f(path, std::ios::binary);
@@ -124,20 +112,22 @@ TEST_CASE("feed encodings: the gzip answer is the plain answer compressed, and b
         const auto plain_file = w.s.dir + "/feed-plain.ics";
         write_file(gz_file, gz.body);
         write_file(plain_file, plain.body);
-        run("gzip -dc '" + gz_file + "' > '" + ics_file + "'");
+        run_shell("gzip -dc '" + gz_file + "' > '" + ics_file + "'");
         CHECK(read_file(ics_file) == plain.body);
 
         // ical.js, node-ical and python-icalendar read the decompressed gzip answer as they
         // read the plain one (tests/feeds/compare.sh fails unless all three agree).
         const auto window = " --from 2018-01-01T00:00:00Z --to 2027-01-01T00:00:00Z";
-        const auto from_gzip = run("bash " COPSCHED_SOURCE_DIR "/tests/feeds/compare.sh '" + ics_file + "'" + window);
+        const auto from_gzip =
+            run_shell("bash " COPSCHED_SOURCE_DIR "/tests/feeds/compare.sh '" + ics_file + "'" + window);
         const auto from_plain =
-            run("bash " COPSCHED_SOURCE_DIR "/tests/feeds/compare.sh '" + plain_file + "'" + window);
+            run_shell("bash " COPSCHED_SOURCE_DIR "/tests/feeds/compare.sh '" + plain_file + "'" + window);
         CHECK(from_gzip == from_plain);
         CHECK(json::parse(from_gzip).as_array().size() >= 19); // the 19 sessions at least
         // By URL: Node's fetch asks for gzip and inflates it, Python's urllib asks for
         // neither; they still agree.
-        CHECK(run("bash " COPSCHED_SOURCE_DIR "/tests/feeds/compare.sh '" + w.url(path) + "'" + window) == from_plain);
+        CHECK(run_shell("bash " COPSCHED_SOURCE_DIR "/tests/feeds/compare.sh '" + w.url(path) + "'" + window) ==
+              from_plain);
     }
 }
 

@@ -4,6 +4,7 @@
 // Also: conditional requests, HEAD, invalidation per working group, SEQUENCE, rotation
 // of the personal feed URL, Last-Modified after a deletion, and no token in the log.
 #include "tests/support/harness.hpp"
+#include "tests/support/shell.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -21,19 +22,6 @@ namespace json = boost::json;
 namespace {
 
 std::string str(const json::value& v, const char* key) { return std::string(v.at(key).as_string()); }
-
-// Runs a shell command, returning its standard output; REQUIREs exit status 0.
-std::string run(const std::string& command) {
-    std::string out;
-    FILE* p = popen(command.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 4096> buf{};
-    while (auto n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-    const int status = pclose(p);
-    INFO(command << "\n" << out);
-    REQUIRE(status == 0);
-    return out;
-}
 
 struct world {
     server_process s;
@@ -81,8 +69,8 @@ struct world {
 
 // compare.sh output for a served feed: one object per occurrence.
 json::array occurrences(const world& w, const std::string& path) {
-    const auto out = run("bash " COPSCHED_SOURCE_DIR "/tests/feeds/compare.sh '" + w.url(path) +
-                         "' --from 2018-01-01T00:00:00Z --to 2027-01-01T00:00:00Z");
+    const auto out = run_shell("bash " COPSCHED_SOURCE_DIR "/tests/feeds/compare.sh '" + w.url(path) +
+                               "' --from 2018-01-01T00:00:00Z --to 2027-01-01T00:00:00Z");
     return json::parse(out).as_array();
 }
 

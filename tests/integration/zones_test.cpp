@@ -6,6 +6,7 @@
 // python-icalendar on pytz and on our own VTIMEZONE (occurrences.py --zones vtimezone)
 // and by libical; every occurrence must start and end at the UTC instants the API stored.
 #include "tests/support/harness.hpp"
+#include "tests/support/shell.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -29,19 +30,6 @@ namespace {
 
 std::string str(const json::value& v, const char* key) { return std::string(v.at(key).as_string()); }
 
-// Runs a shell command, returning its standard output; REQUIREs exit status 0.
-std::string run(const std::string& command) {
-    std::string out;
-    FILE* p = popen(command.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 4096> buf{};
-    while (auto n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-    const int status = pclose(p);
-    INFO(command << "\n" << out);
-    REQUIRE(status == 0);
-    return out;
-}
-
 // The local dates on which the zone's UTC offset changes in [first_year, last_year], from
 // Python's zoneinfo (the same system tzdata, another reader).
 std::vector<std::string> change_dates(const std::string& dir, const std::string& zone, int first_year, int last_year) {
@@ -62,7 +50,7 @@ std::vector<std::string> change_dates(const std::string& dir, const std::string&
                                "    if o != prev: print(t.astimezone(tz).date())\n"
                                "    prev = o\n";
     std::ofstream(dir + "/changes.py") << script;
-    std::istringstream lines(run("/usr/bin/python3 " + dir + "/changes.py"));
+    std::istringstream lines(run_shell("/usr/bin/python3 " + dir + "/changes.py"));
     std::vector<std::string> out;
     for (std::string line; std::getline(lines, line);)
         if (!line.empty()) out.push_back(line);
@@ -140,10 +128,11 @@ std::map<std::string, std::string> read_everywhere(const std::string& text, cons
     std::ofstream(file, std::ios::binary) << text;
     const std::string args = " " + file + " --from 2018-06-01T00:00:00Z --to 2032-01-01T00:00:00Z";
     const auto icaljs =
-        json::parse(run("node " COPSCHED_SOURCE_DIR "/tests/feeds/occurrences.mjs --parser icaljs" + args));
-    const auto pytz = json::parse(run("/usr/bin/python3 " COPSCHED_SOURCE_DIR "/tests/feeds/occurrences.py" + args));
+        json::parse(run_shell("node " COPSCHED_SOURCE_DIR "/tests/feeds/occurrences.mjs --parser icaljs" + args));
+    const auto pytz =
+        json::parse(run_shell("/usr/bin/python3 " COPSCHED_SOURCE_DIR "/tests/feeds/occurrences.py" + args));
     const auto own_zone = json::parse(
-        run("/usr/bin/python3 " COPSCHED_SOURCE_DIR "/tests/feeds/occurrences.py --zones vtimezone" + args));
+        run_shell("/usr/bin/python3 " COPSCHED_SOURCE_DIR "/tests/feeds/occurrences.py --zones vtimezone" + args));
     CHECK(pytz == icaljs);
     CHECK(own_zone == icaljs);
     std::map<std::string, std::string> out;
