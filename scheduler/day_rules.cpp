@@ -28,12 +28,12 @@ bool holiday_subdivision_known(std::string_view country, std::string_view subdiv
 
 std::vector<std::string> holiday_subdivisions(std::string_view country) { return public_holiday_subdivisions(country); }
 
-std::optional<std::string> default_holiday_country(std::string_view iana_zone) {
-    return holiday_country_for_zone(iana_zone);
+std::optional<std::string> holiday_country_of(const programme& p) {
+    return p.holidays.country ? p.holidays.country : holiday_country_for_zone(p.timezone);
 }
 
 std::vector<std::string> default_school_holiday_regions(const programme& p) {
-    const auto country = p.holidays.country ? p.holidays.country : default_holiday_country(p.timezone);
+    const auto country = holiday_country_of(p);
     if (country != std::optional<std::string>("NL") || p.timezone != "Europe/Amsterdam" || p.lang != language::nl)
         return {};
     return school_holiday_regions_of(*country);
@@ -41,7 +41,7 @@ std::vector<std::string> default_school_holiday_regions(const programme& p) {
 
 day_rules day_rules_of(const programme& p, bool liberation_day_every_year) {
     day_rules r;
-    if (auto c = p.holidays.country ? p.holidays.country : default_holiday_country(p.timezone)) r.country = *c;
+    if (auto c = holiday_country_of(p)) r.country = *c;
     r.subdivision = p.holidays.subdivision.value_or("");
     r.liberation_day_every_year = liberation_day_every_year;
     r.school_regions =

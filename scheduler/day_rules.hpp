@@ -32,11 +32,11 @@ struct day_holiday {
     bool day_off = true; // false: listed, but a working day (Bevrijdingsdag outside lustrum years)
 };
 
-// The country whose public holidays a programme in this zone gets by default (the
-// `zones` line of data/public_holidays/<CC>.txt: Europe/Amsterdam NL, Europe/Brussels BE,
-// America/New_York US); nullopt when copsched has no holidays for the zone's country (then
-// none count until one is set).
-[[nodiscard]] std::optional<std::string> default_holiday_country(std::string_view iana_zone);
+// The country whose public holidays count for the programme: the one it sets, else the
+// country of its time zone (the `zones` line of data/public_holidays/<CC>.txt:
+// Europe/Amsterdam NL, Europe/Brussels BE, America/New_York US); nullopt when it sets none
+// and copsched has no holidays for the zone's country (then none count until one is set).
+[[nodiscard]] std::optional<std::string> holiday_country_of(const programme& p);
 
 // The school holiday regions a programme gets when it sets none: every region of the
 // country's school data for a Dutch-language programme in Europe/Amsterdam whose holiday

@@ -289,8 +289,6 @@ std::string segment_name(std::size_t i, std::size_t n, bool nl) {
     return (nl ? "periode " : "period ") + std::to_string(i + 1) + (nl ? " van " : " of ") + std::to_string(n);
 }
 
-std::string holiday_name(const day_holiday& h) { return h.name; }
-
 // Why the days between the segment's middle and the chosen day did not get the meeting,
 // where the days themselves are the reason: the distinct reasons of the excluded days on
 // allowed weekdays there (public or school holiday, blackout, event), and school holidays
@@ -382,8 +380,7 @@ std::vector<std::string> reasons_for(const plan_request& r, const candidate& c, 
     const interval whole_day{r.zone->to_utc({date, 0, 0, 0}).first, r.zone->to_utc({add_days(date, 1), 0, 0, 0}).first};
     std::vector<std::string> also;
     if (facts.holiday_on)
-        also.push_back(holiday_name(*facts.holiday_on) +
-                       (nl ? " (dit jaar geen vrije dag)" : " (not a day off this year)"));
+        also.push_back(facts.holiday_on->name + (nl ? " (dit jaar geen vrije dag)" : " (not a day off this year)"));
     for (const auto* blackout : blackouts.overlapping(whole_day)) also.push_back("blackout '" + blackout->name + "'");
     for (const auto* e : events.overlapping(whole_day))
         also.push_back((nl ? "evenement '" : "event '") + e->name + "'");
@@ -590,7 +587,7 @@ day_facts check_day(const plan_context& c, day_number day, std::vector<candidate
     }
     if (f.holiday_on && f.holiday_on->day_off) {
         f.block = day_block::holiday;
-        f.reasons.push_back(holiday_name(*f.holiday_on));
+        f.reasons.push_back(f.holiday_on->name);
         return f;
     }
     f.school = school_holidays_on(r.days, date);
@@ -783,7 +780,7 @@ std::vector<excluded_day> excluded_days(const plan_context& c, const std::vector
             out.push_back({civil_from_days(day), std::move(reason)});
         } else if (!f.allowed && f.holiday_on && f.holiday_on->day_off && wd != weekday::saturday &&
                    wd != weekday::sunday) {
-            out.push_back({civil_from_days(day), holiday_name(*f.holiday_on)});
+            out.push_back({civil_from_days(day), f.holiday_on->name});
         }
     }
     return out;
