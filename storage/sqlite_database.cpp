@@ -44,7 +44,8 @@ sqlite_database::sqlite_database(options o) : options_(std::move(o)) {
     // Replaces SQLite's automatic checkpoint inside COMMIT (see checkpoint_if_due).
     sqlite3_wal_hook(writer_conn_->handle(), &sqlite_database::on_wal_commit, this);
     if (options_.after_commit) sqlite3_update_hook(writer_conn_->handle(), &sqlite_database::on_row_change, this);
-    for (auto& c : reader_conns_) c->exec(cache.c_str());
+    const auto reader_cache = "PRAGMA cache_size=-" + std::to_string(std::max(1, options_.reader_cache_mib) * 1024);
+    for (auto& c : reader_conns_) c->exec(reader_cache.c_str());
     // Fault injection for the crash tests (tests/integration/idempotency_audit_test.cpp):
     // "N:PATH" kills the process with SIGKILL just before the Nth COMMIT on the database
     // file PATH (so the commands a test runs on other files are not affected).

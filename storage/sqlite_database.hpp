@@ -35,7 +35,7 @@ public:
         int readers = 2;
         int busy_timeout_ms = 5000;
         std::size_t max_batch = 256;
-        int cache_mib = 32; // page cache per connection: the working set of bookings stays in memory
+        int cache_mib = 32; // the writer's page cache: the working set of bookings stays in memory
         // WAL size in pages after which the writer copies the WAL into the database,
         // between batches. Each checkpoint holds up the writer's queue for a few ms.
         int checkpoint_pages = 1000;
@@ -48,6 +48,10 @@ public:
         // job can change a started event's invitations before they are kept. A failed freeze
         // fails the batch. Off only for tests and tools that must see the data unfrozen.
         bool freeze_started_events = true;
+        // Each reader's page cache in MiB. Readers are several and read through the whole
+        // file (feeds, reports), where the kernel's page cache already holds the pages: a
+        // large cache per reader mostly holds copies (docs/PERFORMANCE.md, feeds at scale).
+        int reader_cache_mib = 8;
         // The database file's largest size in MiB (PRAGMA max_page_count on the writer); 0:
         // no limit but the disk. A write past it fails with SQLITE_FULL, as on a full disk.
         int max_mib = 0;

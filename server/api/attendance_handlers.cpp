@@ -193,7 +193,8 @@ task<response> put_attendance(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    ctx.svc.feeds.changed(r->second, {person_content_key(r->first.person_id)}); // a walk-in becomes a guest
+    ctx.svc.feeds.changed(r->second, {person_content_key(r->first.person_id)}, // a walk-in becomes a guest
+                          feed_cache::change::content);
     co_return ok_json(ctx, http::status::ok, invitation_view(r->first));
 }
 
@@ -247,7 +248,7 @@ task<response> bulk_attendance(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    ctx.svc.feeds.changed(r->second, {programme_anything_key(r->second)});
+    ctx.svc.feeds.changed(r->second, {programme_anything_key(r->second)}, feed_cache::change::content);
     co_return ok_json(ctx, http::status::ok, r->first);
 }
 
@@ -319,7 +320,7 @@ task<response> add_guest(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    ctx.svc.feeds.changed(r->second, {person_content_key(r->first.person_id)});
+    ctx.svc.feeds.changed(r->second, {person_content_key(r->first.person_id)}, feed_cache::change::content);
     auto res = ok_json(ctx, http::status::created, invitation_view(r->first));
     res.set(http::field::location, "/api/v1/events/" + std::string(ctx.param("id")) + "/guests/" + r->first.person_id);
     co_return res;
@@ -341,7 +342,7 @@ task<response> remove_guest(request_context& ctx) {
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    ctx.svc.feeds.changed(*r, {person_content_key(std::string(ctx.param("person_id")))});
+    ctx.svc.feeds.changed(*r, {person_content_key(std::string(ctx.param("person_id")))}, feed_cache::change::content);
     co_return no_content(ctx);
 }
 

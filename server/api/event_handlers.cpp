@@ -196,9 +196,9 @@ std::vector<conflict_type> accepted_types(const event& e) {
 // meetings and other events, every feed of the programme.
 void feeds_changed(request_context& ctx, const event& e) {
     if (e.kind == event_kind::working_group_session && e.working_group_id)
-        ctx.svc.feeds.changed(e.programme_id, {group_content_key(*e.working_group_id)});
+        ctx.svc.feeds.changed(e.programme_id, {group_content_key(*e.working_group_id)}, feed_cache::change::content);
     else
-        ctx.svc.feeds.changed(e.programme_id, {programme_content_key(e.programme_id)});
+        ctx.svc.feeds.changed(e.programme_id, {programme_content_key(e.programme_id)}, feed_cache::change::content);
 }
 
 task<response> create_event(request_context& ctx) {

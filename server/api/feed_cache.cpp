@@ -90,26 +90,43 @@ namespace {
 // Changes reported by a handler that runs inside a write transaction (an idempotent
 // request finishes on the writer thread before its commit), applied again after the commit.
 thread_local bool recording_changes = false;
-thread_local std::vector<std::pair<std::string, std::vector<std::string>>> recorded_changes;
+struct recorded_change {
+    std::string programme_id;
+    std::vector<std::string> keys;
+    feed_cache::change how;
+};
+thread_local std::vector<recorded_change> recorded_changes;
 } // namespace
 
 feed_cache::record_changes::record_changes() noexcept { recording_changes = true; }
 feed_cache::record_changes::~record_changes() { recording_changes = false; }
 
-void feed_cache::changed(const std::string& programme_id, const std::vector<std::string>& keys) {
+void feed_cache::changed(const std::string& programme_id, const std::vector<std::string>& keys, change how) {
     {
         std::unique_lock lock(mutex_);
         changes_.fetch_add(1, std::memory_order_acq_rel);
         for (const auto& k : keys) ++versions_[k];
         ++versions_[programme_anything_key(programme_id)];
+        if (how == change::access && !keys.empty()) {
+            // Rare (people, tokens, programme settings): a pass over the entries is fine.
+            for (auto it = entries_.begin(); it != entries_.end();) {
+                const auto& deps = it->second.e->depends_on;
+                const bool hit = std::any_of(deps.begin(), deps.end(), [&](const auto& d) {
+                    return std::find(keys.begin(), keys.end(), d.first) != keys.end();
+                });
+                auto next = std::next(it);
+                if (hit) erase(it);
+                it = next;
+            }
+        }
     }
-    if (recording_changes) recorded_changes.emplace_back(programme_id, keys);
+    if (recording_changes) recorded_changes.push_back({programme_id, keys, how});
 }
 
 void feed_cache::replay_recorded_changes() {
     auto pending = std::move(recorded_changes);
     recorded_changes.clear();
-    for (const auto& [programme_id, keys] : pending) changed(programme_id, keys);
+    for (const auto& c : pending) changed(c.programme_id, c.keys, c.how);
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> feed_cache::versions(const std::vector<std::string>& keys) const {
@@ -146,6 +163,16 @@ std::shared_ptr<const feed_cache::entry> feed_cache::find(feed_kind kind, const 
     }
     counters.misses.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
+}
+
+std::shared_ptr<const feed_cache::entry> feed_cache::previous(const std::string& feed) const {
+    std::shared_lock lock(mutex_);
+    auto it = entries_.find(feed);
+    return it == entries_.end() ? nullptr : it->second.e;
+}
+
+void feed_cache::record_previous_served(feed_kind kind) noexcept {
+    kinds_[static_cast<std::size_t>(kind)].previous_served.fetch_add(1, std::memory_order_relaxed);
 }
 
 void feed_cache::erase(std::unordered_map<std::string, slot>::iterator it) {
@@ -192,6 +219,11 @@ void feed_cache::put(feed_kind kind, const std::string& feed, std::shared_ptr<co
     auto& k = kinds_[static_cast<std::size_t>(kind)];
     k.bytes += cost;
     ++k.entries;
+}
+
+void feed_cache::forget(const std::string& feed) {
+    std::unique_lock lock(mutex_);
+    if (auto it = entries_.find(feed); it != entries_.end()) erase(it);
 }
 
 void feed_cache::replace(const std::string& feed, const std::shared_ptr<const entry>& was,
@@ -249,6 +281,51 @@ void feed_cache::end_render(const std::string& feed, const std::shared_ptr<rende
         if (auto it = flights_.find(feed); it != flights_.end() && it->second == flight) flights_.erase(it);
     }
     flight->land(std::move(e));
+}
+
+bool render_queue::submit(job j) {
+    {
+        std::lock_guard lock(mutex_);
+        if (running_ >= max_running_) {
+            queue_.push_back(std::move(j));
+            return false;
+        }
+        ++running_;
+    }
+    start(std::move(j));
+    return true;
+}
+
+void render_queue::start(job j) {
+    try {
+        j([this] { finished(); });
+    } catch (...) {
+        finished(); // the job could not start (out of memory): its slot goes to the next
+    }
+}
+
+void render_queue::finished() {
+    job next;
+    {
+        std::lock_guard lock(mutex_);
+        if (queue_.empty()) {
+            --running_;
+            return;
+        }
+        next = std::move(queue_.front());
+        queue_.pop_front();
+    }
+    start(std::move(next)); // keeps the slot
+}
+
+std::size_t render_queue::waiting() const {
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+}
+
+std::size_t render_queue::running() const {
+    std::lock_guard lock(mutex_);
+    return running_;
 }
 
 void feed_cache::record_render(feed_kind kind, std::chrono::nanoseconds took) noexcept {
@@ -316,6 +393,10 @@ void feed_cache::append_metrics(std::string& out) const {
                       static_cast<unsigned long long>(kinds_[i].renders.load(std::memory_order_relaxed)));
         out += line;
     }
+    family("copsched_feed_previous_served_total", "counter",
+           "Out-of-date feeds served while their new version rendered in the background "
+           "(--feed-refresh-wait passed), by feed kind.",
+           [&](std::size_t i) { return count(kinds_[i].previous_served.load(std::memory_order_relaxed)); });
     family("copsched_feed_cache_evictions_total", "counter",
            "Cached feeds dropped to stay within --feed-cache-mib, by feed kind.",
            [&](std::size_t i) { return count(kinds_[i].evictions.load(std::memory_order_relaxed)); });
@@ -330,6 +411,11 @@ void feed_cache::append_metrics(std::string& out) const {
                   "copsched_feed_cache_limit_bytes %zu\n",
                   max_bytes_);
     out += line;
+    out += "# HELP copsched_feed_background_renders Re-renders of out-of-date feeds running and waiting "
+           "(--feed-background-renders run at once).\n"
+           "# TYPE copsched_feed_background_renders gauge\n";
+    out += "copsched_feed_background_renders{state=\"running\"} " + std::to_string(background_.running()) + '\n';
+    out += "copsched_feed_background_renders{state=\"waiting\"} " + std::to_string(background_.waiting()) + '\n';
 }
 
 } // namespace copsched::server

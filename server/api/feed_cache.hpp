@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -50,6 +51,31 @@ std::string gzip_compress(std::string_view bytes, int level = feed_gzip_level);
 // The bytes a gzip member holds; empty on corrupt input (never for our own output).
 std::string gzip_decompress(std::string_view gz);
 
+// Renders that no request waits for (re-renders of feeds whose previous version is still
+// served): at most `max_running` run at once, the others wait in order, so a change that
+// touches every feed never fills the database readers with renders and an API read waits
+// for at most one render ahead of it. Thread-safe.
+class render_queue {
+public:
+    // A job starts a render and calls `done` exactly once when it has ended.
+    using job = std::function<void(std::function<void()> done)>;
+    explicit render_queue(std::size_t max_running) : max_running_(max_running == 0 ? 1 : max_running) {}
+    render_queue(const render_queue&) = delete;
+    render_queue& operator=(const render_queue&) = delete;
+    // Starts `j` now when fewer than max_running run (true), else queues it (false).
+    bool submit(job j);
+    std::size_t waiting() const;
+    std::size_t running() const;
+
+private:
+    void start(job j);
+    void finished();
+    const std::size_t max_running_;
+    mutable std::mutex mutex_;
+    std::size_t running_ = 0; // guarded by mutex_
+    std::deque<job> queue_;   // guarded by mutex_
+};
+
 // Rendered feeds and the versions of the keys they were rendered from. Thread-safe.
 class feed_cache {
 public:
@@ -75,13 +101,22 @@ public:
     // marks its entry; the hand passes marked entries once, unmarking them, and evicts the
     // first unmarked or out-of-date entry, until the new one fits. An entry larger than
     // the whole budget is served but not kept.
-    explicit feed_cache(std::size_t max_bytes = 256u << 20) : max_bytes_(max_bytes) {}
+    // `background_renders` (--feed-background-renders) bounds the re-renders of feeds whose
+    // previous version is still served (render_queue).
+    explicit feed_cache(std::size_t max_bytes = 256u << 20, std::size_t background_renders = 2)
+        : max_bytes_(max_bytes), background_(background_renders) {}
     feed_cache(const feed_cache&) = delete;
     feed_cache& operator=(const feed_cache&) = delete;
 
+    // What a change did to the feeds that show it. `content`: events, plans, attendance;
+    // until the new version is rendered the previous one may still be served (serve_feed,
+    // --feed-refresh-wait). `access`: anything else, such as who may read a feed (a person
+    // leaves, a feed token is rotated, feeds stop being public): the feeds rendered from
+    // its keys are dropped, so nothing rendered before it is served again.
+    enum class change : std::uint8_t { content, access };
     // Marks everything rendered from `keys` out of date. Every change also changes the
     // programme's "anything" key, on which the programme and organisation feeds depend.
-    void changed(const std::string& programme_id, const std::vector<std::string>& keys);
+    void changed(const std::string& programme_id, const std::vector<std::string>& keys, change how = change::access);
     // While one lives on a thread, the changes reported on that thread are also recorded;
     // replay_recorded_changes(), on the same thread, reports them again. For handlers that
     // run inside a write transaction (idempotent requests, server/api/dispatch.cpp): a feed
@@ -101,7 +136,15 @@ public:
     // The feed when it is still valid (dependencies unchanged, not past stale_at), else
     // null; counted as a hit or a miss of `kind`.
     std::shared_ptr<const entry> find(feed_kind kind, const std::string& feed) const;
+    // The feed as last rendered, also when out of date (null when never rendered or
+    // evicted): served while its new version renders in the background. Not counted.
+    std::shared_ptr<const entry> previous(const std::string& feed) const;
+    // An out-of-date version of a feed of `kind` was served (counted in the metrics).
+    void record_previous_served(feed_kind kind) noexcept;
+    render_queue& background() noexcept { return background_; }
     void put(feed_kind kind, const std::string& feed, std::shared_ptr<const entry> e);
+    // Drops the feed (its render failed: it is gone or no longer readable).
+    void forget(const std::string& feed);
     // `with` (the entry `was` plus its plain bytes) replaces `was` if `was` is still the
     // cached entry of `feed`; the bytes it adds count against the budget.
     void replace(const std::string& feed, const std::shared_ptr<const entry>& was, std::shared_ptr<const entry> with);
@@ -118,6 +161,10 @@ public:
     public:
         using waiter = std::function<void(std::shared_ptr<const entry>)>;
         void then(waiter w);
+        // The leader marks the moment its render begins (a background render may wait in
+        // the render_queue first): only then is waiting for it worth a short while.
+        void mark_started() noexcept { started_.store(true, std::memory_order_release); }
+        bool started() const noexcept { return started_.load(std::memory_order_acquire); }
 
     private:
         friend class feed_cache;
@@ -126,6 +173,7 @@ public:
         bool landed_ = false;                // guarded by mutex_
         std::shared_ptr<const entry> entry_; // guarded by mutex_
         std::vector<waiter> waiters_;        // guarded by mutex_
+        std::atomic<bool> started_{false};
     };
     struct flight_ticket {
         std::shared_ptr<render_flight> flight;
@@ -154,6 +202,7 @@ private:
     };
     struct per_kind {
         mutable std::atomic<std::uint64_t> hits{0}, misses{0};
+        std::atomic<std::uint64_t> previous_served{0};
         std::atomic<std::uint64_t> renders{0}, render_ns{0}, evictions{0};
         std::size_t bytes = 0, entries = 0; // guarded by mutex_
     };
@@ -171,6 +220,7 @@ private:
     std::list<const std::string*>::iterator hand_ = ring_.end();       // guarded by mutex_
     std::unordered_map<std::string, clock::time_point> last_modified_; // guarded by mutex_
     std::array<per_kind, feed_kind_count> kinds_;
+    render_queue background_;
     std::mutex flights_mutex_;
     std::unordered_map<std::string, std::shared_ptr<render_flight>> flights_; // guarded by flights_mutex_
 };

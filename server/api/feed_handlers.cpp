@@ -18,6 +18,9 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
@@ -165,7 +168,7 @@ calendar::feed_item feed_item_for(const scheduler::feed_event& fe, const texts& 
 // and works out ETag, Last-Modified and how long the bytes stay right. The plain bytes
 // are kept only with `keep_plain`. Runs on a database reader thread.
 result<std::shared_ptr<const feed_cache::entry>> render(
-    services& svc, const std::string& feed_id, const feed_data& d, const std::string& cache_control,
+    const services& svc, const std::string& feed_id, const feed_data& d, const std::string& cache_control,
     const std::vector<std::pair<std::string, std::uint64_t>>& versions, bool keep_plain) {
     const auto now = clock::now();
     const auto grace = std::chrono::duration_cast<clock::duration>(svc.cfg.feed_cancelled_grace);
@@ -270,22 +273,45 @@ private:
     std::shared_ptr<feed_cache::render_flight> flight_;
 };
 
-// Serves `feed_id` from the cache or, when out of date, loads it with `load` (a read
-// job giving feed_data) and renders it, on the database reader thread, once however many
-// requests miss it at the same time: the first renders, the others wait for its entry.
-template <class Load>
-task<response> serve_feed(request_context& ctx, feed_kind kind, std::string feed_id, Load load) {
-    auto& cache = ctx.svc.feeds;
-    if (auto hit = cache.find(kind, feed_id)) co_return answer(ctx, feed_id, std::move(hit));
-    auto ticket = cache.join_render(feed_id);
-    if (!ticket.leader) {
-        if (auto e = co_await rendered_by_leader(ticket.flight)) co_return answer(ctx, feed_id, std::move(e));
-        ticket.flight = nullptr; // the leader's render is not for us: render alone
+// Resumes with the entry the leader of `flight` rendered, or null when it failed or did
+// not land within `wait`. The waiter is called on a database or I/O thread; it posts the
+// timer's cancel to this coroutine's executor (one thread per io_context), so the timer is
+// only touched there.
+task<std::shared_ptr<const feed_cache::entry>> rendered_within(std::shared_ptr<feed_cache::render_flight> flight,
+                                                               std::chrono::milliseconds wait) {
+    struct state {
+        explicit state(const asio::any_io_executor& ex) : timer(ex) {}
+        asio::steady_timer timer;
+        std::mutex mutex;
+        bool landed = false;                        // guarded by mutex
+        std::shared_ptr<const feed_cache::entry> e; // guarded by mutex
+    };
+    auto st = std::make_shared<state>(co_await asio::this_coro::executor);
+    st->timer.expires_after(wait);
+    flight->then([st](std::shared_ptr<const feed_cache::entry> e) {
+        {
+            std::lock_guard lock(st->mutex);
+            st->landed = true;
+            st->e = std::move(e);
+        }
+        asio::post(st->timer.get_executor(), [st] { st->timer.cancel(); });
+    });
+    {
+        std::lock_guard lock(st->mutex);
+        if (st->landed) co_return st->e;
     }
-    flight_landing landing(cache, feed_id, std::move(ticket.flight));
-    const auto changes_before = cache.changes();
-    auto job = [&svc = ctx.svc, kind, feed_id, keep_plain = !wants_gzip(ctx),
-                load = std::move(load)](store& s) mutable -> result<std::shared_ptr<const feed_cache::entry>> {
+    boost::system::error_code ec;
+    co_await st->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    std::lock_guard lock(st->mutex);
+    co_return st->landed ? st->e : nullptr;
+}
+
+// The database read and render of one feed, as a job for a reader thread: `load` gives
+// its feed_data. The plain bytes are kept with `keep_plain`.
+template <class Load>
+auto render_job(const services& svc, feed_kind kind, const std::string& feed_id, bool keep_plain, Load load) {
+    return [svc, kind, feed_id, keep_plain,
+            load = std::move(load)](store& s) mutable -> result<std::shared_ptr<const feed_cache::entry>> {
         const auto started = std::chrono::steady_clock::now();
         auto data = load(s);
         if (!data) return data.err();
@@ -294,6 +320,62 @@ task<response> serve_feed(request_context& ctx, feed_kind kind, std::string feed
         svc.feeds.record_render(kind, std::chrono::steady_clock::now() - started);
         return e;
     };
+}
+
+// Renders `feed_id` anew in the background (feed_cache::background(), at most
+// --feed-background-renders at once) and ends `flight` with the result. A render that
+// fails (the feed is gone) drops the previous version, so it is not served again.
+template <class Load>
+void render_in_background(const services& svc, feed_kind kind, const std::string& feed_id, Load load,
+                          std::shared_ptr<feed_cache::render_flight> flight) {
+    svc.feeds.background().submit([svc, kind, feed_id, flight, load = std::move(load)](std::function<void()> done) {
+        flight->mark_started();
+        const auto changes_before = svc.feeds.changes();
+        svc.db.read([svc, kind, feed_id, flight, changes_before, done = std::move(done),
+                     job = render_job(svc, kind, feed_id, false, load)](store& s) mutable {
+            std::shared_ptr<const feed_cache::entry> kept;
+            if (auto e = job(s); !e) {
+                svc.feeds.forget(feed_id);
+            } else if (svc.feeds.changes() == changes_before) { // else it may have read data from before a change
+                svc.feeds.put(kind, feed_id, *e);
+                kept = *e;
+            }
+            svc.feeds.end_render(feed_id, flight, std::move(kept));
+            done();
+        });
+    });
+}
+
+// Serves `feed_id` from the cache or, when out of date, loads it with `load` (a read
+// job giving feed_data) and renders it, on the database reader thread, once however many
+// requests miss it at the same time: the first renders, the others wait for its entry.
+template <class Load>
+task<response> serve_feed(request_context& ctx, feed_kind kind, std::string feed_id, Load load) {
+    auto& cache = ctx.svc.feeds;
+    if (auto hit = cache.find(kind, feed_id)) co_return answer(ctx, feed_id, std::move(hit));
+    if (auto before = cache.previous(feed_id)) {
+        // Out of date after a content change: the new version renders in the background,
+        // and this request waits --feed-refresh-wait for it when its render has begun,
+        // else (a change that touched many feeds keeps the renders queued) it gets the
+        // version it would have got a moment earlier.
+        auto ticket = cache.join_render(feed_id);
+        if (ticket.leader) render_in_background(ctx.svc, kind, feed_id, std::move(load), ticket.flight);
+        const auto wait = ctx.svc.cfg.feed_refresh_wait;
+        if (wait.count() > 0 && ticket.flight->started())
+            if (auto e = co_await rendered_within(ticket.flight, wait)) co_return answer(ctx, feed_id, std::move(e));
+        cache.record_previous_served(kind);
+        co_return answer(ctx, feed_id, std::move(before));
+    }
+    auto ticket = cache.join_render(feed_id);
+    if (!ticket.leader) {
+        if (auto e = co_await rendered_by_leader(ticket.flight)) co_return answer(ctx, feed_id, std::move(e));
+        ticket.flight = nullptr; // the leader's render is not for us: render alone
+    } else {
+        ticket.flight->mark_started();
+    }
+    flight_landing landing(cache, feed_id, std::move(ticket.flight));
+    const auto changes_before = cache.changes();
+    auto job = render_job(ctx.svc, kind, feed_id, !wants_gzip(ctx), std::move(load));
     auto e = co_await db_read(ctx.svc.db, std::move(job));
     if (!e) co_return fail(ctx, e.err());
     // A change committed while we read may be missing from what we read: serve, don't keep
@@ -320,6 +402,8 @@ result<feed_data> programme_feed_data(store& s, const scheduler::programme& p,
         if (!token) return error{errc::not_found, "No such feed (this programme's feeds need ?token=).", {}};
         auto who = s.find_person_by_feed_hash(sha256_hex(*token));
         if (!who || who->programme_id != p.id || !who->active) return error{errc::not_found, "No such feed.", {}};
+        // Cached under the token: when its person leaves or gets a new token, this goes.
+        d.depends_on.push_back(person_content_key(who->id));
     }
     auto deleted = s.last_event_deletion(p.id);
     if (!deleted) return deleted.err();

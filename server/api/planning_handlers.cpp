@@ -222,7 +222,7 @@ task<response> create_plan(request_context& ctx) {
     };
     auto booked = co_await db_write(ctx.svc.db, std::move(apply));
     if (!booked) co_return plan_failure(ctx, booked.err(), *blocked);
-    ctx.svc.feeds.changed(r->programme.id, {programme_content_key(r->programme.id)});
+    ctx.svc.feeds.changed(r->programme.id, {programme_content_key(r->programme.id)}, feed_cache::change::content);
     json::array events;
     for (const auto& e : booked->first) events.push_back(event_view(e, booked->second));
     out["applied"] = true;

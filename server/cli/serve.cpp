@@ -132,7 +132,9 @@ void stop_on_signal(asio::signal_set& signals, http_server& server, io_pool& poo
 
 // Listens and answers until a signal stops the pool; closes the database cleanly.
 int run_service(config& cfg, const feed_key& secret) {
-    feed_cache feeds(cfg.feed_cache_mib << 20);
+    feed_cache feeds(cfg.feed_cache_mib << 20, cfg.feed_background_renders == 0
+                                                   ? static_cast<std::size_t>(cfg.db_readers)
+                                                   : cfg.feed_background_renders);
     token_cache tokens;
     std::unique_ptr<storage::sqlite_database> db;
     try {
@@ -149,6 +151,7 @@ int run_service(config& cfg, const feed_key& secret) {
                                                 feeds.replay_recorded_changes();
                                             }};
         o.max_mib = cfg.db_max_mib;
+        o.reader_cache_mib = cfg.db_reader_cache_mib;
         db = std::make_unique<storage::sqlite_database>(std::move(o));
     } catch (const std::exception& e) {
         return fail(e.what());

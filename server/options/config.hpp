@@ -20,7 +20,8 @@ struct config {
     int db_readers = 2;
     int db_busy_timeout_ms = 5000;
     std::size_t db_write_batch = 256;
-    int db_cache_mib = 32;                // SQLite page cache per connection
+    int db_cache_mib = 32;                // SQLite page cache of the writer
+    int db_reader_cache_mib = 8;          // SQLite page cache of each reader
     int db_checkpoint_pages = 1000;       // WAL pages before a checkpoint
     int db_max_mib = 0;                   // the database file's largest size; 0: no limit but the disk
     std::size_t body_limit = 1024 * 1024; // bytes -> 413
@@ -43,6 +44,8 @@ struct config {
     std::chrono::milliseconds feed_cancelled_grace{30LL * 24 * 3600 * 1000}; // cancelled events stay in feeds this long
     std::string feed_key_file;                                               // empty: <database>.feed-key
     std::size_t feed_cache_mib = 256;                                        // rendered feeds kept in memory
+    std::chrono::milliseconds feed_refresh_wait{50}; // an out-of-date feed waits this long for its new render
+    std::size_t feed_background_renders = 0;         // re-renders at once; 0: db_readers
     // E-mail (reminder jobs claim through the API; see README "Reminders").
     std::string mail_from;                         // default sender; empty: copsched@<public host>
     std::size_t mail_claim_limit = 100;            // messages one claim may ask for at most

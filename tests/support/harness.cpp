@@ -240,7 +240,12 @@ server_process::server_process(std::vector<std::string> extra_args, const std::s
     if (token.exit_code != 0) throw std::runtime_error("token create failed: " + token.err);
     admin_token = token.out.substr(0, token.out.find('\n'));
 
-    std::vector<std::string> args{"--database", database, "--host", "127.0.0.1", "--port", "0"};
+    // A feed asked for right after a change waits for its new version however slow the
+    // build (sanitizers, a loaded machine): tests see each change in the next answer. The
+    // default, serving the previous version after 50 ms, is tested in
+    // tests/server/api/feed_serving_test.cpp; extra_args may set it.
+    std::vector<std::string> args{"--database",          database, "--host", "127.0.0.1", "--port", "0",
+                                  "--feed-refresh-wait", "60s"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     args.push_back("serve");
     pid_ = spawn(args, dir + "/stdout.txt", dir + "/stderr.txt");

@@ -84,8 +84,10 @@ TEST_CASE("feed_cache: the budget counts the bytes held and CLOCK evicts a feed 
     // Replacing a feed frees its old bytes; an out-of-date feed goes before a hit one.
     cache.put(feed_kind::person, "person:d", rendered(cache, {"k"}, 1000));
     CHECK(cache.bytes() == 3 * cost);
+    // (A content change keeps the old version for serving while the new one renders, so it
+    // still holds bytes; it goes first. An access change would erase it at once.)
     cache.put(feed_kind::person, "person:old", rendered(cache, {"gone"}, 1000));
-    cache.changed("prg", {"gone"});
+    cache.changed("prg", {"gone"}, feed_cache::change::content);
     cache.find(feed_kind::person, "person:a");
     cache.find(feed_kind::person, "person:c");
     cache.put(feed_kind::person, "person:e", rendered(cache, {"k"}, 1000));

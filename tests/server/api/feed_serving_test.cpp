@@ -24,10 +24,12 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace copsched;
@@ -234,4 +236,123 @@ TEST_CASE("personal feed: concurrent misses of one feed render it once and share
     INFO(text);
     CHECK(has_line(text, "copsched_feed_renders_total{kind=\"person\"} 1"));
     CHECK(has_line(text, "copsched_feed_cache_misses_total{kind=\"person\"} 8"));
+}
+
+namespace {
+
+// Runs `sql` on the database file (a second connection, as another writer would).
+void exec_sql(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    sqlite3_busy_timeout(db, busy_ms);
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+    INFO((message ? message : ""));
+    sqlite3_free(message);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+}
+
+std::string programme_of(const std::string& path, const std::string& person_id) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT programme_id FROM people WHERE id = ?", -1, &st, nullptr) == SQLITE_OK);
+    sqlite3_bind_text(st, 1, person_id.c_str(), -1, SQLITE_TRANSIENT);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    std::string id(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return id;
+}
+
+} // namespace
+
+TEST_CASE("feeds after a change of events: the previous version while the new one renders, none after an access "
+          "change",
+          "[server][feeds]") {
+    feed_app a;
+    const auto first = a.send(http::verb::get, a.feed_path(), {});
+    REQUIRE(first.result_int() == 200);
+    const std::string old_body = first.body().str();
+    REQUIRE(old_body.find("(verplaatst)") == std::string::npos);
+    const auto programme = programme_of(a.path, a.person_id);
+    exec_sql(a.path, "UPDATE events SET title = title || ' (verplaatst)'");
+    auto content_changed = [&] {
+        a.feeds.changed(programme, {programme_content_key(programme)}, feed_cache::change::content);
+    };
+
+    SECTION("--feed-refresh-wait 0: the previous version at once, the new one once rendered in the background") {
+        a.cfg.feed_refresh_wait = 0ms;
+        content_changed();
+        const auto during = a.send(http::verb::get, a.feed_path(), {});
+        REQUIRE(during.result_int() == 200);
+        CHECK(during.body().str() == old_body);
+        CHECK(during[http::field::etag] == first[http::field::etag]);
+        const auto text = a.metrics_text();
+        INFO(text);
+        CHECK(has_line(text, "copsched_feed_previous_served_total{kind=\"person\"} 1"));
+        // The background render lands in the cache without another request.
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (!a.cached() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+        REQUIRE(a.cached());
+        const auto after = a.send(http::verb::get, a.feed_path(), {});
+        REQUIRE(after.result_int() == 200);
+        CHECK(after.body().str().find("(verplaatst)") != std::string::npos);
+        CHECK(after[http::field::etag] != first[http::field::etag]);
+        CHECK(has_line(a.metrics_text(), "copsched_feed_background_renders{state=\"waiting\"} 0"));
+    }
+    SECTION("a re-render that begins at once is waited for (up to --feed-refresh-wait)") {
+        a.cfg.feed_refresh_wait = 30s;
+        content_changed();
+        const auto now = a.send(http::verb::get, a.feed_path(), {{http::field::accept_encoding, "gzip"}});
+        REQUIRE(now.result_int() == 200);
+        CHECK(gzip_decompress(now.body()).find("(verplaatst)") != std::string::npos);
+        CHECK(has_line(a.metrics_text(), "copsched_feed_previous_served_total{kind=\"person\"} 0"));
+    }
+    SECTION("an access change (the person leaves) drops the previous version at once") {
+        a.cfg.feed_refresh_wait = 0ms;
+        content_changed();
+        exec_sql(a.path, "UPDATE people SET active = 0 WHERE id = '" + a.person_id + "'");
+        a.feeds.changed(programme, {person_content_key(a.person_id)}); // as the people handlers report it
+        CHECK(a.send(http::verb::get, a.feed_path(), {}).result_int() == 404);
+        CHECK_FALSE(a.feeds.previous("person:" + a.token));
+    }
+    SECTION("a background render that finds the feed gone drops the previous version") {
+        a.cfg.feed_refresh_wait = 0ms;
+        exec_sql(a.path, "UPDATE people SET active = 0 WHERE id = '" + a.person_id + "'");
+        content_changed(); // a change reported as content only: the render finds no feed
+        CHECK(a.send(http::verb::get, a.feed_path(), {}).result_int() == 200); // the previous, once
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (a.feeds.previous("person:" + a.token) && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(5ms);
+        CHECK(a.send(http::verb::get, a.feed_path(), {}).result_int() == 404);
+    }
+}
+
+TEST_CASE("render queue: at most its limit runs, the others start in order as renders end", "[server][feeds]") {
+    render_queue q(2);
+    std::vector<int> started;
+    std::vector<std::function<void()>> done;
+    for (int i = 0; i < 5; ++i) {
+        const bool now = q.submit([&, i](std::function<void()> d) {
+            started.push_back(i);
+            done.push_back(std::move(d));
+        });
+        CHECK(now == (i < 2));
+    }
+    CHECK(started == std::vector<int>{0, 1});
+    CHECK(q.running() == 2);
+    CHECK(q.waiting() == 3);
+    done[1](); // the second ends: the third takes its place
+    CHECK(started == std::vector<int>{0, 1, 2});
+    done[0]();
+    done[2]();
+    CHECK(started == std::vector<int>{0, 1, 2, 3, 4});
+    CHECK(q.waiting() == 0);
+    done[3]();
+    done[4]();
+    CHECK(q.running() == 0);
+    CHECK(q.submit([&](std::function<void()> d) { d(); }));
+    CHECK(q.running() == 0);
 }
