@@ -13,7 +13,8 @@
 # Tunables: PEOPLE (10000), YEARS (10), SESSIONS_PER_YEAR (12), CONNECTIONS (64),
 #   WRK_THREADS (2), POLL_DURATION (20s, the baseline and the storm each),
 #   ACCEPT_ENCODING (gzip: what the polls send, as calendar clients do; "identity" for the
-#   plain bytes), FEED_CACHE_MIB (unset: the server's default --feed-cache-mib)
+#   plain bytes), FEED_CACHE_MIB (unset: the server's default --feed-cache-mib),
+#   SERVER_FLAGS (more flags for copsched serve, e.g. "--db-cache-mib 8"; shown in the section)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$root/deploy/lib.sh"
@@ -35,7 +36,8 @@ base="http://127.0.0.1:$cport"
 token="$("$bin" --database "$work/scale.db" token create --role admin --name bench 2>/dev/null)"
 cache_flag=()
 [ -n "${FEED_CACHE_MIB:-}" ] && cache_flag=(--feed-cache-mib "$FEED_CACHE_MIB")
-"$bin" --database "$work/scale.db" --port "$cport" --access-log false "${cache_flag[@]}" serve >"$work/copsched.out" 2>&1 &
+read -r -a server_flags <<<"${SERVER_FLAGS:-}"
+"$bin" --database "$work/scale.db" --port "$cport" --access-log false "${cache_flag[@]}" "${server_flags[@]}" serve >"$work/copsched.out" 2>&1 &
 pids+=($!)
 server_pid=$!
 wait_http "$base/readyz"
@@ -75,6 +77,8 @@ hits() { metric copsched_feed_cache_hits_total; }
 misses() { metric copsched_feed_cache_misses_total; }
 renders() { metric copsched_feed_renders_total; }
 evictions() { metric copsched_feed_cache_evictions_total; }
+previous_served() { metric copsched_feed_previous_served_total; }
+render_seconds() { curl -fsS "$base/metrics" | awk '/^copsched_feed_render_seconds_sum/ {s += $2} END {printf "%.3f", s}'; }
 cached_bytes() { metric copsched_feed_cache_bytes; }
 cached_entries() { metric copsched_feed_cache_entries; }
 delta() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else echo $(($2 - $1)); fi; }
@@ -169,7 +173,7 @@ def later(s):
     return (datetime.datetime.fromisoformat(s[:16]) + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
 print(json.dumps({"start": later(e["start"]), "end": later(e["end"]), "accept_conflicts": sys.argv[2].split()}))' \
   "$event_json" "$(field accept_conflicts)")"
-h0="$(hits)" m0="$(misses)" r0="$(renders)" e0="$(evictions)" c0="$(cpu_ticks)"
+h0="$(hits)" m0="$(misses)" r0="$(renders)" e0="$(evictions)" c0="$(cpu_ticks)" s0="$(previous_served)" t0="$(render_seconds)"
 patch_ms="$(curl -fsS -o /dev/null -w '%{time_total}' -X PATCH -H "Authorization: Bearer $token" \
   -H 'Content-Type: application/json' -d "$new_times" "$base/api/v1/events/$cop_id" | awk '{printf "%.1f", $1 * 1000}')"
 # How long until every personal feed is rendered anew: /metrics sampled every 0.25 s.
@@ -181,15 +185,22 @@ patch_ms="$(curl -fsS -o /dev/null -w '%{time_total}' -X PATCH -H "Authorization
   done >"$work/rerendered" ) 2>/dev/null &
 sampler=$!
 read -r storm_rate storm_p99 storm_bad storm_errs storm_max storm_n < <(poll)
-sleep 0.5
-kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
-c1="$(cpu_ticks)" h1="$(hits)" m1="$(misses)" r1="$(renders)" e1="$(evictions)"
+c1="$(cpu_ticks)" h1="$(hits)" m1="$(misses)" r1="$(renders)" e1="$(evictions)" s1="$(previous_served)"
 storm_hits="$(delta "$h0" "$h1")" storm_misses="$(delta "$m0" "$m1")"
 storm_renders="$(delta "$r0" "$r1")" storm_evictions="$(delta "$e0" "$e1")"
+storm_previous="$(delta "$s0" "$s1")"
+# Renders still queued in the background go on after the polls: wait for the last (at most
+# RERENDER_WAIT seconds, 600) and count their CPU time too.
+waited=0
+while kill -0 "$sampler" 2>/dev/null && [ "$waited" -lt "${RERENDER_WAIT:-600}" ]; do sleep 1; waited=$((waited + 1)); done
+kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
+c2="$(cpu_ticks)" r2="$(renders)" t2="$(render_seconds)"
 rerendered="$(cat "$work/rerendered")"
 rerendered_text="all $n_feeds rendered anew ${rerendered} s after the \`PATCH\` answered"
-[ -n "$rerendered" ] || rerendered_text="$storm_renders of $n_feeds rendered anew by the end of the storm"
+[ -n "$rerendered" ] || rerendered_text="$(delta "$r0" "$r2") of $n_feeds rendered anew ${waited} s after the polls ended"
 storm_cpu="$(awk -v a="$c0" -v b="$c1" -v t="$ticks_per_s" 'BEGIN {printf "%.2f", (b - a) / t}')"
+rerender_cpu="$(awk -v a="$c0" -v b="$c2" -v t="$ticks_per_s" 'BEGIN {printf "%.2f", (b - a) / t}')"
+storm_all_renders="$(delta "$r0" "$r2")"
 extra_cpu="$(awk -v s="$storm_cpu" -v b="$base_cpu" 'BEGIN {printf "%.2f", s - b}')"
 rss_storm="$(rss)"
 # The rescheduled meeting is in the feeds now.
@@ -203,9 +214,10 @@ rss_mib() { awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}'; }
 rss_mb() { awk -v k="$1" 'BEGIN {printf "%.0f", k * 1024 / 1e6}'; }
 # 300 MB read strictly: 300,000,000 bytes.
 rss_verdict="$(awk -v k="$rss_after" 'BEGIN {print (k * 1024 < 300e6 ? "met" : "not met")}')"
-render_cpu_ms="-"
-[ "$storm_renders" != - ] && [ "$storm_renders" -gt 0 ] &&
-  render_cpu_ms="$(awk -v s="$storm_cpu" -v n="$storm_renders" 'BEGIN {printf "%.1f", s * 1000 / n}')"
+render_s="$(awk -v a="$t0" -v b="$t2" 'BEGIN {printf "%.1f", b - a}')"
+render_ms="-"
+[ "$storm_all_renders" != - ] && [ "$storm_all_renders" -gt 0 ] &&
+  render_ms="$(awk -v a="$t0" -v b="$t2" -v n="$storm_all_renders" 'BEGIN {printf "%.1f", (b - a) * 1000 / n}')"
 if [ "$poll_misses" = - ]; then
   hit_verdict="not checked: \`/metrics\` has no feed cache counters"
 elif [ "$poll_misses" = 0 ] && [ "$poll_bad" = 0 ] && [ "$poll_errs" = 0 ]; then
@@ -221,7 +233,7 @@ section="$(cat <<MD
 ## Feeds at scale: 10,000 personal feeds cached, polled, and all invalidated at once
 
 Measured $(date -u +%Y-%m-%d) by \`tests/bench/feeds_scale.sh\` on this machine ($(nproc) cores), release build
-($("$bin" version)), default settings except access log off; feed cache limit $cache_mib MiB. A programme of
+($("$bin" version)), default settings except access log off${SERVER_FLAGS:+ and \`$SERVER_FLAGS\`}; feed cache limit $cache_mib MiB. A programme of
 $n_people people in 100 organisations and 8 working groups ($n_members memberships: everyone in one group,
 every third person in a second) with $years years of events: $n_cop CoP meetings (4 a year) and $n_sessions group
 sessions ($per_year a year per group), seeded through the API (\`tests/bench/feeds_scale_seed.py\`, 8 clients)
@@ -238,9 +250,9 @@ $((n_cop + years * per_year)) or $((n_cop + 2 * years * per_year)) events. wrk w
 | cache during the poll (\`/metrics\`) | $poll_hits hits, $poll_misses misses, $poll_renders renders, $poll_evictions evictions |
 | copsched CPU during the poll (the baseline) | $base_cpu s |
 | storm: \`PATCH\` of a CoP meeting (an hour later) | $patch_ms ms; changes all $n_feeds personal feeds |
-| storm: poll all feeds, $conns connections, $duration | $storm_rate req/s, p99 **$storm_p99 ms**, max **$storm_max ms**, $storm_n requests, $storm_bad non-2xx/3xx, $storm_errs socket errors |
+| storm: poll all feeds, $conns connections, $duration | $storm_rate req/s, p99 **$storm_p99 ms**, max **$storm_max ms**, $storm_n requests, $storm_bad non-2xx/3xx, $storm_errs socket errors; $storm_previous answered with the previous version while the new one rendered (\`--feed-refresh-wait\`) |
 | cache during the storm (\`/metrics\`) | $storm_hits hits, $storm_misses misses, $storm_renders renders (concurrent misses of one feed share a render), $storm_evictions evictions; $rerendered_text |
-| copsched CPU during the storm | $storm_cpu s, **$extra_cpu s** above the baseline (which served far more requests); $render_cpu_ms ms of CPU per render if the storm's CPU were all renders |
+| copsched CPU of the storm | $storm_cpu s during its $duration of polls ($extra_cpu s above the baseline's); **$rerender_cpu s** from the \`PATCH\` until every feed was rendered anew; the renders alone: $render_s s for $storm_all_renders renders, **$render_ms ms** each (database read, rendering, gzip) |
 | resident memory after the poll / the storm | $(rss_mib "$rss_poll") MiB / $(rss_mib "$rss_storm") MiB |
 
 Targets: resident memory < 300 MB with every feed cached: **$rss_verdict** ($(rss_mb "$rss_after") MB = $(rss_mib "$rss_after") MiB; the feeds themselves hold $(awk -v b="$bytes_now" 'BEGIN {if (b == "-") print "an unknown number of"; else printf "%.0f", b / 1e6}') MB).
