@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh [-merge] [-no-record] SECONDS [TARGET...]
+# tests/fuzz/run.sh [-merge] [-no-record] [-runs N] SECONDS [TARGET...]
 #
 # Builds the libFuzzer targets of tests/fuzz with clang-15 (ASan + UBSan, build/fuzz) and
 # runs each TARGET (default: all) for SECONDS, one after the other, starting from its seed
@@ -11,17 +11,19 @@
 #
 # Reports executions and crashes per target, and writes the "Fuzzing" section of
 # docs/RELIABILITY.md (unless -no-record, as deploy/test runs it).
-# A long campaign: tests/fuzz/run.sh -merge 3600 (an hour per target).
+# A long campaign: tests/fuzz/run.sh -merge 3600 (an hour per target); -runs 10000000
+# stops each target after 10^7 executions (the campaign goal) or SECONDS, whichever comes first.
 set -euo pipefail
 source "$(dirname "$0")/../../deploy/lib.sh"
 source "$ROOT/tests/bench/lib.sh"
 cd "$ROOT"
 
-merge=0 record=1
+merge=0 record=1 runs=()
 while [ $# -gt 0 ] && [[ "$1" == -* ]]; do
   case "$1" in
     -merge) merge=1 ;;
     -no-record) record=0 ;;
+    -runs) shift; runs=(-runs="$1") ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -54,7 +56,7 @@ for t in "${targets[@]}"; do
   say "fuzzing $t for $seconds s"
   rc=0
   ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    "$bin" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2560 -max_len=65536 -print_final_stats=1 \
+    "$bin" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2560 -max_len=65536 -print_final_stats=1 "${runs[@]}" \
       -artifact_prefix="$artifacts/" "$new" "${seeds[@]}" >"$log" 2>&1 || rc=$?
   execs=$(awk '/stat::number_of_executed_units:/ {n=$2} END {print n+0}' "$log")
   rate=$(awk '/stat::average_exec_per_sec:/ {n=$2} END {print n+0}' "$log")
@@ -93,7 +95,7 @@ if [ "$record" -eq 1 ]; then
 Written by \`tests/fuzz/run.sh SECONDS [TARGET...]\` ($(nproc) cores, clang-15 libFuzzer with ASan +
 UBSan + LeakSanitizer; targets run one after the other, one process each; each row is the last run
 of that target). The goal for a long campaign is 10^7 executions per target and 0 crashes
-(\`tests/fuzz/run.sh -merge 3600\`). Every seed and every crash input is replayed by ctest in the
+(\`tests/fuzz/run.sh -merge -runs 10000000 SECONDS\`; \"seconds\" is the most a target was given). Every seed and every crash input is replayed by ctest in the
 normal and the sanitizer build (\"fuzz: <target> corpus replays cleanly\"); what each target
 checks is at the top of its \`tests/fuzz/fuzz_<target>.cpp\`, the bugs found are in
 \`tests/fuzz/crashes/\`.
