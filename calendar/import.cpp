@@ -111,6 +111,10 @@ public:
         if (!root_) return detail::one_problem(0, "the parser could not read the file", listed);
         const std::vector<icalcomponent*> calendars = source_.map_tree(root_.get());
         source_.collect_parse_errors(root_.get(), problems_);
+        // Values libical read as something else: the events would import wrong, so stop here.
+        const std::size_t parse_problems = problems_.size();
+        detail::check_value_syntax(source_.index(), problems_);
+        if (problems_.size() > parse_problems) return std::move(problems_).to_error(listed);
         for (icalcomponent* cal : calendars) zones_.collect(cal);
         for (icalcomponent* cal : calendars) {
             if (overflow_) break;
@@ -251,6 +255,13 @@ private:
         }
         const auto start = read_time(icalproperty_get_dtstart(dtstart_p), dtstart_p, ev, zone_ref::iana(&zone_));
         if (!start) return;
+        // libical's recurrence iterator gives nothing for a series that starts before the
+        // Gregorian calendar: such a series would import silently empty.
+        if (start->local.date.year < 1583 && first_property(ev, ICAL_RRULE_PROPERTY) != nullptr) {
+            problems_.add(source_.property_line(ev, "DTSTART"),
+                          "DTSTART of a recurring event is before 1583 (the Gregorian calendar)");
+            return;
+        }
         const auto length = read_length(ev, *start);
         if (!length || skipped(ev) || length->zero) return;
 

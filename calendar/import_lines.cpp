@@ -3,6 +3,7 @@
 #include "calendar/libical_internal.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <utility>
 
@@ -210,6 +211,70 @@ result<ics_text> read_text(std::string_view ics, const import_limits& limits) {
 }
 
 // --- source_map ------------------------------------------------------------------------------
+
+namespace {
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The parameters and the value of a content line: split at the first ':' outside quotes.
+std::pair<std::string_view, std::string_view> params_and_value(std::string_view line) {
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '"')
+            quoted = !quoted;
+        else if (line[i] == ':' && !quoted)
+            return {line.substr(0, i), line.substr(i + 1)};
+    }
+    return {line, {}};
+}
+
+bool is_date(std::string_view v) { return v.size() == 8 && all_digits(v); }
+
+bool is_date_time(std::string_view v) {
+    if (v.ends_with('Z')) v.remove_suffix(1);
+    return v.size() == 15 && v[8] == 'T' && all_digits(v.substr(0, 8)) && all_digits(v.substr(9));
+}
+
+bool is_utc_offset(std::string_view v) {
+    if (v.size() != 5 && v.size() != 7) return false;
+    if ((v[0] != '+' && v[0] != '-') || !all_digits(v.substr(1))) return false;
+    const auto two = [&](std::size_t at) { return (v[at] - '0') * 10 + (v[at + 1] - '0'); };
+    return two(1) < 24 && two(3) < 60 && (v.size() == 5 || two(5) < 60);
+}
+
+std::string quoted(std::string_view v) { return "'" + std::string(utf8_prefix(v, 40)) + "'"; }
+
+} // namespace
+
+bool problem_list::has_line(std::size_t line) const noexcept {
+    return std::any_of(list_.begin(), list_.end(), [&](const problem& p) { return p.line == line; });
+}
+
+void check_value_syntax(const text_index& index, problem_list& problems) {
+    for (const auto& line : index.lines) {
+        const auto& n = line.name;
+        const bool when = n == "DTSTART" || n == "DTEND" || n == "DUE" || n == "RECURRENCE-ID";
+        const bool offset = n == "TZOFFSETFROM" || n == "TZOFFSETTO";
+        if ((!when && !offset) || problems.has_line(line.number)) continue;
+        auto [params, value] = params_and_value(line.text);
+        if (offset) {
+            if (!is_utc_offset(value))
+                problems.add(line.number, n + " " + quoted(value) + " is not a UTC offset such as +0100 or -0500");
+            continue;
+        }
+        std::string upper(params);
+        std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+        if (upper.find(";VALUE=DATE") != std::string::npos && upper.find(";VALUE=DATE-TIME") == std::string::npos) {
+            if (!is_date(value))
+                problems.add(line.number, n + " " + quoted(value) + " is not a DATE such as 20190305 (VALUE=DATE)");
+        } else if (!is_date_time(value) && !(upper.find(";VALUE=") == std::string::npos && is_date(value))) {
+            problems.add(line.number,
+                         n + " " + quoted(value) + " is not a DATE-TIME such as 20190305T100000Z or 20190305T100000");
+        }
+    }
+}
 
 std::optional<problem> source_map::read(std::string_view text, std::size_t first_line, std::size_t max_depth) {
     index_.lines = logical_lines(text, first_line);

@@ -43,6 +43,7 @@ public:
     void add(std::size_t line, std::string text);
     [[nodiscard]] bool empty() const noexcept { return list_.empty(); }
     [[nodiscard]] std::size_t size() const noexcept { return list_.size(); }
+    [[nodiscard]] bool has_line(std::size_t line) const noexcept;
     // The detail then says that the lines of parser messages were found by searching.
     void note_searched_lines() noexcept { searched_lines_ = true; }
 
@@ -95,6 +96,14 @@ struct text_index {
     std::vector<text_component> components;
     std::vector<std::size_t> top; // the VCALENDARs
 };
+
+// The values libical reads leniently, checked against RFC 5545's syntax: DTSTART, DTEND,
+// DUE and RECURRENCE-ID a DATE (20190305) or DATE-TIME (20190305T100000, Z optional) as
+// their VALUE parameter says, TZOFFSETFROM and TZOFFSETTO a UTC offset (+0100, -023000;
+// hours below 24). libical turns "2019-03-05T10:00:00Z" or "+9999" into some other time
+// or offset without an error. One problem per line at fault, added to `problems` unless
+// it already has one for that line (libical's own parse error).
+void check_value_syntax(const text_index& index, problem_list& problems);
 
 // The text's index and, once libical has parsed the same text, where each of its
 // components came from. Components it does not know (map_tree was not told of them, or

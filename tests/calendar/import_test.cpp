@@ -1159,3 +1159,55 @@ TEST_CASE("too many VTIMEZONEs are refused before parsing", "[import]") {
     l.max_vtimezones = 2;
     CHECK(refusal(ics, l) == strings{"line 8: the file has more than 2 VTIMEZONEs"});
 }
+
+TEST_CASE("times and offsets libical would misread are refused with their lines", "[import]") {
+    // libical read each of these as some other time or offset, or as nothing, and the
+    // import stored 0 periods without a word (found by tests/chaos/hostile_inputs.py).
+    const std::string_view ics = R"(BEGIN:VCALENDAR
+BEGIN:VTIMEZONE
+TZID:Odd
+BEGIN:STANDARD
+DTSTART:19701025T030000
+TZOFFSETFROM:+9999
+TZOFFSETTO:abc
+END:STANDARD
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:dashes
+DTSTART:2019-03-05T10:00:00Z
+END:VEVENT
+BEGIN:VEVENT
+UID:date-with-time
+DTSTART;VALUE=DATE:20190305T100000
+END:VEVENT
+BEGIN:VEVENT
+UID:ok-date-without-value
+DTSTART:20190305
+END:VEVENT
+BEGIN:VEVENT
+UID:ok-zone
+DTSTART;TZID="Europe/Amsterdam":20190305T100000
+DTEND;TZID="Europe/Amsterdam":20190305T110000
+END:VEVENT
+END:VCALENDAR
+)";
+    CHECK(refusal(ics) ==
+          strings{"line 6: TZOFFSETFROM '+9999' is not a UTC offset such as +0100 or -0500",
+                  "line 7: TZOFFSETTO 'abc' is not a UTC offset such as +0100 or -0500",
+                  "line 12: DTSTART '2019-03-05T10:00:00Z' is not a DATE-TIME such as 20190305T100000Z or "
+                  "20190305T100000",
+                  "line 16: DTSTART '20190305T100000' is not a DATE such as 20190305 (VALUE=DATE)"});
+}
+
+TEST_CASE("a recurring event that starts before 1583 is refused, not imported empty", "[import]") {
+    const std::string_view ics = R"(BEGIN:VCALENDAR
+BEGIN:VEVENT
+UID:medieval
+DTSTART:10000101T100000Z
+DTEND:10000101T110000Z
+RRULE:FREQ=DAILY;UNTIL=21991231T000000Z
+END:VEVENT
+END:VCALENDAR
+)";
+    CHECK(refusal(ics) == strings{"line 4: DTSTART of a recurring event is before 1583 (the Gregorian calendar)"});
+}
