@@ -6,6 +6,7 @@
 #include "server/api/errors.hpp"
 #include "server/http/http_date.hpp"
 #include "server/http/metrics.hpp"
+#include "server/http/text.hpp"
 #include "server/options/config.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -89,6 +90,21 @@ response method_not_allowed(const request& req, const std::vector<http::verb>& a
                        req.keep_alive());
     res.set(http::field::allow, allow);
     return res;
+}
+
+// A query parameter whose name or decoded value is not UTF-8 or holds a control
+// character (%00, %0a): refused before any handler reads it, naming the parameter.
+std::optional<error> query_problem(const boost::urls::url_view& target) {
+    const auto bad = [](std::string field, std::string what) {
+        return error{
+            errc::invalid_input, "The request has an invalid query parameter.", {{std::move(field), std::move(what)}}};
+    };
+    for (const auto& p : target.params()) {
+        if (!text_problem(p.key, p.key.size(), false).empty())
+            return bad("query", "a parameter name is not UTF-8 text without control characters");
+        if (auto what = text_problem(p.value, p.value.size(), false); !what.empty()) return bad(p.key, std::move(what));
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -402,8 +418,9 @@ task<response> dispatcher::handle(request req, std::string client_address) {
                 route_name = m.found->path;
                 request_context ctx{req, svc_, std::move(m.params), *target, client_address, std::nullopt};
                 try {
-                    // Public routes (feeds, health) skip a coroutine frame.
-                    if (m.found->who == access::public_route)
+                    if (auto bad = query_problem(*target))
+                        res = problem(std::move(*bad), req.version(), req.keep_alive());
+                    else if (m.found->who == access::public_route) // skips a coroutine frame
                         res = co_await m.found->fn(ctx);
                     else
                         res = co_await authenticate_and_run(*m.found, ctx);

@@ -136,30 +136,6 @@ scheduler::result<boost::json::object> parse_json_object(const request& req) {
     return std::move(v.get_object());
 }
 
-std::string text_problem(std::string_view s, std::size_t max_chars, bool multiline) {
-    std::size_t chars = 0;
-    for (std::size_t i = 0; i < s.size(); ++chars) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-        if (len == 0 || i + len > s.size()) return "is not valid UTF-8";
-        std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto b = static_cast<unsigned char>(s[i + k]);
-            if ((b >> 6) != 0x2) return "is not valid UTF-8";
-            cp = (cp << 6) | (b & 0x3f);
-        }
-        // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
-        constexpr std::uint32_t min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_for_length[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return "is not valid UTF-8";
-        if (len == 1 && (c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\t')))
-            return multiline ? "contains a control character (only newline and tab are allowed)"
-                             : "contains a control character";
-        i += len;
-    }
-    if (chars > max_chars) return "is longer than " + std::to_string(max_chars) + " characters";
-    return {};
-}
-
 const boost::json::value* object_reader::take(const char* field, bool nullable) {
     seen_.insert(field);
     const auto* v = o_.if_contains(field);

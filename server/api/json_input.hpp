@@ -5,6 +5,7 @@
 #include "scheduler/model.hpp"
 #include "scheduler/result.hpp"
 #include "server/http/http.hpp"
+#include "server/http/text.hpp" // text_problem
 
 #include <boost/json/object.hpp>
 
@@ -122,9 +123,5 @@ private:
     std::set<std::string, std::less<>> seen_;
     std::vector<scheduler::field_problem> problems_;
 };
-
-// Checks UTF-8 validity, length in code points and control characters. Returns the
-// problem text, or empty when acceptable.
-std::string text_problem(std::string_view s, std::size_t max_chars, bool multiline);
 
 } // namespace copsched::server

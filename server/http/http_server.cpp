@@ -160,8 +160,21 @@ private:
                 if (!ec && !had_header && parser_->is_header_done())
                     header_problem_ = raw_header_problem({static_cast<const char*>(buffer_.data().data()), n});
                 buffer_.consume(n);
+                // Beast checks its header limit against the bytes of one put(), and parses
+                // the fields that are complete: a header that arrives in several reads
+                // would grow without bound. The bytes it took so far count here.
+                if (!had_header) {
+                    header_bytes_ += n;
+                    const auto pending = parser_->is_header_done() ? 0 : buffer_.size();
+                    if (header_bytes_ + pending > cfg_.header_limit)
+                        co_return beast::error_code(http::error::header_limit);
+                }
                 if (!ec) continue;
                 if (ec != http::error::need_more) co_return ec;
+                // In the body, bytes stay unparsed only while a chunk-size line (with its
+                // extensions) or the trailer section is incomplete; Beast bounds neither.
+                if (parser_->is_header_done() && buffer_.size() > cfg_.header_limit)
+                    co_return beast::error_code(asio::error::message_size);
             }
             auto [rec, n] = co_await socket_.async_read_some(buffer_.prepare(read_chunk), use_tuple);
             if (rec == asio::error::eof) {
@@ -219,6 +232,7 @@ private:
             received_ = buffer_.size();
             receiving_ = true;
             header_problem_.clear();
+            header_bytes_ = 0;
             if (auto ec = co_await receive(false); ec) co_return co_await fail(ec, started);
             if (header_problem_.empty()) header_problem_ = framing_problem(parser_->get());
             if (!header_problem_.empty())
@@ -302,6 +316,11 @@ private:
             res = problem(http::status::request_header_fields_too_large,
                           "The request header is larger than " + std::to_string(cfg_.header_limit) + " bytes.", 11,
                           false);
+        } else if (ec == asio::error::message_size) {
+            res = problem(http::status::bad_request,
+                          "A chunk-size line or the trailer section of the chunked body is longer than " +
+                              std::to_string(cfg_.header_limit) + " bytes.",
+                          11, false);
         } else if (ec == http::error::body_limit) {
             res = problem(http::status::payload_too_large,
                           "The request body is larger than " + std::to_string(cfg_.body_limit) + " bytes.", 11, false);
@@ -354,7 +373,8 @@ private:
     const clock::duration tick_;
     clock::time_point deadline_ = clock::time_point::max();
     beast::flat_buffer buffer_;
-    std::string head_; // the serialised header of the response being written
+    std::string head_;             // the serialised header of the response being written
+    std::size_t header_bytes_ = 0; // of the request being read, taken by the parser so far
     std::optional<http::request_parser<http::string_body>> parser_;
     std::deque<std::shared_ptr<pending>> queue_;
     std::string client_;

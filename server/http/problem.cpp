@@ -1,5 +1,7 @@
 #include "server/http/problem.hpp"
 
+#include "server/http/text.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <string_view>
@@ -20,7 +22,8 @@ response problem(http::status s, std::string detail, unsigned version, bool keep
     body["type"] = type_for(s);
     body["title"] = std::string(http::obsolete_reason(s));
     body["status"] = static_cast<unsigned>(s);
-    body["detail"] = std::move(detail);
+    // Details may quote client input: keep them valid UTF-8 (and so valid JSON text).
+    body["detail"] = text_problem(detail, detail.size(), true).empty() ? std::move(detail) : valid_utf8(detail);
     if (const auto* o = extra.if_object())
         for (const auto& [k, v] : *o) body[k] = v;
     response res{s, version};

@@ -1,5 +1,7 @@
 #include "server/http/router.hpp"
 
+#include "server/http/text.hpp"
+
 #include <boost/url/parse_path.hpp>
 
 #include <algorithm>
@@ -37,7 +39,12 @@ std::optional<std::vector<std::string>> decode_segments(std::string_view path) {
     auto parsed = boost::urls::parse_path(path);
     if (!parsed || path.empty() || path.front() != '/') return std::nullopt;
     std::vector<std::string> out;
-    for (auto seg : *parsed) out.push_back(seg.decode());
+    for (auto seg : *parsed) {
+        // A segment that decodes to bytes no resource is named with (not UTF-8, or a
+        // control character such as %00) matches nothing.
+        out.push_back(seg.decode());
+        if (!text_problem(out.back(), out.back().size(), false).empty()) return std::nullopt;
+    }
     if (out.empty()) out.emplace_back(); // "/" is one empty segment
     return out;
 }
