@@ -76,6 +76,7 @@ std::size_t feed_cache::entry::held_bytes() const noexcept {
     std::size_t n = sizeof(entry) + 16;
     if (gzip) n += gzip->capacity() + shared_string_overhead;
     if (plain) n += plain->capacity() + shared_string_overhead;
+    if (plain_file) n += plain_file->size() + sizeof(sealed_file) + 16; // pages in the kernel, not the heap
     for (const auto* s : {&etag, &gzip_etag, &last_modified, &cache_control}) n += s->capacity() + 1;
     for (const auto& [k, v] : depends_on) n += sizeof(std::pair<std::string, std::uint64_t>) + k.capacity();
     return n;
@@ -416,6 +417,11 @@ void feed_cache::append_metrics(std::string& out) const {
            "# TYPE copsched_feed_background_renders gauge\n";
     out += "copsched_feed_background_renders{state=\"running\"} " + std::to_string(background_.running()) + '\n';
     out += "copsched_feed_background_renders{state=\"waiting\"} " + std::to_string(background_.waiting()) + '\n';
+    out += "# HELP copsched_feed_sendfile_files Plain feeds held in sealed memory files and sent with sendfile "
+           "(--feed-sendfile-files at most).\n"
+           "# TYPE copsched_feed_sendfile_files gauge\n"
+           "copsched_feed_sendfile_files " +
+           std::to_string(sealed_file::alive()) + '\n';
 }
 
 } // namespace copsched::server

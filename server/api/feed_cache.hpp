@@ -10,6 +10,8 @@
 // client without gzip asked for the feed. Both are shared, immutable strings: responses
 // point at them (server/http/http.hpp), so serving a cached feed copies nothing.
 
+#include "server/http/http.hpp" // sealed_file
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -81,11 +83,12 @@ class feed_cache {
 public:
     using clock = std::chrono::system_clock;
     struct entry {
-        std::shared_ptr<const std::string> gzip;  // the feed gzip-compressed; null for an uncached event file
-        std::shared_ptr<const std::string> plain; // the feed itself; null until a client without gzip asks
-        std::string etag;                         // strong, from the plain bytes, quoted
-        std::string gzip_etag;                    // the same with "-gz" inside the quotes (RFC 9110, 8.8.3)
-        std::string last_modified;                // HTTP-date
+        std::shared_ptr<const std::string> gzip;       // the feed gzip-compressed; null for an uncached event file
+        std::shared_ptr<const std::string> plain;      // the feed itself; null until a client without gzip asks
+        std::shared_ptr<const sealed_file> plain_file; // the plain bytes again, sent with sendfile; may be null
+        std::string etag;                              // strong, from the plain bytes, quoted
+        std::string gzip_etag;                         // the same with "-gz" inside the quotes (RFC 9110, 8.8.3)
+        std::string last_modified;                     // HTTP-date
         clock::time_point last_modified_at;
         std::string cache_control;
         clock::time_point stale_at; // when a shown cancelled event's grace period ends

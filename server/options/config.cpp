@@ -168,6 +168,10 @@ std::vector<option> api_options() {
         number("feed-background-renders",
                "feeds re-rendered at once in the background after a change (0: as many as db-readers)",
                &config::feed_background_renders),
+        number("feed-sendfile-files",
+               "cached plain (not gzip) feeds of 16 KiB and more also held in sealed memory files and sent with "
+               "sendfile, at most this many (each one file descriptor; 0: none, bytes are copied to the socket)",
+               &config::feed_sendfile_files),
         duration("feed-cancelled-grace", "how long a cancelled event stays in feeds (STATUS:CANCELLED)",
                  &config::feed_cancelled_grace),
         {"feed-key-file", "secret key of the personal feed URLs (created on first start, mode 0600)",

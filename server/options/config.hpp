@@ -46,6 +46,7 @@ struct config {
     std::size_t feed_cache_mib = 256;                                        // rendered feeds kept in memory
     std::chrono::milliseconds feed_refresh_wait{50}; // an out-of-date feed waits this long for its new render
     std::size_t feed_background_renders = 0;         // re-renders at once; 0: db_readers
+    std::size_t feed_sendfile_files = 1024;          // plain feeds also held in sealed files (sendfile); 0: none
     // E-mail (reminder jobs claim through the API; see README "Reminders").
     std::string mail_from;                         // default sender; empty: copsched@<public host>
     std::size_t mail_claim_limit = 100;            // messages one claim may ask for at most

@@ -43,7 +43,7 @@ struct world {
         return str(r.json(), field);
     }
 
-    world() {
+    explicit world(std::vector<std::string> args = {}, int sessions = 19) : s(std::move(args)) {
         organiser =
             make(s.admin_token, "/api/v1/tokens", R"({"name":"o","role":"organiser","programme":"gdci-2"})", "token");
         const std::string p = "/api/v1/programmes/gdci-2";
@@ -61,11 +61,13 @@ struct world {
         make(organiser, p + "/events",
              R"({"kind":"cop_meeting","title":"CoP gzip","start":"2019-03-28T10:00","end":"2019-03-28T15:00")" +
                  accept + "}");
-        for (int day = 2; day <= 20; ++day) {
-            const auto d = (day < 10 ? "0" : "") + std::to_string(day);
+        for (int i = 0; i < sessions; ++i) { // from 2 April 2019, 28 a month
+            const auto two = [](int n) { return (n < 10 ? "0" : "") + std::to_string(n); };
+            const auto date = "2019-" + two(4 + i / 28) + "-" + two(2 + i % 28);
             make(organiser, p + "/events",
-                 R"({"kind":"working_group_session","title":"Sessie )" + d + R"(","working_group_id":")" + group +
-                     R"(","start":"2019-04-)" + d + R"(T10:00","end":"2019-04-)" + d + R"(T12:00")" + accept + "}");
+                 R"({"kind":"working_group_session","title":"Sessie )" + std::to_string(i + 1) +
+                     R"(","working_group_id":")" + group + R"(","start":")" + date + R"(T10:00","end":")" + date +
+                     R"(T12:00")" + accept + "}");
         }
         const auto me = s.call("GET", "/api/v1/people/" + person, organiser);
         INFO(me.body);
@@ -199,4 +201,34 @@ TEST_CASE("feed encodings: the metrics count a miss, a render and a hit by kind"
     CHECK(metric(w.s, "copsched_feed_cache_evictions_total" + kind) == 0);
     CHECK(metric(w.s, "copsched_feed_cache_hits_total{kind=\"person\"}") >= 0);
     CHECK(metric(w.s, "copsched_feed_cache_limit_bytes") == 256.0 * 1024 * 1024);
+}
+
+TEST_CASE("feed encodings: a large plain feed goes out with sendfile, byte for byte, also pipelined", "[feeds]") {
+    // 80 sessions make the personal feed larger than 16 KiB, so its plain bytes are also
+    // held in a sealed memory file and sent with sendfile(2); with --feed-sendfile-files 0
+    // they are copied to the socket. Either way the answer is the gzip answer inflated.
+    for (const std::string files : {"1024", "0"}) {
+        INFO("--feed-sendfile-files " << files);
+        world w({"--feed-sendfile-files", files}, 80);
+        const auto gz = w.s.request("GET", w.personal_path, "", {{"Accept-Encoding", "gzip"}});
+        REQUIRE(gz.status == 200);
+        const auto gz_file = w.s.dir + "/big.ics.gz";
+        write_file(gz_file, gz.body);
+        const auto inflated = run_shell("gzip -dc '" + gz_file + "'");
+        REQUIRE(inflated.size() > 16 * 1024);
+
+        // Three requests in one write on one connection: headers and bodies in order.
+        connection c(w.s.port);
+        const std::string get = "GET " + w.personal_path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+        c.send(get + get + get);
+        for (int i = 0; i < 3; ++i) {
+            const auto r = c.read_reply();
+            REQUIRE(r);
+            CHECK(r->status == 200);
+            CHECK(r->header("content-encoding").empty());
+            CHECK(r->header("content-length") == std::to_string(inflated.size()));
+            CHECK(r->body == inflated);
+        }
+        CHECK(metric(w.s, "copsched_feed_sendfile_files") == (files == "0" ? 0 : 1));
+    }
 }
