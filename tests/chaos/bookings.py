@@ -25,8 +25,6 @@ import http.client
 import json
 import os
 import random
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -34,77 +32,10 @@ import tempfile
 import threading
 import time
 
+from service import find_binary, free_port, service
+
 PROGRAMME = "gdci-2"
 EVENTS = "/api/v1/programmes/%s/events" % PROGRAMME
-
-
-def find_binary(path):
-    if os.path.isfile(path) and os.access(path, os.X_OK):
-        return path
-    for candidate in ("server/copsched", "copsched", "server/cli/copsched"):
-        p = os.path.join(path, candidate)
-        if os.path.isfile(p) and os.access(p, os.X_OK):
-            return p
-    sys.exit("no copsched binary in %s" % path)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class service:
-    """The copsched process, restarted on the same database file and port."""
-
-    def __init__(self, binary, workdir, port):
-        self.binary = binary
-        self.workdir = workdir
-        self.database = os.path.join(workdir, "copsched.db")
-        self.port = port
-        self.proc = None
-        self.starts = 0
-
-    def run(self, *args):
-        out = subprocess.run([self.binary, "--database", self.database, *args], capture_output=True, text=True)
-        if out.returncode != 0:
-            sys.exit("copsched %s failed: %s" % (" ".join(args), out.stderr))
-        return out.stdout
-
-    def start(self):
-        for _ in range(50):
-            self.starts += 1
-            log = open(os.path.join(self.workdir, "serve-%d.log" % self.starts), "w")
-            self.proc = subprocess.Popen(
-                [self.binary, "--database", self.database, "--host", "127.0.0.1", "--port", str(self.port), "serve"],
-                stdout=log, stderr=subprocess.STDOUT)
-            log.close()
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    break  # e.g. the port is not free yet: try again
-                try:
-                    with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                        return
-                except OSError:
-                    time.sleep(0.02)
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            time.sleep(0.1)
-        sys.exit("copsched serve did not start; see %s" % self.workdir)
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def request(port, method, path, token, body=None, key=None, timeout=10):

@@ -66,76 +66,13 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
+from service import find_binary, free_port, service
+
 PROGRAMME = "gdci-2"
 OTHER = "hostile-other"
 SLOW_MS = 5000
 HOST = "127.0.0.1"
 THROTTLE_ADDRESS = "127.0.0.3"
-
-
-def find_binary(path):
-    if os.path.isfile(path) and os.access(path, os.X_OK):
-        return path
-    for candidate in ("server/copsched", "copsched", "server/cli/copsched"):
-        p = os.path.join(path, candidate)
-        if os.path.isfile(p) and os.access(p, os.X_OK):
-            return p
-    sys.exit("no copsched binary in %s" % path)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-class service:
-    """The copsched process on a temporary database."""
-
-    def __init__(self, binary, workdir, port):
-        self.binary = binary
-        self.workdir = workdir
-        self.database = os.path.join(workdir, "copsched.db")
-        self.port = port
-        self.proc = None
-        self.log = os.path.join(workdir, "serve.log")
-
-    def run(self, *args):
-        out = subprocess.run([self.binary, "--database", self.database, *args], capture_output=True, text=True)
-        if out.returncode != 0:
-            sys.exit("copsched %s failed: %s" % (" ".join(args), out.stderr))
-        return out.stdout
-
-    def start(self):
-        log = open(self.log, "w")
-        self.proc = subprocess.Popen(
-            [self.binary, "--database", self.database, "--host", HOST, "--port", str(self.port),
-             "--access-log", "false", "serve"],
-            stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                with socket.create_connection((HOST, self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.02)
-        sys.exit("copsched serve did not start; see %s" % self.log)
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        if self.alive():
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1477,7 +1414,7 @@ def main():
 
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="copsched-hostile-")
-    svc = service(find_binary(args.build), workdir, free_port())
+    svc = service(find_binary(args.build), workdir, free_port(), ("--access-log", "false"))
     try:
         ctx = setup(svc)
         before, audit_before = snapshot(svc.database)

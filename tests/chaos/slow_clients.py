@@ -29,20 +29,7 @@ import sys
 import tempfile
 import time
 
-
-def find_binary(path):
-    if os.path.isfile(path) and os.access(path, os.X_OK):
-        return path
-    candidate = os.path.join(path, "server", "copsched")
-    if os.path.isfile(candidate):
-        return candidate
-    sys.exit("no copsched binary at %s" % path)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from service import find_binary, free_port
 
 
 async def connect(port, source):

@@ -41,12 +41,13 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+from service import find_binary, service as base_service
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -56,22 +57,6 @@ PROBE_SOURCE = "127.0.0.2"    # the well-behaved client
 MONITOR_SOURCE = "127.0.0.3"  # /metrics samples of this script, not counted as probes
 P99_LIMIT = 0.100             # seconds
 PROBE_TIMEOUT = 5.0           # a probe not answered within this is a failure
-
-
-def find_binary(path):
-    if os.path.isfile(path) and os.access(path, os.X_OK):
-        return path
-    for candidate in ("server/copsched", "copsched"):
-        p = os.path.join(path, candidate)
-        if os.path.isfile(p) and os.access(p, os.X_OK):
-            return p
-    sys.exit("no copsched binary at %s" % path)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def raise_nofile():
@@ -93,51 +78,15 @@ def ms(seconds):
 
 # --- the service -----------------------------------------------------------------------
 
-class service:
-    def __init__(self, binary, workdir):
-        self.binary = binary
-        self.workdir = workdir
-        self.database = os.path.join(workdir, "copsched.db")
-        self.port = free_port()
-        self.proc = None
-        self.log = os.path.join(workdir, "serve.log")
-
-    def run(self, *args):
-        out = subprocess.run([self.binary, "--database", self.database, *args], capture_output=True, text=True)
-        if out.returncode != 0:
-            sys.exit("copsched %s failed: %s" % (" ".join(args), out.stderr))
-        return out.stdout
+class service(base_service):
+    """The service with the demo programme and an admin token, on default connection flags
+    (the issue wants the defaults to hold)."""
 
     def start(self):
         self.run("migrate")
         self.run("seed-demo")
         self.token = self.run("token", "create", "--role", "admin", "--name", "slowhttptest").splitlines()[0].strip()
-        log = open(self.log, "w")
-        # Default connection flags: the issue wants the defaults to hold.
-        self.proc = subprocess.Popen(
-            [self.binary, "--database", self.database, "--host", "127.0.0.1", "--port", str(self.port), "serve"],
-            stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                sys.exit("copsched serve ended at start; see %s" % self.log)
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            sys.exit("copsched serve did not start; see %s" % self.log)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        super().start()
 
     def start_line(self):
         """What the service says at start about its connection caps and open-file limit."""
