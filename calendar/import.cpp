@@ -441,6 +441,12 @@ private:
             problems_.add(line, "RRULE uses RSCALE; only the Gregorian calendar is supported");
             return false;
         }
+        // libical 3.0.16 expands BYWEEKNO wrongly and, for FREQ=YEARLY;BYWEEKNO=1,53, out of
+        // bounds (calendar/recurrence.hpp).
+        if (rule.by_week_no[0] != ICAL_RECURRENCE_ARRAY_MAX) {
+            problems_.add(line, "RRULE uses BYWEEKNO, which is not supported; use BYMONTH with BYDAY or BYMONTHDAY");
+            return false;
+        }
         return true;
     }
 

@@ -104,6 +104,10 @@ std::optional<error> refused_part(std::string_view name, std::string_view value)
     if (name == "BYHOUR" || name == "BYMINUTE" || name == "BYSECOND")
         return rrule_problem(std::string(name) +
                              " is not supported: the time of day of every occurrence is the start's");
+    if (name == "BYWEEKNO")
+        return rrule_problem("BYWEEKNO is not supported: libical 3.0.16 expands it wrongly (some dates twice, and "
+                             "FREQ=YEARLY;BYWEEKNO=1,53 reads memory it does not own); use BYMONTH with BYDAY or "
+                             "BYMONTHDAY");
     if (name == "RSCALE" || name == "SKIP")
         return rrule_problem(std::string(name) + " is not supported: rules use the Gregorian calendar");
     return std::nullopt;
@@ -230,10 +234,11 @@ result<std::vector<civil_time>> expand_rrule(std::string_view rrule, const civil
         rule.until = detail::floating_time(horizon);
     }
 
-    // COUNT is counted here, not by libical: libical 3.0.16 yields some dates twice and
-    // counts both (FREQ=YEARLY;BYWEEKNO=1,53;BYDAY=MO gives 2025-12-29 as week 53 of 2025,
-    // which has none, and as week 1 of 2026); a date not after the previous one is skipped.
-    // Found by tests/fuzz (fuzz_rrule).
+    // COUNT is counted here, not by libical: libical 3.0.16 yielded some dates twice and
+    // counted both (FREQ=YEARLY;BYWEEKNO=1,53;BYDAY=MO gave 2025-12-29 as week 53 of 2025,
+    // which has none, and as week 1 of 2026; found by tests/fuzz, fuzz_rrule). BYWEEKNO is
+    // now refused (it also made libical read out of bounds), but a date not after the
+    // previous one is still skipped.
     const auto count = static_cast<std::size_t>(std::max(rule.count, 0));
     rule.count = 0;
 

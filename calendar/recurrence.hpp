@@ -8,10 +8,12 @@
 // any thread at once; they keep no state between calls.
 //
 // Supported: FREQ=DAILY, WEEKLY, MONTHLY or YEARLY with COUNT or UNTIL, INTERVAL, WKST and
-// BYDAY, BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYMONTH, BYSETPOS. Refused, because a meeting
-// series needs none of them: sub-daily frequencies, BYHOUR/BYMINUTE/BYSECOND (the time of
-// day comes from the start; they also multiply libical's work per day by up to 86400),
-// RSCALE/SKIP (non-Gregorian calendars) and unbounded rules.
+// BYDAY, BYMONTHDAY, BYYEARDAY, BYMONTH, BYSETPOS. Refused, because a meeting series needs
+// none of them: sub-daily frequencies, BYHOUR/BYMINUTE/BYSECOND (the time of day comes from
+// the start; they also multiply libical's work per day by up to 86400), RSCALE/SKIP
+// (non-Gregorian calendars) and unbounded rules. Refused because libical 3.0.16 gets it
+// wrong: BYWEEKNO (dates twice; FREQ=YEARLY;BYWEEKNO=1,53 from 2024-03-21 reads memory it
+// does not own and crashed the service; found by tests/fuzz).
 //
 // UNTIL is inclusive and compared with the local start of each occurrence:
 //  - a date (UNTIL=20191231) means the end of that local day, 23:59:59. RFC 5545 wants a

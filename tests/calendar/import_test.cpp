@@ -1211,3 +1211,19 @@ END:VCALENDAR
 )";
     CHECK(refusal(ics) == strings{"line 4: DTSTART of a recurring event is before 1583 (the Gregorian calendar)"});
 }
+
+TEST_CASE("an RRULE with BYWEEKNO is refused with its line", "[import]") {
+    // libical 3.0.16 expanded FREQ=YEARLY;BYWEEKNO=1,53 into more than 10,000 periods
+    // through 2030 (and out of bounds: calendar/recurrence.hpp).
+    const std::string_view ics = R"(BEGIN:VCALENDAR
+BEGIN:VEVENT
+UID:weeks
+DTSTART:20190321T100000
+DTEND:20190321T110000
+RRULE:FREQ=YEARLY;BYWEEKNO=1,53;UNTIL=20200101
+END:VEVENT
+END:VCALENDAR
+)";
+    CHECK(refusal(ics) ==
+          strings{"line 6: RRULE uses BYWEEKNO, which is not supported; use BYMONTH with BYDAY or BYMONTHDAY"});
+}

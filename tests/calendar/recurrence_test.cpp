@@ -223,3 +223,13 @@ TEST_CASE("expansion from several threads at once gives identical results", "[re
     CHECK(runs.load() == 800);
     CHECK(mismatches.load() == 0);
 }
+
+TEST_CASE("BYWEEKNO is refused: libical expands it wrongly and read out of bounds", "[recurrence]") {
+    // From 2024-03-21 10:00 this rule made libical read memory it does not own: the fuzz
+    // target's sanitizer build stopped on it and the release service died on POST /series
+    // (tests/fuzz/crashes/rrule/byweekno_1_53_out_of_bounds).
+    CHECK_THAT(refusal("FREQ=YEARLY;BYWEEKNO=1,53;UNTIL=20300101", "2024-03-21T10:00"), Catch::Contains("BYWEEKNO"));
+    CHECK_THAT(refusal("FREQ=YEARLY;BYWEEKNO=1,53;BYDAY=MO;UNTIL=20300101"), Catch::Contains("BYWEEKNO"));
+    CHECK_THAT(refusal("freq=yearly;byweekno=12;byday=th;count=3"), Catch::Contains("BYWEEKNO"));
+    CHECK_FALSE(validate_rrule("FREQ=YEARLY;BYWEEKNO=20;COUNT=2").ok());
+}

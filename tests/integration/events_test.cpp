@@ -371,6 +371,13 @@ TEST_CASE("a recurring series is stored as occurrences whose conflicts are liste
         R"({"kind":"other","title":"x","start":"2020-01-07T10:00","end":"2020-01-07T12:00","rrule":"FREQ=WEEKLY"})");
     REQUIRE(bad.status == 422);
     REQUIRE(bad.json().at("errors").at(0).at("field") == "rrule");
+    // This rule made libical read out of bounds, and the service died (found by fuzzing).
+    auto weeks = f.s.call("POST", "/api/v1/programmes/gdci-2/series", f.organiser,
+                          R"({"kind":"other","title":"x","start":"2024-03-21T10:00","end":"2024-03-21T11:00",)"
+                          R"("rrule":"FREQ=YEARLY;BYWEEKNO=1,53;UNTIL=20300101"})");
+    REQUIRE(weeks.status == 422);
+    REQUIRE(weeks.json().at("errors").at(0).at("field") == "rrule");
+    REQUIRE(f.s.request("GET", "/healthz").status == 200);
 }
 
 TEST_CASE("changing a series occurrence: this one, or this and following, all or nothing", "[events][series]") {
