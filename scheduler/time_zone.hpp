@@ -58,7 +58,7 @@ struct rule_day {
     int month = 0;            // month_week_day: 1..12
     int week = 0;             // 1..5, 5 = the last
     int wday = 0;             // 0 = Sunday .. 6
-    std::int32_t time = 7200; // seconds after local midnight, -167h..167h
+    std::int32_t time = 7200; // seconds after local midnight, -167:59:59..167:59:59 (RFC 8536 3.3.1)
 };
 
 // A POSIX TZ string as in a TZif footer, offsets already turned east-positive.

@@ -28,7 +28,8 @@ void check_day(const detail::rule_day& d) {
     if (d.kind == form::julian_0) FUZZ_CHECK(d.day >= 0 && d.day <= 365);
     if (d.kind == form::month_week_day)
         FUZZ_CHECK(d.month >= 1 && d.month <= 12 && d.week >= 1 && d.week <= 5 && d.wday >= 0 && d.wday <= 6);
-    FUZZ_CHECK(d.time >= -167 * 3600 && d.time <= 167 * 3600);
+    // RFC 8536 3.3.1: the hours part ranges from -167 to 167, so 167:59:59 is the latest.
+    FUZZ_CHECK(d.time > -168 * 3600 && d.time < 168 * 3600);
 }
 
 } // namespace
