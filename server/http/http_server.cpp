@@ -24,6 +24,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <deque>
 #include <optional>
 #include <utility>
@@ -440,7 +441,13 @@ unsigned short http_server::listen() {
     return acceptor_.local_endpoint().port();
 }
 
-void http_server::start() { asio::co_spawn(acceptor_strand_, accept_loop(), asio::detached); }
+void http_server::start() {
+    // sendfile(2) has no MSG_NOSIGNAL: a client that resets its connection while a body goes
+    // out that way would raise SIGPIPE, whose default action ends the process (it did, in
+    // tests/bench/feeds.sh). Asio's own sends pass MSG_NOSIGNAL; this covers the rest.
+    std::signal(SIGPIPE, SIG_IGN);
+    asio::co_spawn(acceptor_strand_, accept_loop(), asio::detached);
+}
 
 task<void> http_server::accept_loop() {
     for (;;) {

@@ -127,7 +127,9 @@ run_wrk() {
 server_ticks() {
   local list p t=0
   if [ "$1" = copsched ]; then list="$server_pid"; else list="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')"; fi
-  for p in $list; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  for p in $list; do # a process that ended since the list was taken counts nothing
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
   echo "$t"
 }
 # measure SERVER PATH CONNECTIONS DURATION: one wrk run of PATH against SERVER; prints

@@ -10,7 +10,10 @@
 
 #include <boost/json.hpp>
 
+#include <sys/socket.h>
+
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -231,4 +234,29 @@ TEST_CASE("feed encodings: a large plain feed goes out with sendfile, byte for b
         }
         CHECK(metric(w.s, "copsched_feed_sendfile_files") == (files == "0" ? 0 : 1));
     }
+}
+
+TEST_CASE("the service ignores SIGPIPE, so a client that resets during a sendfile cannot end it", "[feeds][http]") {
+    // sendfile(2) cannot be told MSG_NOSIGNAL: with SIGPIPE at its default action, a client
+    // resetting its connection while a feed went out that way ended the process (it did,
+    // in tests/bench/feeds.sh). The process's ignored-signal mask must hold SIGPIPE.
+    server_process s;
+    const auto status = read_file("/proc/" + std::to_string(s.pid()) + "/status");
+    const auto at = status.find("\nSigIgn:");
+    REQUIRE(at != std::string::npos);
+    const auto mask = std::stoull(status.substr(at + 8, status.find('\n', at + 1) - at - 8), nullptr, 16);
+    CHECK((mask >> (SIGPIPE - 1)) & 1u);
+
+    // And it stays up when clients reset connections with large plain feeds in flight.
+    world w({}, 80);
+    const std::string get = "GET " + w.personal_path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (int i = 0; i < 200; ++i) {
+        connection c(w.s.port);
+        std::string many;
+        for (int k = 0; k < 20; ++k) many += get;
+        c.send(many);
+        linger reset{1, 0}; // close() sends RST
+        ::setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    }
+    REQUIRE(w.s.request("GET", "/healthz").status == 200);
 }

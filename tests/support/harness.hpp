@@ -77,6 +77,7 @@ public:
     // killed by a signal), or -1 if it did not exit within the timeout.
     int stop(int signal_number, std::chrono::milliseconds timeout = std::chrono::seconds(20));
     bool running() const { return pid_ > 0; }
+    int pid() const { return pid_; }
     std::string log() const; // everything the server wrote to standard error
 
     unsigned short port = 0;
