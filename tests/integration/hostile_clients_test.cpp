@@ -390,9 +390,9 @@ TEST_CASE("a chunk-size line or a trailer section longer than the header limit i
           "[http][framing]") {
     server_process s;
     const std::string te = "Transfer-Encoding: chunked\r\n";
-    for (const std::string chunks : {"2;" + std::string(100000, 'a') + "\r\nab\r\n0\r\n\r\n",
-                                     "2;a=\"" + std::string(100000, 'b') + "\"\r\nab\r\n0\r\n\r\n",
-                                     "2\r\nab\r\n0\r\nX-T: " + std::string(100000, 'a') + "\r\n\r\n"}) {
+    for (const auto& chunks : {"2;" + std::string(100000, 'a') + "\r\nab\r\n0\r\n\r\n",
+                               "2;a=\"" + std::string(100000, 'b') + "\"\r\nab\r\n0\r\n\r\n",
+                               "2\r\nab\r\n0\r\nX-T: " + std::string(100000, 'a') + "\r\n\r\n"}) {
         raw_client c(s.port);
         c.send(post(te) + chunks + smuggled);
         const auto r = c.read_until_closed(5s);
