@@ -49,7 +49,12 @@ std::optional<clock::time_point> parse_http_date(std::string_view text) {
     const std::string s(text);
     const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
     if (!end || *end != '\0') return std::nullopt;
-    return clock::from_time_t(timegm(&tm));
+    // A date before 1970 or later than now is no date a feed was modified at (RFC 7232,
+    // 3.3: a later one is invalid, and ignored); years like 9999 or 0 would also overflow
+    // the clock's nanoseconds (found by tests/chaos/hostile_inputs.py under UBSan).
+    const std::time_t t = timegm(&tm);
+    if (t < 0 || t > std::time(nullptr) + 60) return std::nullopt;
+    return clock::from_time_t(t);
 }
 
 std::optional<clock::time_point> instant(const std::string& text) {
@@ -302,13 +307,19 @@ task<std::shared_ptr<const feed_cache::entry>> rendered_within(std::shared_ptr<f
     };
     auto st = std::make_shared<state>(co_await asio::this_coro::executor);
     st->timer.expires_after(wait);
-    flight->then([st](std::shared_ptr<const feed_cache::entry> e) {
+    // The flight keeps its waiters until it lands, which may be long after this request
+    // gave up waiting, or after its io_context is gone (at shutdown): it holds the state
+    // weakly, so the timer never outlives this coroutine and its io_context.
+    flight->then([weak = std::weak_ptr<state>(st)](std::shared_ptr<const feed_cache::entry> e) {
+        auto s = weak.lock();
+        if (!s) return;
         {
-            std::lock_guard lock(st->mutex);
-            st->landed = true;
-            st->e = std::move(e);
+            std::lock_guard lock(s->mutex);
+            s->landed = true;
+            s->e = std::move(e);
         }
-        asio::post(st->timer.get_executor(), [st] { st->timer.cancel(); });
+        auto ex = s->timer.get_executor();
+        asio::post(ex, [s = std::move(s)] { s->timer.cancel(); });
     });
     {
         std::lock_guard lock(st->mutex);
