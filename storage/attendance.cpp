@@ -9,9 +9,9 @@
 // Memberships (get_membership, update_membership) are programme data
 // (scheduler/store/programme_store.hpp): they live next to create_membership, in
 // programme_data.cpp.
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
-#include "storage/sqlite_store_internal.hpp"
+#include "storage/sql_store_internal.hpp"
 
 #include "scheduler/clock.hpp"
 
@@ -61,7 +61,8 @@ std::optional<person_state> person_of(connection& db, const std::string& person_
 // nothing can change its list until then.
 constexpr const char* invitation_select =
     "SELECT i.event_id, i.person_id, p.name, p.organisation_id, p.role, i.invited_via,"
-    " i.frozen OR i.start_utc <= ?1, i.rsvp, i.rsvp_comment, i.rsvp_at, i.presence, i.mode, i.recorded_at"
+    " CASE WHEN i.frozen = 1 OR i.start_utc <= ?1 THEN 1 ELSE 0 END, i.rsvp, i.rsvp_comment, i.rsvp_at, i.presence, "
+    "i.mode, i.recorded_at"
     " FROM invitations i JOIN people p ON p.id = i.person_id ";
 
 invitation read_invitation(statement& s) {
@@ -115,7 +116,7 @@ void insert_guest(connection& db, const std::string& event_id, const std::string
 
 } // namespace
 
-result<std::vector<invitation>> sqlite_store::event_invitations(const std::string& event_id) {
+result<std::vector<invitation>> sql_store::event_invitations(const std::string& event_id) {
     return guarded([&]() -> result<std::vector<invitation>> {
         if (!event_programme(db_, event_id)) return no_event(event_id);
         static const std::string sql = std::string(invitation_select) + "WHERE i.event_id = ?2 ORDER BY p.name, p.id";
@@ -127,7 +128,7 @@ result<std::vector<invitation>> sqlite_store::event_invitations(const std::strin
     });
 }
 
-result<invitation> sqlite_store::get_invitation(const std::string& event_id, const std::string& person_id) {
+result<invitation> sql_store::get_invitation(const std::string& event_id, const std::string& person_id) {
     return guarded([&]() -> result<invitation> {
         if (!event_programme(db_, event_id)) return no_event(event_id);
         auto v = find_invitation(db_, event_id, person_id);
@@ -136,9 +137,9 @@ result<invitation> sqlite_store::get_invitation(const std::string& event_id, con
     });
 }
 
-result<invitation> sqlite_store::set_rsvp(const std::string& event_id, const std::string& person_id,
-                                          scheduler::rsvp_answer answer, const std::optional<std::string>& comment,
-                                          const std::string& now) {
+result<invitation> sql_store::set_rsvp(const std::string& event_id, const std::string& person_id,
+                                       scheduler::rsvp_answer answer, const std::optional<std::string>& comment,
+                                       const std::string& now) {
     return guarded([&]() -> result<invitation> {
         if (!event_programme(db_, event_id)) return no_event(event_id);
         const auto v = find_invitation(db_, event_id, person_id);
@@ -154,10 +155,9 @@ result<invitation> sqlite_store::set_rsvp(const std::string& event_id, const std
     });
 }
 
-result<invitation> sqlite_store::record_presence(const std::string& event_id, const std::string& person_id,
-                                                 scheduler::presence_state presence,
-                                                 std::optional<scheduler::attendance_mode> mode,
-                                                 const std::string& now) {
+result<invitation> sql_store::record_presence(const std::string& event_id, const std::string& person_id,
+                                              scheduler::presence_state presence,
+                                              std::optional<scheduler::attendance_mode> mode, const std::string& now) {
     return guarded([&]() -> result<invitation> {
         if (auto st = check_event_and_person(db_, event_id, person_id, false); !st) return st.err();
         // Someone not invited who came anyway (inactive people included) becomes a guest; a
@@ -176,8 +176,8 @@ result<invitation> sqlite_store::record_presence(const std::string& event_id, co
     });
 }
 
-result<invitation> sqlite_store::add_guest(const std::string& event_id, const std::string& person_id,
-                                           const std::string& now) {
+result<invitation> sql_store::add_guest(const std::string& event_id, const std::string& person_id,
+                                        const std::string& now) {
     return guarded([&]() -> result<invitation> {
         if (auto st = check_event_and_person(db_, event_id, person_id, true); !st) return st.err();
         if (auto v = find_invitation(db_, event_id, person_id))
@@ -191,7 +191,7 @@ result<invitation> sqlite_store::add_guest(const std::string& event_id, const st
     });
 }
 
-status sqlite_store::remove_guest(const std::string& event_id, const std::string& person_id) {
+status sql_store::remove_guest(const std::string& event_id, const std::string& person_id) {
     return guarded([&]() -> status {
         if (!event_programme(db_, event_id)) return no_event(event_id);
         const auto v = find_invitation(db_, event_id, person_id);
@@ -205,7 +205,7 @@ status sqlite_store::remove_guest(const std::string& event_id, const std::string
     });
 }
 
-result<std::size_t> sqlite_store::freeze_started_events(const std::string& now) {
+result<std::size_t> sql_store::freeze_started_events(const std::string& now) {
     return guarded([&]() -> result<std::size_t> {
         // One probe of the partial index events_unfrozen when nothing has started since the
         // last batch, which is nearly always.
@@ -235,9 +235,8 @@ result<std::size_t> sqlite_store::freeze_started_events(const std::string& now) 
     });
 }
 
-result<std::vector<invitation>> sqlite_store::person_invitations(const std::string& person_id,
-                                                                 const std::string& from_utc,
-                                                                 const std::string& to_utc) {
+result<std::vector<invitation>> sql_store::person_invitations(const std::string& person_id, const std::string& from_utc,
+                                                              const std::string& to_utc) {
     return guarded([&]() -> result<std::vector<invitation>> {
         static const std::string sql = std::string(invitation_select) +
                                        "WHERE i.person_id = ?2 AND i.start_utc >= ?3 AND i.start_utc < ?4"
@@ -350,8 +349,8 @@ std::vector<scheduler::report_invitation> report_invitations(connection& db, con
 
 } // namespace
 
-result<scheduler::report_facts> sqlite_store::report_facts_for(const std::string& programme_id,
-                                                               const std::string& from_utc, const std::string& to_utc) {
+result<scheduler::report_facts> sql_store::report_facts_for(const std::string& programme_id,
+                                                            const std::string& from_utc, const std::string& to_utc) {
     return guarded([&]() -> result<scheduler::report_facts> {
         scheduler::report_facts out;
         out.organisations = report_organisations(db_, programme_id);

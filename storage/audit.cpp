@@ -1,8 +1,8 @@
 // The audit trail on SQLite: append-only rows of audit_log, read newest first by id.
 // The semantics are the contract in scheduler/store/audit_store.hpp.
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
-#include "storage/sqlite_store_internal.hpp"
+#include "storage/sql_store_internal.hpp"
 
 #include <charconv>
 #include <cstdint>
@@ -15,7 +15,7 @@ using scheduler::error;
 using scheduler::result;
 using scheduler::status;
 
-status sqlite_store::append_audit(const scheduler::audit_entry& e, const std::string& now) {
+status sql_store::append_audit(const scheduler::audit_entry& e, const std::string& now) {
     return guarded([&]() -> status {
         db_.prepare(
                "INSERT INTO audit_log(at, actor, action, object_type, object_id, detail) VALUES (?, ?, ?, ?, ?, ?)")
@@ -25,8 +25,8 @@ status sqlite_store::append_audit(const scheduler::audit_entry& e, const std::st
     });
 }
 
-result<scheduler::page<scheduler::audit_record>> sqlite_store::list_audit(const scheduler::audit_filter& f,
-                                                                          const scheduler::page_request& pr) {
+result<scheduler::page<scheduler::audit_record>> sql_store::list_audit(const scheduler::audit_filter& f,
+                                                                       const scheduler::page_request& pr) {
     return guarded([&]() -> result<scheduler::page<scheduler::audit_record>> {
         std::int64_t before = INT64_MAX;
         if (pr.after) {

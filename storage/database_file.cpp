@@ -1,22 +1,48 @@
 #include "storage/database_file.hpp"
 
 #include "storage/migrations.hpp"
+#include "storage/postgres.hpp"
+#include "storage/sql_store.hpp"
 #include "storage/sqlite.hpp"
-#include "storage/sqlite_store.hpp"
 
 #include <filesystem>
+#include <memory>
 
 namespace copsched::storage {
 
 using scheduler::errc;
 using scheduler::error;
 
+namespace {
+
+std::unique_ptr<connection> open(const std::string& database, sqlite_connection::mode m, int busy_timeout_ms) {
+    if (is_postgresql_url(database)) return std::make_unique<pg_connection>(database);
+    return std::make_unique<sqlite_connection>(database, m, busy_timeout_ms);
+}
+
+} // namespace
+
+std::string describe_database(const std::string& database) {
+    if (!is_postgresql_url(database)) return database;
+    // postgresql://user:secret@host/db -> postgresql://user:***@host/db
+    const auto scheme_end = database.find("://") + 3;
+    const auto at = database.find('@', scheme_end);
+    if (at == std::string::npos) return database;
+    const auto colon = database.find(':', scheme_end);
+    if (colon == std::string::npos || colon > at) return database;
+    return database.substr(0, colon + 1) + "***" + database.substr(at);
+}
+
 scheduler::result<schema_state> migrate_file(const std::string& path, int busy_timeout_ms) {
     try {
-        connection c(path, connection::mode::read_write, busy_timeout_ms);
-        const auto m = migrate(c);
+        auto c = open(path, sqlite_connection::mode::read_write, busy_timeout_ms);
+        const auto m = migrate(*c);
         return schema_state{m.from_version, m.to_version, m.applied};
-    } catch (const sqlite_error& e) {
+    } catch (const database_error& e) {
+        if (is_postgresql_url(path)) {
+            if (e.primary_code() == SQLITE_MISMATCH) return error{errc::internal, e.what(), {}};
+            return error{errc::unavailable, "database " + describe_database(path) + ": " + e.what(), {}};
+        }
         // At start the operator reads this: say which file and what to do about it.
         switch (e.primary_code()) {
         case SQLITE_MISMATCH: return error{errc::internal, e.what(), {}};
@@ -43,9 +69,9 @@ scheduler::result<schema_state> migrate_file(const std::string& path, int busy_t
 scheduler::status write_once(const std::string& path, int busy_timeout_ms,
                              const std::function<scheduler::status(scheduler::store&)>& work) {
     try {
-        connection c(path, connection::mode::read_write, busy_timeout_ms);
-        sqlite_store s(c);
-        transaction tx(c);
+        auto c = open(path, sqlite_connection::mode::read_write, busy_timeout_ms);
+        sql_store s(*c);
+        transaction tx(*c);
         auto st = work(s);
         if (st.ok()) tx.commit();
         return st;
@@ -57,9 +83,10 @@ scheduler::status write_once(const std::string& path, int busy_timeout_ms,
 scheduler::status read_once(const std::string& path, int busy_timeout_ms,
                             const std::function<scheduler::status(scheduler::store&)>& work) {
     try {
-        if (!std::filesystem::exists(path)) return error{errc::unavailable, "database " + path + " does not exist", {}};
-        connection c(path, connection::mode::read_only, busy_timeout_ms);
-        sqlite_store s(c);
+        if (!is_postgresql_url(path) && !std::filesystem::exists(path))
+            return error{errc::unavailable, "database " + path + " does not exist", {}};
+        auto c = open(path, sqlite_connection::mode::read_only, busy_timeout_ms);
+        sql_store s(*c);
         return work(s);
     } catch (const sqlite_error& e) {
         return to_error(e);
@@ -67,11 +94,16 @@ scheduler::status read_once(const std::string& path, int busy_timeout_ms,
 }
 
 scheduler::status backup_file(const std::string& path, const std::string& target, int busy_timeout_ms) {
+    if (is_postgresql_url(path))
+        return error::invalid("database",
+                              "copsched backs up SQLite files only; back up PostgreSQL with its own tools, e.g. "
+                              "pg_dump --format=custom --file=" +
+                                  target + " '" + describe_database(path) + "' (docs/POSTGRESQL.md)");
     if (std::filesystem::exists(target))
         return error::invalid("FILE", "the backup target " + target + " already exists");
     if (!std::filesystem::exists(path)) return error{errc::unavailable, "database " + path + " does not exist", {}};
     try {
-        connection source(path, connection::mode::read_only, busy_timeout_ms);
+        sqlite_connection source(path, sqlite_connection::mode::read_only, busy_timeout_ms);
         source.prepare("VACUUM INTO ?").bind(1, target).run();
         return scheduler::ok();
     } catch (const sqlite_error& e) {
@@ -80,8 +112,10 @@ scheduler::status backup_file(const std::string& path, const std::string& target
 }
 
 scheduler::result<std::string> integrity_check(const std::string& path, int busy_timeout_ms) {
+    if (is_postgresql_url(path))
+        return error::invalid("database", "integrity_check reads SQLite files; PostgreSQL checks with pg_amcheck");
     try {
-        connection c(path, connection::mode::read_only, busy_timeout_ms);
+        sqlite_connection c(path, sqlite_connection::mode::read_only, busy_timeout_ms);
         auto s = c.prepare("PRAGMA integrity_check");
         std::string out;
         while (s.step()) {

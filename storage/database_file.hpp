@@ -1,6 +1,7 @@
 #pragma once
-// One-shot operations on a database file, for the CLI and start-up. None of them needs
-// SQLite headers; failures come back as scheduler::error.
+// One-shot operations on a database, for the CLI and start-up: a SQLite file, or a
+// PostgreSQL database when the name is a postgresql:// URL (storage/postgres.hpp). None
+// of them needs a driver's headers; failures come back as scheduler::error.
 
 #include "scheduler/store.hpp"
 
@@ -8,6 +9,9 @@
 #include <string>
 
 namespace copsched::storage {
+
+// The database as logs may show it: a PostgreSQL URL without its password.
+std::string describe_database(const std::string& database);
 
 struct schema_state {
     int from_version = 0;
@@ -31,7 +35,7 @@ scheduler::status read_once(const std::string& path, int busy_timeout_ms,
 
 // Writes a compact copy of the live database to `target` (VACUUM INTO through a
 // read-only connection: consistent as of one instant, safe while the server writes).
-// Refuses an existing target.
+// Refuses an existing target, and PostgreSQL (pointing to pg_dump).
 scheduler::status backup_file(const std::string& path, const std::string& target, int busy_timeout_ms);
 
 // "ok" or the problems PRAGMA integrity_check reports.

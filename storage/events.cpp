@@ -3,8 +3,8 @@
 // savepoint on the single writer connection, so a conflict check and the insert that
 // follows it see the same data: of two concurrent bookings of one venue, exactly one gets
 // through.
-#include "storage/sqlite_store.hpp"
-#include "storage/sqlite_store_internal.hpp"
+#include "storage/sql_store.hpp"
+#include "storage/sql_store_internal.hpp"
 
 #include "scheduler/clock.hpp"
 
@@ -112,7 +112,8 @@ void note_event_length(connection& db, const scheduler::event& e) {
     const auto seconds = std::max<std::int64_t>(0, (*end - *start).count());
     db.prepare("INSERT INTO programme_stats(programme_id, longest_event_seconds) VALUES (?1, ?2) "
                "ON CONFLICT(programme_id) DO UPDATE SET longest_event_seconds = "
-               "MAX(longest_event_seconds, excluded.longest_event_seconds)")
+               "CASE WHEN excluded.longest_event_seconds > programme_stats.longest_event_seconds "
+               "THEN excluded.longest_event_seconds ELSE programme_stats.longest_event_seconds END")
         .bind_all(e.programme_id, seconds)
         .run();
 }
@@ -134,7 +135,7 @@ std::string earliest_overlapping_start(connection& db, scheduler::sys_seconds st
 
 } // namespace detail
 
-result<scheduler::event> sqlite_store::create_event(const scheduler::event& in, const std::string& now) {
+result<scheduler::event> sql_store::create_event(const scheduler::event& in, const std::string& now) {
     return guarded([&]() -> result<scheduler::event> {
         if (auto st = check_references(db_, in); !st) return st.err();
         auto e = in;
@@ -156,7 +157,7 @@ result<scheduler::event> sqlite_store::create_event(const scheduler::event& in, 
     });
 }
 
-result<scheduler::event> sqlite_store::get_event(const std::string& id) {
+result<scheduler::event> sql_store::get_event(const std::string& id) {
     return guarded([&]() -> result<scheduler::event> {
         auto s = db_.prepare(select_event_sql().c_str());
         s.bind(1, id);
@@ -165,8 +166,8 @@ result<scheduler::event> sqlite_store::get_event(const std::string& id) {
     });
 }
 
-result<page<scheduler::event>> sqlite_store::list_events(const std::string& programme_id,
-                                                         const scheduler::event_filter& f, const page_request& pr) {
+result<page<scheduler::event>> sql_store::list_events(const std::string& programme_id, const scheduler::event_filter& f,
+                                                      const page_request& pr) {
     return guarded([&]() -> result<page<scheduler::event>> {
         // The cursor is "<start_utc> <id>" of the last event of the previous page.
         std::string after_start, after_id;
@@ -199,8 +200,8 @@ result<page<scheduler::event>> sqlite_store::list_events(const std::string& prog
     });
 }
 
-result<scheduler::event> sqlite_store::update_event(const scheduler::event& e, expected_version expected,
-                                                    const std::string& now) {
+result<scheduler::event> sql_store::update_event(const scheduler::event& e, expected_version expected,
+                                                 const std::string& now) {
     return guarded([&]() -> result<scheduler::event> {
         if (auto st = check_references(db_, e); !st) return st.err();
         auto s = db_.prepare(
@@ -226,7 +227,7 @@ result<scheduler::event> sqlite_store::update_event(const scheduler::event& e, e
     });
 }
 
-status sqlite_store::delete_event(const std::string& id, expected_version expected) {
+status sql_store::delete_event(const std::string& id, expected_version expected) {
     return guarded([&]() -> status {
         auto cur = get_event(id);
         if (!cur) return cur.err();
@@ -246,7 +247,8 @@ status sqlite_store::delete_event(const std::string& id, expected_version expect
         // that a clock stepped back cannot move it backwards.
         db_.prepare("INSERT INTO programme_stats(programme_id, last_event_deletion) VALUES (?1, ?2) "
                     "ON CONFLICT(programme_id) DO UPDATE SET last_event_deletion = "
-                    "MAX(COALESCE(last_event_deletion, ''), excluded.last_event_deletion)")
+                    "CASE WHEN COALESCE(programme_stats.last_event_deletion, '') > excluded.last_event_deletion "
+                    "THEN programme_stats.last_event_deletion ELSE excluded.last_event_deletion END")
             .bind_all(cur->programme_id, scheduler::now_utc())
             .run();
         return scheduler::ok();
@@ -356,9 +358,9 @@ std::optional<int> invited_count(connection& db, const scheduler::programme& p, 
 
 } // namespace
 
-result<scheduler::booking_context> sqlite_store::booking_facts(const scheduler::programme& p,
-                                                               const scheduler::booking_candidate& c,
-                                                               const std::optional<std::string>& ignore_event_id) {
+result<scheduler::booking_context> sql_store::booking_facts(const scheduler::programme& p,
+                                                            const scheduler::booking_candidate& c,
+                                                            const std::optional<std::string>& ignore_event_id) {
     return guarded([&]() -> result<scheduler::booking_context> {
         scheduler::booking_context ctx;
         ctx.programme_starts_on = scheduler::parse_date(p.starts_on).value_or(scheduler::civil_date{1970, 1, 1});
@@ -377,9 +379,9 @@ result<scheduler::booking_context> sqlite_store::booking_facts(const scheduler::
     });
 }
 
-result<std::string> sqlite_store::create_series(const std::string& programme_id, const std::string& rrule,
-                                                const std::string& start_local, const std::string& end_local,
-                                                const std::string& template_json, const std::string& now) {
+result<std::string> sql_store::create_series(const std::string& programme_id, const std::string& rrule,
+                                             const std::string& start_local, const std::string& end_local,
+                                             const std::string& template_json, const std::string& now) {
     return guarded([&]() -> result<std::string> {
         const auto id = new_id("ser");
         db_.prepare(
@@ -391,7 +393,7 @@ result<std::string> sqlite_store::create_series(const std::string& programme_id,
     });
 }
 
-result<std::vector<scheduler::event>> sqlite_store::series_events(const std::string& series_id) {
+result<std::vector<scheduler::event>> sql_store::series_events(const std::string& series_id) {
     return guarded([&]() -> result<std::vector<scheduler::event>> {
         static const std::string sql =
             std::string("SELECT ") + event_columns + " FROM events WHERE series_id = ? ORDER BY start_utc, id";

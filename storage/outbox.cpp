@@ -1,9 +1,9 @@
 // The e-mail outbox in SQLite: the reminders table kept in line with the data by
 // scheduler::plan_messages, and the claim/lease life cycle of its rows. The semantics are
 // the contract in scheduler/store/outbox_store.hpp.
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
-#include "storage/sqlite_store_internal.hpp"
+#include "storage/sql_store_internal.hpp"
 
 #include "scheduler/clock.hpp"
 #include "scheduler/time_zone.hpp"
@@ -111,7 +111,7 @@ struct event_plan {
 
 // nullopt when the event (or its programme) no longer exists.
 result<std::optional<event_plan>> plan_for(connection& db, const std::string& event_id) {
-    sqlite_store store(db);
+    sql_store store(db);
     auto e = if_found(store.get_event(event_id));
     if (!e) return e.err();
     if (!*e) return std::optional<event_plan>();
@@ -129,14 +129,14 @@ result<std::optional<event_plan>> plan_for(connection& db, const std::string& ev
 namespace detail {
 
 void note_outbox_change(connection& db, const std::string& event_id, const std::optional<std::string>& person_id) {
-    db.prepare("INSERT OR IGNORE INTO outbox_changes(event_id, person_id) VALUES (?, ?)")
+    db.prepare("INSERT INTO outbox_changes(event_id, person_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
         .bind_all(event_id, person_id.value_or(""))
         .run();
 }
 
 void note_programme_outbox_change(connection& db, const std::string& programme_id, const std::string& now) {
-    db.prepare("INSERT OR IGNORE INTO outbox_changes(event_id, person_id) "
-               "SELECT id, '' FROM events WHERE programme_id = ? AND start_utc > ?")
+    db.prepare("INSERT INTO outbox_changes(event_id, person_id) "
+               "SELECT id, '' FROM events WHERE programme_id = ? AND start_utc > ? ON CONFLICT DO NOTHING")
         .bind_all(programme_id, now)
         .run();
 }
@@ -174,9 +174,13 @@ status sync_event_outbox(connection& db, const std::string& event_id, const std:
         }
     }
     {
+        // In the order the messages were made: SQLite's rowid, PostgreSQL's reminders.seq.
         static const std::string of_person = select_messages("WHERE event_id = ?1 AND person_id = ?2 ORDER BY rowid");
         static const std::string of_event = select_messages("WHERE event_id = ?1 ORDER BY rowid");
-        auto s = db.prepare(person_id ? of_person.c_str() : of_event.c_str());
+        static const std::string of_person_pg = select_messages("WHERE event_id = ?1 AND person_id = ?2 ORDER BY seq");
+        static const std::string of_event_pg = select_messages("WHERE event_id = ?1 ORDER BY seq");
+        auto s = person_id ? db.prepare(of_person.c_str(), of_person_pg.c_str())
+                           : db.prepare(of_event.c_str(), of_event_pg.c_str());
         s.bind(1, event_id);
         if (person_id) s.bind(2, *person_id);
         while (s.step()) {
@@ -233,7 +237,7 @@ status forget_unsent_messages(connection& db, const char* column, const std::str
 
 // --- planning ----------------------------------------------------------------------------------
 
-result<bool> sqlite_store::plan_outbox(const std::string& now, std::size_t max_changes) {
+result<bool> sql_store::plan_outbox(const std::string& now, std::size_t max_changes) {
     return guarded([&]() -> result<bool> {
         std::vector<std::pair<std::string, std::string>> changes;
         {
@@ -262,20 +266,29 @@ result<bool> sqlite_store::plan_outbox(const std::string& now, std::size_t max_c
 namespace {
 
 // The ids to claim, with the attempts each has had: expired leases first (the oldest
-// work), then pending or failed messages due by now, at most r.limit in all.
+// work), then pending or failed messages due by now, at most r.limit in all. On
+// PostgreSQL the rows are locked as they are picked and rows another instance is claiming
+// are skipped (FOR UPDATE SKIP LOCKED), so two jobs never get the same message; SQLite's
+// one writer claims for everyone.
 std::vector<std::pair<std::string, int>> claimable_messages(connection& db, const claim_request& r,
                                                             const std::string& now) {
     const auto limit = static_cast<std::int64_t>(r.limit);
     std::vector<std::pair<std::string, int>> picked; // id, attempts so far
     {
         auto s = db.prepare("SELECT id, attempts FROM reminders WHERE state = 'leased' AND lease_until <= ?1 "
-                            "AND (?2 IS NULL OR programme_id = ?2) ORDER BY lease_until LIMIT ?3");
+                            "AND (?2 IS NULL OR programme_id = ?2) ORDER BY lease_until LIMIT ?3",
+                            "SELECT id, attempts FROM reminders WHERE state = 'leased' AND lease_until <= ?1 "
+                            "AND (?2 IS NULL OR programme_id = ?2) ORDER BY lease_until LIMIT ?3 "
+                            "FOR UPDATE SKIP LOCKED");
         s.bind_all(now, r.programme_id, limit);
         while (s.step()) picked.emplace_back(s.text(0), static_cast<int>(s.integer(1)));
     }
     if (static_cast<std::int64_t>(picked.size()) < limit) {
         auto s = db.prepare("SELECT id, attempts FROM reminders WHERE state IN ('pending','failed') AND due_at <= ?1 "
-                            "AND (?2 IS NULL OR programme_id = ?2) ORDER BY due_at, rowid LIMIT ?3");
+                            "AND (?2 IS NULL OR programme_id = ?2) ORDER BY due_at, rowid LIMIT ?3",
+                            "SELECT id, attempts FROM reminders WHERE state IN ('pending','failed') AND due_at <= ?1 "
+                            "AND (?2 IS NULL OR programme_id = ?2) ORDER BY due_at, seq LIMIT ?3 "
+                            "FOR UPDATE SKIP LOCKED");
         s.bind_all(now, r.programme_id, limit - static_cast<std::int64_t>(picked.size()));
         while (s.step()) picked.emplace_back(s.text(0), static_cast<int>(s.integer(1)));
     }
@@ -309,7 +322,7 @@ void lease(connection& db, const std::string& id, const claim_request& r, const 
 using programme_cache = std::map<std::string, scheduler::programme>;
 
 // The programme from the cache, loaded on first use; nullptr when it no longer exists.
-result<const scheduler::programme*> cached_programme(sqlite_store& store, programme_cache& programmes,
+result<const scheduler::programme*> cached_programme(sql_store& store, programme_cache& programmes,
                                                      const std::string& programme_id) {
     auto p = programmes.find(programme_id);
     if (p == programmes.end()) {
@@ -322,7 +335,7 @@ result<const scheduler::programme*> cached_programme(sqlite_store& store, progra
 }
 
 // The names a claimed message is rendered with: its event's group, its venue and address.
-status add_group_and_venue(sqlite_store& store, claimed_message& c) {
+status add_group_and_venue(sql_store& store, claimed_message& c) {
     if (c.ev.working_group_id) {
         auto g = if_found(store.get_working_group(*c.ev.working_group_id));
         if (!g) return g.err();
@@ -342,7 +355,7 @@ status add_group_and_venue(sqlite_store& store, claimed_message& c) {
 // Leases one picked message with what is needed to render it. nullopt when there is
 // nothing to send: the message, its event, recipient or programme is gone, or the event
 // has started (the message is dropped).
-result<std::optional<claimed_message>> claim_one(sqlite_store& store, connection& db, const claim_request& r,
+result<std::optional<claimed_message>> claim_one(sql_store& store, connection& db, const claim_request& r,
                                                  const std::string& id, const std::string& now,
                                                  programme_cache& programmes) {
     const std::optional<claimed_message> nothing;
@@ -377,7 +390,7 @@ result<std::optional<claimed_message>> claim_one(sqlite_store& store, connection
 
 } // namespace
 
-result<std::vector<claimed_message>> sqlite_store::claim_messages(const claim_request& r, const std::string& now) {
+result<std::vector<claimed_message>> sql_store::claim_messages(const claim_request& r, const std::string& now) {
     return guarded([&]() -> result<std::vector<claimed_message>> {
         std::vector<claimed_message> out;
         programme_cache programmes;
@@ -398,8 +411,7 @@ namespace {
 
 // The message for a report about it: not_found outside the caller's programme; conflict
 // when lease_id is given and another claim holds it now.
-result<outbox_message> reported(sqlite_store& store, const std::string& id,
-                                const std::optional<std::string>& programme_id,
+result<outbox_message> reported(sql_store& store, const std::string& id, const std::optional<std::string>& programme_id,
                                 const std::optional<std::string>& lease_id) {
     auto found = store.get_message(id);
     if (!found) return found;
@@ -415,9 +427,9 @@ result<outbox_message> reported(sqlite_store& store, const std::string& id,
 
 } // namespace
 
-result<outbox_message> sqlite_store::mark_sent(const std::string& id, const std::optional<std::string>& programme_id,
-                                               const std::optional<std::string>& lease_id,
-                                               const std::string& message_id, const std::string& now) {
+result<outbox_message> sql_store::mark_sent(const std::string& id, const std::optional<std::string>& programme_id,
+                                            const std::optional<std::string>& lease_id, const std::string& message_id,
+                                            const std::string& now) {
     return guarded([&]() -> result<outbox_message> {
         auto m = reported(*this, id, programme_id, lease_id);
         if (!m) return m.err();
@@ -430,10 +442,10 @@ result<outbox_message> sqlite_store::mark_sent(const std::string& id, const std:
     });
 }
 
-result<outbox_message> sqlite_store::mark_failed(const std::string& id, const std::optional<std::string>& programme_id,
-                                                 const std::optional<std::string>& lease_id,
-                                                 const std::string& error_text, bool permanent,
-                                                 const scheduler::retry_policy& p, const std::string& now) {
+result<outbox_message> sql_store::mark_failed(const std::string& id, const std::optional<std::string>& programme_id,
+                                              const std::optional<std::string>& lease_id, const std::string& error_text,
+                                              bool permanent, const scheduler::retry_policy& p,
+                                              const std::string& now) {
     return guarded([&]() -> result<outbox_message> {
         auto m = reported(*this, id, programme_id, lease_id);
         if (!m) return m.err();
@@ -451,9 +463,8 @@ result<outbox_message> sqlite_store::mark_failed(const std::string& id, const st
     });
 }
 
-result<outbox_message> sqlite_store::retry_message(const std::string& id,
-                                                   const std::optional<std::string>& programme_id,
-                                                   const std::string& now) {
+result<outbox_message> sql_store::retry_message(const std::string& id, const std::optional<std::string>& programme_id,
+                                                const std::string& now) {
     return guarded([&]() -> result<outbox_message> {
         auto m = reported(*this, id, programme_id, std::nullopt);
         if (!m) return m.err();
@@ -469,7 +480,7 @@ result<outbox_message> sqlite_store::retry_message(const std::string& id,
     });
 }
 
-result<outbox_message> sqlite_store::get_message(const std::string& id) {
+result<outbox_message> sql_store::get_message(const std::string& id) {
     return guarded([&]() -> result<outbox_message> {
         static const std::string sql = select_messages("WHERE id = ?");
         auto s = db_.prepare(sql.c_str());
@@ -479,7 +490,7 @@ result<outbox_message> sqlite_store::get_message(const std::string& id) {
     });
 }
 
-result<page<outbox_message>> sqlite_store::list_messages(const scheduler::outbox_filter& f, const page_request& pr) {
+result<page<outbox_message>> sql_store::list_messages(const scheduler::outbox_filter& f, const page_request& pr) {
     return guarded([&]() -> result<page<outbox_message>> {
         static const std::string sql = select_messages(
             "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR programme_id = ?2) AND (?3 IS NULL OR event_id = ?3) "
@@ -498,8 +509,8 @@ result<page<outbox_message>> sqlite_store::list_messages(const scheduler::outbox
     });
 }
 
-result<scheduler::outbox_summary> sqlite_store::summarise_outbox(const std::optional<std::string>& programme_id,
-                                                                 const std::string& now) {
+result<scheduler::outbox_summary> sql_store::summarise_outbox(const std::optional<std::string>& programme_id,
+                                                              const std::string& now) {
     return guarded([&]() -> result<scheduler::outbox_summary> {
         scheduler::outbox_summary out;
         std::map<std::string, std::size_t> counts;

@@ -1,9 +1,9 @@
 // Planning data on SQLite: blackout imports, busy times and the facts the year planner
 // and the slot suggestions read. The semantics are the contract in
 // scheduler/store/planning_store.hpp.
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
-#include "storage/sqlite_store_internal.hpp"
+#include "storage/sql_store_internal.hpp"
 
 #include <algorithm>
 #include <map>
@@ -57,10 +57,9 @@ std::map<std::string, std::vector<scheduler::interval>> busy_by_person(connectio
 
 } // namespace
 
-result<scheduler::blackout_import> sqlite_store::import_blackouts(const std::string& programme_id,
-                                                                  const std::string& name,
-                                                                  const std::vector<scheduler::named_interval>& periods,
-                                                                  const std::string& now) {
+result<scheduler::blackout_import> sql_store::import_blackouts(const std::string& programme_id, const std::string& name,
+                                                               const std::vector<scheduler::named_interval>& periods,
+                                                               const std::string& now) {
     return guarded([&]() -> result<scheduler::blackout_import> {
         auto dup = db_.prepare("SELECT 1 FROM blackout_imports WHERE programme_id = ? AND name = ?");
         dup.bind_all(programme_id, name);
@@ -82,7 +81,7 @@ result<scheduler::blackout_import> sqlite_store::import_blackouts(const std::str
     });
 }
 
-result<std::vector<scheduler::blackout_import>> sqlite_store::list_blackout_imports(const std::string& programme_id) {
+result<std::vector<scheduler::blackout_import>> sql_store::list_blackout_imports(const std::string& programme_id) {
     return guarded([&]() -> result<std::vector<scheduler::blackout_import>> {
         auto s = db_.prepare("SELECT id, programme_id, name, periods, created_at FROM blackout_imports "
                              "WHERE programme_id = ? ORDER BY created_at, id");
@@ -93,8 +92,8 @@ result<std::vector<scheduler::blackout_import>> sqlite_store::list_blackout_impo
     });
 }
 
-result<std::vector<scheduler::blackout_period>> sqlite_store::list_blackouts(
-    const std::string& programme_id, const std::optional<std::string>& import_id) {
+result<std::vector<scheduler::blackout_period>> sql_store::list_blackouts(const std::string& programme_id,
+                                                                          const std::optional<std::string>& import_id) {
     return guarded([&]() -> result<std::vector<scheduler::blackout_period>> {
         auto s = db_.prepare("SELECT id, import_id, name, start_utc, end_utc FROM blackouts WHERE programme_id = ?1 "
                              "AND (?2 IS NULL OR import_id = ?2) ORDER BY start_utc, id");
@@ -105,7 +104,7 @@ result<std::vector<scheduler::blackout_period>> sqlite_store::list_blackouts(
     });
 }
 
-result<scheduler::page<scheduler::blackout_period>> sqlite_store::page_blackouts(
+result<scheduler::page<scheduler::blackout_period>> sql_store::page_blackouts(
     const std::string& programme_id, const std::optional<std::string>& import_id, const scheduler::page_request& pr) {
     return guarded([&]() -> result<scheduler::page<scheduler::blackout_period>> {
         // The cursor is "<start_utc> <id>" of the last period of the previous page.
@@ -131,7 +130,7 @@ result<scheduler::page<scheduler::blackout_period>> sqlite_store::page_blackouts
     });
 }
 
-status sqlite_store::delete_blackout_import(const std::string& programme_id, const std::string& import_id) {
+status sql_store::delete_blackout_import(const std::string& programme_id, const std::string& import_id) {
     return guarded([&]() -> status {
         auto s = db_.prepare("SELECT 1 FROM blackout_imports WHERE id = ? AND programme_id = ?");
         s.bind_all(import_id, programme_id);
@@ -142,8 +141,8 @@ status sqlite_store::delete_blackout_import(const std::string& programme_id, con
     });
 }
 
-result<std::size_t> sqlite_store::replace_busy_times(const std::string& person_id,
-                                                     const std::vector<scheduler::interval>& busy) {
+result<std::size_t> sql_store::replace_busy_times(const std::string& person_id,
+                                                  const std::vector<scheduler::interval>& busy) {
     return guarded([&]() -> result<std::size_t> {
         auto s = db_.prepare("SELECT 1 FROM people WHERE id = ?");
         s.bind(1, person_id);
@@ -157,7 +156,7 @@ result<std::size_t> sqlite_store::replace_busy_times(const std::string& person_i
     });
 }
 
-result<std::vector<scheduler::interval>> sqlite_store::busy_times(const std::string& person_id) {
+result<std::vector<scheduler::interval>> sql_store::busy_times(const std::string& person_id) {
     return guarded([&]() -> result<std::vector<scheduler::interval>> {
         auto s = db_.prepare("SELECT start_utc, end_utc FROM busy_times WHERE person_id = ? ORDER BY start_utc");
         s.bind(1, person_id);
@@ -194,13 +193,13 @@ std::vector<scheduler::planning_event> planning_events(connection& db, const sch
     const auto earliest = earliest_overlapping_start(db, q.window.start, q.programme_id);
     auto e = db.prepare(
         "SELECT e.id, e.title, e.start_utc, e.end_utc, e.kind, e.working_group_id,"
-        " CASE WHEN ?4 = '' OR e.working_group_id IS NULL OR e.working_group_id = ?4 THEN 0 ELSE EXISTS ("
+        " CASE WHEN ?4 = '' OR e.working_group_id IS NULL OR e.working_group_id = ?4 THEN 0 WHEN EXISTS ("
         "  SELECT 1 FROM memberships a WHERE a.working_group_id = ?4"
         "   AND a.valid_from <= substr(e.start_local, 1, 10)"
         "   AND (a.valid_until IS NULL OR a.valid_until >= substr(e.start_local, 1, 10))"
         "   AND EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = a.person_id"
         "    AND m.working_group_id = e.working_group_id AND m.valid_from <= substr(e.start_local, 1, 10)"
-        "    AND (m.valid_until IS NULL OR m.valid_until >= substr(e.start_local, 1, 10)))) END"
+        "    AND (m.valid_until IS NULL OR m.valid_until >= substr(e.start_local, 1, 10)))) THEN 1 ELSE 0 END"
         " FROM events e WHERE e.programme_id = ?1 AND e.start_utc >= ?5 AND e.start_utc < ?3 AND e.end_utc > ?2"
         " AND e.status <> 'cancelled' ORDER BY e.start_utc, e.id");
     e.bind_all(q.programme_id, w.from, w.to, w.group, earliest);
@@ -264,7 +263,7 @@ std::vector<scheduler::group_member> planning_members(connection& db, const sche
 
 } // namespace
 
-result<scheduler::planning_facts> sqlite_store::planning_facts_for(const scheduler::planning_query& q) {
+result<scheduler::planning_facts> sql_store::planning_facts_for(const scheduler::planning_query& q) {
     return guarded([&]() -> result<scheduler::planning_facts> {
         scheduler::planning_facts out;
         const planning_window w{scheduler::format_instant(q.window.start), scheduler::format_instant(q.window.end),

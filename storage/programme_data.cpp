@@ -6,9 +6,9 @@
 // check (existence, version, uniqueness, references) and the write that follows it see
 // the same data. The UNIQUE and FOREIGN KEY constraints stay as the safety net: a
 // violation the checks missed still becomes errc::conflict through to_error.
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
-#include "storage/sqlite_store_internal.hpp"
+#include "storage/sql_store_internal.hpp"
 
 #include <boost/json.hpp>
 
@@ -400,7 +400,7 @@ scheduler::person read_person(statement& s) {
 
 // --- programmes ---------------------------------------------------------------------------
 
-result<std::vector<scheduler::programme>> sqlite_store::list_programmes() {
+result<std::vector<scheduler::programme>> sql_store::list_programmes() {
     return guarded([&]() -> result<std::vector<scheduler::programme>> {
         static const std::string sql =
             std::string("SELECT ") + detail::programme_columns + " FROM programmes ORDER BY slug";
@@ -411,7 +411,7 @@ result<std::vector<scheduler::programme>> sqlite_store::list_programmes() {
     });
 }
 
-result<scheduler::programme> sqlite_store::get_programme(const std::string& slug) {
+result<scheduler::programme> sql_store::get_programme(const std::string& slug) {
     return guarded([&]() -> result<scheduler::programme> {
         static const std::string sql =
             std::string("SELECT ") + detail::programme_columns + " FROM programmes WHERE slug = ?";
@@ -422,7 +422,7 @@ result<scheduler::programme> sqlite_store::get_programme(const std::string& slug
     });
 }
 
-result<std::size_t> sqlite_store::count_programmes() {
+result<std::size_t> sql_store::count_programmes() {
     return guarded([&]() -> result<std::size_t> {
         auto s = db_.prepare("SELECT COUNT(*) FROM programmes");
         s.step();
@@ -430,7 +430,7 @@ result<std::size_t> sqlite_store::count_programmes() {
     });
 }
 
-result<scheduler::programme> sqlite_store::create_programme(const scheduler::programme& p, const std::string& now) {
+result<scheduler::programme> sql_store::create_programme(const scheduler::programme& p, const std::string& now) {
     return guarded([&]() -> result<scheduler::programme> {
         if (exists(db_, "SELECT 1 FROM programmes WHERE slug = ?", p.slug))
             return error{errc::conflict,
@@ -448,7 +448,7 @@ result<scheduler::programme> sqlite_store::create_programme(const scheduler::pro
     });
 }
 
-result<scheduler::programme> sqlite_store::get_programme_by_id(const std::string& id) {
+result<scheduler::programme> sql_store::get_programme_by_id(const std::string& id) {
     return guarded([&]() -> result<scheduler::programme> {
         static const std::string sql =
             std::string("SELECT ") + detail::programme_columns + " FROM programmes WHERE id = ?";
@@ -459,8 +459,8 @@ result<scheduler::programme> sqlite_store::get_programme_by_id(const std::string
 // The slug is the programme's public name in URLs and calendar feeds that people have
 // subscribed to, so it never changes: p.slug is ignored, like the stored version and
 // timestamps.
-result<scheduler::programme> sqlite_store::update_programme(const scheduler::programme& p, expected_version expected,
-                                                            const std::string& now) {
+result<scheduler::programme> sql_store::update_programme(const scheduler::programme& p, expected_version expected,
+                                                         const std::string& now) {
     return guarded([&]() -> result<scheduler::programme> {
         static constexpr const char* row_sql = "SELECT id, version FROM programmes WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "programme", p.id, expected); !row) return row.err();
@@ -482,8 +482,8 @@ result<scheduler::programme> sqlite_store::update_programme(const scheduler::pro
 
 // --- organisations ------------------------------------------------------------------------
 
-result<scheduler::organisation> sqlite_store::create_organisation(const scheduler::organisation& o,
-                                                                  const std::string& now) {
+result<scheduler::organisation> sql_store::create_organisation(const scheduler::organisation& o,
+                                                               const std::string& now) {
     return guarded([&]() -> result<scheduler::organisation> {
         if (auto st = require_programme(db_, o.programme_id); !st) return st.err();
         if (auto st = organisation_name_free(db_, o.programme_id, o.name, ""); !st) return st.err();
@@ -496,7 +496,7 @@ result<scheduler::organisation> sqlite_store::create_organisation(const schedule
     });
 }
 
-result<scheduler::organisation> sqlite_store::get_organisation(const std::string& id) {
+result<scheduler::organisation> sql_store::get_organisation(const std::string& id) {
     return guarded([&]() -> result<scheduler::organisation> {
         static const std::string sql =
             std::string("SELECT ") + organisation_columns + " FROM organisations WHERE id = ?";
@@ -504,9 +504,9 @@ result<scheduler::organisation> sqlite_store::get_organisation(const std::string
     });
 }
 
-result<page<scheduler::organisation>> sqlite_store::list_organisations(const std::string& programme_id,
-                                                                       const scheduler::organisation_filter& f,
-                                                                       const page_request& pr) {
+result<page<scheduler::organisation>> sql_store::list_organisations(const std::string& programme_id,
+                                                                    const scheduler::organisation_filter& f,
+                                                                    const page_request& pr) {
     return guarded([&]() -> result<page<scheduler::organisation>> {
         static const std::string sql = std::string("SELECT ") + organisation_columns +
                                        " FROM organisations WHERE programme_id = ? AND id > ?"
@@ -520,8 +520,8 @@ result<page<scheduler::organisation>> sqlite_store::list_organisations(const std
 }
 
 // The programme_id never changes: o.programme_id is ignored.
-result<scheduler::organisation> sqlite_store::update_organisation(const scheduler::organisation& o,
-                                                                  expected_version expected, const std::string& now) {
+result<scheduler::organisation> sql_store::update_organisation(const scheduler::organisation& o,
+                                                               expected_version expected, const std::string& now) {
     return guarded([&]() -> result<scheduler::organisation> {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM organisations WHERE id = ?";
         auto row = current_row(db_, row_sql, "organisation", o.id, expected);
@@ -537,7 +537,7 @@ result<scheduler::organisation> sqlite_store::update_organisation(const schedule
     });
 }
 
-status sqlite_store::delete_organisation(const std::string& id, expected_version expected) {
+status sql_store::delete_organisation(const std::string& id, expected_version expected) {
     return guarded([&]() -> status {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM organisations WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "organisation", id, expected); !row) return row.err();
@@ -556,7 +556,7 @@ status sqlite_store::delete_organisation(const std::string& id, expected_version
 
 // --- people -------------------------------------------------------------------------------
 
-result<scheduler::person> sqlite_store::create_person(const scheduler::person& p, const std::string& now) {
+result<scheduler::person> sql_store::create_person(const scheduler::person& p, const std::string& now) {
     return guarded([&]() -> result<scheduler::person> {
         if (auto st = require_programme(db_, p.programme_id); !st) return st.err();
         if (auto st = organisation_in_programme(db_, p.organisation_id, p.programme_id); !st) return st.err();
@@ -572,15 +572,15 @@ result<scheduler::person> sqlite_store::create_person(const scheduler::person& p
     });
 }
 
-result<scheduler::person> sqlite_store::get_person(const std::string& id) {
+result<scheduler::person> sql_store::get_person(const std::string& id) {
     return guarded([&]() -> result<scheduler::person> {
         static const std::string sql = std::string("SELECT ") + person_columns + " FROM people WHERE id = ?";
         return get_by_id(db_, sql.c_str(), "person", id, &read_person);
     });
 }
 
-result<page<scheduler::person>> sqlite_store::list_people(const std::string& programme_id,
-                                                          const scheduler::person_filter& f, const page_request& pr) {
+result<page<scheduler::person>> sql_store::list_people(const std::string& programme_id,
+                                                       const scheduler::person_filter& f, const page_request& pr) {
     return guarded([&]() -> result<page<scheduler::person>> {
         static const std::string sql = std::string("SELECT ") + person_columns +
                                        " FROM people WHERE programme_id = ? AND id > ?"
@@ -596,8 +596,8 @@ result<page<scheduler::person>> sqlite_store::list_people(const std::string& pro
 
 // The programme_id never changes, and the feed token has its own setter (set_feed_token):
 // p.programme_id and p.feed_generation are ignored.
-result<scheduler::person> sqlite_store::update_person(const scheduler::person& p, expected_version expected,
-                                                      const std::string& now) {
+result<scheduler::person> sql_store::update_person(const scheduler::person& p, expected_version expected,
+                                                   const std::string& now) {
     return guarded([&]() -> result<scheduler::person> {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM people WHERE id = ?";
         auto row = current_row(db_, row_sql, "person", p.id, expected);
@@ -619,7 +619,7 @@ result<scheduler::person> sqlite_store::update_person(const scheduler::person& p
     });
 }
 
-status sqlite_store::delete_person(const std::string& id, expected_version expected) {
+status sql_store::delete_person(const std::string& id, expected_version expected) {
     return guarded([&]() -> status {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM people WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "person", id, expected); !row) return row.err();
@@ -646,8 +646,8 @@ status sqlite_store::delete_person(const std::string& id, expected_version expec
 
 // --- working groups -----------------------------------------------------------------------
 
-result<scheduler::working_group> sqlite_store::create_working_group(const scheduler::working_group& g,
-                                                                    const std::string& now) {
+result<scheduler::working_group> sql_store::create_working_group(const scheduler::working_group& g,
+                                                                 const std::string& now) {
     return guarded([&]() -> result<scheduler::working_group> {
         if (auto st = require_programme(db_, g.programme_id); !st) return st.err();
         if (exists(db_, "SELECT 1 FROM working_groups WHERE programme_id = ? AND slug = ?", g.programme_id, g.slug))
@@ -663,7 +663,7 @@ result<scheduler::working_group> sqlite_store::create_working_group(const schedu
     });
 }
 
-result<scheduler::working_group> sqlite_store::get_working_group(const std::string& id) {
+result<scheduler::working_group> sql_store::get_working_group(const std::string& id) {
     return guarded([&]() -> result<scheduler::working_group> {
         static const std::string sql =
             std::string("SELECT ") + working_group_columns + " FROM working_groups WHERE id = ?";
@@ -671,13 +671,13 @@ result<scheduler::working_group> sqlite_store::get_working_group(const std::stri
     });
 }
 
-result<page<scheduler::working_group>> sqlite_store::list_working_groups(const std::string& programme_id,
-                                                                         const scheduler::working_group_filter& f,
-                                                                         const page_request& pr) {
+result<page<scheduler::working_group>> sql_store::list_working_groups(const std::string& programme_id,
+                                                                      const scheduler::working_group_filter& f,
+                                                                      const page_request& pr) {
     return guarded([&]() -> result<page<scheduler::working_group>> {
         static const std::string sql = std::string("SELECT ") + working_group_columns +
                                        " FROM working_groups WHERE programme_id = ? AND id > ?"
-                                       " AND (? OR archived_at IS NULL) ORDER BY id LIMIT ?";
+                                       " AND (? = 1 OR archived_at IS NULL) ORDER BY id LIMIT ?";
         auto s = db_.prepare(sql.c_str());
         s.bind_all(programme_id, after(pr), f.include_archived, fetch_limit(pr));
         return read_page<scheduler::working_group>(s, pr, &read_working_group);
@@ -687,8 +687,8 @@ result<page<scheduler::working_group>> sqlite_store::list_working_groups(const s
 // The slug names the group's calendar feed that people have subscribed to, and the
 // programme_id never changes: g.slug, g.programme_id and g.archived_at (see
 // archive_working_group) are ignored.
-result<scheduler::working_group> sqlite_store::update_working_group(const scheduler::working_group& g,
-                                                                    expected_version expected, const std::string& now) {
+result<scheduler::working_group> sql_store::update_working_group(const scheduler::working_group& g,
+                                                                 expected_version expected, const std::string& now) {
     return guarded([&]() -> result<scheduler::working_group> {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM working_groups WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "working group", g.id, expected); !row) return row.err();
@@ -701,8 +701,8 @@ result<scheduler::working_group> sqlite_store::update_working_group(const schedu
     });
 }
 
-result<scheduler::working_group> sqlite_store::archive_working_group(const std::string& id, expected_version expected,
-                                                                     const std::string& now) {
+result<scheduler::working_group> sql_store::archive_working_group(const std::string& id, expected_version expected,
+                                                                  const std::string& now) {
     return guarded([&]() -> result<scheduler::working_group> {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM working_groups WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "working group", id, expected); !row) return row.err();
@@ -715,7 +715,7 @@ result<scheduler::working_group> sqlite_store::archive_working_group(const std::
     });
 }
 
-status sqlite_store::delete_working_group(const std::string& id, expected_version expected) {
+status sql_store::delete_working_group(const std::string& id, expected_version expected) {
     return guarded([&]() -> status {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM working_groups WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "working group", id, expected); !row) return row.err();
@@ -736,7 +736,7 @@ status sqlite_store::delete_working_group(const std::string& id, expected_versio
 
 // --- memberships --------------------------------------------------------------------------
 
-result<scheduler::membership> sqlite_store::create_membership(const scheduler::membership& m, const std::string& now) {
+result<scheduler::membership> sql_store::create_membership(const scheduler::membership& m, const std::string& now) {
     return guarded([&]() -> result<scheduler::membership> {
         std::string programme_id;
         {
@@ -772,7 +772,7 @@ result<scheduler::membership> sqlite_store::create_membership(const scheduler::m
     });
 }
 
-result<std::vector<scheduler::membership>> sqlite_store::list_memberships(const std::string& working_group_id) {
+result<std::vector<scheduler::membership>> sql_store::list_memberships(const std::string& working_group_id) {
     return guarded([&]() -> result<std::vector<scheduler::membership>> {
         if (!exists(db_, "SELECT 1 FROM working_groups WHERE id = ?", working_group_id))
             return missing("working group", working_group_id);
@@ -785,7 +785,7 @@ result<std::vector<scheduler::membership>> sqlite_store::list_memberships(const 
     });
 }
 
-result<scheduler::membership> sqlite_store::get_membership(const std::string& id) {
+result<scheduler::membership> sql_store::get_membership(const std::string& id) {
     return guarded([&]() -> result<scheduler::membership> {
         auto s = db_.prepare("SELECT id, working_group_id, person_id, role, valid_from, valid_until, created_at "
                              "FROM memberships WHERE id = ?");
@@ -796,7 +796,7 @@ result<scheduler::membership> sqlite_store::get_membership(const std::string& id
 }
 
 // Memberships have no version or updated_at: `now` is not stored.
-result<scheduler::membership> sqlite_store::update_membership(const scheduler::membership& m, const std::string&) {
+result<scheduler::membership> sql_store::update_membership(const scheduler::membership& m, const std::string&) {
     return guarded([&]() -> result<scheduler::membership> {
         auto cur = get_membership(m.id);
         if (!cur) return cur.err();
@@ -818,7 +818,7 @@ result<scheduler::membership> sqlite_store::update_membership(const scheduler::m
 
 // --- venues -------------------------------------------------------------------------------
 
-result<scheduler::venue> sqlite_store::create_venue(const scheduler::venue& v, const std::string& now) {
+result<scheduler::venue> sql_store::create_venue(const scheduler::venue& v, const std::string& now) {
     return guarded([&]() -> result<scheduler::venue> {
         if (auto st = require_programme(db_, v.programme_id); !st) return st.err();
         const auto id = new_id("ven");
@@ -830,14 +830,14 @@ result<scheduler::venue> sqlite_store::create_venue(const scheduler::venue& v, c
     });
 }
 
-result<scheduler::venue> sqlite_store::get_venue(const std::string& id) {
+result<scheduler::venue> sql_store::get_venue(const std::string& id) {
     return guarded([&]() -> result<scheduler::venue> {
         static const std::string sql = std::string("SELECT ") + venue_columns + " FROM venues WHERE id = ?";
         return get_by_id(db_, sql.c_str(), "venue", id, &read_venue);
     });
 }
 
-result<page<scheduler::venue>> sqlite_store::list_venues(const std::string& programme_id, const page_request& pr) {
+result<page<scheduler::venue>> sql_store::list_venues(const std::string& programme_id, const page_request& pr) {
     return guarded([&]() -> result<page<scheduler::venue>> {
         static const std::string sql = std::string("SELECT ") + venue_columns +
                                        " FROM venues WHERE programme_id = ? AND id > ? ORDER BY id LIMIT ?";
@@ -848,8 +848,8 @@ result<page<scheduler::venue>> sqlite_store::list_venues(const std::string& prog
 }
 
 // The programme_id never changes: v.programme_id is ignored.
-result<scheduler::venue> sqlite_store::update_venue(const scheduler::venue& v, expected_version expected,
-                                                    const std::string& now) {
+result<scheduler::venue> sql_store::update_venue(const scheduler::venue& v, expected_version expected,
+                                                 const std::string& now) {
     return guarded([&]() -> result<scheduler::venue> {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM venues WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "venue", v.id, expected); !row) return row.err();
@@ -862,7 +862,7 @@ result<scheduler::venue> sqlite_store::update_venue(const scheduler::venue& v, e
     });
 }
 
-status sqlite_store::delete_venue(const std::string& id, expected_version expected) {
+status sql_store::delete_venue(const std::string& id, expected_version expected) {
     return guarded([&]() -> status {
         static constexpr const char* row_sql = "SELECT programme_id, version FROM venues WHERE id = ?";
         if (auto row = current_row(db_, row_sql, "venue", id, expected); !row) return row.err();
@@ -914,7 +914,7 @@ demo_group_ids insert_demo_groups(connection& db, const std::string& pid,
 std::string demo_group_id(const demo_group_ids& group_ids, const std::string& slug) {
     for (const auto& [s, id] : group_ids)
         if (s == slug) return id;
-    throw sqlite_error(SQLITE_CONSTRAINT, "demo data names unknown working group " + slug);
+    throw database_error(SQLITE_CONSTRAINT, "demo data names unknown working group " + slug);
 }
 
 // The person and their memberships from the programme's first day; the person's group
@@ -972,7 +972,7 @@ void insert_demo_signing(connection& db, const std::string& pid, const scheduler
 
 } // namespace
 
-result<bool> sqlite_store::seed_demo(const scheduler::demo_data& demo, const std::string& now) {
+result<bool> sql_store::seed_demo(const scheduler::demo_data& demo, const std::string& now) {
     return guarded([&]() -> result<bool> {
         if (exists(db_, "SELECT 1 FROM programmes WHERE slug = ?", demo.prog.slug)) return false;
         const auto pid = insert_demo_programme(db_, demo.prog, now);

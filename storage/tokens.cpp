@@ -1,8 +1,8 @@
 // API tokens on SQLite: the public prefix and the hash of each token, its role and scope.
 // The semantics are the contract in scheduler/store/token_store.hpp.
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
-#include "storage/sqlite_store_internal.hpp"
+#include "storage/sql_store_internal.hpp"
 
 #include <optional>
 #include <string>
@@ -38,7 +38,7 @@ scheduler::api_token read_token(statement& s, connection& db) {
 
 } // namespace
 
-result<std::vector<scheduler::token_credentials>> sqlite_store::find_tokens_by_prefix(const std::string& prefix) {
+result<std::vector<scheduler::token_credentials>> sql_store::find_tokens_by_prefix(const std::string& prefix) {
     return guarded([&]() -> result<std::vector<scheduler::token_credentials>> {
         auto s = db_.prepare(
             "SELECT t.id, t.name, t.role, t.programme_id, p.slug, t.person_id, t.created_at, t.last_used_at, "
@@ -54,7 +54,7 @@ result<std::vector<scheduler::token_credentials>> sqlite_store::find_tokens_by_p
     });
 }
 
-result<std::vector<scheduler::api_token>> sqlite_store::list_tokens() {
+result<std::vector<scheduler::api_token>> sql_store::list_tokens() {
     return guarded([&]() -> result<std::vector<scheduler::api_token>> {
         auto s = db_.prepare(
             "SELECT t.id, t.name, t.role, t.programme_id, p.slug, t.person_id, t.created_at, t.last_used_at, "
@@ -66,7 +66,7 @@ result<std::vector<scheduler::api_token>> sqlite_store::list_tokens() {
     });
 }
 
-result<scheduler::api_token> sqlite_store::create_token(const scheduler::new_api_token& t, const std::string& now) {
+result<scheduler::api_token> sql_store::create_token(const scheduler::new_api_token& t, const std::string& now) {
     return guarded([&]() -> result<scheduler::api_token> {
         std::optional<std::string> programme_id;
         if (t.programme_slug) {
@@ -112,7 +112,7 @@ result<scheduler::api_token> sqlite_store::create_token(const scheduler::new_api
     });
 }
 
-status sqlite_store::revoke_token(const std::string& id, const std::string& now) {
+status sql_store::revoke_token(const std::string& id, const std::string& now) {
     return guarded([&]() -> status {
         auto s = db_.prepare("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?");
         s.bind_all(now, id).run();
@@ -121,7 +121,7 @@ status sqlite_store::revoke_token(const std::string& id, const std::string& now)
     });
 }
 
-status sqlite_store::touch_token(const std::string& id, const std::string& now) {
+status sql_store::touch_token(const std::string& id, const std::string& now) {
     return guarded([&]() -> status {
         db_.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind_all(now, id).run();
         return scheduler::ok();

@@ -115,7 +115,7 @@ public:
     void put(const std::string& prefix, std::vector<scheduler::token_credentials> found, std::uint64_t generation);
     void invalidate();
     // invalidate() when a commit changed a table that find() results come from; meant for
-    // storage::sqlite_database::options::after_commit.
+    // storage::sql_database::options::after_commit.
     void tables_changed(const std::set<std::string>& changed_tables);
 
 private:

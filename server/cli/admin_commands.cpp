@@ -6,7 +6,7 @@
 #include "server/cli/command_support.hpp"
 #include "server/options/flags.hpp"
 #include "storage/database_file.hpp"
-#include "storage/sqlite_database.hpp"
+#include "storage/sql_database.hpp"
 
 #include <iostream>
 

@@ -1,7 +1,7 @@
 #include "server/cli/command_support.hpp"
 
 #include "storage/database_file.hpp"
-#include "storage/sqlite_database.hpp"
+#include "storage/sql_database.hpp"
 
 #include <filesystem>
 #include <iostream>
@@ -25,6 +25,7 @@ int check_no_more(const std::vector<std::string>& args) {
 }
 
 void ensure_parent(const std::string& path) {
+    if (path.starts_with("postgresql://") || path.starts_with("postgres://")) return; // not a file
     const auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
 }

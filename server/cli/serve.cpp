@@ -10,7 +10,7 @@
 #include "server/http/io_pool.hpp"
 #include "server/http/metrics.hpp"
 #include "storage/database_file.hpp"
-#include "storage/sqlite_database.hpp"
+#include "storage/sql_database.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -136,23 +136,23 @@ int run_service(config& cfg, const feed_key& secret) {
                                                    ? static_cast<std::size_t>(cfg.db_readers)
                                                    : cfg.feed_background_renders);
     token_cache tokens;
-    std::unique_ptr<storage::sqlite_database> db;
+    std::unique_ptr<storage::sql_database> db;
     try {
-        storage::sqlite_database::options o{cfg.database,
-                                            cfg.db_readers,
-                                            cfg.db_busy_timeout_ms,
-                                            cfg.db_write_batch,
-                                            cfg.db_cache_mib,
-                                            cfg.db_checkpoint_pages,
-                                            [&tokens, &feeds](const std::set<std::string>& tables) {
-                                                tokens.tables_changed(tables);
-                                                // Feed changes reported inside the committed transaction, reported again now
-                                                // that the data is visible (server/api/feed_cache.hpp, record_changes).
-                                                feeds.replay_recorded_changes();
-                                            }};
+        storage::sql_database::options o{cfg.database,
+                                         cfg.db_readers,
+                                         cfg.db_busy_timeout_ms,
+                                         cfg.db_write_batch,
+                                         cfg.db_cache_mib,
+                                         cfg.db_checkpoint_pages,
+                                         [&tokens, &feeds](const std::set<std::string>& tables) {
+                                             tokens.tables_changed(tables);
+                                             // Feed changes reported inside the committed transaction, reported again now
+                                             // that the data is visible (server/api/feed_cache.hpp, record_changes).
+                                             feeds.replay_recorded_changes();
+                                         }};
         o.max_mib = cfg.db_max_mib;
         o.reader_cache_mib = cfg.db_reader_cache_mib;
-        db = std::make_unique<storage::sqlite_database>(std::move(o));
+        db = std::make_unique<storage::sql_database>(std::move(o));
     } catch (const std::exception& e) {
         return fail(e.what());
     }
@@ -176,8 +176,8 @@ int run_service(config& cfg, const feed_key& secret) {
 
     std::cout << "copsched " << COPSCHED_VERSION << " listening on http://" << cfg.host << ":" << cfg.port
               << (cfg.public_url.empty() ? std::string() : " (public URL " + cfg.public_url + ")") << " (database "
-              << cfg.database << ", " << cfg.threads << " I/O thread" << (cfg.threads == 1 ? "" : "s") << ")"
-              << std::endl;
+              << storage::describe_database(cfg.database) << ", " << cfg.threads << " I/O thread"
+              << (cfg.threads == 1 ? "" : "s") << ")" << std::endl;
 
     pool.run();
     db->stop(); // finishes queued writes, checkpoints and closes the database
@@ -194,6 +194,10 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
     if (!lock.acquire()) return fail("the database " + cfg.database + " is in use by another copsched server");
     auto m = storage::migrate_file(cfg.database, cfg.db_busy_timeout_ms);
     if (!m) return fail(m.err());
+    const bool postgresql = cfg.database.starts_with("postgresql://") || cfg.database.starts_with("postgres://");
+    if (postgresql && cfg.feed_key_file.empty())
+        return fail("--feed-key-file is required with a PostgreSQL database: every instance must sign feed URLs "
+                    "with the same key (give each instance the same file)");
     std::optional<feed_key> secret;
     try {
         bool created = false;

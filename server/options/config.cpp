@@ -90,7 +90,10 @@ std::vector<option> service_options() {
     return {
         text("host", "address to listen on", &config::host),
         number("port", "TCP port to listen on (0: any free port, printed at start)", &config::port),
-        text("database", "SQLite database file (created and migrated on start)", &config::database),
+        text("database",
+             "SQLite database file (created and migrated on start), or a PostgreSQL URL postgresql://... "
+             "(migrated on start; docs/POSTGRESQL.md)",
+             &config::database),
         {"public-url", "base URL clients use (feed links); default http://HOST:PORT",
          [](config& c, const std::string& v) { return c.public_url = v, true; },
          [](const config& c) { return c.public_url.empty() ? std::string("(http://HOST:PORT)") : c.public_url; }},
@@ -180,7 +183,8 @@ std::vector<option> api_options() {
              return !v.empty();
          },
          [](const config& c) {
-             return c.feed_key_file.empty() ? std::string("(<database>.feed-key)") : c.feed_key_file;
+             return c.feed_key_file.empty() ? std::string("(<database>.feed-key; required with PostgreSQL)")
+                                            : c.feed_key_file;
          }},
     };
 }

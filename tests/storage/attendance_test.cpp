@@ -1,13 +1,13 @@
 // Attendance on the SQLite store: who is invited (derived from people and memberships until
 // the event starts, frozen from then on), answers, presence, guests, memberships that change,
 // the facts the reports read, and the freeze the writer runs at the start of every batch.
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
 #include "scheduler/civil_time.hpp"
 #include "storage/database_file.hpp"
 #include "storage/migrations.hpp"
-#include "storage/sqlite_database.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "storage/sql_database.hpp"
+#include "tests/support/test_database.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -24,7 +24,7 @@ using scheduler::errc;
 using scheduler::event_kind;
 using scheduler::invitation;
 using scheduler::invitation_source;
-using storage::connection;
+using storage::sqlite_connection;
 
 namespace {
 
@@ -35,8 +35,9 @@ constexpr const char* before_2098 = "2097-12-01T00:00:00Z";
 
 struct fixture {
     test::temp_dir dir;
-    connection db{dir.file("copsched.db"), connection::mode::read_write, 2000};
-    storage::sqlite_store store{db};
+    test::store_database database{dir};
+    storage::connection& db = database.connection();
+    storage::sql_store store{db};
     std::string prg, other_prg, org, org_b, other_org;
     int people_made = 0;
 
@@ -164,7 +165,7 @@ std::vector<std::string> ids(std::initializer_list<std::string> v) { return v; }
 } // namespace
 
 TEST_CASE("invitations are derived from the programme's people and the group's members on the event's date",
-          "[storage][attendance]") {
+          "[store][storage][attendance]") {
     fixture f;
     const auto bram = f.person("Bram", true, scheduler::person_role::consultant, f.org_b);
     const auto anna = f.person("Anna");
@@ -218,7 +219,7 @@ TEST_CASE("invitations are derived from the programme's people and the group's m
     require_error(f.store.get_invitation("evt_unknown", anna), errc::not_found);
 }
 
-TEST_CASE("a future event's invitations follow memberships and people as they change", "[storage][attendance]") {
+TEST_CASE("a future event's invitations follow memberships and people as they change", "[store][storage][attendance]") {
     fixture f;
     const auto anna = f.person("Anna");
     const auto bram = f.person("Bram");
@@ -249,7 +250,7 @@ TEST_CASE("a future event's invitations follow memberships and people as they ch
     CHECK(f.invited(cop) == ids({anna, bram}));
 }
 
-TEST_CASE("the freeze keeps a started event's invitations whatever changes later", "[storage][attendance]") {
+TEST_CASE("the freeze keeps a started event's invitations whatever changes later", "[store][storage][attendance]") {
     fixture f;
     const auto anna = f.person("Anna");
     const auto bram = f.person("Bram");
@@ -324,7 +325,7 @@ TEST_CASE("the freeze keeps a started event's invitations whatever changes later
                   errc::not_found);
 }
 
-TEST_CASE("a started event read before the freeze gives the list it is frozen to", "[storage][attendance]") {
+TEST_CASE("a started event read before the freeze gives the list it is frozen to", "[store][storage][attendance]") {
     fixture f;
     const auto anna = f.person("Anna");
     const auto bram = f.person("Bram");
@@ -366,7 +367,7 @@ TEST_CASE("a started event read before the freeze gives the list it is frozen to
     CHECK(f.store.person_invitations(bram, "2021-01-01T00:00:00Z", "2022-01-01T00:00:00Z")->size() == 1);
 }
 
-TEST_CASE("answers are stored for invited people only and overwrite the previous one", "[storage][attendance]") {
+TEST_CASE("answers are stored for invited people only and overwrite the previous one", "[store][storage][attendance]") {
     fixture f;
     const auto anna = f.person("Anna");
     const auto bram = f.person("Bram");
@@ -394,7 +395,7 @@ TEST_CASE("answers are stored for invited people only and overwrite the previous
 }
 
 TEST_CASE("presence is recorded, and someone of the programme who came uninvited becomes a guest",
-          "[storage][attendance]") {
+          "[store][storage][attendance]") {
     fixture f;
     const auto anna = f.person("Anna");
     const auto bram = f.person("Bram");
@@ -436,7 +437,7 @@ TEST_CASE("presence is recorded, and someone of the programme who came uninvited
 }
 
 TEST_CASE("guests are added once, only from the active people of the programme, and removed until present",
-          "[storage][attendance]") {
+          "[store][storage][attendance]") {
     fixture f;
     const auto anna = f.person("Anna");
     const auto bram = f.person("Bram");
@@ -479,7 +480,7 @@ TEST_CASE("guests are added once, only from the active people of the programme, 
     CHECK(f.invited(session) == ids({anna, bram, carla}));
 }
 
-TEST_CASE("memberships are read and their role and end changed", "[storage][attendance]") {
+TEST_CASE("memberships are read and their role and end changed", "[store][storage][attendance]") {
     fixture f;
     const auto anna = f.person("Anna");
     const auto g = f.group("inkoop");
@@ -521,7 +522,7 @@ TEST_CASE("memberships are read and their role and end changed", "[storage][atte
 }
 
 TEST_CASE("report facts hold the programme's data and every invitation to the window's events",
-          "[storage][attendance]") {
+          "[store][storage][attendance]") {
     fixture f;
     const auto bram = f.person("Bram", true, scheduler::person_role::consultant, f.org_b);
     const auto anna = f.person("Anna");
@@ -606,7 +607,7 @@ TEST_CASE("report facts hold the programme's data and every invitation to the wi
     CHECK(none->invitations.empty());
 }
 
-TEST_CASE("a person's invitations in a window, by event start", "[storage][attendance]") {
+TEST_CASE("a person's invitations in a window, by event start", "[store][storage][attendance]") {
     fixture f;
     const auto anna = f.person("Anna");
     const auto bram = f.person("Bram");
@@ -637,7 +638,7 @@ TEST_CASE("a person's invitations in a window, by event start", "[storage][atten
     CHECK(f.store.person_invitations(anna, "2098-01-01T00:00:00Z", "2098-07-01T00:00:00Z")->size() == 3);
 }
 
-TEST_CASE("event and person deletion stay refused once invitations are frozen", "[storage][attendance]") {
+TEST_CASE("event and person deletion stay refused once invitations are frozen", "[store][storage][attendance]") {
     fixture f;
     const auto anna = f.person("Anna");
     const auto cop = f.event(event_kind::cop_meeting, "2098-03-01T10:00");
@@ -650,7 +651,7 @@ namespace {
 
 // The event's invitations_frozen_at, read by a connection of its own.
 std::optional<std::string> frozen_at(const std::string& path, const std::string& event_id) {
-    connection c(path, connection::mode::read_only, 2000);
+    sqlite_connection c(path, sqlite_connection::mode::read_only, 2000);
     auto s = c.prepare("SELECT invitations_frozen_at FROM events WHERE id = ?");
     s.bind(1, event_id);
     REQUIRE(s.step());
@@ -660,7 +661,7 @@ std::optional<std::string> frozen_at(const std::string& path, const std::string&
 } // namespace
 
 TEST_CASE("the writer freezes started events at the start of each batch, unless told not to",
-          "[storage][attendance][sqlite_database]") {
+          "[storage][attendance][sql_database]") {
     test::temp_dir dir;
     const auto path = dir.file("copsched.db");
     REQUIRE(storage::migrate_file(path, 2000).ok());
@@ -709,7 +710,7 @@ TEST_CASE("the writer freezes started events at the start of each batch, unless 
             }).ok());
     REQUIRE_FALSE(frozen_at(path, started));
 
-    auto write_nothing = [](storage::sqlite_database& db) {
+    auto write_nothing = [](storage::sql_database& db) {
         std::promise<bool> done;
         db.write([](scheduler::store&) { return scheduler::ok(); },
                  [&](const scheduler::status& st) { done.set_value(st.ok()); });
@@ -717,14 +718,14 @@ TEST_CASE("the writer freezes started events at the start of each batch, unless 
         REQUIRE(fut.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
         REQUIRE(fut.get());
     };
-    storage::sqlite_database::options o;
+    storage::sql_database::options o;
     o.path = path;
     o.readers = 1;
     o.busy_timeout_ms = 2000;
     {
         auto off = o;
         off.freeze_started_events = false;
-        storage::sqlite_database db(off);
+        storage::sql_database db(off);
         write_nothing(db);
         db.stop();
         CHECK_FALSE(frozen_at(path, started));
@@ -732,7 +733,7 @@ TEST_CASE("the writer freezes started events at the start of each batch, unless 
     {
         // The batch's first job sets Anna inactive: the freeze ran before it, so she stays
         // invited to the started meeting, and only to that one.
-        storage::sqlite_database db(o);
+        storage::sql_database db(o);
         std::promise<bool> done;
         db.write(
             [&](scheduler::store& s) -> scheduler::status {
@@ -750,8 +751,8 @@ TEST_CASE("the writer freezes started events at the start of each batch, unless 
     }
     CHECK(frozen_at(path, started));
     CHECK_FALSE(frozen_at(path, future));
-    connection c(path, connection::mode::read_write, 2000);
-    storage::sqlite_store store(c);
+    sqlite_connection c(path, sqlite_connection::mode::read_write, 2000);
+    storage::sql_store store(c);
     auto invited = store.event_invitations(started);
     REQUIRE(invited.ok());
     REQUIRE(invited->size() == 1);
@@ -762,7 +763,7 @@ TEST_CASE("the writer freezes started events at the start of each batch, unless 
 // The report facts of a programme's year are the same whether the invitations are still
 // derived from the data or frozen: the freeze stores exactly what the derivation gave.
 // tests/bench/reports.sh measures the same at 1,000 people and 200 events.
-TEST_CASE("freezing a year of events keeps the report facts exactly as derived", "[storage][attendance]") {
+TEST_CASE("freezing a year of events keeps the report facts exactly as derived", "[store][storage][attendance]") {
     fixture f;
     std::vector<std::string> people, groups;
     {

@@ -13,20 +13,20 @@
 #include <string>
 
 using namespace copsched;
-using storage::connection;
+using storage::sqlite_connection;
 
 namespace {
 
 constexpr int busy_ms = 2000;
 constexpr const char* now = "2026-01-05T09:00:00Z";
 
-std::int64_t count_rows(connection& c, const char* sql) {
+std::int64_t count_rows(sqlite_connection& c, const char* sql) {
     auto s = c.prepare(sql);
     REQUIRE(s.step());
     return s.integer(0);
 }
 
-std::string pragma_text(connection& c, const char* sql) {
+std::string pragma_text(sqlite_connection& c, const char* sql) {
     auto s = c.prepare(sql);
     REQUIRE(s.step());
     return s.text(0);
@@ -65,7 +65,7 @@ TEST_CASE("migrate applies every migration to an empty database and records it",
     const auto all = storage::all_migrations();
     REQUIRE_FALSE(all.empty());
 
-    connection c(path, connection::mode::read_write, busy_ms);
+    sqlite_connection c(path, sqlite_connection::mode::read_write, busy_ms);
     CHECK(storage::schema_version(c) == 0);
     const auto first = storage::migrate(c);
     CHECK(first.from_version == 0);
@@ -99,7 +99,7 @@ TEST_CASE("migrate applies every migration to an empty database and records it",
 TEST_CASE("the schema has every table the service needs", "[storage][migrations]") {
     test::temp_dir dir;
     const auto path = dir.file("copsched.db");
-    connection c(path, connection::mode::read_write, busy_ms);
+    sqlite_connection c(path, sqlite_connection::mode::read_write, busy_ms);
     (void)storage::migrate(c);
 
     std::set<std::string> tables;
@@ -116,11 +116,11 @@ TEST_CASE("the schema has every table the service needs", "[storage][migrations]
 TEST_CASE("connections use WAL, full sync and enforce foreign keys", "[storage][sqlite]") {
     test::temp_dir dir;
     const auto path = dir.file("copsched.db");
-    connection writer(path, connection::mode::read_write, busy_ms);
+    sqlite_connection writer(path, sqlite_connection::mode::read_write, busy_ms);
     (void)storage::migrate(writer);
-    connection reader(path, connection::mode::read_only, busy_ms);
+    sqlite_connection reader(path, sqlite_connection::mode::read_only, busy_ms);
 
-    for (connection* c : {&writer, &reader}) {
+    for (sqlite_connection* c : {&writer, &reader}) {
         CHECK(pragma_text(*c, "PRAGMA journal_mode") == "wal");
         CHECK(count_rows(*c, "PRAGMA foreign_keys") == 1);
         CHECK(count_rows(*c, "PRAGMA synchronous") == 2); // FULL
@@ -164,7 +164,7 @@ TEST_CASE("migrate_file refuses a database newer than this binary", "[storage][d
     const auto path = dir.file("copsched.db");
     REQUIRE(storage::migrate_file(path, busy_ms).ok());
     {
-        connection c(path, connection::mode::read_write, busy_ms);
+        sqlite_connection c(path, sqlite_connection::mode::read_write, busy_ms);
         c.exec("INSERT INTO schema_migrations(version, name, applied_at) VALUES (9999, 'future', 'x')");
     }
     auto r = storage::migrate_file(path, busy_ms);

@@ -1,10 +1,10 @@
 // Overlap lookups of the SQLite store: booking_facts must find every stored event that
 // overlaps a candidate, however long it is, while its range scan stays bounded.
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
 #include "scheduler/civil_time.hpp"
 #include "storage/migrations.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,7 +13,7 @@
 #include <vector>
 
 using namespace copsched;
-using storage::connection;
+using storage::sqlite_connection;
 
 namespace {
 
@@ -21,8 +21,9 @@ constexpr const char* now = "2026-01-05T09:00:00Z";
 
 struct fixture {
     test::temp_dir dir;
-    connection db{dir.file("copsched.db"), connection::mode::read_write, 2000};
-    storage::sqlite_store store{db};
+    test::store_database database{dir};
+    storage::connection& db = database.connection();
+    storage::sql_store store{db};
     scheduler::programme prg;
 
     fixture() {
@@ -68,7 +69,7 @@ struct fixture {
 
 } // namespace
 
-TEST_CASE("booking_facts finds overlapping events however long they are", "[storage][events]") {
+TEST_CASE("booking_facts finds overlapping events however long they are", "[store][storage][events]") {
     fixture f;
     f.event("short before", "2026-03-02T08:00:00Z", "2026-03-02T10:00:00Z");
     auto congress = f.event("three days", "2026-03-02T08:00:00Z", "2026-03-05T08:00:00Z");
@@ -94,10 +95,12 @@ TEST_CASE("booking_facts finds overlapping events however long they are", "[stor
           std::vector<std::string>{"short before", "three days"});
 }
 
-TEST_CASE("migrating a version 1 database records the longest event of each programme", "[storage][migrations]") {
+TEST_CASE("migrating a version 1 database records the longest event of each programme",
+          "[store][storage][migrations]") {
     test::temp_dir dir;
-    connection db{dir.file("v1.db"), connection::mode::read_write, 2000};
-    db.exec(storage::all_migrations()[0].sql);
+    test::store_database database{dir, "v1.db"};
+    storage::connection& db = database.connection();
+    db.exec(storage::migration_text(storage::all_migrations()[0], db.engine()).c_str());
     db.exec(
         "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);"
         "INSERT INTO schema_migrations VALUES (1, 'initial schema', '2026-01-01T00:00:00Z');"
@@ -118,7 +121,7 @@ TEST_CASE("migrating a version 1 database records the longest event of each prog
     CHECK(s.integer(0) == 7 * 24 * 3600);
 
     // And the store finds the week-long event from its last day.
-    storage::sqlite_store store{db};
+    storage::sql_store store{db};
     auto p = store.get_programme("cop");
     REQUIRE(p.ok());
     scheduler::booking_candidate c;
@@ -132,7 +135,7 @@ TEST_CASE("migrating a version 1 database records the longest event of each prog
     CHECK(facts->overlapping[0].id == "e1");
 }
 
-TEST_CASE("booking_facts counts the group's active members at the date as invited", "[storage][events]") {
+TEST_CASE("booking_facts counts the group's active members at the date as invited", "[store][storage][events]") {
     fixture f;
     scheduler::organisation o;
     o.programme_id = f.prg.id;

@@ -1,11 +1,11 @@
 // Calendar feeds on the SQLite store: which events each feed scope shows, the personal
 // feed tokens, and the deletion time that keeps a feed's Last-Modified from going back.
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
 #include "scheduler/civil_time.hpp"
 #include "scheduler/clock.hpp"
 #include "storage/migrations.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,7 +19,7 @@ using namespace copsched;
 using scheduler::errc;
 using scheduler::event_kind;
 using scheduler::feed_scope;
-using storage::connection;
+using storage::sqlite_connection;
 
 namespace {
 
@@ -30,8 +30,9 @@ constexpr const char* t1 = "2026-01-06T10:30:00Z";
 // whose events must never leak into the first one's feeds.
 struct fixture {
     test::temp_dir dir;
-    connection db{dir.file("copsched.db"), connection::mode::read_write, 2000};
-    storage::sqlite_store store{db};
+    test::store_database database{dir};
+    storage::connection& db = database.connection();
+    storage::sql_store store{db};
     std::string prg;
     std::string other;
 
@@ -153,7 +154,7 @@ using titles = std::vector<std::string>;
 // --- which events ---------------------------------------------------------------------------
 
 TEST_CASE("feed_events: the programme feed has every event of the programme, in order, with names",
-          "[storage][feeds]") {
+          "[store][storage][feeds]") {
     fixture f;
     const auto ict = f.group("ict");
     const auto zaal = f.venue("Zaal 1", "Stationsplein 1, Utrecht");
@@ -201,7 +202,7 @@ TEST_CASE("feed_events: the programme feed has every event of the programme, in 
     CHECK(f.titles(feed_scope::programme, {}, "prg_nope").empty());
 }
 
-TEST_CASE("feed_events: a working group's feed has its sessions only", "[storage][feeds]") {
+TEST_CASE("feed_events: a working group's feed has its sessions only", "[store][storage][feeds]") {
     fixture f;
     const auto ict = f.group("ict");
     const auto food = f.group("food");
@@ -221,7 +222,8 @@ TEST_CASE("feed_events: a working group's feed has its sessions only", "[storage
     CHECK(f.titles(feed_scope::working_group, "wg_nope").empty());
 }
 
-TEST_CASE("feed_events: a person's feed follows the membership on the session's local date", "[storage][feeds]") {
+TEST_CASE("feed_events: a person's feed follows the membership on the session's local date",
+          "[store][storage][feeds]") {
     fixture f;
     const auto org = f.organisation("Gemeente A", f.prg);
     const auto ann = f.person("ann@example.org", org);
@@ -270,7 +272,7 @@ TEST_CASE("feed_events: a person's feed follows the membership on the session's 
     CHECK(f.store.person_working_group_ids("per_nope")->empty());
 }
 
-TEST_CASE("feed_events: an organisation's feed takes the groups of its active people", "[storage][feeds]") {
+TEST_CASE("feed_events: an organisation's feed takes the groups of its active people", "[store][storage][feeds]") {
     fixture f;
     const auto a = f.organisation("Gemeente A", f.prg);
     const auto b = f.organisation("Gemeente B", f.prg);
@@ -311,7 +313,7 @@ TEST_CASE("feed_events: an organisation's feed takes the groups of its active pe
 
 // --- feed tokens ----------------------------------------------------------------------------
 
-TEST_CASE("feed tokens: set, find by hash, rotate, list", "[storage][feeds]") {
+TEST_CASE("feed tokens: set, find by hash, rotate, list", "[store][storage][feeds]") {
     fixture f;
     const auto org = f.organisation("Gemeente A", f.prg);
     const auto ann = f.person("ann@example.org", org);
@@ -390,7 +392,7 @@ TEST_CASE("feed tokens: set, find by hash, rotate, list", "[storage][feeds]") {
 
 // --- deletions --------------------------------------------------------------------------------
 
-TEST_CASE("last_event_deletion is empty until an event of the programme is deleted", "[storage][feeds]") {
+TEST_CASE("last_event_deletion is empty until an event of the programme is deleted", "[store][storage][feeds]") {
     fixture f;
     CHECK(f.store.last_event_deletion(f.prg).value() == "");
     CHECK(f.store.last_event_deletion("prg_nope").value() == "");
@@ -420,13 +422,15 @@ TEST_CASE("last_event_deletion is empty until an event of the programme is delet
 
 // --- migration --------------------------------------------------------------------------------
 
-TEST_CASE("migrating a version 2 database keeps people, tokens and programme stats", "[storage][feeds][migrations]") {
+TEST_CASE("migrating a version 2 database keeps people, tokens and programme stats",
+          "[store][storage][feeds][migrations]") {
     test::temp_dir dir;
-    connection db{dir.file("v2.db"), connection::mode::read_write, 2000};
+    test::store_database database{dir, "v2.db"};
+    storage::connection& db = database.connection();
     const auto all = storage::all_migrations();
     REQUIRE(all.size() >= 3);
-    db.exec(all[0].sql);
-    db.exec(all[1].sql);
+    db.exec(storage::migration_text(all[0], db.engine()).c_str());
+    db.exec(storage::migration_text(all[1], db.engine()).c_str());
     db.exec(
         "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);"
         "INSERT INTO schema_migrations VALUES (1, 'initial schema', 'x'), (2, 'overlaps', 'x');"
@@ -448,7 +452,7 @@ TEST_CASE("migrating a version 2 database keeps people, tokens and programme sta
     CHECK(out.to_version == all.back().version);
     CHECK(out.applied == static_cast<int>(all.size()) - 2);
 
-    storage::sqlite_store store{db};
+    storage::sql_store store{db};
     auto ann = store.find_person_by_feed_hash("hash1");
     REQUIRE(ann.ok());
     CHECK(ann->id == "per1");

@@ -1,11 +1,11 @@
 // The e-mail outbox on the SQLite store: messages written with the change that causes
 // them (booking, reschedule, cancel, RSVP, memberships, people), and the claim/lease life
 // cycle (disjoint claims, expired leases, lost leases, back-off, dead, retry).
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
 #include "scheduler/civil_time.hpp"
 #include "storage/migrations.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -22,7 +22,7 @@ using scheduler::event_kind;
 using scheduler::message_kind;
 using scheduler::outbox_message;
 using scheduler::outbox_state;
-using storage::connection;
+using storage::sqlite_connection;
 
 namespace {
 
@@ -31,8 +31,9 @@ constexpr const char* now = "2097-12-01T10:00:00Z";
 
 struct fixture {
     test::temp_dir dir;
-    connection db{dir.file("copsched.db"), connection::mode::read_write, 2000};
-    storage::sqlite_store store{db};
+    test::store_database database{dir};
+    storage::connection& db = database.connection();
+    storage::sql_store store{db};
     std::string prg, org, grp;
     int people_made = 0;
 
@@ -141,7 +142,7 @@ struct fixture {
 
 } // namespace
 
-TEST_CASE("booking queues an invitation now and two reminders per invited person", "[storage][outbox]") {
+TEST_CASE("booking queues an invitation now and two reminders per invited person", "[store][storage][outbox]") {
     fixture f;
     auto a = f.person("Anna");
     auto b = f.person("Bram");
@@ -177,7 +178,7 @@ TEST_CASE("booking queues an invitation now and two reminders per invited person
 }
 
 TEST_CASE("reschedule sends an update and moves reminders, cancel drops them and cancels for those told",
-          "[storage][outbox]") {
+          "[store][storage][outbox]") {
     fixture f;
     auto a = f.person("Anna");
     f.member(a);
@@ -220,7 +221,7 @@ TEST_CASE("reschedule sends an update and moves reminders, cancel drops them and
     CHECK(del.err().code == errc::conflict);
 }
 
-TEST_CASE("an event nobody was told about can be deleted with its unsent messages", "[storage][outbox]") {
+TEST_CASE("an event nobody was told about can be deleted with its unsent messages", "[store][storage][outbox]") {
     fixture f;
     f.person("Anna");
     auto e = f.event(event_kind::cop_meeting);
@@ -229,7 +230,8 @@ TEST_CASE("an event nobody was told about can be deleted with its unsent message
     CHECK(f.messages(e.id).empty());
 }
 
-TEST_CASE("leaving the group cancels the sessions after the end date for that person only", "[storage][outbox]") {
+TEST_CASE("leaving the group cancels the sessions after the end date for that person only",
+          "[store][storage][outbox]") {
     fixture f;
     auto a = f.person("Anna");
     auto b = f.person("Bram");
@@ -255,7 +257,7 @@ TEST_CASE("leaving the group cancels the sessions after the end date for that pe
 }
 
 TEST_CASE("claims never overlap, leases expire, lost leases are refused, failures back off and die",
-          "[storage][outbox]") {
+          "[store][storage][outbox]") {
     fixture f;
     for (int i = 0; i < 5; ++i) f.person("P" + std::to_string(i));
     auto e = f.event(event_kind::cop_meeting);
@@ -306,7 +308,7 @@ TEST_CASE("claims never overlap, leases expire, lost leases are refused, failure
 }
 
 TEST_CASE("a change and the record of what it changed commit together and planning is idempotent",
-          "[storage][outbox]") {
+          "[store][storage][outbox]") {
     fixture f;
     f.person("Anna");
     {
@@ -331,7 +333,7 @@ TEST_CASE("a change and the record of what it changed commit together and planni
 }
 
 TEST_CASE("a permanent failure or too many attempts makes a message dead and an admin can retry it",
-          "[storage][outbox]") {
+          "[store][storage][outbox]") {
     fixture f;
     f.person("Anna");
     f.event(event_kind::cop_meeting);
@@ -368,7 +370,7 @@ TEST_CASE("a permanent failure or too many attempts makes a message dead and an 
     CHECK(m->state == outbox_state::dead);
 }
 
-TEST_CASE("messages of an event that started before they were sent are dropped at claim", "[storage][outbox]") {
+TEST_CASE("messages of an event that started before they were sent are dropped at claim", "[store][storage][outbox]") {
     fixture f;
     f.person("Anna");
     auto e = f.event(event_kind::cop_meeting);

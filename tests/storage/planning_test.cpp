@@ -1,11 +1,11 @@
 // Planning data on the SQLite store: blackout imports (list, duplicate names, delete),
 // busy times (replace, read back) and the facts the planner reads: only what overlaps the
 // window, only active people, memberships by date, and which sessions share members.
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
 #include "scheduler/civil_time.hpp"
 #include "storage/migrations.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -17,7 +17,7 @@
 using namespace copsched;
 using scheduler::errc;
 using scheduler::event_kind;
-using storage::connection;
+using storage::sqlite_connection;
 
 namespace {
 
@@ -28,8 +28,9 @@ scheduler::interval span(const char* a, const char* b) { return {at(a), at(b)}; 
 
 struct fixture {
     test::temp_dir dir;
-    connection db{dir.file("copsched.db"), connection::mode::read_write, 2000};
-    storage::sqlite_store store{db};
+    test::store_database database{dir};
+    storage::connection& db = database.connection();
+    storage::sql_store store{db};
     std::string prg, other, org;
 
     fixture() {
@@ -101,7 +102,8 @@ struct fixture {
 
 } // namespace
 
-TEST_CASE("blackout imports are stored, listed by programme, named uniquely and deleted whole", "[storage][planning]") {
+TEST_CASE("blackout imports are stored, listed by programme, named uniquely and deleted whole",
+          "[store][storage][planning]") {
     fixture f;
     std::vector<scheduler::named_interval> periods{
         {"", "Kerstvakantie", span("2026-12-18T23:00:00Z", "2027-01-03T23:00:00Z")},
@@ -132,7 +134,7 @@ TEST_CASE("blackout imports are stored, listed by programme, named uniquely and 
     CHECK(f.store.delete_blackout_import(f.prg, imp->id).err().code == errc::not_found);
 }
 
-TEST_CASE("busy times are replaced as a whole and read back by start", "[storage][planning]") {
+TEST_CASE("busy times are replaced as a whole and read back by start", "[store][storage][planning]") {
     fixture f;
     const auto p = f.person("a@example.org");
     REQUIRE(f.store
@@ -148,7 +150,7 @@ TEST_CASE("busy times are replaced as a whole and read back by start", "[storage
 }
 
 TEST_CASE("planning facts: what overlaps the window, active people, members by date, shared members",
-          "[storage][planning]") {
+          "[store][storage][planning]") {
     fixture f;
     const auto a = f.person("a@example.org"), b = f.person("b@example.org"), gone = f.person("c@example.org", false);
     const auto g = f.group("g"), h = f.group("h"), k = f.group("k");

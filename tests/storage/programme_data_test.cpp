@@ -1,7 +1,7 @@
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
 #include "storage/migrations.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,7 +12,7 @@
 
 using namespace copsched;
 using scheduler::errc;
-using storage::connection;
+using storage::sqlite_connection;
 
 namespace {
 
@@ -42,8 +42,9 @@ void require_stale(const scheduler::result<T>& r, int stored_version) {
 // A migrated database with one connection, a store on it and one programme.
 struct fixture {
     test::temp_dir dir;
-    connection db{dir.file("copsched.db"), connection::mode::read_write, 2000};
-    storage::sqlite_store store{db};
+    test::store_database database{dir};
+    storage::connection& db = database.connection();
+    storage::sql_store store{db};
     std::string prg;
 
     fixture() {
@@ -147,7 +148,8 @@ std::vector<std::string> ids(const std::vector<T>& items) {
 
 // --- programmes -------------------------------------------------------------------------------
 
-TEST_CASE("create_programme stores a programme and assigns id, version and timestamps", "[storage][programme_data]") {
+TEST_CASE("create_programme stores a programme and assigns id, version and timestamps",
+          "[store][storage][programme_data]") {
     fixture f;
     scheduler::programme p;
     p.id = "prg_ignored";
@@ -191,7 +193,7 @@ TEST_CASE("create_programme stores a programme and assigns id, version and times
     require_error(f.store.get_programme_by_id("prg_nope"), errc::not_found);
 }
 
-TEST_CASE("create_programme refuses a slug in use", "[storage][programme_data]") {
+TEST_CASE("create_programme refuses a slug in use", "[store][storage][programme_data]") {
     fixture f;
     scheduler::programme p;
     p.slug = "cop";
@@ -202,7 +204,7 @@ TEST_CASE("create_programme refuses a slug in use", "[storage][programme_data]")
     CHECK(f.count("SELECT COUNT(*) FROM programmes") == 1);
 }
 
-TEST_CASE("update_programme bumps the version and keeps id and slug", "[storage][programme_data]") {
+TEST_CASE("update_programme bumps the version and keeps id and slug", "[store][storage][programme_data]") {
     fixture f;
     auto p = f.store.get_programme_by_id(f.prg).value();
     p.name = "Renamed";
@@ -243,7 +245,7 @@ TEST_CASE("update_programme bumps the version and keeps id and slug", "[storage]
 
 // --- organisations ------------------------------------------------------------------------------
 
-TEST_CASE("organisations: create, get and uniqueness of the name", "[storage][programme_data]") {
+TEST_CASE("organisations: create, get and uniqueness of the name", "[store][storage][programme_data]") {
     fixture f;
     auto o = f.organisation("Rijkswaterstaat", {}, scheduler::organisation_kind::company,
                             scheduler::organisation_level::advanced);
@@ -273,7 +275,7 @@ TEST_CASE("organisations: create, get and uniqueness of the name", "[storage][pr
     require_error(f.store.create_organisation(dup, t1), errc::not_found);
 }
 
-TEST_CASE("organisations: update", "[storage][programme_data]") {
+TEST_CASE("organisations: update", "[store][storage][programme_data]") {
     fixture f;
     auto o = f.organisation("Gemeente A");
     f.organisation("Gemeente B");
@@ -307,7 +309,7 @@ TEST_CASE("organisations: update", "[storage][programme_data]") {
     }
 }
 
-TEST_CASE("organisations: delete", "[storage][programme_data]") {
+TEST_CASE("organisations: delete", "[store][storage][programme_data]") {
     fixture f;
     auto o = f.organisation("Gemeente A");
 
@@ -331,7 +333,7 @@ TEST_CASE("organisations: delete", "[storage][programme_data]") {
     }
 }
 
-TEST_CASE("organisations: list pages through 3 pages and filters", "[storage][programme_data]") {
+TEST_CASE("organisations: list pages through 3 pages and filters", "[store][storage][programme_data]") {
     fixture f;
     using scheduler::organisation_kind;
     using scheduler::organisation_level;
@@ -407,7 +409,7 @@ TEST_CASE("organisations: list pages through 3 pages and filters", "[storage][pr
 
 // --- people ---------------------------------------------------------------------------------------
 
-TEST_CASE("people: create and get", "[storage][programme_data]") {
+TEST_CASE("people: create and get", "[store][storage][programme_data]") {
     fixture f;
     auto o = f.organisation("Gemeente A");
     auto draft = f.person_draft("ann@example.org", o.id);
@@ -434,7 +436,7 @@ TEST_CASE("people: create and get", "[storage][programme_data]") {
     require_error(f.store.get_person("per_nope"), errc::not_found);
 }
 
-TEST_CASE("people: create refuses bad organisations and duplicate e-mail", "[storage][programme_data]") {
+TEST_CASE("people: create refuses bad organisations and duplicate e-mail", "[store][storage][programme_data]") {
     fixture f;
     auto o = f.organisation("Gemeente A");
     f.person("ann@example.org", o.id);
@@ -468,7 +470,7 @@ TEST_CASE("people: create refuses bad organisations and duplicate e-mail", "[sto
     CHECK(f.store.list_people(f.prg, {}, {})->items.size() == 1);
 }
 
-TEST_CASE("people: update", "[storage][programme_data]") {
+TEST_CASE("people: update", "[store][storage][programme_data]") {
     fixture f;
     auto a = f.organisation("Gemeente A");
     auto b = f.organisation("Gemeente B");
@@ -511,7 +513,7 @@ TEST_CASE("people: update", "[storage][programme_data]") {
     }
 }
 
-TEST_CASE("people: delete is refused while history refers to the person", "[storage][programme_data]") {
+TEST_CASE("people: delete is refused while history refers to the person", "[store][storage][programme_data]") {
     fixture f;
     auto o = f.organisation("Gemeente A");
     auto p = f.person("ann@example.org", o.id);
@@ -549,7 +551,7 @@ TEST_CASE("people: delete is refused while history refers to the person", "[stor
     CHECK(f.store.get_person(p.id).ok());
 }
 
-TEST_CASE("people: delete", "[storage][programme_data]") {
+TEST_CASE("people: delete", "[store][storage][programme_data]") {
     fixture f;
     auto o = f.organisation("Gemeente A");
     auto p = f.person("ann@example.org", o.id);
@@ -564,7 +566,7 @@ TEST_CASE("people: delete", "[storage][programme_data]") {
     CHECK(f.store.delete_organisation(o.id, std::nullopt).ok());
 }
 
-TEST_CASE("people: list pages through 3 pages and filters", "[storage][programme_data]") {
+TEST_CASE("people: list pages through 3 pages and filters", "[store][storage][programme_data]") {
     fixture f;
     using scheduler::person_role;
     auto a = f.organisation("Gemeente A");
@@ -630,7 +632,7 @@ TEST_CASE("people: list pages through 3 pages and filters", "[storage][programme
 
 // --- working groups -------------------------------------------------------------------------------
 
-TEST_CASE("working groups: create, get, update", "[storage][programme_data]") {
+TEST_CASE("working groups: create, get, update", "[store][storage][programme_data]") {
     fixture f;
     scheduler::working_group draft;
     draft.programme_id = f.prg;
@@ -675,7 +677,8 @@ TEST_CASE("working groups: create, get, update", "[storage][programme_data]") {
     require_error(f.store.update_working_group(x, std::nullopt, t2), errc::not_found);
 }
 
-TEST_CASE("working groups: archive keeps the first time and hides the group from lists", "[storage][programme_data]") {
+TEST_CASE("working groups: archive keeps the first time and hides the group from lists",
+          "[store][storage][programme_data]") {
     fixture f;
     auto g = f.group("inkoop");
     auto kept = f.group("beheer");
@@ -705,7 +708,7 @@ TEST_CASE("working groups: archive keeps the first time and hides the group from
     CHECK(everything->items.size() == 2);
 }
 
-TEST_CASE("working groups: list pages through 3 pages", "[storage][programme_data]") {
+TEST_CASE("working groups: list pages through 3 pages", "[store][storage][programme_data]") {
     fixture f;
     std::set<std::string> live;
     for (const char* slug : {"a", "b", "c", "d", "e"}) live.insert(f.group(slug).id);
@@ -731,7 +734,7 @@ TEST_CASE("working groups: list pages through 3 pages", "[storage][programme_dat
     CHECK(std::set<std::string>(seen.begin(), seen.end()) == live);
 }
 
-TEST_CASE("working groups: delete is refused while history refers to the group", "[storage][programme_data]") {
+TEST_CASE("working groups: delete is refused while history refers to the group", "[store][storage][programme_data]") {
     fixture f;
     auto g = f.group("inkoop");
 
@@ -766,7 +769,7 @@ TEST_CASE("working groups: delete is refused while history refers to the group",
     CHECK(f.store.get_working_group(g.id).ok());
 }
 
-TEST_CASE("working groups: delete", "[storage][programme_data]") {
+TEST_CASE("working groups: delete", "[store][storage][programme_data]") {
     fixture f;
     auto g = f.group("inkoop");
     require_stale(f.store.delete_working_group(g.id, 2), 1);
@@ -777,7 +780,7 @@ TEST_CASE("working groups: delete", "[storage][programme_data]") {
 
 // --- memberships ------------------------------------------------------------------------------------
 
-TEST_CASE("memberships: create and list in order", "[storage][programme_data]") {
+TEST_CASE("memberships: create and list in order", "[store][storage][programme_data]") {
     fixture f;
     auto o = f.organisation("Gemeente A");
     auto g = f.group("inkoop");
@@ -824,7 +827,7 @@ TEST_CASE("memberships: create and list in order", "[storage][programme_data]") 
     require_error(f.store.list_memberships("wg_nope"), errc::not_found);
 }
 
-TEST_CASE("memberships: create refuses bad input and overlaps", "[storage][programme_data]") {
+TEST_CASE("memberships: create refuses bad input and overlaps", "[store][storage][programme_data]") {
     fixture f;
     auto o = f.organisation("Gemeente A");
     auto g = f.group("inkoop");
@@ -891,7 +894,7 @@ TEST_CASE("memberships: create refuses bad input and overlaps", "[storage][progr
 
 // --- venues ---------------------------------------------------------------------------------------
 
-TEST_CASE("venues: create, get, update", "[storage][programme_data]") {
+TEST_CASE("venues: create, get, update", "[store][storage][programme_data]") {
     fixture f;
     scheduler::venue draft;
     draft.programme_id = f.prg;
@@ -927,7 +930,7 @@ TEST_CASE("venues: create, get, update", "[storage][programme_data]") {
     require_error(f.store.update_venue(x, std::nullopt, t2), errc::not_found);
 }
 
-TEST_CASE("venues: list pages through 3 pages", "[storage][programme_data]") {
+TEST_CASE("venues: list pages through 3 pages", "[store][storage][programme_data]") {
     fixture f;
     std::set<std::string> mine;
     for (const char* name : {"A", "B", "C", "D", "E", "F"}) mine.insert(f.venue(name).id);
@@ -958,7 +961,7 @@ TEST_CASE("venues: list pages through 3 pages", "[storage][programme_data]") {
     CHECK(std::set<std::string>(seen.begin(), seen.end()) == mine);
 }
 
-TEST_CASE("venues: delete", "[storage][programme_data]") {
+TEST_CASE("venues: delete", "[store][storage][programme_data]") {
     fixture f;
     auto v = f.venue("Stadhuis");
 

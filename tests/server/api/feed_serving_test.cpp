@@ -12,7 +12,7 @@
 #include "server/http/metrics.hpp"
 #include "server/options/config.hpp"
 #include "storage/database_file.hpp"
-#include "storage/sqlite_database.hpp"
+#include "storage/sql_database.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -45,7 +45,7 @@ struct feed_app {
     test::temp_dir dir;
     std::string path = dir.file("copsched.db");
     config cfg;
-    std::unique_ptr<storage::sqlite_database> db;
+    std::unique_ptr<storage::sql_database> db;
     metrics stats;
     auth_throttle throttle{cfg.auth_failure_limit, cfg.auth_failure_window};
     touch_debouncer touches{cfg.token_touch_interval};
@@ -72,8 +72,8 @@ struct feed_app {
             return s.set_feed_token(person_id, generation, feed_secret.token_hash(person_id, generation));
         });
         REQUIRE(st.ok());
-        db = std::make_unique<storage::sqlite_database>(
-            storage::sqlite_database::options{path, cfg.db_readers, busy_ms, cfg.db_write_batch, 32, 1000, {}});
+        db = std::make_unique<storage::sql_database>(
+            storage::sql_database::options{path, cfg.db_readers, busy_ms, cfg.db_write_batch, 32, 1000, {}});
         svc = std::make_unique<services>(services{cfg, *db, stats, throttle, touches, tokens, feed_secret, feeds});
         dispatch = std::make_unique<dispatcher>(*svc, make_routes());
     }

@@ -8,7 +8,7 @@
 #include "server/http/metrics.hpp"
 #include "server/options/config.hpp"
 #include "storage/database_file.hpp"
-#include "storage/sqlite_database.hpp"
+#include "storage/sql_database.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -82,7 +82,7 @@ struct app {
     std::string admin_id;
     std::string organiser_id;
     config cfg = test_config();
-    std::unique_ptr<storage::sqlite_database> db;
+    std::unique_ptr<storage::sql_database> db;
     metrics stats;
     auth_throttle throttle{cfg.auth_failure_limit, cfg.auth_failure_window};
     touch_debouncer touches{cfg.token_touch_interval};
@@ -123,9 +123,9 @@ struct app {
                        "created_at, updated_at) VALUES ('prg_other', 'other', 'Another programme', "
                        "'Europe/Amsterdam', 'en', '2025-01-01', '2025-12-31', '{}', '2025-01-01T00:00:00Z', "
                        "'2025-01-01T00:00:00Z')");
-        db = std::make_unique<storage::sqlite_database>(
-            storage::sqlite_database::options{path, cfg.db_readers, busy_ms, cfg.db_write_batch, 32, 1000,
-                                              [this](const std::set<std::string>& t) { tokens.tables_changed(t); }});
+        db = std::make_unique<storage::sql_database>(
+            storage::sql_database::options{path, cfg.db_readers, busy_ms, cfg.db_write_batch, 32, 1000,
+                                           [this](const std::set<std::string>& t) { tokens.tables_changed(t); }});
         svc = std::make_unique<services>(services{cfg, *db, stats, throttle, touches, tokens, feed_secret, feeds});
         dispatch = std::make_unique<dispatcher>(*svc, make_routes());
     }

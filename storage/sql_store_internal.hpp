@@ -1,13 +1,15 @@
 #pragma once
-// Helpers shared by the files that implement sqlite_store, one file per store interface
+// Helpers shared by the files that implement sql_store, one file per store interface
 // (programme_data.cpp, events.cpp, attendance.cpp, feeds.cpp, planning.cpp, outbox.cpp,
-// tokens.cpp, idempotency.cpp, audit.cpp; sqlite_store.cpp for what they share). Each
+// tokens.cpp, idempotency.cpp, audit.cpp; sql_store.cpp for what they share). Each
 // helper is defined in the file named at it. Internal to storage/: nothing outside this
 // folder includes it.
 
 #include "scheduler/model.hpp"
-#include "storage/sqlite.hpp"
-#include "storage/sqlite_store.hpp"
+#include "storage/sql.hpp"
+
+#include "storage/sql_store.hpp"
+#include <sqlite3.h> // the result codes (storage/sql.hpp)
 
 #include <string>
 
@@ -18,7 +20,7 @@ template <class F>
 auto guarded(F&& f) -> decltype(f()) {
     try {
         return f();
-    } catch (const sqlite_error& e) {
+    } catch (const database_error& e) {
         return to_error(e);
     }
 }
@@ -66,7 +68,7 @@ std::string earliest_overlapping_start(connection& db, scheduler::sys_seconds st
 // The outbox (storage/outbox.cpp; scheduler/outbox.hpp). A change that affects who should
 // hear what records a marker in outbox_changes in the caller's transaction: an event
 // (person_id nullopt: everyone invited; else one person), or a person (event_id "": all
-// their upcoming events). sqlite_store::plan_outbox turns markers into messages; the claim
+// their upcoming events). sql_store::plan_outbox turns markers into messages; the claim
 // API runs it first, so no change can be missed by a reminder job.
 void note_outbox_change(connection& db, const std::string& event_id, const std::optional<std::string>& person_id);
 // Every upcoming event of the programme (its mail settings changed).

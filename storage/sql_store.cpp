@@ -1,9 +1,9 @@
-// What sqlite_store's concerns share: new ids, the mapping of SQLite failures to domain
+// What sql_store's concerns share: new ids, the mapping of SQLite failures to domain
 // errors, and the connection's health check. Each store interface is implemented in the
-// file of its concern (see storage/sqlite_store.hpp).
-#include "storage/sqlite_store.hpp"
+// file of its concern (see storage/sql_store.hpp).
+#include "storage/sql_store.hpp"
 
-#include "storage/sqlite_store_internal.hpp"
+#include "storage/sql_store_internal.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -35,7 +35,7 @@ std::string new_id(std::string_view kind) {
     return id;
 }
 
-error to_error(const sqlite_error& e) {
+error to_error(const database_error& e) {
     switch (e.primary_code()) {
     case SQLITE_CONSTRAINT:
         return {errc::conflict, std::string("The change conflicts with stored data: ") + e.what(), {}};
@@ -49,7 +49,7 @@ error to_error(const sqlite_error& e) {
     }
 }
 
-status sqlite_store::ping() {
+status sql_store::ping() {
     return guarded([&]() -> status {
         auto s = db_.prepare("SELECT 1");
         s.step();

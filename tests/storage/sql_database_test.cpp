@@ -1,4 +1,4 @@
-#include "storage/sqlite_database.hpp"
+#include "storage/sql_database.hpp"
 
 #include "scheduler/demo.hpp"
 #include "storage/database_file.hpp"
@@ -23,7 +23,7 @@
 
 using namespace copsched;
 using scheduler::errc;
-using storage::sqlite_database;
+using storage::sql_database;
 
 namespace {
 
@@ -77,7 +77,7 @@ scheduler::status audit(scheduler::store& s, const std::string& id) {
 class writer_gate {
 public:
     // Submits the blocking job and returns once the writer is inside it.
-    void close(sqlite_database& db) {
+    void close(sql_database& db) {
         auto opened = opened_.get_future().share();
         db.write(
             [this, opened](scheduler::store&) {
@@ -125,8 +125,8 @@ struct fixture {
 
     fixture() { REQUIRE(storage::migrate_file(path, 2000).ok()); }
 
-    sqlite_database::options options(std::size_t max_batch = 256) const {
-        sqlite_database::options o;
+    sql_database::options options(std::size_t max_batch = 256) const {
+        sql_database::options o;
         o.path = path;
         o.readers = 2;
         o.busy_timeout_ms = 2000;
@@ -137,13 +137,13 @@ struct fixture {
 
 } // namespace
 
-TEST_CASE("reads run on a reader thread and return their result", "[storage][sqlite_database]") {
+TEST_CASE("reads run on a reader thread and return their result", "[storage][sql_database]") {
     fixture f;
     REQUIRE(storage::write_once(f.path, 2000, [](scheduler::store& s) -> scheduler::status {
                 auto r = s.seed_demo(scheduler::demo_programme(), now);
                 return r ? scheduler::ok() : scheduler::status(r.err());
             }).ok());
-    sqlite_database db(f.options());
+    sql_database db(f.options());
 
     std::promise<std::pair<std::size_t, std::thread::id>> result;
     db.read([&](scheduler::store& s) {
@@ -161,9 +161,9 @@ TEST_CASE("reads run on a reader thread and return their result", "[storage][sql
     CHECK(slug.get_future().get());
 }
 
-TEST_CASE("reads cannot write", "[storage][sqlite_database]") {
+TEST_CASE("reads cannot write", "[storage][sql_database]") {
     fixture f;
-    sqlite_database db(f.options());
+    sql_database db(f.options());
     std::promise<std::optional<errc>> result;
     db.read([&](scheduler::store& s) {
         auto st = audit(s, "from-a-reader");
@@ -174,13 +174,13 @@ TEST_CASE("reads cannot write", "[storage][sqlite_database]") {
     CHECK(*code == errc::unavailable);
 }
 
-TEST_CASE("concurrent writes all commit, grouped into few transactions", "[storage][sqlite_database]") {
+TEST_CASE("concurrent writes all commit, grouped into few transactions", "[storage][sql_database]") {
     fixture f;
     constexpr std::size_t max_batch = 100;
     constexpr int threads = 4;
     constexpr int per_thread = 125;
     constexpr std::size_t total = threads * per_thread;
-    sqlite_database db(f.options(max_batch));
+    sql_database db(f.options(max_batch));
 
     writer_gate gate;
     gate.close(db);
@@ -216,12 +216,12 @@ TEST_CASE("concurrent writes all commit, grouped into few transactions", "[stora
     CHECK(ids.count("w3-124") == 1);
 }
 
-TEST_CASE("writes submitted from several threads without a pause all commit", "[storage][sqlite_database]") {
+TEST_CASE("writes submitted from several threads without a pause all commit", "[storage][sql_database]") {
     fixture f;
     constexpr int threads = 4;
     constexpr int per_thread = 125;
     constexpr std::size_t total = threads * per_thread;
-    sqlite_database db(f.options());
+    sql_database db(f.options());
 
     completions done(total);
     std::vector<std::thread> submitters;
@@ -240,9 +240,9 @@ TEST_CASE("writes submitted from several threads without a pause all commit", "[
     CHECK(observer(f.path).audit_rows() == static_cast<long long>(total));
 }
 
-TEST_CASE("a failing write is rolled back alone while its batch commits", "[storage][sqlite_database]") {
+TEST_CASE("a failing write is rolled back alone while its batch commits", "[storage][sql_database]") {
     fixture f;
-    sqlite_database db(f.options());
+    sql_database db(f.options());
     writer_gate gate;
     gate.close(db);
     const auto commits_before = db.commits();
@@ -284,9 +284,9 @@ TEST_CASE("a failing write is rolled back alone while its batch commits", "[stor
     CHECK(o.audit_rows("d") == 0);
 }
 
-TEST_CASE("done runs only after the write is committed and visible to others", "[storage][sqlite_database]") {
+TEST_CASE("done runs only after the write is committed and visible to others", "[storage][sql_database]") {
     fixture f;
-    sqlite_database db(f.options());
+    sql_database db(f.options());
     writer_gate gate;
     gate.close(db);
 
@@ -316,9 +316,9 @@ TEST_CASE("done runs only after the write is committed and visible to others", "
     CHECK(visible == std::vector<long long>(jobs, 1));
 }
 
-TEST_CASE("stop finishes queued jobs and drops later ones", "[storage][sqlite_database]") {
+TEST_CASE("stop finishes queued jobs and drops later ones", "[storage][sql_database]") {
     fixture f;
-    auto db = std::make_unique<sqlite_database>(f.options(7));
+    auto db = std::make_unique<sql_database>(f.options(7));
     writer_gate gate;
     gate.close(*db);
 
@@ -385,11 +385,11 @@ TEST_CASE("writer_lock fails cleanly where the lock file cannot be created", "[s
     CHECK_FALSE(lock.acquire());
 }
 
-TEST_CASE("the writer checkpoints between batches and keeps the WAL small", "[storage][sqlite_database]") {
+TEST_CASE("the writer checkpoints between batches and keeps the WAL small", "[storage][sql_database]") {
     fixture f;
     auto o = f.options(1); // one commit per write: the WAL grows fastest
     o.checkpoint_pages = 20;
-    sqlite_database db(o);
+    sql_database db(o);
     const auto wal = f.path + "-wal";
     constexpr std::size_t total = 400;
     std::uintmax_t largest = 0;
@@ -415,7 +415,7 @@ TEST_CASE("the writer checkpoints between batches and keeps the WAL small", "[st
     CHECK_FALSE(std::filesystem::exists(wal)); // the last connection to close checkpoints and removes it
 }
 
-TEST_CASE("after_commit hears which tables a batch changed, before any job is answered", "[storage][sqlite_database]") {
+TEST_CASE("after_commit hears which tables a batch changed, before any job is answered", "[storage][sql_database]") {
     fixture f;
     auto o = f.options();
     std::mutex m;
@@ -427,7 +427,7 @@ TEST_CASE("after_commit hears which tables a batch changed, before any job is an
         heard.push_back(tables);
         answered_when_heard = answered.load();
     };
-    sqlite_database db(o);
+    sql_database db(o);
     auto write = [&](scheduler::store_executor::write_work work) {
         std::promise<scheduler::status> done;
         auto result = done.get_future();

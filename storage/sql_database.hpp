@@ -1,7 +1,10 @@
 #pragma once
-// The SQLite-backed store_executor: exactly one writer connection on its own thread
-// (Debian's SQLite 3.40 can corrupt a WAL database when two connections write or
-// checkpoint at once), and a few read-only connections, each on its own thread.
+// The store_executor over SQL connections (storage/sql.hpp), SQLite or PostgreSQL:
+// exactly one writer connection on its own thread (Debian's SQLite 3.40 can corrupt a WAL
+// database when two connections write or checkpoint at once; on PostgreSQL one writer per
+// instance keeps group commit, and instances sharing the database take turns through
+// advisory locks, see connection::lock_programme), and a few reading connections, each on
+// its own thread.
 //
 // Writes are group-committed: the writer takes every job waiting in its queue (up to
 // max_batch), runs each in a savepoint inside one IMMEDIATE transaction, commits once
@@ -28,10 +31,10 @@ namespace copsched::storage {
 
 class connection;
 
-class sqlite_database final : public scheduler::store_executor {
+class sql_database final : public scheduler::store_executor {
 public:
     struct options {
-        std::string path;
+        std::string path; // a SQLite file, or a postgresql:// URL (storage/postgres.hpp)
         int readers = 2;
         int busy_timeout_ms = 5000;
         std::size_t max_batch = 256;
@@ -58,11 +61,12 @@ public:
     };
 
     // Opens the connections and starts the threads. The schema must already be
-    // migrated (see migrate()). Throws sqlite_error when the file cannot be opened.
-    explicit sqlite_database(options o);
-    sqlite_database(const sqlite_database&) = delete;
-    sqlite_database& operator=(const sqlite_database&) = delete;
-    ~sqlite_database() override;
+    // migrated (see migrate()). Throws database_error when the file cannot be opened or
+    // the server cannot be reached.
+    explicit sql_database(options o);
+    sql_database(const sql_database&) = delete;
+    sql_database& operator=(const sql_database&) = delete;
+    ~sql_database() override;
 
     void read(read_job job) override;
     void write(write_work work, write_done done) override;
@@ -114,10 +118,10 @@ private:
     static void answer(write_job& job, const scheduler::status& outcome);
     static void answer_all(std::vector<write_job>& batch, const scheduler::status& outcome);
     void checkpoint_if_due();
-    // sqlite3_wal_hook on the writer: records the WAL's size in pages after each commit.
+    // sqlite3_wal_hook on a SQLite writer: records the WAL's size in pages after each commit.
     static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
-    // sqlite3_update_hook on the writer: collects changed_tables_.
-    static void on_row_change(void* self, int op, const char* database, const char* table, long long rowid);
+    // Opens a SQLite file's connections with their pragmas and hooks.
+    void open_sqlite();
 
     const options options_;
 
@@ -143,7 +147,8 @@ private:
 
 // An advisory lock on "<database>.lock" held by the one process that may write: the
 // server while it runs, or a CLI command that changes data. acquire() fails (returns
-// false) when another process holds it.
+// false) when another process holds it. For a PostgreSQL database it always succeeds:
+// several instances share one by design.
 class writer_lock {
 public:
     explicit writer_lock(const std::string& database_path);

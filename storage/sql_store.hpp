@@ -2,16 +2,16 @@
 // scheduler::store on one SQLite connection: every store interface of scheduler/store/,
 // each implemented in the file of its concern (named at each group below). Used only by
 // the thread that owns the connection; borrows the connection, which must outlive it.
-// Translates sqlite_error into scheduler::error at this boundary.
+// Translates database_error into scheduler::error at this boundary.
 
 #include "scheduler/store.hpp"
-#include "storage/sqlite.hpp"
+#include "storage/sql.hpp"
 
 namespace copsched::storage {
 
-class sqlite_store final : public scheduler::store {
+class sql_store final : public scheduler::store {
 public:
-    explicit sqlite_store(connection& c) : db_(c) {}
+    explicit sql_store(connection& c) : db_(c) {}
 
     // Programme data (scheduler::programme_store): storage/programme_data.cpp.
     scheduler::result<std::vector<scheduler::programme>> list_programmes() override;
@@ -180,7 +180,7 @@ public:
     scheduler::result<scheduler::page<scheduler::audit_record>> list_audit(const scheduler::audit_filter& f,
                                                                            const scheduler::page_request& pr) override;
 
-    // The connection itself (scheduler::store): storage/sqlite_store.cpp.
+    // The connection itself (scheduler::store): storage/sql_store.cpp.
     scheduler::status ping() override;
 
 private:
@@ -191,6 +191,6 @@ private:
 std::string new_id(std::string_view kind);
 
 // Maps an exception thrown by the SQLite layer to a domain error.
-scheduler::error to_error(const sqlite_error& e);
+scheduler::error to_error(const database_error& e);
 
 } // namespace copsched::storage

@@ -1,8 +1,9 @@
-#include "storage/sqlite_database.hpp"
+#include "storage/sql_database.hpp"
 
 #include "scheduler/clock.hpp"
+#include "storage/postgres.hpp"
+#include "storage/sql_store.hpp"
 #include "storage/sqlite.hpp"
-#include "storage/sqlite_store.hpp"
 
 #include <sqlite3.h>
 
@@ -22,33 +23,19 @@ using scheduler::errc;
 using scheduler::error;
 using scheduler::status;
 
-sqlite_database::sqlite_database(options o) : options_(std::move(o)) {
-    writer_conn_ = std::make_unique<connection>(options_.path, connection::mode::read_write, options_.busy_timeout_ms);
-    for (int i = 0; i < options_.readers; ++i)
-        reader_conns_.push_back(
-            std::make_unique<connection>(options_.path, connection::mode::read_only, options_.busy_timeout_ms));
-    const auto cache = "PRAGMA cache_size=-" + std::to_string(std::max(1, options_.cache_mib) * 1024);
-    writer_conn_->exec(cache.c_str());
-    // Each job of a batch runs in a SAVEPOINT, whose sub-journal keeps the original of every
-    // page the job touches. With the default temp_store it spills to a temporary file after
-    // 64 KiB and, once spilled, grows for the whole batch: three page writes per booking
-    // that nothing ever reads back. In memory it is dropped at each RELEASE.
-    writer_conn_->exec("PRAGMA temp_store=MEMORY");
-    if (options_.max_mib > 0) {
-        auto size = writer_conn_->prepare("PRAGMA page_size");
-        size.step();
-        const auto page_size = std::max<std::int64_t>(512, size.integer(0));
-        const auto pages = static_cast<std::int64_t>(options_.max_mib) * 1024 * 1024 / page_size;
-        writer_conn_->exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str());
+sql_database::sql_database(options o) : options_(std::move(o)) {
+    if (is_postgresql_url(options_.path)) {
+        writer_conn_ = std::make_unique<pg_connection>(options_.path);
+        for (int i = 0; i < options_.readers; ++i)
+            reader_conns_.push_back(std::make_unique<pg_connection>(options_.path));
+    } else {
+        open_sqlite();
     }
-    // Replaces SQLite's automatic checkpoint inside COMMIT (see checkpoint_if_due).
-    sqlite3_wal_hook(writer_conn_->handle(), &sqlite_database::on_wal_commit, this);
-    if (options_.after_commit) sqlite3_update_hook(writer_conn_->handle(), &sqlite_database::on_row_change, this);
-    const auto reader_cache = "PRAGMA cache_size=-" + std::to_string(std::max(1, options_.reader_cache_mib) * 1024);
-    for (auto& c : reader_conns_) c->exec(reader_cache.c_str());
+    if (options_.after_commit)
+        writer_conn_->set_change_listener([this](std::string_view table) { changed_tables_.emplace(table); });
     // Fault injection for the crash tests (tests/integration/idempotency_audit_test.cpp):
     // "N:PATH" kills the process with SIGKILL just before the Nth COMMIT on the database
-    // file PATH (so the commands a test runs on other files are not affected).
+    // PATH (so the commands a test runs on other databases are not affected).
     if (const char* fault = std::getenv("TEST_COPSCHED_KILL_BEFORE_COMMIT")) {
         const std::string f(fault);
         if (const auto colon = f.find(':'); colon != std::string::npos && f.substr(colon + 1) == options_.path)
@@ -58,9 +45,36 @@ sqlite_database::sqlite_database(options o) : options_(std::move(o)) {
     for (std::size_t i = 0; i < reader_conns_.size(); ++i) threads_.emplace_back([this, i] { reader_loop(i); });
 }
 
-sqlite_database::~sqlite_database() { stop(); }
+void sql_database::open_sqlite() {
+    auto writer = std::make_unique<sqlite_connection>(options_.path, sqlite_connection::mode::read_write,
+                                                      options_.busy_timeout_ms);
+    for (int i = 0; i < options_.readers; ++i)
+        reader_conns_.push_back(std::make_unique<sqlite_connection>(options_.path, sqlite_connection::mode::read_only,
+                                                                    options_.busy_timeout_ms));
+    const auto cache = "PRAGMA cache_size=-" + std::to_string(std::max(1, options_.cache_mib) * 1024);
+    writer->exec(cache.c_str());
+    // Each job of a batch runs in a SAVEPOINT, whose sub-journal keeps the original of every
+    // page the job touches. With the default temp_store it spills to a temporary file after
+    // 64 KiB and, once spilled, grows for the whole batch: three page writes per booking
+    // that nothing ever reads back. In memory it is dropped at each RELEASE.
+    writer->exec("PRAGMA temp_store=MEMORY");
+    if (options_.max_mib > 0) {
+        auto size = writer->prepare("PRAGMA page_size");
+        size.step();
+        const auto page_size = std::max<std::int64_t>(512, size.integer(0));
+        const auto pages = static_cast<std::int64_t>(options_.max_mib) * 1024 * 1024 / page_size;
+        writer->exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str());
+    }
+    // Replaces SQLite's automatic checkpoint inside COMMIT (see checkpoint_if_due).
+    sqlite3_wal_hook(writer->handle(), &sql_database::on_wal_commit, this);
+    const auto reader_cache = "PRAGMA cache_size=-" + std::to_string(std::max(1, options_.reader_cache_mib) * 1024);
+    for (auto& c : reader_conns_) c->exec(reader_cache.c_str());
+    writer_conn_ = std::move(writer);
+}
 
-void sqlite_database::read(read_job job) {
+sql_database::~sql_database() { stop(); }
+
+void sql_database::read(read_job job) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
@@ -69,7 +83,7 @@ void sqlite_database::read(read_job job) {
     read_ready_.notify_one();
 }
 
-void sqlite_database::write(write_work work, write_done done) {
+void sql_database::write(write_work work, write_done done) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
@@ -78,12 +92,12 @@ void sqlite_database::write(write_work work, write_done done) {
     write_ready_.notify_one();
 }
 
-std::size_t sqlite_database::queue_depth() const {
+std::size_t sql_database::queue_depth() const {
     std::lock_guard lock(mutex_);
     return reads_.size() + writes_.size();
 }
 
-void sqlite_database::stop() {
+void sql_database::stop() {
     {
         std::lock_guard lock(mutex_);
         if (stopping_ && threads_.empty()) return;
@@ -98,9 +112,9 @@ void sqlite_database::stop() {
     writer_conn_.reset();
 }
 
-void sqlite_database::reader_loop(std::size_t index) {
+void sql_database::reader_loop(std::size_t index) {
     pthread_setname_np(pthread_self(), ("db-reader-" + std::to_string(index)).c_str()); // shown by top -H, perf
-    sqlite_store store(*reader_conns_[index]);
+    sql_store store(*reader_conns_[index]);
     for (;;) {
         read_job job;
         {
@@ -118,7 +132,7 @@ void sqlite_database::reader_loop(std::size_t index) {
     }
 }
 
-void sqlite_database::writer_loop() {
+void sql_database::writer_loop() {
     pthread_setname_np(pthread_self(), "db-writer");
     std::vector<write_job> batch;
     for (;;) {
@@ -137,34 +151,29 @@ void sqlite_database::writer_loop() {
     }
 }
 
-void sqlite_database::on_row_change(void* self, int, const char*, const char* table, long long) {
-    auto& tables = static_cast<sqlite_database*>(self)->changed_tables_;
-    if (!tables.contains(table)) tables.emplace(table);
-}
-
-int sqlite_database::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
-    static_cast<sqlite_database*>(self)->wal_pages_ = pages;
+int sql_database::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+    static_cast<sql_database*>(self)->wal_pages_ = pages;
     return SQLITE_OK;
 }
 
 // Runs on the writer between batches, after the committed batch has been answered: the
 // jobs of that batch do not wait for the checkpoint, only the ones queued behind it.
-void sqlite_database::checkpoint_if_due() {
-    if (wal_pages_ < options_.checkpoint_pages) return;
+void sql_database::checkpoint_if_due() {
+    if (wal_pages_ < options_.checkpoint_pages) return; // never on PostgreSQL: no WAL hook
     wal_pages_ = 0;
-    if (sqlite3_wal_checkpoint_v2(writer_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
-        SQLITE_OK)
+    if (sqlite3_wal_checkpoint_v2(static_cast<sqlite_connection&>(*writer_conn_).handle(), nullptr,
+                                  SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_OK)
         checkpoints_.fetch_add(1, std::memory_order_relaxed);
 }
 
-status sqlite_database::begin_batch(connection& db) {
+status sql_database::begin_batch(connection& db) {
     try {
-        db.exec("BEGIN IMMEDIATE");
-    } catch (const sqlite_error& e) {
+        db.begin();
+    } catch (const database_error& e) {
         return to_error(e);
     }
     if (!options_.freeze_started_events) return scheduler::ok();
-    auto frozen = sqlite_store(db).freeze_started_events(scheduler::now_utc());
+    auto frozen = sql_store(db).freeze_started_events(scheduler::now_utc());
     if (frozen) return scheduler::ok();
     try {
         if (db.in_transaction()) db.exec("ROLLBACK");
@@ -172,24 +181,23 @@ status sqlite_database::begin_batch(connection& db) {
     return frozen.err();
 }
 
-void sqlite_database::answer(write_job& job, const status& outcome) {
+void sql_database::answer(write_job& job, const status& outcome) {
     try {
         job.done(outcome);
     } catch (...) {}
 }
 
-void sqlite_database::answer_all(std::vector<write_job>& batch, const status& outcome) {
+void sql_database::answer_all(std::vector<write_job>& batch, const status& outcome) {
     for (auto& job : batch) answer(job, outcome);
 }
 
-sqlite_database::job_outcome sqlite_database::run_in_savepoint(connection& db, scheduler::store& store,
-                                                               write_job& job) {
+sql_database::job_outcome sql_database::run_in_savepoint(connection& db, scheduler::store& store, write_job& job) {
     status outcome = scheduler::ok();
     try {
         db.exec("SAVEPOINT job");
         try {
             outcome = job.work(store);
-        } catch (const sqlite_error& e) {
+        } catch (const database_error& e) {
             outcome = to_error(e);
         } catch (const std::exception& e) {
             outcome = error{errc::internal, e.what(), {}};
@@ -199,14 +207,14 @@ sqlite_database::job_outcome sqlite_database::run_in_savepoint(connection& db, s
             db.exec("RELEASE job");
         else
             db.exec("ROLLBACK TO job; RELEASE job");
-    } catch (const sqlite_error& e) {
+    } catch (const database_error& e) {
         outcome = to_error(e);
     }
     return {std::move(outcome), false};
 }
 
-bool sqlite_database::restart_after_lost_transaction(connection& db, std::vector<write_job>& batch,
-                                                     std::vector<status>& outcomes, status last) {
+bool sql_database::restart_after_lost_transaction(connection& db, std::vector<write_job>& batch,
+                                                  std::vector<status>& outcomes, status last) {
     // The jobs before the one that saw the loss are lost too: report them all.
     const error lost{errc::unavailable, "The transaction was rolled back by the database.", {}};
     for (auto& o : outcomes) o = lost;
@@ -222,7 +230,7 @@ bool sqlite_database::restart_after_lost_transaction(connection& db, std::vector
     return true;
 }
 
-bool sqlite_database::commit_batch(connection& db, std::vector<write_job>& batch) {
+bool sql_database::commit_batch(connection& db, std::vector<write_job>& batch) {
     try {
         if (kill_before_commit_ > 0 && --kill_before_commit_ == 0) std::raise(SIGKILL);
         db.exec("COMMIT");
@@ -233,7 +241,7 @@ bool sqlite_database::commit_batch(connection& db, std::vector<write_job>& batch
             } catch (...) {}
         }
         changed_tables_.clear();
-    } catch (const sqlite_error& e) {
+    } catch (const database_error& e) {
         try {
             if (db.in_transaction()) db.exec("ROLLBACK");
         } catch (...) {}
@@ -243,10 +251,10 @@ bool sqlite_database::commit_batch(connection& db, std::vector<write_job>& batch
     return true;
 }
 
-void sqlite_database::run_batch(std::vector<write_job>& batch) {
+void sql_database::run_batch(std::vector<write_job>& batch) {
     changed_tables_.clear();
     connection& db = *writer_conn_;
-    sqlite_store store(db);
+    sql_store store(db);
     std::vector<status> outcomes;
     outcomes.reserve(batch.size());
 
@@ -275,6 +283,7 @@ writer_lock::~writer_lock() {
 
 bool writer_lock::acquire() {
     if (fd_ >= 0) return true;
+    if (is_postgresql_url(path_)) return true; // instances share a PostgreSQL database by design
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0) return false;
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {

@@ -1,8 +1,8 @@
-#include "storage/sqlite_store.hpp"
+#include "storage/sql_store.hpp"
 
 #include "scheduler/demo.hpp"
 #include "storage/migrations.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -15,7 +15,7 @@
 using namespace copsched;
 using scheduler::errc;
 using scheduler::token_role;
-using storage::connection;
+using storage::sqlite_connection;
 
 namespace {
 
@@ -25,8 +25,9 @@ constexpr const char* t1 = "2026-01-06T10:30:00Z";
 // A migrated database with one connection and a store on it.
 struct fixture {
     test::temp_dir dir;
-    connection db{dir.file("copsched.db"), connection::mode::read_write, 2000};
-    storage::sqlite_store store{db};
+    test::store_database database{dir};
+    storage::connection& db = database.connection();
+    storage::sql_store store{db};
 
     fixture() { (void)storage::migrate(db); }
 
@@ -82,7 +83,7 @@ void require_invalid(const scheduler::result<scheduler::api_token>& r, const std
 
 } // namespace
 
-TEST_CASE("seed_demo seeds the demo programme once", "[storage][sqlite_store]") {
+TEST_CASE("seed_demo seeds the demo programme once", "[store][storage][sql_store]") {
     fixture f;
     const auto& demo = scheduler::demo_programme();
     auto first = f.seed_demo(t0);
@@ -119,7 +120,7 @@ TEST_CASE("seed_demo seeds the demo programme once", "[storage][sqlite_store]") 
     CHECK(f.text("SELECT created_at FROM programmes") == t0);
 }
 
-TEST_CASE("seeded programme reads back with its rules", "[storage][sqlite_store]") {
+TEST_CASE("seeded programme reads back with its rules", "[store][storage][sql_store]") {
     fixture f;
     auto empty = f.store.list_programmes();
     REQUIRE(empty.ok());
@@ -152,7 +153,7 @@ TEST_CASE("seeded programme reads back with its rules", "[storage][sqlite_store]
     CHECK(f.store.ping().ok());
 }
 
-TEST_CASE("get_programme reports an unknown slug as not_found", "[storage][sqlite_store]") {
+TEST_CASE("get_programme reports an unknown slug as not_found", "[store][storage][sql_store]") {
     fixture f;
     f.seed();
     for (const char* slug : {"nope", "", "GDCI-2", "gdci-2 "}) {
@@ -163,7 +164,7 @@ TEST_CASE("get_programme reports an unknown slug as not_found", "[storage][sqlit
     }
 }
 
-TEST_CASE("create_token validates programme, person and working groups", "[storage][sqlite_store]") {
+TEST_CASE("create_token validates programme, person and working groups", "[store][storage][sql_store]") {
     fixture f;
     f.seed();
     f.add_other_programme();
@@ -198,7 +199,7 @@ TEST_CASE("create_token validates programme, person and working groups", "[stora
     CHECK(f.count("SELECT COUNT(*) FROM api_token_working_groups") == 0);
 }
 
-TEST_CASE("create_token stores valid tokens of each role", "[storage][sqlite_store]") {
+TEST_CASE("create_token stores valid tokens of each role", "[store][storage][sql_store]") {
     fixture f;
     f.seed();
 
@@ -245,7 +246,7 @@ TEST_CASE("create_token stores valid tokens of each role", "[storage][sqlite_sto
     }
 }
 
-TEST_CASE("find_tokens_by_prefix returns the stored hash for authentication", "[storage][sqlite_store]") {
+TEST_CASE("find_tokens_by_prefix returns the stored hash for authentication", "[store][storage][sql_store]") {
     fixture f;
     f.seed();
     auto req = token(token_role::organiser, "Ab-_1234", "gdci-2");
@@ -278,7 +279,7 @@ TEST_CASE("find_tokens_by_prefix returns the stored hash for authentication", "[
     }
 }
 
-TEST_CASE("revoke_token keeps the first revocation time", "[storage][sqlite_store]") {
+TEST_CASE("revoke_token keeps the first revocation time", "[store][storage][sql_store]") {
     fixture f;
     auto created = f.store.create_token(token(token_role::admin, "revokeme"), t0);
     REQUIRE(created.ok());
@@ -296,7 +297,7 @@ TEST_CASE("revoke_token keeps the first revocation time", "[storage][sqlite_stor
     CHECK(found->front().token.revoked_at == std::optional<std::string>(t0));
 }
 
-TEST_CASE("touch_token records last use and append_audit keeps a trail", "[storage][sqlite_store]") {
+TEST_CASE("touch_token records last use and append_audit keeps a trail", "[store][storage][sql_store]") {
     fixture f;
     auto created = f.store.create_token(token(token_role::admin, "touchme1"), t0);
     REQUIRE(created.ok());
@@ -315,7 +316,7 @@ TEST_CASE("touch_token records last use and append_audit keeps a trail", "[stora
 }
 
 TEST_CASE("new_id gives distinct ids with the kind as prefix, later ones sorting after earlier ones",
-          "[storage][sqlite_store]") {
+          "[store][storage][sql_store]") {
     std::set<std::string> ids;
     std::vector<std::string> made;
     for (int i = 0; i < 1000; ++i) {

@@ -1,0 +1,77 @@
+#pragma once
+// The PostgreSQL driver of storage/sql.hpp, on libpq (Debian's libpq-dev). Small RAII
+// wrappers rather than libpqxx: the store needs only text parameters and text results
+// through the same statement interface as SQLite, and libpq is what PostgreSQL ships.
+//
+// SQL is written once for both engines with SQLite's `?` and `?N` parameters; this
+// driver numbers them as PostgreSQL's `$N` when it first sees a statement
+// (postgresql_statement). Values are sent as text, typed int8 or text as bound (a NULL
+// keeps the type of its C++ value), and read back as text; a boolean result reads as 0
+// or 1. Errors carry the
+// SQLite result code of their SQLSTATE class (sql.hpp).
+
+#include "storage/sql.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+struct pg_conn;
+struct pg_result;
+
+namespace copsched::storage {
+
+// True when `database` names a PostgreSQL database (postgresql:// or postgres://)
+// rather than a SQLite file.
+bool is_postgresql_url(std::string_view database);
+
+// `?` and `?N` parameters as `$N`, outside quoted text and comments.
+std::string postgresql_parameters(std::string_view sql);
+
+// A statement as the driver sends it: postgresql_parameters, and SQLite's CROSS JOIN
+// (which fixes SQLite's join order; each is followed by ON) as JOIN.
+std::string postgresql_statement(std::string_view sql);
+
+// The table an INSERT INTO, UPDATE or DELETE FROM statement writes; "" for others.
+std::string written_table(std::string_view sql);
+
+// The advisory-lock class of copsched's locks (pg_advisory_lock(key, id)): "cops".
+inline constexpr int advisory_lock_class = 0x636f7073;
+
+class pg_connection final : public connection {
+public:
+    // Connects (libpq connection string or URL). Throws database_error (SQLITE_CANTOPEN)
+    // when the server cannot be reached or refuses.
+    explicit pg_connection(const std::string& url);
+    ~pg_connection() override;
+
+    storage::engine engine() const noexcept override { return storage::engine::postgresql; }
+    void exec(const char* sql) override;
+    statement prepare(const char* sql) override;
+    using connection::prepare;
+    std::int64_t changes() const noexcept override { return changes_; }
+    bool in_transaction() const noexcept override;
+    void begin() override { exec("BEGIN"); }
+    void lock_programme(const std::string& programme_id) override;
+    void set_change_listener(change_listener l) override { listener_ = std::move(l); }
+
+    pg_conn* handle() const noexcept { return conn_; }
+    // Throws database_error for a failed result (which it clears) or a lost connection.
+    void check(pg_result* r, std::string_view context);
+    void set_changes(std::int64_t n) noexcept { changes_ = n; }
+    void report_change(const std::string& table) {
+        if (listener_ && changes_ > 0) listener_(table);
+    }
+
+private:
+    class pg_statement;
+    pg_conn* conn_ = nullptr;
+    std::int64_t changes_ = 0;
+    change_listener listener_;
+    std::unordered_map<const char*, std::unique_ptr<pg_statement>> cache_;
+};
+
+// The SQLite result code (sql.hpp) of a PostgreSQL SQLSTATE.
+int sqlite_code_of_sqlstate(std::string_view sqlstate);
+
+} // namespace copsched::storage
