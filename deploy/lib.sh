@@ -76,3 +76,52 @@ install_npm_packages() {
 
 # The npm parsers of tests/feeds (ical.js, node-ical).
 install_feed_parsers() { install_npm_packages tests/feeds "the feed parsers"; }
+
+# PostgreSQL on a Unix socket only (no TCP port), for deploy/cluster and
+# tests/support/postgres.sh. PostgreSQL refuses to run as root: as root, initdb and the
+# server run as the `postgres` user that Debian's postgresql-15 package creates.
+# Authentication is `trust` for the role copsched, on a socket in a directory only that
+# server uses.
+
+# pg_bin: the bin directory of the newest PostgreSQL server in /usr/lib/postgresql (empty
+# when there is none).
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+# pg_as_server_user COMMAND...: COMMAND as `postgres` when root, else as the caller.
+pg_as_server_user() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# pg_init DIR: initdb DIR/data (superuser role copsched, trust, UTF-8, C.UTF-8) unless it
+# holds a cluster already; DIR belongs to the server's user. Its output goes to DIR/initdb.log.
+pg_init() {
+  local dir="$1" bin
+  bin="$(pg_bin)"
+  [ -f "$dir/data/PG_VERSION" ] && return 0
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi
+  pg_as_server_user "$bin/initdb" -D "$dir/data" -U copsched --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
+    >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
+}
+
+# pg_start DIR [-c NAME=VALUE...]: starts the server of DIR/data, listening only on a Unix
+# socket in DIR (DIR/.s.PGSQL.5432), logging to DIR/server.log; returns once it accepts
+# connections. fsync stays on.
+pg_start() {
+  local dir="$1" bin
+  shift
+  bin="$(pg_bin)"
+  pg_as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-k $dir -c listen_addresses='' $*" start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
+}
+
+# pg_stop DIR: stops the server of DIR/data (fast: open sessions are ended); true when it
+# was not running.
+pg_stop() {
+  local bin
+  bin="$(pg_bin)"
+  pg_as_server_user "$bin/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# The cluster tests (tests/cluster) put nginx in front of two instances.
+TEST_PACKAGES+=(nginx-light)

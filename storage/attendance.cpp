@@ -217,6 +217,13 @@ result<std::size_t> sql_store::freeze_started_events(const std::string& now) {
             while (s.step()) started.push_back(s.text(0));
         }
         for (const auto& id : started) {
+            // Instances sharing a PostgreSQL database freeze at the start of each of their
+            // batches: one event is frozen by one of them, the others find it done.
+            db_.lock_key("freeze " + id);
+            {
+                auto again = db_.prepare("SELECT 1 FROM events WHERE id = ? AND invitations_frozen_at IS NULL");
+                if (!again.bind(1, id).step()) continue;
+            }
             // Rows of people the data no longer invites go (answers with them); guests stay;
             // the derived people without a row get one. Same order as the view's rule: a
             // guest row wins over a derivation of the same person.

@@ -70,9 +70,15 @@ scheduler::status write_once(const std::string& path, int busy_timeout_ms,
                              const std::function<scheduler::status(scheduler::store&)>& work) {
     try {
         auto c = open(path, sqlite_connection::mode::read_write, busy_timeout_ms);
+        bool changed = false;
+        c->set_change_listener([&changed](std::string_view) { changed = true; });
         sql_store s(*c);
         transaction tx(*c);
         auto st = work(s);
+        // Instances serving a PostgreSQL database keep caches of it: a change made here (a
+        // token revoked, the demo seeded) tells them that anything may have changed, on
+        // commit (storage/change_channel.hpp). A SQLite file has no server running meanwhile.
+        if (st.ok() && changed && c->engine() == engine::postgresql) c->exec("NOTIFY copsched_changes");
         if (st.ok()) tx.commit();
         return st;
     } catch (const sqlite_error& e) {

@@ -4,6 +4,7 @@
 // of them needs a driver's headers; failures come back as scheduler::error.
 
 #include "scheduler/store.hpp"
+#include "storage/sql.hpp" // is_postgresql_url
 
 #include <functional>
 #include <string>

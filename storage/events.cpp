@@ -362,6 +362,9 @@ result<scheduler::booking_context> sql_store::booking_facts(const scheduler::pro
                                                             const scheduler::booking_candidate& c,
                                                             const std::optional<std::string>& ignore_event_id) {
     return guarded([&]() -> result<scheduler::booking_context> {
+        // The check and the write that follows it must not interleave with another
+        // instance's booking in the same programme (PostgreSQL; see connection::lock_key).
+        db_.lock_programme(p.id);
         scheduler::booking_context ctx;
         ctx.programme_starts_on = scheduler::parse_date(p.starts_on).value_or(scheduler::civil_date{1970, 1, 1});
         ctx.programme_ends_on = scheduler::parse_date(p.ends_on).value_or(scheduler::civil_date{9999, 12, 31});

@@ -25,6 +25,16 @@ result<std::optional<scheduler::idempotency_record>> sql_store::find_idempotency
     });
 }
 
+scheduler::result<std::optional<scheduler::idempotency_record>> sql_store::claim_idempotency_key(
+    const std::string& token_id, const std::string& key, const std::string& expired_before) {
+    auto locked = guarded([&]() -> scheduler::status {
+        db_.lock_key("idempotency " + token_id + " " + key);
+        return scheduler::ok();
+    });
+    if (!locked) return locked.err();
+    return find_idempotency_key(token_id, key, expired_before);
+}
+
 scheduler::status sql_store::store_idempotency_answer(const std::string& token_id, const std::string& key,
                                                       const scheduler::idempotency_record& answer,
                                                       const std::string& now, const std::string& expired_before) {

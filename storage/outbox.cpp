@@ -239,6 +239,9 @@ status forget_unsent_messages(connection& db, const char* column, const std::str
 
 result<bool> sql_store::plan_outbox(const std::string& now, std::size_t max_changes) {
     return guarded([&]() -> result<bool> {
+        // One planner at a time, also across instances sharing a PostgreSQL database: two
+        // would turn the same change into messages twice.
+        db_.lock_key("outbox planning");
         std::vector<std::pair<std::string, std::string>> changes;
         {
             auto s = db_.prepare("SELECT event_id, person_id FROM outbox_changes LIMIT ?");

@@ -7,13 +7,10 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <unordered_map>
 #include <vector>
 
 namespace copsched::storage {
-
-bool is_postgresql_url(std::string_view database) {
-    return database.starts_with("postgresql://") || database.starts_with("postgres://");
-}
 
 std::string postgresql_parameters(std::string_view sql) {
     std::string out;
@@ -165,8 +162,22 @@ private:
             values[i] = params_[i].present ? params_[i].value.c_str() : nullptr;
             types[i] = params_[i].type;
         }
-        PGresult* r = PQexecParams(conn_.handle(), sql_.c_str(), static_cast<int>(params_.size()), types.data(),
-                                   values.data(), nullptr, nullptr, 0);
+        // Prepared once per connection and per parameter types (an integer NULL and a text
+        // NULL type a parameter differently), then executed: the server parses and plans
+        // each statement once instead of on every call.
+        std::string signature(params_.size(), 't');
+        for (std::size_t i = 0; i < types.size(); ++i)
+            if (types[i] == int8_oid) signature[i] = 'i';
+        auto name = prepared_.find(signature);
+        if (name == prepared_.end()) {
+            const auto fresh = conn_.next_statement_name();
+            conn_.check(
+                PQprepare(conn_.handle(), fresh.c_str(), sql_.c_str(), static_cast<int>(types.size()), types.data()),
+                sql_, true);
+            name = prepared_.emplace(signature, fresh).first;
+        }
+        PGresult* r = PQexecPrepared(conn_.handle(), name->second.c_str(), static_cast<int>(params_.size()),
+                                     values.data(), nullptr, nullptr, 0);
         conn_.check(r, sql_);
         result_.reset(r);
         const char* n = PQcmdTuples(r);
@@ -178,6 +189,7 @@ private:
     std::string table_; // written by the statement, for the change listener
     pg_connection& conn_;
     std::vector<param> params_;
+    std::unordered_map<std::string, std::string> prepared_; // parameter types -> server-side name
     result_ptr result_;
     int row_ = 0;
 };
@@ -207,9 +219,14 @@ bool pg_connection::in_transaction() const noexcept {
     return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
 
-void pg_connection::check(PGresult* r, std::string_view context) {
+std::string pg_connection::next_statement_name() { return "copsched_" + std::to_string(++statements_); }
+
+void pg_connection::check(PGresult* r, std::string_view context, bool clear) {
     const auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+        if (clear) PQclear(r);
+        return;
+    }
     std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     const int code = state ? sqlite_code_of_sqlstate(state) : SQLITE_IOERR; // no state: the connection is gone
@@ -232,9 +249,9 @@ statement pg_connection::prepare(const char* sql) {
     return statement(*it->second);
 }
 
-void pg_connection::lock_programme(const std::string& programme_id) {
+void pg_connection::lock_key(const std::string& key) {
     static_assert(advisory_lock_class == 1668247667);
-    prepare("SELECT pg_advisory_xact_lock(1668247667, hashtext(?))").bind(1, programme_id).run();
+    prepare("SELECT pg_advisory_xact_lock(1668247667, hashtext(?))").bind(1, key).run();
 }
 
 } // namespace copsched::storage

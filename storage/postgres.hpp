@@ -21,10 +21,6 @@ struct pg_result;
 
 namespace copsched::storage {
 
-// True when `database` names a PostgreSQL database (postgresql:// or postgres://)
-// rather than a SQLite file.
-bool is_postgresql_url(std::string_view database);
-
 // `?` and `?N` parameters as `$N`, outside quoted text and comments.
 std::string postgresql_parameters(std::string_view sql);
 
@@ -52,12 +48,15 @@ public:
     std::int64_t changes() const noexcept override { return changes_; }
     bool in_transaction() const noexcept override;
     void begin() override { exec("BEGIN"); }
-    void lock_programme(const std::string& programme_id) override;
+    void lock_key(const std::string& key) override;
     void set_change_listener(change_listener l) override { listener_ = std::move(l); }
 
     pg_conn* handle() const noexcept { return conn_; }
-    // Throws database_error for a failed result (which it clears) or a lost connection.
-    void check(pg_result* r, std::string_view context);
+    // Throws database_error for a failed result (which it clears) or a lost connection;
+    // clears a good one too when `clear`.
+    void check(pg_result* r, std::string_view context, bool clear = false);
+    // A name for a server-side prepared statement, new on this connection.
+    std::string next_statement_name();
     void set_changes(std::int64_t n) noexcept { changes_ = n; }
     void report_change(const std::string& table) {
         if (listener_ && changes_ > 0) listener_(table);
@@ -67,6 +66,7 @@ private:
     class pg_statement;
     pg_conn* conn_ = nullptr;
     std::int64_t changes_ = 0;
+    std::uint64_t statements_ = 0;
     change_listener listener_;
     std::unordered_map<const char*, std::unique_ptr<pg_statement>> cache_;
 };

@@ -34,6 +34,12 @@ private:
 
 enum class engine { sqlite, postgresql };
 
+// True when `database` (--database) names a PostgreSQL database (a postgresql:// or
+// postgres:// URL) rather than a SQLite file.
+inline bool is_postgresql_url(std::string_view database) {
+    return database.starts_with("postgresql://") || database.starts_with("postgres://");
+}
+
 // What a driver implements for one prepared statement. Owned by its connection.
 class statement_impl {
 public:
@@ -137,13 +143,15 @@ public:
     virtual bool in_transaction() const noexcept = 0;
     // Starts a write transaction: SQLite's BEGIN IMMEDIATE (takes the write lock now),
     // PostgreSQL's BEGIN (READ COMMITTED; writers that must not interleave take an
-    // advisory lock, see lock_programme).
+    // advisory lock, see lock_key).
     virtual void begin() = 0;
-    // Serialises, until the end of the transaction, the writers of one programme that
-    // check and then write (booking conflicts, unique slots). SQLite has one writer at a
-    // time already; PostgreSQL takes a transaction-scoped advisory lock, so instances
-    // sharing the database take turns.
-    virtual void lock_programme(const std::string& programme_id) = 0;
+    // Serialises, until the end of the transaction, the writers that check and then write
+    // the same thing (a programme's bookings, an Idempotency-Key). SQLite has one writer at
+    // a time already; PostgreSQL takes a transaction-scoped advisory lock on the key's
+    // hash, so instances sharing the database take turns (two keys that share a hash
+    // merely wait for each other).
+    virtual void lock_key(const std::string& key) = 0;
+    void lock_programme(const std::string& programme_id) { lock_key("programme " + programme_id); }
     // Called with a table's name for every row an INSERT, UPDATE or DELETE changes (on
     // SQLite, per row; on PostgreSQL, once per statement that changed rows), so the
     // executor can tell caches which tables a commit touched. Empty: none.

@@ -3,7 +3,7 @@
 // exactly one writer connection on its own thread (Debian's SQLite 3.40 can corrupt a WAL
 // database when two connections write or checkpoint at once; on PostgreSQL one writer per
 // instance keeps group commit, and instances sharing the database take turns through
-// advisory locks, see connection::lock_programme), and a few reading connections, each on
+// advisory locks, see connection::lock_key), and a few reading connections, each on
 // its own thread.
 //
 // Writes are group-committed: the writer takes every job waiting in its queue (up to

@@ -171,6 +171,8 @@ public:
     // Idempotency keys (scheduler::idempotency_store): storage/idempotency.cpp.
     scheduler::result<std::optional<scheduler::idempotency_record>> find_idempotency_key(
         const std::string& token_id, const std::string& key, const std::string& expired_before) override;
+    scheduler::result<std::optional<scheduler::idempotency_record>> claim_idempotency_key(
+        const std::string& token_id, const std::string& key, const std::string& expired_before) override;
     scheduler::status store_idempotency_answer(const std::string& token_id, const std::string& key,
                                                const scheduler::idempotency_record& answer, const std::string& now,
                                                const std::string& expired_before) override;

@@ -30,7 +30,7 @@ public:
     bool in_transaction() const noexcept override { return sqlite3_get_autocommit(db_) == 0; }
     void begin() override { exec("BEGIN IMMEDIATE"); }
     // One writer at a time already holds the whole database.
-    void lock_programme(const std::string&) override {}
+    void lock_key(const std::string&) override {}
     void set_change_listener(change_listener l) override;
 
     sqlite3* handle() const noexcept { return db_; }

@@ -31,6 +31,15 @@ public:
     virtual result<std::optional<idempotency_record>> find_idempotency_key(const std::string& token_id,
                                                                            const std::string& key,
                                                                            const std::string& expired_before) = 0;
+    // In the write job of a request's work, before the work: waits until no other
+    // transaction is working under (token, key) and keeps others waiting until this one
+    // ends, then gives what find_idempotency_key would. Instances sharing a PostgreSQL
+    // database may get the same key at once (a retry reaching another instance); the one
+    // that waited finds the first one's answer and replays it instead of working again.
+    // On SQLite, whose one writer runs one transaction at a time, it is the find alone.
+    virtual result<std::optional<idempotency_record>> claim_idempotency_key(const std::string& token_id,
+                                                                            const std::string& key,
+                                                                            const std::string& expired_before) = 0;
     // Stores the answer for (token, key), replacing any row of that key, and deletes the
     // keys stored before `expired_before`. Meant to run in the write job of the request's
     // work, so the work and its answer commit together.

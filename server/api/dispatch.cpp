@@ -266,11 +266,25 @@ public:
     const scheduler::status& outcome() const noexcept { return outcome_; }
     bool work_failed() const noexcept { return work_failed_; }
     bool answer_stored() const noexcept { return answer_stored_; }
+    // The answer another instance stored for the key while this request was on its way.
+    const std::optional<scheduler::idempotency_record>& replay() const noexcept { return replay_; }
 
 private:
     scheduler::status run_on_writer(scheduler::store& s, write_work& work, write_done& done) {
-        auto st = work(s);
-        work_failed_ = !st;
+        // Another instance sharing the database may be working under the same key (a
+        // retry that reached it), or have answered it since this request looked: wait for
+        // it, and replay its answer rather than doing the work twice.
+        auto claimed = s.claim_idempotency_key(token_, key_, expired_before_);
+        scheduler::status st = scheduler::ok();
+        if (!claimed) {
+            st = claimed.err();
+        } else if (*claimed) {
+            replay_ = std::move(**claimed);
+            st = scheduler::error{errc::conflict, "The Idempotency-Key was answered meanwhile.", {}};
+        } else {
+            st = work(s);
+        }
+        work_failed_ = !st && !replay_;
         writer_store_ = &s;
         on_writer_ = true;
         {
@@ -282,6 +296,7 @@ private:
         }
         on_writer_ = false;
         writer_store_ = nullptr;
+        if (replay_) return st; // nothing of this request is kept
         if (!st) return st;
         if (nested_failed_ || failed() || answer_->result_int() >= 500)
             return scheduler::error{errc::internal, "The request failed; its changes were rolled back.", {}};
@@ -313,6 +328,7 @@ private:
     bool answer_stored_ = false;
     scheduler::store* writer_store_ = nullptr;
     scheduler::status outcome_ = scheduler::ok();
+    std::optional<scheduler::idempotency_record> replay_;
 };
 
 } // namespace
@@ -382,6 +398,12 @@ task<response> dispatcher::run_idempotent(const route& r, request_context& ctx, 
     const auto internal = [&] {
         return problem(error{errc::internal, "The request failed.", {}}, req.version(), req.keep_alive());
     };
+    if (const auto& other = run->replay()) {
+        if (other->request_hash != hash)
+            co_return problem(error::invalid("Idempotency-Key", "was used for a different request; use a new key"),
+                              req.version(), req.keep_alive());
+        co_return replayed(req, *other);
+    }
     if (run->wrote() && !run->outcome() && !run->work_failed()) {
         // Rolled back with its work (or not committed): nothing done, the key stays free.
         if (run->outcome().err().code == errc::internal) co_return internal();

@@ -103,6 +103,23 @@ feed_cache::record_changes::record_changes() noexcept { recording_changes = true
 feed_cache::record_changes::~record_changes() { recording_changes = false; }
 
 void feed_cache::changed(const std::string& programme_id, const std::vector<std::string>& keys, change how) {
+    change_versions(programme_id, keys, how);
+    if (recording_changes) recorded_changes.push_back({programme_id, keys, how});
+    if (publisher_) publisher_(programme_id, keys, how);
+}
+
+void feed_cache::apply_remote(const std::string& programme_id, const std::vector<std::string>& keys, change how) {
+    change_versions(programme_id, keys, how);
+}
+
+void feed_cache::forget_all() {
+    std::unique_lock lock(mutex_);
+    changes_.fetch_add(1, std::memory_order_acq_rel);
+    for (auto& [key, version] : versions_) ++version;
+    while (!entries_.empty()) erase(entries_.begin());
+}
+
+void feed_cache::change_versions(const std::string& programme_id, const std::vector<std::string>& keys, change how) {
     {
         std::unique_lock lock(mutex_);
         changes_.fetch_add(1, std::memory_order_acq_rel);
@@ -121,7 +138,6 @@ void feed_cache::changed(const std::string& programme_id, const std::vector<std:
             }
         }
     }
-    if (recording_changes) recorded_changes.push_back({programme_id, keys, how});
 }
 
 void feed_cache::replay_recorded_changes() {

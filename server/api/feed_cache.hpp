@@ -133,6 +133,18 @@ public:
         record_changes& operator=(const record_changes&) = delete;
     };
     void replay_recorded_changes();
+    // Instances that share a database (PostgreSQL) tell each other of their changes
+    // (server/api/instance_sync.hpp): the publisher hears every change reported here with
+    // changed(), on the thread that reports it, but not those applied with apply_remote().
+    // Set before serving.
+    using change_publisher =
+        std::function<void(const std::string& programme_id, const std::vector<std::string>& keys, change how)>;
+    void set_publisher(change_publisher p) { publisher_ = std::move(p); }
+    // A change another instance made: as changed(), without publishing it again.
+    void apply_remote(const std::string& programme_id, const std::vector<std::string>& keys, change how);
+    // Drops every entry and outdates every version: anything may have changed (another
+    // instance's changes may have been missed while the connection to it was down).
+    void forget_all();
     // Counts every changed() call: a render that saw it move may have read old data.
     std::uint64_t changes() const noexcept { return changes_.load(std::memory_order_acquire); }
     std::vector<std::pair<std::string, std::uint64_t>> versions(const std::vector<std::string>& keys) const;
@@ -226,6 +238,8 @@ private:
     render_queue background_;
     std::mutex flights_mutex_;
     std::unordered_map<std::string, std::shared_ptr<render_flight>> flights_; // guarded by flights_mutex_
+    change_publisher publisher_;                                              // set before serving, then only read
+    void change_versions(const std::string& programme_id, const std::vector<std::string>& keys, change how);
 };
 
 // The key of everything in a programme: programme and organisation feeds depend on it.

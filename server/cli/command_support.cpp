@@ -25,7 +25,7 @@ int check_no_more(const std::vector<std::string>& args) {
 }
 
 void ensure_parent(const std::string& path) {
-    if (path.starts_with("postgresql://") || path.starts_with("postgres://")) return; // not a file
+    if (storage::is_postgresql_url(path)) return; // not a file
     const auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
 }

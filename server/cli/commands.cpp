@@ -3,6 +3,7 @@
 #include "server/api/routes.hpp"
 #include "server/cli/admin_commands.hpp"
 #include "server/cli/command_support.hpp"
+#include "server/cli/copy_database_command.hpp"
 #include "server/cli/plan_command.hpp"
 #include "server/cli/serve.hpp"
 #include "server/options/config.hpp"
@@ -27,6 +28,12 @@ Commands:
   token revoke ID            revoke a token; it fails on its very next use
   seed-demo [--if-empty]     add the demo programme "Green Deal Circulair Inkopen 2.0"
   backup FILE                write a consistent copy of the live database to FILE
+  copy-database --from FILE --to postgresql://...
+                             copy a SQLite database (also while its server runs) into
+                             an empty PostgreSQL database in one transaction: migrates
+                             the target, refuses one with rows or another schema
+                             version, checks row counts and sampled rows before COMMIT
+                             (docs/POSTGRESQL.md). --database is not used
   plan --programme SLUG --year YEAR [--count N] [--start-times HH:MM,...] [--apply]
                              print the best CoP year plan with its reasons and
                              alternatives; --apply books it (tentative CoP meetings)
@@ -91,6 +98,7 @@ int run_cli(int argc, char** argv) {
         if (command == "token") return cmd_token(cfg, args);
         if (command == "seed-demo") return cmd_seed_demo(cfg, args);
         if (command == "backup") return cmd_backup(cfg, args);
+        if (command == "copy-database") return cmd_copy_database(cfg, args);
         if (command == "plan") return cmd_plan(cfg, args);
         if (command == "remind") return remind_command(args);
         if (command == "routes") {

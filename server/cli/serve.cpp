@@ -3,12 +3,14 @@
 #include "scheduler/clock.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/dispatch.hpp"
+#include "server/api/instance_sync.hpp"
 #include "server/api/routes.hpp"
 #include "server/api/services.hpp"
 #include "server/cli/command_support.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/io_pool.hpp"
 #include "server/http/metrics.hpp"
+#include "storage/change_channel.hpp"
 #include "storage/database_file.hpp"
 #include "storage/sql_database.hpp"
 
@@ -136,6 +138,11 @@ int run_service(config& cfg, const feed_key& secret) {
                                                    ? static_cast<std::size_t>(cfg.db_readers)
                                                    : cfg.feed_background_renders);
     token_cache tokens;
+    // Instances sharing a PostgreSQL database tell each other what they changed
+    // (server/api/instance_sync.hpp); declared before the database, which publishes into it
+    // until it stops.
+    std::unique_ptr<storage::change_channel> channel;
+    const bool shared_database = storage::is_postgresql_url(cfg.database);
     std::unique_ptr<storage::sql_database> db;
     try {
         storage::sql_database::options o{cfg.database,
@@ -144,14 +151,27 @@ int run_service(config& cfg, const feed_key& secret) {
                                          cfg.db_write_batch,
                                          cfg.db_cache_mib,
                                          cfg.db_checkpoint_pages,
-                                         [&tokens, &feeds](const std::set<std::string>& tables) {
+                                         [&tokens, &feeds, &channel](const std::set<std::string>& tables) {
                                              tokens.tables_changed(tables);
+                                             if (channel) channel->publish(tables_payload(tables));
                                              // Feed changes reported inside the committed transaction, reported again now
                                              // that the data is visible (server/api/feed_cache.hpp, record_changes).
                                              feeds.replay_recorded_changes();
                                          }};
         o.max_mib = cfg.db_max_mib;
         o.reader_cache_mib = cfg.db_reader_cache_mib;
+        if (shared_database) {
+            // Listening before the database opens: nothing another instance commits after
+            // this instance's first read goes unheard.
+            channel =
+                std::make_unique<storage::change_channel>(cfg.database, [&feeds, &tokens](std::string_view payload) {
+                    apply_instance_change(payload, feeds, tokens);
+                });
+            feeds.set_publisher([&channel](const std::string& programme_id, const std::vector<std::string>& keys,
+                                           feed_cache::change how) {
+                if (channel) channel->publish(feed_change_payload(programme_id, keys, how));
+            });
+        }
         db = std::make_unique<storage::sql_database>(std::move(o));
     } catch (const std::exception& e) {
         return fail(e.what());
@@ -194,8 +214,7 @@ int cmd_serve(config cfg, std::vector<std::string> args) {
     if (!lock.acquire()) return fail("the database " + cfg.database + " is in use by another copsched server");
     auto m = storage::migrate_file(cfg.database, cfg.db_busy_timeout_ms);
     if (!m) return fail(m.err());
-    const bool postgresql = cfg.database.starts_with("postgresql://") || cfg.database.starts_with("postgres://");
-    if (postgresql && cfg.feed_key_file.empty())
+    if (storage::is_postgresql_url(cfg.database) && cfg.feed_key_file.empty())
         return fail("--feed-key-file is required with a PostgreSQL database: every instance must sign feed URLs "
                     "with the same key (give each instance the same file)");
     std::optional<feed_key> secret;

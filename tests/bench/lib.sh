@@ -72,3 +72,43 @@ CONF
   nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' &
   pids+=($!)
 }
+
+# start_nginx_proxy WORK PORT UPSTREAM_PORT...: nginx with one worker per core and no access
+# log on 127.0.0.1:PORT as a load balancer in front of the copsched instances on
+# 127.0.0.1:UPSTREAM_PORT... (round robin, keep-alive connections to them, the proxy
+# headers of deploy/nginx-cluster.conf). Appends its pid to the caller's pids array.
+start_nginx_proxy() {
+  local work="$1" port="$2" servers="" p
+  shift 2
+  for p in "$@"; do servers+="    server 127.0.0.1:$p max_fails=1 fail_timeout=2s;"$'\n'; done
+  mkdir -p "$work/nginx-proxy"
+  cat >"$work/nginx-proxy/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx-proxy/nginx.pid;
+error_log $work/nginx-proxy/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx-proxy; proxy_temp_path $work/nginx-proxy; fastcgi_temp_path $work/nginx-proxy;
+  uwsgi_temp_path $work/nginx-proxy; scgi_temp_path $work/nginx-proxy;
+  upstream copsched {
+$servers    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$port;
+    keepalive_requests 1000000;
+    location / {
+      proxy_pass http://copsched;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$http_host;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_next_upstream error timeout http_502 http_503;
+    }
+  }
+}
+CONF
+  nginx -c "$work/nginx-proxy/nginx.conf" -p "$work/nginx-proxy" -e "$work/nginx-proxy/error.log" -g 'daemon off;' &
+  pids+=($!)
+}

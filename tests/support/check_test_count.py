@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Every Catch2 test case runs as exactly one ctest test.
 
-    check_test_count.py BUILD_DIR SOURCE_DIR PREFIX=BINARY [PREFIX=BINARY ...]
+    check_test_count.py BUILD_DIR SOURCE_DIR PREFIXES=BINARY [PREFIXES=BINARY ...]
 
 catch_discover_tests turns each name that `BINARY --list-test-names-only` prints into a
-ctest test "PREFIX name". A name with a ';' becomes two ctest tests whose filters match
+ctest test "PREFIX name". PREFIXES is one prefix, or the prefixes of the registrations a
+binary's test cases are spread over by TEST_SPEC: joined by ',' each test case runs under
+exactly one of them (integration: and integration-postgresql:); joined by '+' under at
+least one, and may run under several (unit:+unit-postgresql:, where the store's test
+cases run on both engines). A name with a ';' becomes two ctest tests whose filters match
 nothing (CMake lists split on ';'), and a test case hidden with a "[." tag is never listed
 at all. This script fails unless, for every binary, the names ctest knows (without the
 prefix) are exactly the names the binary lists, and unless the number of TEST_CASEs in the
@@ -53,9 +57,12 @@ def main():
     total_listed = 0
     for pair in pairs:
         prefix, binary = pair.split("=", 1)
+        overlapping = "+" in prefix
+        prefixes = prefix.split("+" if overlapping else ",")
         listed = listed_names(binary)
         total_listed += len(listed)
-        in_ctest = [n[len(prefix):] for n in known if n.startswith(prefix)]
+        per_prefix = [[n[len(p):] for n in known if n.startswith(p)] for p in prefixes]
+        in_ctest = [n for names in per_prefix for n in names]
         print(f"{binary}: {len(listed)} test cases listed, {len(in_ctest)} ctest tests with prefix '{prefix}'")
         for name in sorted(set(in_ctest) - set(listed)):
             print(f"  FAIL ctest runs '{prefix}{name}', which matches no test case of the binary")
@@ -66,7 +73,9 @@ def main():
         for name in sorted({n for n in listed if ";" in n}):
             print(f"  FAIL test case '{name}' has a ';' in its name (ctest splits it)")
             failures += 1
-        if len(in_ctest) != len(set(in_ctest)) or len(listed) != len(set(listed)):
+        twice = any(len(names) != len(set(names)) for names in per_prefix) if overlapping else len(in_ctest) != len(
+            set(in_ctest))
+        if twice or len(listed) != len(set(listed)):
             print("  FAIL a name appears twice")
             failures += 1
     cases = source_test_cases(source_dir)

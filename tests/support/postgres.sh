@@ -8,33 +8,27 @@
 #
 # PostgreSQL refuses to run as root: as root (CI), initdb and the server run as the
 # `postgres` user that Debian's postgresql-15 package creates. Authentication is `trust`
-# for the role copsched, on a socket in a directory only that server uses.
+# for the role copsched, on a socket in a directory only that server uses. The server
+# itself is started by deploy/lib.sh's pg_init/pg_start, which deploy/cluster uses too.
 set -euo pipefail
+source "$(dirname "$0")/../../deploy/lib.sh"
 
 command=${1:?start or stop}
 url_file=${2:?the file that holds the URL}
-bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+bin=$(pg_bin)
 if [ -z "$bin" ]; then
   echo "postgres.sh: no PostgreSQL server in /usr/lib/postgresql (Debian package postgresql-15)" >&2
   exit 1
 fi
-
-as_server_user() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
 
 case "$command" in
 start)
   if [ -f "$url_file.dir" ]; then "$0" stop "$url_file" || true; fi
   dir=$(mktemp -d /tmp/copsched-pg.XXXXXX)
   echo "$dir" > "$url_file.dir"
-  if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi
-  as_server_user "$bin/initdb" -D "$dir/data" -U copsched --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
-    > "$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+  pg_init "$dir"
   # fsync stays on: the tests check what a commit promises.
-  as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-k $dir -c listen_addresses='' -c max_connections=200 -c shared_buffers=64MB" start > /dev/null ||
-    { cat "$dir/server.log" >&2; exit 1; }
+  pg_start "$dir" -c max_connections=200 -c shared_buffers=64MB
   "$bin/createdb" -h "$dir" -U copsched copsched_test
   echo "postgresql://copsched@/copsched_test?host=$dir" > "$url_file"
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on $dir"
@@ -42,7 +36,7 @@ start)
 stop)
   [ -f "$url_file.dir" ] || exit 0
   dir=$(cat "$url_file.dir")
-  as_server_user "$bin/pg_ctl" -D "$dir/data" -m fast -w stop > /dev/null 2>&1 || true
+  pg_stop "$dir"
   rm -rf "$dir" "$url_file" "$url_file.dir"
   ;;
 *)
