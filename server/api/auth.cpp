@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include <fcntl.h>
@@ -171,26 +173,37 @@ void token_cache::tables_changed(const std::set<std::string>& changed_tables) {
         if (changed_tables.contains(t)) return invalidate();
 }
 
-feed_key feed_key::load_or_create(const std::string& path, bool& created) {
-    std::array<unsigned char, 32> key{};
+namespace {
+
+// The key in the file at `path`, or nullopt when there is no such file.
+std::optional<std::array<unsigned char, 32>> read_feed_key(const std::string& path) {
     auto hex = [](char c) -> int {
         if (c >= '0' && c <= '9') return c - '0';
         if (c >= 'a' && c <= 'f') return c - 'a' + 10;
         return -1;
     };
     std::ifstream in(path);
-    if (in) {
-        std::string text;
-        std::getline(in, text);
-        if (text.size() != 64) throw std::runtime_error("the feed key file " + path + " must hold 64 hex digits");
-        for (std::size_t i = 0; i < key.size(); ++i) {
-            const int hi = hex(text[2 * i]), lo = hex(text[2 * i + 1]);
-            if (hi < 0 || lo < 0) throw std::runtime_error("the feed key file " + path + " must hold 64 hex digits");
-            key[i] = static_cast<unsigned char>(hi * 16 + lo);
-        }
-        created = false;
-        return feed_key(key);
+    if (!in) return std::nullopt;
+    std::string text;
+    std::getline(in, text);
+    if (text.size() != 64) throw std::runtime_error("the feed key file " + path + " must hold 64 hex digits");
+    std::array<unsigned char, 32> key{};
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        const int hi = hex(text[2 * i]), lo = hex(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) throw std::runtime_error("the feed key file " + path + " must hold 64 hex digits");
+        key[i] = static_cast<unsigned char>(hi * 16 + lo);
     }
+    return key;
+}
+
+} // namespace
+
+feed_key feed_key::load_or_create(const std::string& path, bool& created) {
+    if (auto key = read_feed_key(path)) {
+        created = false;
+        return feed_key(*key);
+    }
+    std::array<unsigned char, 32> key{};
     if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1)
         throw std::runtime_error("OpenSSL RAND_bytes failed");
     std::string text;
@@ -200,12 +213,26 @@ feed_key feed_key::load_or_create(const std::string& path, bool& created) {
         text += digits[b & 15];
     }
     text += '\n';
-    // O_EXCL: two servers starting at once cannot each write their own key.
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    // Written whole to a file of this process, then linked into place: link(2) fails when
+    // the file exists, so of instances starting at once (several sharing a PostgreSQL
+    // database and this file) exactly one key wins, and no one reads a half-written file.
+    std::string temporary = path + ".new.XXXXXX";
+    const int fd = ::mkstemp(temporary.data()); // mode 0600, a name no one else has
     if (fd < 0) throw std::runtime_error("cannot create the feed key file " + path);
     const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
     ::close(fd);
+    const bool linked = written && ::link(temporary.c_str(), path.c_str()) == 0;
+    const int link_error = errno;
+    ::unlink(temporary.c_str());
     if (!written) throw std::runtime_error("cannot write the feed key file " + path);
+    if (!linked) {
+        if (link_error == EEXIST)
+            if (auto theirs = read_feed_key(path)) { // another process created it meanwhile
+                created = false;
+                return feed_key(*theirs);
+            }
+        throw std::runtime_error("cannot create the feed key file " + path);
+    }
     created = true;
     return feed_key(key);
 }

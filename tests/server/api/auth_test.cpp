@@ -1,11 +1,16 @@
 #include "server/api/auth.hpp"
 
+#include "tests/support/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace copsched::server;
 using namespace std::chrono_literals;
@@ -188,4 +193,39 @@ TEST_CASE("token_cache keeps found tokens until a relevant table changes", "[ser
     CHECK_FALSE(cache.find("ABCDEFGH"));
     cache.put("ABCDEFGH", {c}, cache.generation());
     CHECK(cache.find("ABCDEFGH"));
+}
+
+TEST_CASE("feed keys: instances starting at once on one key file all get the one key written", "[server][auth]") {
+    // Several instances sharing a PostgreSQL database share one --feed-key-file; when the
+    // file does not exist yet, they must not each make their own key (or read half of one).
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        copsched::test::temp_dir dir;
+        const auto path = dir.file("feed.key");
+        constexpr int instances = 8;
+        std::vector<std::string> tokens(instances);
+        std::vector<int> created(instances, 0);
+        std::vector<std::string> failures(instances);
+        {
+            std::vector<std::thread> threads;
+            for (int i = 0; i < instances; ++i)
+                threads.emplace_back([&, i] {
+                    try {
+                        bool made = false;
+                        auto key = feed_key::load_or_create(path, made);
+                        created[i] = made ? 1 : 0;
+                        tokens[i] = key.token("per_1", 0);
+                    } catch (const std::exception& e) {
+                        failures[i] = e.what();
+                    }
+                });
+            for (auto& t : threads) t.join();
+        }
+        for (const auto& f : failures) REQUIRE(f.empty());
+        CHECK(std::count(created.begin(), created.end(), 1) == 1);
+        for (const auto& t : tokens) CHECK(t == tokens.front());
+        bool made = true;
+        CHECK(feed_key::load_or_create(path, made).token("per_1", 0) == tokens.front());
+        CHECK_FALSE(made);
+        CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1); // no temporary left
+    }
 }
