@@ -10,7 +10,8 @@
 # bytes. Writes every round, medians and ratios to docs/PERFORMANCE.md.
 #
 # Usage: tests/bench/feeds.sh [BINARY]   (default build/release/server/copsched)
-# Tunables: ROUNDS (5), DURATION (5s), CONNECTIONS (64), WRK_THREADS (2),
+# Tunables: ROUNDS (5), DURATION (5s per server, path and round), SLICES (5: a round interleaves
+#   the servers in this many slices each), CONNECTIONS (64), WRK_THREADS (2),
 #   PATHS ("gzip plain not_modified": which paths the rounds measure),
 #   SWEEP ("1 4 16 64 256": connections of the plain 200 sweep; empty: none),
 #   SWEEP_DURATION (3s), GZIP_LEVEL (6: copsched's feed_gzip_level),
@@ -21,7 +22,7 @@ source "$root/deploy/lib.sh"
 source "$root/tests/bench/lib.sh"
 install_packages wrk nginx-light python3 curl
 use_release_binary "${1:-}"
-rounds="${ROUNDS:-5}" duration="${DURATION:-5s}" conns="${CONNECTIONS:-64}" wrk_threads="${WRK_THREADS:-2}"
+rounds="${ROUNDS:-5}" slices="${SLICES:-5}" duration="${DURATION:-5s}" conns="${CONNECTIONS:-64}" wrk_threads="${WRK_THREADS:-2}"
 read -r -a paths <<<"${PATHS:-gzip plain not_modified}"
 read -r -a sweep <<<"${SWEEP-1 4 16 64 256}"
 sweep_duration="${SWEEP_DURATION:-3s}" level="${GZIP_LEVEL:-6}" doc="${DOC:-$root/docs/PERFORMANCE.md}"
@@ -147,20 +148,46 @@ measure() {
   awk -v o="$out" -v d="${4%s}" -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" \
     'BEGIN {split(o, f, " "); n = f[1] * d; printf "%s %.2f\n", o, (n > 0 ? t / hz * 1e6 / n : 0)}'
 }
+# measure_round FIRST SECOND PATH: one round of PATH: SLICES slices of duration/SLICES per
+# server, interleaved (FIRST SECOND, SECOND FIRST, FIRST SECOND, ...) so that both servers
+# meet the same moments of a noisy machine. Prints, per server, one line "SERVER
+# REQUESTS_PER_SECOND P99_MS NON_2XX_3XX ERRORS US_PER_REQUEST": requests over time, the
+# highest p99 of its slices, errors summed, CPU per request over all its requests.
+measure_round() {
+  local first="$1" second="$2" path="$3" i server seconds
+  seconds="$(awk -v d="${duration%s}" -v n="$slices" 'BEGIN {printf "%g", d / n}')"
+  local -A req_sum cpu_sum worst bad_sum err_sum
+  for i in $(seq 1 "$slices"); do
+    local pair="$first $second"
+    [ $((i % 2)) = 0 ] && pair="$second $first"
+    for server in $pair; do
+      read -r q p bad errs us < <(measure "$server" "$path" "$conns" "${seconds}s")
+      req_sum[$server]="$(awk -v a="${req_sum[$server]:-0}" -v q="$q" -v d="$seconds" 'BEGIN {printf "%.2f", a + q * d}')"
+      cpu_sum[$server]="$(awk -v a="${cpu_sum[$server]:-0}" -v q="$q" -v d="$seconds" -v u="$us" 'BEGIN {printf "%.2f", a + q * d * u}')"
+      worst[$server]="$(awk -v a="${worst[$server]:-0}" -v p="$p" 'BEGIN {print (p > a ? p : a)}')"
+      bad_sum[$server]=$(( ${bad_sum[$server]:-0} + bad )) err_sum[$server]=$(( ${err_sum[$server]:-0} + errs ))
+    done
+  done
+  for server in "$first" "$second"; do
+    awk -v r="${req_sum[$server]}" -v c="${cpu_sum[$server]}" -v d="${duration%s}" -v s="$server" \
+      -v p="${worst[$server]}" -v b="${bad_sum[$server]}" -v e="${err_sum[$server]}" \
+      'BEGIN {printf "%s %.2f %s %d %d %.2f\n", s, r / d, p, b, e, (r > 0 ? c / r : 0)}'
+  done
+}
 declare -A rps p99 cpu bad_rounds
 errors_total=0
 for r in $(seq 1 "$rounds"); do
   if [ $((r % 2)) = 1 ]; then order="copsched nginx"; else order="nginx copsched"; fi
   for path in "${paths[@]}"; do
-    for server in $order; do
-      read -r q p bad errs us < <(measure "$server" "$path" "$conns" "$duration")
+    measure_round $order "$path" >"$work/round"
+    while read -r server q p bad errs us; do
       rps[$server,$path]+="$q "; p99[$server,$path]+="$p "; cpu[$server,$path]+="$us "
       if [ "$bad" != 0 ] || [ "$errs" != 0 ]; then
         bad_rounds[$server,$path]+="round $r: $bad non-2xx/3xx, $errs socket errors; "
         errors_total=$((errors_total + bad + errs))
       fi
       echo "round $r: $server $path: $q req/s, p99 $p ms, $bad non-2xx/3xx, $errs socket errors, $us us CPU/request" >&2
-    done
+    done <"$work/round"
   done
 done
 
@@ -253,9 +280,11 @@ $c_gz_bytes bytes, \`Vary: ${c_vary:-(none)}\`) and the same bytes as a static f
 \`gzip -$level\` beside the file: the best static setup). Checked before measuring: copsched's gzip answer
 decompresses to its plain answer (\`curl --compressed\` and \`gzip -d\`, \`cmp\`), nginx serves identical bytes
 plain and gzip-compressed, and both answer the ETag with 304. wrk $(wrk -v 2>&1 | awk 'NR==1 {sub(/^debian\//, "", $2); print $2}') with
-$wrk_threads threads and $conns keep-alive connections on the same cores, $rounds rounds of $duration, the order of
-the servers alternating per round (odd rounds copsched first); the machine is shared with other work,
-so the lowest round and the median are both reported. Beside the requests per second, each run states
+$wrk_threads threads and $conns keep-alive connections on the same cores, $rounds rounds of $duration per server and
+path, each round interleaved in $slices slices per server (copsched, nginx, nginx, copsched, ... in odd
+rounds, starting with nginx in even ones), so that within a round both servers meet the same moments of
+the machine; a round's req/s is its requests over its time, its p99 the highest of its slices. The
+machine is shared with other work, so the lowest round and the median are both reported. Beside the requests per second, each run states
 the server's own CPU time per request (user + system time of its processes over the run, divided by
 the requests wrk counted): wrk shares the 2 cores, so how the kernel divides them between client and
 server moves req/s from round to round more than the server's own cost does. The collapse of the 200 path measured in issue 22
