@@ -73,13 +73,27 @@ check series-moved-out fixtures/series.moved-out.expected.json fixtures/series.i
   --from 2026-04-07T00:00:00Z --to 2026-04-08T00:00:00Z
 
 # 3. over HTTP, as the integration tests fetch feeds
-port=$(( 20000 + RANDOM % 20000 ))
-"$PY" -m http.server "$port" --bind 127.0.0.1 --directory fixtures >/dev/null 2>&1 &
+# The server binds a port the kernel picks (a port chosen here could be taken meanwhile,
+# by a test running beside this one) and writes it to a file once it listens.
+"$PY" - "$tmp/http-port" >/dev/null 2>&1 <<'PY' &
+import http.server, os, sys
+os.chdir("fixtures")
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+with open(sys.argv[1] + ".new", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(sys.argv[1] + ".new", sys.argv[1])
+server.serve_forever()
+PY
 server_pid=$!
-for _ in $(seq 50); do
-  "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
+for _ in $(seq 100); do
+  [ -s "$tmp/http-port" ] && break
   sleep 0.1
 done
+[ -s "$tmp/http-port" ] || { echo "FAIL http-series: the local HTTP server did not start" >&2; exit 1; }
+port="$(cat "$tmp/http-port")"
 check http-series fixtures/series.expected.json "http://127.0.0.1:$port/series.ics" "${YEAR[@]}"
 
 # 4. invalid input: ical.js rejects it (exit non-zero, message on stderr)
