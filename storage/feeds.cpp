@@ -57,15 +57,16 @@ constexpr const char* on_session_date = "m.valid_from <= substr(s.start_local, 1
                                         " AND (m.valid_until IS NULL OR m.valid_until >= substr(s.start_local, 1, 10))";
 
 // The SQL of each scope in one engine's dialect. SQLite steers its planner with rowids,
-// CROSS JOIN and unary + (above); PostgreSQL plans from its statistics and knows none of
-// the three, so it gets ids, JOIN and the plain column.
+// CROSS JOIN and unary + (above); PostgreSQL plans from its statistics and knows neither
+// rowids nor unary + on text, so it gets ids and the plain column (its driver sends
+// CROSS JOIN as JOIN, storage/postgres.hpp).
 struct feed_statements {
     std::string programme, working_group, organisation, person;
 
     explicit feed_statements(engine e) {
         const bool lite = e == engine::sqlite;
         const std::string key = lite ? "rowid" : "id";
-        const std::string cross = lite ? " CROSS JOIN " : " JOIN ";
+        const std::string cross = " CROSS JOIN ";
         const std::string plus = lite ? "+" : "";
         const std::string select = "SELECT " + qualified(detail::event_columns, "e") +
                                    ", COALESCE(g.name, ''), COALESCE(v.name, ''), COALESCE(v.address, '')"

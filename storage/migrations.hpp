@@ -5,6 +5,7 @@
 #include "storage/sql.hpp"
 
 #include <string>
+#include <utility>
 
 #include <span>
 #include <string_view>
@@ -15,9 +16,9 @@ struct migration {
     int version;
     std::string_view name;
     const char* sql; // SQLite's dialect
-    // PostgreSQL runs postgresql_dialect(sql) followed by postgresql_extra, or, where the
-    // translation cannot do, postgresql_sql instead.
-    const char* postgresql_sql = nullptr;
+    // PostgreSQL runs postgresql_dialect(sql) with, where the translation cannot do, the
+    // text postgresql_replace.first replaced by .second, then postgresql_extra.
+    std::pair<const char*, const char*> postgresql_replace = {nullptr, nullptr};
     const char* postgresql_extra = nullptr;
 };
 

@@ -42,10 +42,8 @@ Needs Debian's python3-aiosmtpd; run with another python3 it restarts itself wit
 """
 
 import argparse
-import asyncio
 import collections
 import datetime
-import email.parser
 import http.client
 import json
 import math
@@ -60,6 +58,7 @@ import tempfile
 import threading
 import time
 
+from mail_sink import smtp_sink  # noqa: E402  (tests/chaos/mail_sink.py)
 from service import find_binary, free_port, service
 
 try:
@@ -140,55 +139,6 @@ def seed(port, token, people, meetings):
             "kind": "cop_meeting", "title": "CoP-bijeenkomst %s" % day, "start": "%sT10:00" % day,
             "end": "%sT13:00" % day, "online_url": "https://meet.example.org/cop",
             "accept_conflicts": ["members_busy", "public_holiday", "school_holiday", "blackout", "venue_capacity"]})
-
-
-Delivery = collections.namedtuple("Delivery", "time message_id sender rcpt subject")
-
-
-class smtp_sink:
-    """An aiosmtpd server on 127.0.0.1 in a thread of this process: every message is
-    accepted (250) and recorded with the time it arrived, on the clock of the kills."""
-
-    def __init__(self):
-        self.deliveries = []
-        self.distinct = set()
-        self.lock = threading.Lock()
-        self.parser = email.parser.BytesHeaderParser()
-        self.loop = asyncio.new_event_loop()
-        self.port = None
-        ready = threading.Event()
-
-        def run():
-            asyncio.set_event_loop(self.loop)
-            server = self.loop.run_until_complete(self.loop.create_server(
-                lambda: SMTP(self, hostname="sink.test", ident="copsched chaos sink", decode_data=False),
-                host="127.0.0.1", port=0))
-            self.port = server.sockets[0].getsockname()[1]
-            ready.set()
-            self.loop.run_forever()
-            server.close()
-            self.loop.run_until_complete(server.wait_closed())
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        ready.wait(10)
-
-    async def handle_DATA(self, server, session, envelope):
-        headers = self.parser.parsebytes(envelope.original_content)
-        d = Delivery(time.monotonic(), (headers.get("Message-ID") or "").strip(), envelope.mail_from,
-                     tuple(envelope.rcpt_tos), str(headers.get("Subject") or ""))
-        with self.lock:
-            self.deliveries.append(d)
-            self.distinct.add(d.message_id)
-        return "250 2.0.0 OK"
-
-    def count(self):
-        with self.lock:
-            return len(self.distinct)
-
-    def stop(self):
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 # `<time> remind: <id> <kind> <recipient> sent (<code>)<suffix>`: the job's line after the report.

@@ -44,17 +44,14 @@ and, for reminders-once, Debian's python3-aiosmtpd.
 """
 
 import argparse
-import asyncio
 import collections
 import datetime
-import email.parser
 import http.client
 import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -63,17 +60,15 @@ import time
 import urllib.parse
 import uuid
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "chaos"))
+from mail_sink import smtp_sink  # noqa: E402  (tests/chaos/mail_sink.py)
+from service import free_port  # noqa: E402  (tests/chaos/service.py)
+
 HOST = "127.0.0.1"
 SLUG = "cluster"
 ACCEPT_SOFT = ["members_busy", "public_holiday", "school_holiday", "blackout", "venue_capacity"]
 PROPAGATION_LIMIT = 1.0  # seconds: a change on one instance is seen on the other within this
 POLL = 0.05
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def pg_tool(name):
@@ -522,47 +517,6 @@ def check_token_revoke_cli(c, failures, new_token, use, verdict):
             print("copsched token revoke: %s refused it %s" % (
                 w, "after %.1f s" % (time.monotonic() - t0) if late is not None else "not even after 15 s"))
     return failures
-
-
-Delivery = collections.namedtuple("Delivery", "message_id sender rcpt subject")
-
-
-class smtp_sink:
-    """aiosmtpd on 127.0.0.1 in a thread of this process; records every message."""
-
-    def __init__(self):
-        from aiosmtpd.smtp import SMTP
-        self.deliveries = []
-        self.lock = threading.Lock()
-        self.parser = email.parser.BytesHeaderParser()
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-
-        def run():
-            asyncio.set_event_loop(self.loop)
-            server = self.loop.run_until_complete(self.loop.create_server(
-                lambda: SMTP(self, hostname="sink.test", ident="copsched cluster sink", decode_data=False),
-                host=HOST, port=0))
-            self.port = server.sockets[0].getsockname()[1]
-            ready.set()
-            self.loop.run_forever()
-            server.close()
-            self.loop.run_until_complete(server.wait_closed())
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        ready.wait(10)
-
-    async def handle_DATA(self, server, session, envelope):
-        h = self.parser.parsebytes(envelope.original_content)
-        with self.lock:
-            self.deliveries.append(Delivery((h.get("Message-ID") or "").strip(), envelope.mail_from,
-                                            tuple(envelope.rcpt_tos), str(h.get("Subject") or "")))
-        return "250 2.0.0 OK"
-
-    def stop(self):
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 def check_reminders_once(c, people=40, meetings=2):

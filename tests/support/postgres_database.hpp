@@ -4,27 +4,23 @@
 // empty, dropped afterwards. The fixture's URL comes from the file
 // COPSCHED_TEST_POSTGRES_FILE names; a run without it fails rather than skips.
 
+#include "tests/support/postgres_url.hpp"
 #include "tests/support/shell.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include <unistd.h>
 
 namespace copsched::testing {
 
-// The fixture's server: its URL from the file COPSCHED_TEST_POSTGRES_FILE names.
+// The fixture's server (tests/support/postgres_url.hpp); a run without it fails.
 inline std::string postgres_server_url() {
-    const char* file = std::getenv("COPSCHED_TEST_POSTGRES_FILE");
     INFO("COPSCHED_TEST_POSTGRES_FILE names the URL file of the postgres_server fixture");
-    REQUIRE(file != nullptr);
-    std::ifstream in(file);
-    std::string url;
-    REQUIRE(std::getline(in, url));
+    const auto url = copsched::test::postgres_url();
     REQUIRE(url.starts_with("postgresql://"));
     return url;
 }

@@ -8,30 +8,16 @@
 
 #include "storage/postgres.hpp"
 #include "storage/sqlite.hpp"
+#include "tests/support/postgres_url.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <atomic>
-#include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 #include <unistd.h>
 
 namespace copsched::test {
-
-// The PostgreSQL server of this run, or "" when the run is SQLite's.
-inline std::string postgres_url() {
-    const char* file = std::getenv("COPSCHED_TEST_POSTGRES_FILE");
-    if (!file || !*file) return "";
-    std::ifstream in(file);
-    std::string url;
-    if (!std::getline(in, url) || url.empty())
-        throw std::runtime_error(std::string("COPSCHED_TEST_POSTGRES_FILE: no URL in ") + file +
-                                 " (is the postgres_server fixture running?)");
-    return url;
-}
 
 class store_database {
 public:
