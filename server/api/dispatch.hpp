@@ -23,7 +23,9 @@ struct request_context {
     const request& req;
     services& svc;
     path_params params;
-    boost::urls::url_view target; // path and query of the request
+    // Path and query of the request: parsed only when it has a query (most requests,
+    // feed polls among them, have none), else empty.
+    boost::urls::url_view target;
     std::string client_address;
     std::optional<scheduler::api_token> caller; // set for any_token and admin routes
 

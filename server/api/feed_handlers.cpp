@@ -102,14 +102,15 @@ bool wants_gzip(const request_context& ctx) {
 response calendar_response(const request_context& ctx, const feed_cache::entry& e, bool gzip, bool not_modified,
                            bool vary) {
     response res{not_modified ? http::status::not_modified : http::status::ok, ctx.version()};
-    res.set(http::field::content_type, "text/calendar; charset=utf-8");
-    res.set(http::field::etag, gzip ? e.gzip_etag : e.etag);
-    res.set(http::field::last_modified, e.last_modified);
-    res.set(http::field::cache_control, e.cache_control);
-    if (vary) res.set(http::field::vary, "Accept-Encoding");
+    // A new response has none of these fields: insert, which skips set's search for one.
+    res.insert(http::field::content_type, "text/calendar; charset=utf-8");
+    res.insert(http::field::etag, gzip ? e.gzip_etag : e.etag);
+    res.insert(http::field::last_modified, e.last_modified);
+    res.insert(http::field::cache_control, e.cache_control);
+    if (vary) res.insert(http::field::vary, "Accept-Encoding");
     res.keep_alive(ctx.keep_alive());
     if (!not_modified) {
-        if (gzip) res.set(http::field::content_encoding, "gzip");
+        if (gzip) res.insert(http::field::content_encoding, "gzip");
         if (gzip)
             res.body().share(e.gzip);
         else

@@ -18,7 +18,7 @@ std::string_view trim(std::string_view s) {
 
 // The codings of every Transfer-Encoding field, in order; empty list elements skipped
 // (RFC 9110 section 5.6.1).
-std::vector<std::string_view> transfer_codings(const http::request_header<>& h) {
+std::vector<std::string_view> transfer_codings(const http::request_header<fields>& h) {
     std::vector<std::string_view> out;
     const auto [first, last] = h.equal_range(http::field::transfer_encoding);
     for (auto f = first; f != last; ++f) {
@@ -33,7 +33,7 @@ std::vector<std::string_view> transfer_codings(const http::request_header<>& h) 
     return out;
 }
 
-std::string transfer_encoding_problem(const http::request_header<>& h) {
+std::string transfer_encoding_problem(const http::request_header<fields>& h) {
     if (h.version() < 11) return "Transfer-Encoding is not allowed in an HTTP/1.0 request.";
     if (h.count(http::field::content_length) > 0)
         return "The request has both Transfer-Encoding and Content-Length, so its length is ambiguous.";
@@ -58,7 +58,7 @@ std::string raw_header_problem(std::string_view raw) {
     return {};
 }
 
-std::string framing_problem(const http::request_header<>& h) {
+std::string framing_problem(const http::request_header<fields>& h) {
     const auto hosts = h.count(http::field::host);
     if (hosts > 1) return "The request has more than one Host field.";
     if (hosts == 0 && h.version() >= 11) return "An HTTP/1.1 request must have a Host field.";

@@ -29,6 +29,6 @@ std::string raw_header_problem(std::string_view raw);
 // - at most one Content-Length field, whose value is decimal digits only (identical
 //   duplicates and lists such as "2, 2" are refused too, not collapsed);
 // - exactly one Host field in HTTP/1.1 (at most one in HTTP/1.0).
-std::string framing_problem(const http::request_header<>& h);
+std::string framing_problem(const http::request_header<fields>& h);
 
 } // namespace copsched::server

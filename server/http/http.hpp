@@ -9,6 +9,8 @@
 // a cached 1 MB feed allocates nothing of its size. Shared bytes may come with a
 // `sealed_file` holding the same bytes: http_server then sends them with sendfile(2).
 
+#include "server/http/recycling_allocator.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
@@ -155,8 +157,10 @@ struct shared_text_body {
     };
 };
 
-using request = http::request<http::string_body>;
-using response = http::response<shared_text_body>;
+// Header fields in blocks the thread recycles (server/http/recycling_allocator.hpp).
+using fields = http::basic_fields<recycling_allocator<char>>;
+using request = http::request<http::string_body, fields>;
+using response = http::response<shared_text_body, fields>;
 
 template <class T>
 using task = asio::awaitable<T>;

@@ -11,7 +11,7 @@ std::string http_date(std::time_t t) {
     return std::string(buf, std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm));
 }
 
-std::string http_date_now() {
+const std::string& http_date_now() {
     thread_local std::time_t cached_second = 0;
     thread_local std::string cached;
     const std::time_t now = std::time(nullptr);

@@ -9,7 +9,8 @@ namespace copsched::server {
 // An HTTP-date (IMF-fixdate), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string http_date(std::time_t t);
 
-// The Date header value for now, cached per second and thread. Thread-safe.
-std::string http_date_now();
+// The Date header value for now, cached per second and thread. Thread-safe; the text
+// is the calling thread's and stays valid until that thread's next call.
+const std::string& http_date_now();
 
 } // namespace copsched::server

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <deque>
 #include <optional>
 #include <utility>
@@ -41,22 +42,30 @@ constexpr std::size_t read_chunk = 8192;
 // allocation once it has grown): the bytes Beast's serializer would write for a message
 // with a Content-Length, written here so one gathered send carries header and body.
 void serialize_head(const response& res, std::string& out) {
-    out.clear();
-    out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    const auto reason = res.reason();
+    std::size_t size = 9 + 4 + reason.size() + 2 + 2; // "HTTP/1.1 " "200 " reason CRLF ... CRLF
+    for (const auto& f : res) size += f.name_string().size() + 2 + f.value().size() + 2;
+    out.resize(size); // the capacity stays with the connection: no allocation after the first
+    char* p = out.data();
+    const auto put = [&p](std::string_view s) {
+        std::memcpy(p, s.data(), s.size());
+        p += s.size();
+    };
+    put(res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
     const auto code = res.result_int();
-    out += static_cast<char>('0' + code / 100 % 10);
-    out += static_cast<char>('0' + code / 10 % 10);
-    out += static_cast<char>('0' + code % 10);
-    out += ' ';
-    out += res.reason();
-    out += "\r\n";
+    *p++ = static_cast<char>('0' + code / 100 % 10);
+    *p++ = static_cast<char>('0' + code / 10 % 10);
+    *p++ = static_cast<char>('0' + code % 10);
+    *p++ = ' ';
+    put(reason);
+    put("\r\n");
     for (const auto& f : res) {
-        out += f.name_string();
-        out += ": ";
-        out += f.value();
-        out += "\r\n";
+        put(f.name_string());
+        put(": ");
+        put(f.value());
+        put("\r\n");
     }
-    out += "\r\n";
+    put("\r\n");
 }
 
 } // namespace
@@ -411,7 +420,7 @@ private:
     beast::flat_buffer buffer_;
     std::string head_;             // the serialised header of the response being written
     std::size_t header_bytes_ = 0; // of the request being read, taken by the parser so far
-    std::optional<http::request_parser<http::string_body>> parser_;
+    std::optional<http::request_parser<http::string_body, recycling_allocator<char>>> parser_;
     std::deque<std::shared_ptr<pending>> queue_;
     std::string client_;
     std::string header_problem_;              // why the request being read is refused, empty if it is not

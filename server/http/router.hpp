@@ -5,6 +5,9 @@
 
 #include "server/http/http.hpp"
 
+#include <boost/container/small_vector.hpp>
+
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,11 +37,14 @@ using path_params = std::vector<std::pair<std::string, std::string>>;
 struct route_match {
     const route* found = nullptr; // the matching route, or nullptr
     path_params params;
-    std::vector<http::verb> allowed; // methods of routes whose path matched (for 405)
+    // Methods of routes whose path matched (for 405): inline, as a path has few.
+    boost::container::small_vector<http::verb, 8> allowed;
 };
 
 class router {
 public:
+    // The most segments a route template may have ("/api/v1/a/{b}/c" has five).
+    static constexpr std::size_t max_segments = 12;
     void add(http::verb method, std::string path, access who, handler fn);
     // `path` is the request target's path, percent-encoded as received.
     route_match match(http::verb method, std::string_view path) const;
@@ -46,7 +52,22 @@ public:
 
 private:
     std::vector<route> routes_;
+    // Indexes into routes_ by their number of segments: a request is compared only with
+    // the routes of its length.
+    std::array<std::vector<std::size_t>, max_segments + 1> by_length_;
 };
+
+// A request target in origin-form (RFC 9112, 3.2.1: absolute-path [ "?" query ]),
+// still percent-encoded; `query` is empty when there is none (and after a bare "?").
+struct origin_form {
+    std::string_view path;
+    std::string_view query;
+};
+// Splits `target`, or nullopt when it is not origin-form: every character is checked
+// against RFC 3986's pchar, query and pct-encoded rules. Accepts exactly what Boost.URL's
+// parse_origin_form accepts (tests/server/http/router_test.cpp compares them), at a
+// tenth of its cost: it runs for every request and allocates nothing.
+std::optional<origin_form> split_origin_form(std::string_view target) noexcept;
 
 // Splits a percent-encoded path into decoded segments; nullopt for a malformed path.
 std::optional<std::vector<std::string>> decode_segments(std::string_view path);

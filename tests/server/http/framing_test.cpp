@@ -11,9 +11,9 @@ using namespace copsched::server;
 namespace {
 
 // A request header with these fields, in this order.
-http::request_header<> header(std::initializer_list<std::pair<http::field, std::string>> fields,
-                              unsigned version = 11) {
-    http::request_header<> h;
+http::request_header<copsched::server::fields> header(std::initializer_list<std::pair<http::field, std::string>> fields,
+                                                      unsigned version = 11) {
+    http::request_header<copsched::server::fields> h;
     h.method(http::verb::post);
     h.target("/x");
     h.version(version);

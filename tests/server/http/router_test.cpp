@@ -6,8 +6,10 @@
 #include <catch2/catch.hpp>
 
 #include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -256,4 +258,66 @@ TEST_CASE("HTTP-level problems merge extra members and keep the connection setti
     CHECK(ok[http::field::content_type] == "application/json");
     CHECK(ok.body() == R"({"status":"ok"})");
     CHECK(ok[http::field::content_length] == "15");
+}
+
+TEST_CASE("split_origin_form accepts what Boost.URL's parse_origin_form accepts", "[server][router]") {
+    const auto same = [](std::string_view target) {
+        const auto ours = split_origin_form(target);
+        const auto theirs = boost::urls::parse_origin_form(target);
+        INFO("target: " << target);
+        REQUIRE(ours.has_value() == theirs.has_value());
+        if (ours) {
+            CHECK(ours->path == std::string_view(theirs->encoded_path()));
+            CHECK(ours->query == std::string_view(theirs->encoded_query()));
+        }
+    };
+    for (const char* t : {"/",
+                          "/a",
+                          "//",
+                          "/a//b/",
+                          "/feeds/people/abc_DEF-12.ics",
+                          "/a?",
+                          "/a?b=c&d",
+                          "/a?b?c/d",
+                          "/a%20b",
+                          "/a%2",
+                          "/a%",
+                          "/a%G0",
+                          "/a%zz?x",
+                          "/a?x=%41",
+                          "/a?x=%4",
+                          "/a#f",
+                          "/a?b#f",
+                          "",
+                          "a",
+                          "*",
+                          "http://x/a",
+                          "/a b",
+                          "/a\\b",
+                          "/\x7f",
+                          "/\xc3\xa9",
+                          "/a[b]",
+                          "/a{b}",
+                          "/a|b",
+                          "/~user/!$&'()*+,;=:@",
+                          "/a?/?:@!$&'()*+,;="})
+        same(t);
+    // Random targets over an alphabet of the characters that matter.
+    const std::string alphabet = "/?%#aZ09-._~!$&'()*+,;=:@ \"[]{}|^`\x7f\x80AFf";
+    std::mt19937 rng(20261207);
+    std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1), length(0, 12);
+    for (int i = 0; i < 100'000; ++i) {
+        std::string t = rng() % 4 ? "/" : "";
+        for (auto n = length(rng); n > 0; --n) t += alphabet[pick(rng)];
+        same(t);
+    }
+}
+
+TEST_CASE("router::match refuses a path of more segments than any route has", "[server][router]") {
+    const auto r = sample_routes();
+    std::string deep;
+    for (std::size_t i = 0; i <= router::max_segments + 1; ++i) deep += "/a";
+    CHECK_FALSE(r.match(v::get, deep).found);
+    CHECK(r.match(v::get, deep).allowed.empty());
+    CHECK_THROWS_AS(router{}.add(v::get, deep, access::public_route, nothing), std::invalid_argument);
 }

@@ -44,7 +44,7 @@ TEST_CASE("shared_text_body: shared bytes go out without a copy", "[server][http
         CHECK(bytes.use_count() == 2);
 
         // Beast's serializer sends the bytes themselves as well.
-        http::response_serializer<shared_text_body> sr(queued);
+        http::response_serializer<shared_text_body, fields> sr(queued);
         boost::beast::error_code ec;
         bool body_seen = false;
         sr.split(true);
