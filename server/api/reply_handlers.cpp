@@ -130,7 +130,10 @@ result<reply_input> read_reply_input(const request_context& ctx) {
     }
     rest.erase("raw_ical");
     object_reader in(rest);
-    auto to = in.required_string("envelope_to", reply_header_max_chars);
+    // Required, but may be empty (a message without a recipient): such a reply carries no
+    // tag and is refused as forged_tag, and recorded like any other.
+    if (!in.has("envelope_to")) in.problem("envelope_to", "is required");
+    auto to = in.optional_string("envelope_to", reply_header_max_chars);
     auto from = in.optional_string("from", reply_header_max_chars);
     auto message_id = in.optional_string("message_id", reply_header_max_chars);
     for (const auto& p : problems) in.problem(p.field, p.problem);

@@ -53,7 +53,7 @@ Commands:
                              Exit 0 ok, 2 usage, 3 token refused or server unusable
                              (--once), 4 SMTP unreachable (--once)
   inbox --server URL (--imap imaps://HOST/MAILBOX --imap-user U --imap-password-file F
-         [--once | --interval 60s] [--move-to FOLDER] [--batch 100]
+         [--once | --interval 60s] [--move-to FOLDER] [--batch 100] [--parallel 4]
          | --stdin [--envelope-to ADDR]) [--token T | --token-file F]
          [--max-message-bytes 10485760] [--max-calendar-bytes 262144]
                              the reply job: reads the programme's reply mailbox (see

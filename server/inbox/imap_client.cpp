@@ -44,6 +44,16 @@ bool number_after(const std::string& s, std::string_view name, std::size_t from,
     return ec == std::errc{} && q != p;
 }
 
+// "1,2,5" for a UID set; the lists are a round's (at most inbox_max_batch UIDs).
+std::string uid_set(const std::vector<std::uint32_t>& uids) {
+    std::string set;
+    for (auto u : uids) {
+        if (!set.empty()) set += ',';
+        set += std::to_string(u);
+    }
+    return set;
+}
+
 } // namespace
 
 imap_client::imap_client(imap_options o) : o_(std::move(o)) {
@@ -94,13 +104,8 @@ imap_outcome imap_client::unhandled(std::vector<std::uint32_t>& uids) {
 imap_outcome imap_client::sizes(const std::vector<std::uint32_t>& uids, std::map<std::uint32_t, std::uint64_t>& out) {
     out.clear();
     if (uids.empty()) return {true, {}};
-    std::string set;
-    for (auto u : uids) {
-        if (!set.empty()) set += ',';
-        set += std::to_string(u);
-    }
     std::string untagged;
-    auto r = command("UID FETCH " + set + " (UID RFC822.SIZE)", untagged);
+    auto r = command("UID FETCH " + uid_set(uids) + " (UID RFC822.SIZE)", untagged);
     if (!r.ok) return r;
     // "* 3 FETCH (UID 17 RFC822.SIZE 1234)", one per line, in any order of the items.
     std::size_t at = 0;
@@ -132,16 +137,16 @@ imap_outcome imap_client::fetch(std::uint32_t uid, std::string& message) {
     return {true, {}};
 }
 
-imap_outcome imap_client::mark(std::uint32_t uid, const char* keyword, const std::string& move_to) {
+imap_outcome imap_client::mark(const std::vector<std::uint32_t>& uids, const char* keyword,
+                               const std::string& move_to) {
+    if (uids.empty()) return {true, {}};
+    const std::string set = uid_set(uids);
     std::string untagged;
-    if (!move_to.empty()) {
-        // The keyword first, so a server that copies but fails to expunge leaves the
-        // original marked as handled.
-        auto r = command("UID STORE " + std::to_string(uid) + " +FLAGS.SILENT (" + keyword + ")", untagged);
-        if (!r.ok) return r;
-        return command("UID MOVE " + std::to_string(uid) + " \"" + move_to + "\"", untagged);
-    }
-    return command("UID STORE " + std::to_string(uid) + " +FLAGS.SILENT (" + keyword + ")", untagged);
+    // The keyword first, also before a move: a server that copies but fails to expunge
+    // leaves the originals marked as handled.
+    auto r = command("UID STORE " + set + " +FLAGS.SILENT (" + keyword + ")", untagged);
+    if (!r.ok || move_to.empty()) return r;
+    return command("UID MOVE " + set + " \"" + move_to + "\"", untagged);
 }
 
 } // namespace copsched::server

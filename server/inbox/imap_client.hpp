@@ -53,8 +53,10 @@ public:
     // The whole message (libcurl's ;UID= URL: BODY[], so the server may set \Seen; the
     // keywords, not \Seen, record what the job handled).
     [[nodiscard]] imap_outcome fetch(std::uint32_t uid, std::string& message);
-    // Sets `keyword` on the message, or moves it to `move_to` when that is not empty.
-    [[nodiscard]] imap_outcome mark(std::uint32_t uid, const char* keyword, const std::string& move_to);
+    // Sets `keyword` on the messages (one UID STORE for all), and then moves them to
+    // `move_to` (one UID MOVE) when that is not empty. Nothing for an empty list.
+    [[nodiscard]] imap_outcome mark(const std::vector<std::uint32_t>& uids, const char* keyword,
+                                    const std::string& move_to);
 
 private:
     [[nodiscard]] imap_outcome command(const std::string& request, std::string& untagged);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -48,11 +49,25 @@ std::string one_line(std::string s) {
     return s;
 }
 
+// One message of a round: what was found in it and, after the hand-in, what came of it.
+struct pending {
+    std::uint32_t uid = 0;
+    std::string label; // "uid 17" or "stdin"
+    reply_message m;
+    std::string key; // the Idempotency-Key
+    enum class outcome { handed_in, skip, unauthorized, try_later } result = outcome::skip;
+    std::string state; // "applied" | "refused" when handed in
+    std::string line;  // the log line of the outcome
+};
+using outcome = pending::outcome;
+
 class job {
 public:
     job(const inbox_options& o, const std::atomic<bool>& stop, std::ostream& log, inbox_totals& totals)
-        : o_(o), stop_(stop), log_(log), totals_(totals), api_(o.server, o.token, o.http_timeout),
-          kill_at_(kill_before_mark()) {}
+        : o_(o), stop_(stop), log_(log), totals_(totals), kill_at_(kill_before_mark()) {
+        for (std::size_t i = 0; i < std::max<std::size_t>(1, o.from_stdin ? 1 : o.parallel); ++i)
+            apis_.push_back(std::make_unique<replies_api>(o.server, o.token, o.http_timeout));
+    }
 
     // One message from standard input.
     int run_stdin(std::istream& in) {
@@ -63,7 +78,10 @@ public:
                   << o_.max_message_bytes << ")\n";
             return inbox_exit_ok;
         }
-        switch (hand_in("stdin", raw)) {
+        auto p = prepare(0, "stdin", raw);
+        if (p.result != outcome::skip) hand_in(*apis_.front(), p);
+        report(p);
+        switch (p.result) {
         case outcome::handed_in:
         case outcome::skip: return inbox_exit_ok;
         case outcome::unauthorized: return inbox_exit_server;
@@ -106,96 +124,139 @@ public:
     }
 
 private:
-    enum class outcome { handed_in, skip, unauthorized, try_later };
-
     std::ostream& say() { return log_ << scheduler::now_utc() << " inbox: "; }
 
-    // Handles one round of messages; an exit code to stop with, or -1 to go on.
+    // Handles one round: fetches and reads its messages one by one (only the calendar text
+    // of each is kept), hands the replies in over --parallel connections at once (the
+    // service commits concurrent replies together), then marks the round's messages (one
+    // STORE per keyword). A job killed before the mark hands them in again next time, and
+    // the service replays its answers. An exit code to stop with, or -1 to go on.
     int round(imap_client& imap, const std::vector<std::uint32_t>& uids,
               const std::map<std::uint32_t, std::uint64_t>& sizes, std::set<std::uint32_t>& tried) {
+        std::vector<pending> work;
         std::string raw;
+        int rc = -1;
         for (auto uid : uids) {
-            if (stop_.load()) return inbox_exit_ok;
+            if (stop_.load()) {
+                rc = inbox_exit_ok;
+                break;
+            }
             tried.insert(uid);
             const std::string label = "uid " + std::to_string(uid);
             const auto size = sizes.find(uid);
             if (size == sizes.end()) continue; // expunged meanwhile
             if (size->second > o_.max_message_bytes) {
-                ++totals_.skipped;
-                say() << label << " skipped: a message of " << size->second << " bytes (more than --max-message-bytes "
-                      << o_.max_message_bytes << ")\n";
-                if (!mark(imap, uid, inbox_skipped_keyword, label)) return o_.once ? inbox_exit_imap : -1;
+                pending p;
+                p.uid = uid;
+                p.line = label + " skipped: a message of " + std::to_string(size->second) +
+                         " bytes (more than --max-message-bytes " + std::to_string(o_.max_message_bytes) + ")";
+                work.push_back(std::move(p));
                 continue;
             }
             if (auto r = imap.fetch(uid, raw); !r.ok) {
                 ++totals_.failed;
                 say() << label << " cannot be fetched: " << r.error << "\n";
-                if (o_.once) return inbox_exit_imap;
-                return -1;
+                rc = o_.once ? inbox_exit_imap : -1;
+                break;
             }
-            const auto o = hand_in(label, raw);
-            if (o == outcome::unauthorized) return inbox_exit_server;
-            if (o == outcome::try_later) {
-                if (o_.once) return inbox_exit_server;
-                pause_for(o_.interval, stop_);
-                return -1;
-            }
-            if (o == outcome::handed_in && kill_at_ > 0 && ++handed_in_ == kill_at_) std::raise(SIGKILL);
-            if (!mark(imap, uid, o == outcome::handed_in ? inbox_done_keyword : inbox_skipped_keyword, label))
-                return o_.once ? inbox_exit_imap : -1;
+            work.push_back(prepare(uid, label, raw));
         }
-        return -1;
+        hand_in_all(work);
+        std::vector<std::uint32_t> done, skipped;
+        bool service_down = false;
+        for (auto& p : work) {
+            report(p);
+            if (p.result == outcome::handed_in) {
+                done.push_back(p.uid);
+                ++handed_in_;
+            } else if (p.result == outcome::skip) {
+                skipped.push_back(p.uid);
+            } else if (p.result == outcome::unauthorized) {
+                rc = inbox_exit_server;
+            } else {
+                service_down = true;
+                if (o_.once && rc == -1) rc = inbox_exit_server;
+            }
+        }
+        if (kill_at_ > 0 && handed_in_ >= kill_at_) std::raise(SIGKILL);
+        if (!mark(imap, done, inbox_done_keyword) || !mark(imap, skipped, inbox_skipped_keyword))
+            return o_.once ? inbox_exit_imap : -1;
+        if (service_down && rc == -1) pause_for(o_.interval, stop_);
+        return rc;
     }
 
-    bool mark(imap_client& imap, std::uint32_t uid, const char* keyword, const std::string& label) {
+    bool mark(imap_client& imap, const std::vector<std::uint32_t>& uids, const char* keyword) {
         // A skipped message stays in the mailbox (for a human) even with --move-to.
-        const bool done = std::string_view(keyword) == inbox_done_keyword;
-        if (auto r = imap.mark(uid, keyword, done ? o_.move_to : std::string()); !r.ok) {
-            say() << label << " cannot be marked " << keyword << ": " << r.error << "\n";
+        const bool is_done = std::string_view(keyword) == inbox_done_keyword;
+        if (auto r = imap.mark(uids, keyword, is_done ? o_.move_to : std::string()); !r.ok) {
+            say() << uids.size() << " message(s) cannot be marked " << keyword << ": " << r.error << "\n";
             return false;
         }
         return true;
     }
 
-    outcome hand_in(const std::string& label, const std::string& raw) {
-        const auto m = extract_reply(raw, o_.envelope_to, o_.max_calendar_bytes);
-        const std::string who = m.from.empty() ? "-" : one_line(m.from);
-        if (!m.skipped.empty()) {
-            ++totals_.skipped;
-            say() << label << " " << who << " skipped: " << m.skipped << "\n";
-            return outcome::skip;
+    pending prepare(std::uint32_t uid, const std::string& label, const std::string& raw) {
+        pending p;
+        p.uid = uid;
+        p.label = label;
+        p.m = extract_reply(raw, o_.envelope_to, o_.max_calendar_bytes);
+        if (!p.m.skipped.empty()) {
+            p.line = label + " " + who(p) + " skipped: " + p.m.skipped;
+            return p;
         }
+        // The envelope recipient is part of the hand-in: the same bytes delivered to another
+        // address are another reply.
+        p.key = "inbox-" + message_digest(p.m.envelope_to + "\n" + raw);
+        p.result = outcome::handed_in; // until hand_in says otherwise
+        return p;
+    }
+
+    static std::string who(const pending& p) { return p.m.from.empty() ? "-" : one_line(p.m.from); }
+
+    // Hands in every prepared reply of `work`, on up to apis_.size() threads.
+    void hand_in_all(std::vector<pending>& work) {
+        std::atomic<std::size_t> next{0};
+        auto worker = [&](replies_api& api) {
+            for (std::size_t i = next++; i < work.size(); i = next++)
+                if (work[i].result == outcome::handed_in) hand_in(api, work[i]);
+        };
+        std::vector<std::thread> threads;
+        for (std::size_t t = 1; t < apis_.size(); ++t) threads.emplace_back(worker, std::ref(*apis_[t]));
+        worker(*apis_.front());
+        for (auto& t : threads) t.join();
+    }
+
+    // Runs on a worker thread: touches only `p` and its own `api`.
+    void hand_in(replies_api& api, pending& p) const {
         auto pause = o_.api_backoff;
-        const std::string key = "inbox-" + message_digest(raw);
         for (int attempt = 1;; ++attempt) {
-            const auto r = api_.post(m.calendar, m.envelope_to, m.from, m.message_id, key);
+            const auto r = api.post(p.m.calendar, p.m.envelope_to, p.m.from, p.m.message_id, p.key);
             switch (r.status) {
             case reply_post_status::recorded:
-                if (r.state == "applied") {
-                    ++totals_.applied;
-                    say() << label << " " << who << " applied\n";
-                } else {
-                    ++totals_.refused;
-                    say() << label << " " << who << " refused: " << (r.reason.empty() ? "-" : r.reason) << "\n";
-                }
-                return outcome::handed_in;
+                p.result = outcome::handed_in;
+                p.state = r.state;
+                p.line = p.label + " " + who(p) +
+                         (r.state == "applied" ? std::string(" applied")
+                                               : " refused: " + (r.reason.empty() ? std::string("-") : r.reason));
+                return;
             case reply_post_status::rejected:
-                ++totals_.skipped;
-                say() << label << " " << who << " skipped: the service refused the reply (HTTP " << r.http_status
-                      << ": " << one_line(r.detail) << ")\n";
-                return outcome::skip;
+                p.result = outcome::skip;
+                p.line = p.label + " " + who(p) + " skipped: the service refused the reply (HTTP " +
+                         std::to_string(r.http_status) + ": " + one_line(r.detail) + ")";
+                return;
             case reply_post_status::unauthorized:
-                say() << "the service refused the token (HTTP " << r.http_status
-                      << "); check --token, --token-file or COPSCHED_TOKEN\n";
-                return outcome::unauthorized;
+                p.result = outcome::unauthorized;
+                p.line = "the service refused the token (HTTP " + std::to_string(r.http_status) +
+                         "); check --token, --token-file or COPSCHED_TOKEN";
+                return;
             case reply_post_status::retry_later: break;
             }
             if (attempt >= o_.api_attempts || stop_.load()) {
-                ++totals_.failed;
-                say() << label << " " << who << " not handed in: "
-                      << (r.http_status ? "HTTP " + std::to_string(r.http_status) : std::string("no answer")) << " "
-                      << one_line(r.detail) << "; left for the next round\n";
-                return outcome::try_later;
+                p.result = outcome::try_later;
+                p.line = p.label + " " + who(p) + " not handed in: " +
+                         (r.http_status ? "HTTP " + std::to_string(r.http_status) : std::string("no answer")) + " " +
+                         one_line(r.detail) + "; left for the next round";
+                return;
             }
             const auto wait = r.retry_after.count() > 0
                                   ? std::min<std::chrono::milliseconds>(r.retry_after, o_.api_backoff_max)
@@ -205,11 +266,22 @@ private:
         }
     }
 
+    // The log line and the totals of one message, on the job's thread.
+    void report(const pending& p) {
+        say() << p.line << "\n";
+        switch (p.result) {
+        case outcome::handed_in: ++(p.state == "applied" ? totals_.applied : totals_.refused); break;
+        case outcome::skip: ++totals_.skipped; break;
+        case outcome::try_later: ++totals_.failed; break;
+        case outcome::unauthorized: break;
+        }
+    }
+
     const inbox_options& o_;
     const std::atomic<bool>& stop_;
     std::ostream& log_;
     inbox_totals& totals_;
-    replies_api api_;
+    std::vector<std::unique_ptr<replies_api>> apis_; // one HTTP connection per --parallel worker
     int kill_at_ = 0;
     int handed_in_ = 0;
 };
@@ -247,6 +319,7 @@ std::string parse_inbox_args(std::vector<std::string>& args, inbox_options& o) {
     o.once = take_switch(args, "--once");
     const auto interval = take_flag(args, "--interval", &missing);
     const auto batch = take_flag(args, "--batch", &missing);
+    const auto parallel = take_flag(args, "--parallel", &missing);
     const auto max_message = take_flag(args, "--max-message-bytes", &missing);
     const auto max_calendar = take_flag(args, "--max-calendar-bytes", &missing);
     if (missing) return "an inbox flag needs a value";
@@ -282,6 +355,8 @@ std::string parse_inbox_args(std::vector<std::string>& args, inbox_options& o) {
         return "--interval must be a duration such as 60s";
     if (!batch.empty() && !parse_size(batch, 1, inbox_max_batch, o.batch))
         return "--batch must be a number from 1 to " + std::to_string(inbox_max_batch);
+    if (!parallel.empty() && !parse_size(parallel, 1, inbox_max_parallel, o.parallel))
+        return "--parallel must be a number from 1 to " + std::to_string(inbox_max_parallel);
     if (!max_message.empty() && !parse_size(max_message, 1024, std::size_t{1} << 30, o.max_message_bytes))
         return "--max-message-bytes must be a number from 1024 to 1073741824";
     if (!max_calendar.empty() && !parse_size(max_calendar, 1024, std::size_t{64} << 20, o.max_calendar_bytes))

@@ -4,6 +4,8 @@
 // standard input, for an MTA's pipe transport), finds the iMIP reply in each message
 // (reply_message.hpp) and hands it to POST /api/v1/replies, which applies or refuses it.
 //
+// The messages of a round (--batch) are fetched and read one by one; their replies are
+// handed in over --parallel connections at once, so the service commits them together.
 // Each message is marked handled (a keyword, or a move with --move-to) only after the
 // service answered for it; a message without a readable reply (no calendar part, too
 // large, a body the service refuses as such) is marked skipped with its reason in the
@@ -42,6 +44,7 @@ struct inbox_options {
     bool once = false;
     std::chrono::milliseconds interval{60'000};
     std::size_t batch = 100;                          // messages per round between searches
+    std::size_t parallel = 4;                         // replies handed in at once, each over its own HTTP connection
     std::size_t max_message_bytes = 10 * 1024 * 1024; // larger messages are skipped unread
     std::size_t max_calendar_bytes = 256 * 1024;      // larger calendar parts are skipped
     std::chrono::milliseconds http_timeout{30'000};
@@ -51,6 +54,7 @@ struct inbox_options {
 };
 
 inline constexpr std::size_t inbox_max_batch = 1000;
+inline constexpr std::size_t inbox_max_parallel = 32;
 
 // Reads the inbox flags (and COPSCHED_TOKEN) from args, removing those it used. Returns
 // the error text for a usage error, empty on success; reads --token-file and

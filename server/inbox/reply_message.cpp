@@ -108,9 +108,16 @@ bool decoded_text(GMimePart* part, std::size_t max, std::string& out, std::strin
     GMimeContentType* ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
     const char* charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
     const std::string cs = charset ? lower(charset) : std::string("utf-8");
-    if (cs == "utf-8" || cs == "utf8" || cs == "us-ascii" ||
-        g_utf8_validate(raw.data(), static_cast<gssize>(raw.size()), nullptr)) {
+    if (g_utf8_validate(raw.data(), static_cast<gssize>(raw.size()), nullptr)) {
         out = std::move(raw);
+        return true;
+    }
+    if (cs == "utf-8" || cs == "utf8" || cs == "us-ascii") {
+        // Broken bytes become U+FFFD: the service then refuses the reply as malformed and
+        // records it, instead of the job sending text that is no JSON string.
+        gchar* valid = g_utf8_make_valid(raw.data(), static_cast<gssize>(raw.size()));
+        out = valid;
+        g_free(valid);
         return true;
     }
     gsize written = 0;

@@ -38,8 +38,8 @@ struct reply_message {
 [[nodiscard]] reply_message extract_reply(std::string_view raw, std::string_view envelope_to,
                                           std::size_t max_calendar_bytes = inbox_default_max_calendar_bytes);
 
-// The hex SHA-256 of the message's bytes: the Idempotency-Key of its hand-in, the same
-// however often the message is read.
+// The hex SHA-256 of `raw` (the job hashes the envelope recipient and the message's
+// bytes): the Idempotency-Key of a hand-in, the same however often the message is read.
 [[nodiscard]] std::string message_digest(std::string_view raw);
 
 } // namespace copsched::server
