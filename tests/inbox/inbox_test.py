@@ -206,7 +206,8 @@ def check_hostile(w):
     check(reasons.count("unknown_event") == 2, "both unknown UIDs are refused as unknown_event")
     check(all(x["detail"] for x in refused), "every refusal has a detail")
     check("skipped: a message of" in err and "more than --max-message-bytes" in err, "the 20 MB message is skipped with its size")
-    check(err.count(" skipped: ") == 4, "the messages without a reply are skipped with a reason")
+    check(err.count(" skipped: ") == 3, "the messages without a reply (none, garbage, 20 MB) are skipped with a reason")
+    check(reasons.count("malformed") == 2, "bad iCalendar and broken MIME are refused as malformed")
     check(len(w.replies("state=applied")) == 1, "one reply applied")
     flags = w.imap.flags()
     check(len(flags) == len(cases) and all(("$CopschedDone" in f) or ("$CopschedSkipped" in f) for f in flags.values()),
