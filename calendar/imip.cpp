@@ -78,7 +78,9 @@ result<std::string> render_imip(const imip_message& m) {
     w.line("BEGIN", "VEVENT");
     detail::write_item_properties(w, item, *checked, false, cancel ? "CANCELLED" : detail::status_name(item.status));
     w.line(property_name("ORGANIZER", m.organizer, ""), "mailto:" + m.organizer.email);
-    w.line(property_name("ATTENDEE", m.attendee, ";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE"),
+    w.line(property_name("ATTENDEE", m.attendee,
+                         m.rsvp ? ";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE"
+                                : ";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE"),
            "mailto:" + m.attendee.email);
     w.line("END", "VEVENT");
     w.line("END", "VCALENDAR");

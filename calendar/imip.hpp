@@ -47,6 +47,9 @@ struct imip_message {
     std::string time_zone = "Europe/Amsterdam";
     mail_party organizer; // the programme's sender: must match the e-mail's From
     mail_party attendee;  // the recipient
+    // RSVP=TRUE: mail clients show Accept/Decline buttons, whose REPLY goes to the
+    // ORGANIZER address (it must reach `copsched inbox`). false: RSVP=FALSE, no buttons.
+    bool rsvp = true;
     // The event as in feeds (feed.hpp documents each member). For a CANCEL the caller
     // passes the already-bumped sequence; the item's status is ignored and CANCELLED
     // rendered. For a REQUEST the status must be tentative or confirmed.
@@ -57,7 +60,7 @@ struct imip_message {
 // zone's VTIMEZONE when the item is timed, and one VEVENT with UID, SEQUENCE, DTSTAMP,
 // DTSTART, DTEND, SUMMARY, DESCRIPTION, LOCATION, URL, CATEGORIES (the optional ones
 // when not empty), STATUS, one ORGANIZER;CN=..:mailto:.. and one
-// ATTENDEE;CN=..;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:...
+// ATTENDEE;CN=..;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE (or FALSE):mailto:...
 //
 // Errors, all errc::invalid_input with one field problem, the first one found:
 //  - "time_zone": not supported by vtimezone_for();

@@ -8,10 +8,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_PACKAGES=(g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libical-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev catch2 tzdata
-  libhowardhinnant-date-dev zlib1g-dev libpq-dev)
+  libhowardhinnant-date-dev zlib1g-dev libpq-dev libgmime-3.0-dev)
 TEST_PACKAGES=(sqlite3 curl python3 clang-format git
   python3-icalendar python3-recurring-ical-events python3-aiosmtpd nodejs
-  clang-15 libfuzzer-15-dev slowhttptest postgresql-15)
+  clang-15 libfuzzer-15-dev slowhttptest postgresql-15 dovecot-imapd)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

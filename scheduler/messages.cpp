@@ -302,9 +302,13 @@ message_text render_message(const message_context& c) {
     if (!description.empty()) b += '\n' + description + '\n';
 
     const std::string rsvp = one_line(c.rsvp_url);
-    if (!rsvp.empty() && c.kind != message_kind::cancellation)
+    if (!rsvp.empty() && c.kind != message_kind::cancellation) {
         b += std::string("\n") + (nl ? "Laat ons weten of u komt: " : "Please let us know whether you will attend: ") +
              rsvp + '\n';
+        if (c.calendar_buttons && c.kind != message_kind::reminder)
+            b += nl ? "U kunt ook antwoorden met de knoppen Accepteren, Misschien of Weigeren van uw agenda.\n"
+                    : "You can also answer with your calendar's Accept, Tentative or Decline buttons.\n";
+    }
 
     b += nl ? "\nMet vriendelijke groet,\n" : "\nKind regards,\n";
     const std::string programme = one_line(c.programme_name);

@@ -42,7 +42,10 @@ struct message_context {
     std::string venue_address;
     std::string time_zone = "Europe/Amsterdam"; // the zone of ev's local times, shown after them
     std::string rsvp_url;                       // the recipient's RSVP link; never shown in a cancellation
-    std::string event_url;                      // a page about the event ("More information")
+    // The calendar part asks for an answer (RSVP=TRUE, a reply mailbox is set): the text
+    // says the calendar's Accept/Decline buttons work too. false: the link is the way.
+    bool calendar_buttons = false;
+    std::string event_url; // a page about the event ("More information")
     // Reminder only: how many days before the event the rule sends it (7, 1, 0); 1 says
     // "tomorrow", 0 or less "today".
     int days_before = 0;

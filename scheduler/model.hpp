@@ -82,9 +82,14 @@ struct holiday_settings {
 // E-mail of a programme (docs: README "Reminders"): invitations, updates and cancellations
 // as iMIP, and plain reminders some days before each event at a local hour.
 struct mail_settings {
-    bool enabled = true;                 // false: nothing is queued, and pending messages are dropped
-    std::string sender_name;             // From display name and ORGANIZER CN; empty: the programme's name
-    std::string sender_email;            // From and ORGANIZER; empty: the server's default sender
+    bool enabled = true;      // false: nothing is queued, and pending messages are dropped
+    std::string sender_name;  // From display name and ORGANIZER CN; empty: the programme's name
+    std::string sender_email; // From and ORGANIZER; empty: the server's default sender
+    // The mailbox `copsched inbox` reads ("rsvp@example.org"). Set: each invitation's
+    // ORGANIZER and Reply-To are this address tagged for the event and person
+    // ("rsvp+TAG@example.org"), so Accept/Decline in mail clients reach copsched. Empty:
+    // invitations say RSVP=FALSE and point to the signed RSVP link only.
+    std::string reply_address;
     std::string reminder_time = "09:00"; // local time of day reminders go out
     // Days before the event's local date a reminder is sent, per kind of event; 0 = the
     // same day (only when reminder_time is before the start). Each 0..60, at most 5.

@@ -21,6 +21,7 @@
 #include "scheduler/store/outbox_store.hpp"
 #include "scheduler/store/planning_store.hpp"
 #include "scheduler/store/programme_store.hpp"
+#include "scheduler/store/reply_store.hpp"
 #include "scheduler/store/token_store.hpp"
 
 #include <cstddef>
@@ -36,7 +37,8 @@ class store : public programme_store,
               public outbox_store,
               public token_store,
               public idempotency_store,
-              public audit_store {
+              public audit_store,
+              public reply_store {
 public:
     // Succeeds when the database answers a trivial query. A property of the connection,
     // not of a concern, so it lives here.

@@ -385,7 +385,35 @@ constexpr const char* v7_holidays = R"sql(
 ALTER TABLE programmes ADD COLUMN holidays TEXT NOT NULL DEFAULT '{}';
 )sql";
 
-constexpr std::array<migration, 7> migrations{{
+// Answers by e-mail (scheduler/replies.hpp): every reply `copsched inbox` hands in, applied
+// or refused, newest first by id. No foreign keys: a reply to an unknown event is kept
+// too, and a reply outlives a deleted event or person as the audit trail does.
+constexpr const char* v8_replies = R"sql(
+CREATE TABLE replies (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at   TEXT NOT NULL,
+    programme_id  TEXT,
+    event_id      TEXT,
+    person_id     TEXT,
+    state         TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    detail        TEXT NOT NULL,
+    method        TEXT NOT NULL,
+    attendee      TEXT NOT NULL,
+    rsvp          TEXT,
+    comment       TEXT,
+    sequence      INTEGER,
+    envelope_to   TEXT NOT NULL,
+    from_address  TEXT NOT NULL,
+    message_id    TEXT NOT NULL,
+    actor         TEXT NOT NULL
+);
+CREATE INDEX replies_programme ON replies(programme_id, id);
+CREATE INDEX replies_event ON replies(event_id, id);
+CREATE INDEX people_email_lower ON people(programme_id, lower(email));
+)sql";
+
+constexpr std::array<migration, 8> migrations{{
     {1, "initial schema", v1_schema},
     {2, "index range scans for overlapping events", v2_overlap_index, {v2_julianday, v2_epoch}},
     {3, "calendar feeds", v3_calendar_feeds},
@@ -393,6 +421,7 @@ constexpr std::array<migration, 7> migrations{{
     {5, "attendance: frozen invitations", v5_attendance},
     {6, "e-mail outbox", v6_outbox, {}, v6_outbox_postgresql},
     {7, "public holidays per programme", v7_holidays},
+    {8, "answers by e-mail", v8_replies},
 }};
 
 } // namespace

@@ -324,6 +324,7 @@ std::string mail_to_json(const scheduler::mail_settings& m) {
         {"enabled", m.enabled},
         {"sender_name", m.sender_name},
         {"sender_email", m.sender_email},
+        {"reply_address", m.reply_address},
         {"reminder_time", m.reminder_time},
         {"reminder_days", boost::json::object{{"cop_meeting", days(m.cop_meeting_days)},
                                               {"working_group_session", days(m.session_days)},
@@ -343,6 +344,7 @@ scheduler::mail_settings mail_from_json(const std::string& text) {
     };
     str("sender_name", m.sender_name);
     str("sender_email", m.sender_email);
+    str("reply_address", m.reply_address);
     str("reminder_time", m.reminder_time);
     if (const auto* d = o->if_contains("reminder_days"); d && d->is_object()) {
         auto days = [&](const char* key, std::vector<int>& out) {

@@ -182,6 +182,14 @@ public:
     scheduler::result<scheduler::page<scheduler::audit_record>> list_audit(const scheduler::audit_filter& f,
                                                                            const scheduler::page_request& pr) override;
 
+    // Answers by e-mail (scheduler::reply_store): storage/replies.cpp.
+    scheduler::result<std::optional<std::string>> person_id_by_email(const std::string& programme_id,
+                                                                     const std::string& email) override;
+    scheduler::result<scheduler::reply_record> add_reply(const scheduler::reply_record& r,
+                                                         const std::string& now) override;
+    scheduler::result<scheduler::page<scheduler::reply_record>> list_replies(
+        const scheduler::reply_filter& f, const scheduler::page_request& pr) override;
+
     // The connection itself (scheduler::store): storage/sql_store.cpp.
     scheduler::status ping() override;
 

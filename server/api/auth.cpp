@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -275,6 +276,39 @@ std::optional<std::pair<std::string, std::string>> feed_key::check_rsvp_token(st
     if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
         return std::nullopt;
     return std::pair{event_id, person_id};
+}
+
+std::string feed_key::reply_tag(const std::string& event_id, const std::string& person_id) const {
+    // "reply:" keeps these macs apart from the RSVP links' and the feed tokens'.
+    const std::string message = "reply:" + event_id + ":" + person_id;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+              reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length))
+        throw std::runtime_error("OpenSSL HMAC failed");
+    // RFC 4648 base32 of 16 bytes: 128 bits in 26 characters of 5 bits (the last one 3).
+    constexpr const char* alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+    std::string out;
+    unsigned buffer = 0;
+    int bits = 0;
+    for (int i = 0; i < 16; ++i) {
+        buffer = (buffer << 8) | mac[i];
+        bits += 8;
+        while (bits >= 5) {
+            out += alphabet[(buffer >> (bits - 5)) & 31U];
+            bits -= 5;
+        }
+    }
+    if (bits > 0) out += alphabet[(buffer << (5 - bits)) & 31U];
+    return out;
+}
+
+bool feed_key::check_reply_tag(std::string_view tag, const std::string& event_id, const std::string& person_id) const {
+    const auto expected = reply_tag(event_id, person_id);
+    if (tag.size() != expected.size()) return false;
+    std::string given(tag);
+    for (auto& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
 std::string feed_key::token(const std::string& person_id, int generation) const {

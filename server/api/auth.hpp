@@ -68,6 +68,12 @@ public:
     std::string rsvp_token(const std::string& event_id, const std::string& person_id) const;
     // The ids an RSVP token names when its mac is right (constant-time compare), else nullopt.
     std::optional<std::pair<std::string, std::string>> check_rsvp_token(std::string_view token) const;
+    // The tag of a person's reply address for an event ("rsvp+TAG@example.org"): the first
+    // 128 bits of an HMAC-SHA256 under this key of both ids, in lower-case base32 (26
+    // characters, [a-z2-7]: safe in a local part and unchanged by MTAs that fold case).
+    std::string reply_tag(const std::string& event_id, const std::string& person_id) const;
+    // Whether `tag` (any case) is reply_tag(event_id, person_id); constant-time compare.
+    bool check_reply_tag(std::string_view tag, const std::string& event_id, const std::string& person_id) const;
 
 private:
     std::array<unsigned char, 32> key_{};

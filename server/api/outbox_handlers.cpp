@@ -4,6 +4,7 @@
 #include "calendar/imip.hpp"
 #include "scheduler/clock.hpp"
 #include "scheduler/messages.hpp"
+#include "scheduler/replies.hpp"
 #include "server/api/attendance_handlers.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/db_call.hpp"
@@ -329,6 +330,12 @@ result<json::object> render_claimed(const scheduler::claimed_message& c, const c
     const std::string from_name = p.mail.sender_name.empty() ? p.name : p.mail.sender_name;
     const std::string from_email = sender_email(cfg, p);
 
+    // With a reply mailbox the clients' Accept/Decline buttons answer to an address tagged
+    // for this event and person (copsched inbox reads it); without, RSVP=FALSE: no buttons.
+    const std::string reply_to = p.mail.reply_address.empty()
+                                     ? std::string()
+                                     : scheduler::tagged_address(p.mail.reply_address, key.reply_tag(e.id, who.id));
+
     scheduler::message_context mc;
     mc.kind = m.kind;
     mc.lang = who.lang;
@@ -341,6 +348,7 @@ result<json::object> render_claimed(const scheduler::claimed_message& c, const c
     mc.time_zone = p.timezone;
     if (m.kind != message_kind::cancellation && e.status != scheduler::event_status::cancelled)
         mc.rsvp_url = rsvp_url(cfg, key, e.id, who.id);
+    mc.calendar_buttons = !reply_to.empty();
     mc.days_before = m.days_before.value_or(0);
     const auto text = scheduler::render_message(mc);
 
@@ -350,8 +358,9 @@ result<json::object> render_claimed(const scheduler::claimed_message& c, const c
         im.method =
             m.kind == message_kind::cancellation ? calendar::imip_method::cancel : calendar::imip_method::request;
         im.time_zone = p.timezone;
-        im.organizer = {from_name, from_email};
+        im.organizer = {from_name, reply_to.empty() ? from_email : reply_to};
         im.attendee = {who.name, who.email};
+        im.rsvp = !reply_to.empty() && m.kind != message_kind::cancellation;
         scheduler::feed_event fe{e, c.working_group_name, c.venue_name, c.venue_address};
         im.item = event_feed_item(fe, who.lang);
         im.item.sequence = m.sequence;
@@ -373,6 +382,8 @@ result<json::object> render_claimed(const scheduler::claimed_message& c, const c
                         {"attempt", m.attempts},
                         {"message_id", message_id_for(cfg, m.id)},
                         {"from", {{"name", from_name}, {"email", from_email}}},
+                        {"reply_to", reply_to.empty() || m.kind == message_kind::reminder ? json::value(nullptr)
+                                                                                          : json::value(reply_to)},
                         {"to", {{"name", who.name}, {"email", who.email}}},
                         {"language", scheduler::to_string(who.lang)},
                         {"subject", text.subject},

@@ -157,6 +157,12 @@ void read_mail(object_reader& in, scheduler::mail_settings& m) {
         if (!v->empty() && !valid_email(*v)) mail.problem("sender_email", "must be an e-mail address (or empty)");
         m.sender_email = *v;
     }
+    if (auto v = mail.optional_string("reply_address", email_max_chars)) {
+        // The tag goes after a '+' in the local part: the mailbox's own address has none.
+        if (!v->empty() && (!valid_email(*v) || v->find('+') != std::string::npos))
+            mail.problem("reply_address", "must be an e-mail address without '+' (or empty)");
+        m.reply_address = *v;
+    }
     if (auto v = mail.optional_string("reminder_time", 5)) {
         auto t = scheduler::parse_local_time("2000-01-01T" + *v);
         if (v->size() != 5 || !t)

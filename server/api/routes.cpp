@@ -7,6 +7,7 @@
 #include "server/api/outbox_handlers.hpp"
 #include "server/api/planning_handlers.hpp"
 #include "server/api/programme_handlers.hpp"
+#include "server/api/reply_handlers.hpp"
 
 #include "scheduler/clock.hpp"
 #include "server/api/auth.hpp"
@@ -200,6 +201,7 @@ router make_routes() {
     add_attendance_routes(r);
     add_report_routes(r);
     add_reminder_routes(r);
+    add_reply_routes(r);
     return r;
 }
 

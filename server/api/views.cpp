@@ -64,6 +64,7 @@ json::object to_json(const scheduler::programme& p) {
          {{"enabled", p.mail.enabled},
           {"sender_name", p.mail.sender_name},
           {"sender_email", p.mail.sender_email},
+          {"reply_address", p.mail.reply_address},
           {"reminder_time", p.mail.reminder_time},
           {"reminder_days",
            {{"cop_meeting", json::value_from(p.mail.cop_meeting_days)},

@@ -6,6 +6,7 @@
 #include "server/cli/copy_database_command.hpp"
 #include "server/cli/plan_command.hpp"
 #include "server/cli/serve.hpp"
+#include "server/inbox/job.hpp"
 #include "server/options/config.hpp"
 #include "server/remind/job.hpp"
 
@@ -51,6 +52,18 @@ Commands:
                              --envelope-from sets the bounce address (default: From).
                              Exit 0 ok, 2 usage, 3 token refused or server unusable
                              (--once), 4 SMTP unreachable (--once)
+  inbox --server URL (--imap imaps://HOST/MAILBOX --imap-user U --imap-password-file F
+         [--once | --interval 60s] [--move-to FOLDER] [--batch 100] [--parallel 4]
+         | --stdin [--envelope-to ADDR]) [--token T | --token-file F]
+         [--max-message-bytes 10485760] [--max-calendar-bytes 262144]
+                             the reply job: reads the programme's reply mailbox (see
+                             mail.reply_address) over IMAP, or one message on standard
+                             input (an MTA pipe), finds each Accept/Tentative/Decline
+                             (iMIP REPLY) and hands it to POST /api/v1/replies; marks each
+                             message $CopschedDone (or moves it with --move-to) once the
+                             service answered, $CopschedSkipped when it holds no reply.
+                             Exit 0 ok, 2 usage, 3 token refused or server unusable
+                             (--once), 4 IMAP unusable (--once), 75 (--stdin) try later
   routes                     list the HTTP routes (method and path template)
   version                    print the version
   help, --help               this text
@@ -101,6 +114,7 @@ int run_cli(int argc, char** argv) {
         if (command == "copy-database") return cmd_copy_database(cfg, args);
         if (command == "plan") return cmd_plan(cfg, args);
         if (command == "remind") return remind_command(args);
+        if (command == "inbox") return inbox_command(args);
         if (command == "routes") {
             if (int rc = check_no_more(args)) return rc;
             const auto table = make_routes();

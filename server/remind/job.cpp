@@ -126,6 +126,7 @@ private:
             }
             const auto mail = build_mail({.from = item.from,
                                           .to = item.to,
+                                          .reply_to = item.reply_to,
                                           .subject = item.subject,
                                           .message_id = item.message_id,
                                           .text = item.text,

@@ -470,6 +470,8 @@ mail_result build_mail(const mail_message& m) {
         return mail_error{mail_errc::invalid_address, "from.email is not a valid address"};
     if (!valid_mail_address(m.to.email))
         return mail_error{mail_errc::invalid_address, "to.email is not a valid address"};
+    if (!m.reply_to.empty() && !valid_mail_address(m.reply_to))
+        return mail_error{mail_errc::invalid_address, "reply_to is not a valid address"};
     if (!valid_message_id(m.message_id))
         return mail_error{mail_errc::invalid_message_id, "message_id must look like <left@right>"};
     if (!m.language.empty() && !valid_language(m.language))
@@ -495,6 +497,7 @@ mail_result build_mail(const mail_message& m) {
     out.reserve(1024 + text_body.size() + calendar_body.size());
     out += address_header("From", m.from);
     out += address_header("To", m.to);
+    if (!m.reply_to.empty()) out += "Reply-To: " + m.reply_to + "\r\n";
     out += subject_header(m.subject);
     out += "Date: " + rfc5322_date(m.date) + "\r\n";
     out += "Message-ID: " + m.message_id + "\r\n";

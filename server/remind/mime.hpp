@@ -35,6 +35,7 @@ struct mail_calendar {
 struct mail_message {
     mail_address from;
     mail_address to;
+    std::string reply_to;                  // Reply-To addr-spec (the tagged reply mailbox); empty: none
     std::string subject;                   // user text (UTF-8)
     std::string message_id;                // "<left@right>", as given: stable across retries
     std::string text;                      // the plain-text body (UTF-8); LF, CR or CRLF line ends, sent as CRLF
@@ -45,7 +46,7 @@ struct mail_message {
 };
 
 enum class mail_errc {
-    invalid_address,    // from.email or to.email is not a plain addr-spec
+    invalid_address,    // from.email, to.email or reply_to is not a plain addr-spec
     invalid_message_id, // not "<left@right>" of printable ASCII
     invalid_language,   // not a BCP 47-shaped tag
     invalid_calendar,   // unknown method, no METHOD in the content, or a different one
@@ -70,7 +71,7 @@ private:
     std::variant<std::string, mail_error> v_;
 };
 
-// The complete message: headers From, To, Subject, Date, Message-ID, MIME-Version,
+// The complete message: headers From, To, Reply-To (when set), Subject, Date, Message-ID, MIME-Version,
 // Auto-Submitted: auto-generated, Content-Language (when set), Content-Class (iMIP only),
 // Content-Type, Content-Transfer-Encoding; a blank line; the body. Every line ends in CRLF
 // and is at most 76 characters long. The multipart boundary depends only on boundary_seed

@@ -115,6 +115,7 @@ std::optional<std::string> parse_claim_answer(std::string_view body, std::vector
         r.language = text(*o, "language");
         r.subject = text(*o, "subject");
         r.text = text(*o, "text");
+        r.reply_to = text(*o, "reply_to");
         if (!read_address(*o, "from", r.from))
             r.invalid = "from has no email";
         else if (!read_address(*o, "to", r.to))

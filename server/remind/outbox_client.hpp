@@ -27,6 +27,7 @@ struct reminder_item {
     std::string message_id;
     mail_address from;
     mail_address to;
+    std::string reply_to; // the tagged reply mailbox of an invitation; empty: none
     std::string language;
     std::string subject;
     std::string text;

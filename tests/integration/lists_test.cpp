@@ -185,6 +185,12 @@ TEST_CASE("every list route in the OpenAPI document pages with limit and next_cu
     REQUIRE(!group.empty());
     REQUIRE(!event.empty());
     REQUIRE(!participant.empty());
+    // Two replies handed in (refused: no such event), for GET /api/v1/replies.
+    for (const char* uid : {"a@elsewhere", "b@elsewhere"})
+        post("/api/v1/replies",
+             std::string(R"({"raw_ical":"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:)") + uid +
+                 R"(\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@b.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",)"
+                 R"("envelope_to":"rsvp+x@cop.example.org"})");
 
     // How to reach each list route with at least two items: the concrete path and token.
     const std::map<std::string, std::pair<std::string, std::string>> concrete{
@@ -206,6 +212,7 @@ TEST_CASE("every list route in the OpenAPI document pages with limit and next_cu
         {"/api/v1/programmes/{slug}/reports/absent-organisations",
          {"/api/v1/programmes/gdci-2/reports/absent-organisations?meetings=1", admin}},
         {"/api/v1/reminders", {"/api/v1/reminders", admin}},
+        {"/api/v1/replies", {"/api/v1/replies", admin}},
     };
 
     const auto routes = list_routes();

@@ -214,7 +214,10 @@ TEST_CASE("invitations, reschedules, reminders and cancellations arrive as the r
         REQUIRE(cal.at("attendees").as_array().size() == 1);
         const auto& att = cal.at("attendees").as_array()[0];
         CHECK(str(att, "value") == "mailto:" + rcpt(m));
-        CHECK(json::serialize(att.at("params")).find("TRUE") != std::string::npos); // RSVP=TRUE
+        // No mail.reply_address: no reply would be read, so the invitation asks for none
+        // (RSVP=FALSE) and the text points to the signed link (tests/inbox: with one).
+        CHECK(json::serialize(att.at("params")).find("FALSE") != std::string::npos);
+        CHECK(json::serialize(m.at("header_names")).find("\"reply-to\"") == std::string::npos);
         CHECK(str(m.at("from"), "email") == "cop@example.org");
         CHECK(str(m.at("from"), "name") == "CoP Circulair");
         uid = str(cal, "uid");

@@ -21,8 +21,9 @@ RULES = {
     "server/options": set(),
     "server/api": {"server/http", "server/options", "scheduler", "calendar"},
     "server/remind": {"server/options", "scheduler"},
-    "server/cli": {"server/http", "server/options", "server/api", "server/remind", "scheduler", "calendar",
-                   "storage"},
+    "server/inbox": {"server/options", "server/remind", "scheduler"},
+    "server/cli": {"server/http", "server/options", "server/api", "server/remind", "server/inbox", "scheduler",
+                   "calendar", "storage"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -228,4 +230,28 @@ TEST_CASE("feed keys: instances starting at once on one key file all get the one
         CHECK_FALSE(made);
         CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1); // no temporary left
     }
+}
+
+TEST_CASE("a reply tag is 26 lower-case base32 characters, per event and person, checked in any case",
+          "[server][auth]") {
+    std::array<unsigned char, 32> k{};
+    k[0] = 7;
+    const feed_key key(k);
+    const auto tag = key.reply_tag("evt_1", "per_1");
+    REQUIRE(tag.size() == 26);
+    CHECK(std::all_of(tag.begin(), tag.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'); }));
+    CHECK(tag == key.reply_tag("evt_1", "per_1"));
+    CHECK(tag != key.reply_tag("evt_1", "per_2"));
+    CHECK(tag != key.reply_tag("evt_2", "per_1"));
+    CHECK(key.check_reply_tag(tag, "evt_1", "per_1"));
+    std::string upper = tag;
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](char c) { return static_cast<char>(std::toupper(c)); });
+    CHECK(key.check_reply_tag(upper, "evt_1", "per_1")); // an MTA that folds the local part's case
+    CHECK_FALSE(key.check_reply_tag(tag, "evt_1", "per_2"));
+    CHECK_FALSE(key.check_reply_tag(tag.substr(1), "evt_1", "per_1"));
+    CHECK_FALSE(key.check_reply_tag("", "evt_1", "per_1"));
+    std::array<unsigned char, 32> other{};
+    CHECK(feed_key(other).reply_tag("evt_1", "per_1") != tag);
+    CHECK(key.rsvp_token("evt_1", "per_1").find(tag) == std::string::npos);
 }

@@ -410,3 +410,26 @@ TEST_CASE("rfc5322_date writes UTC with +0000", "[mail]") {
     CHECK(rfc5322_date(std::chrono::system_clock::from_time_t(0)) == "Thu, 01 Jan 1970 00:00:00 +0000");
     CHECK(rfc5322_date(std::chrono::system_clock::from_time_t(1795867200)) == "Sat, 28 Nov 2026 12:00:00 +0000");
 }
+
+TEST_CASE("an invitation's Reply-To is the tagged reply address, and a bad one is refused", "[server][mime]") {
+    mail_message m;
+    m.from = {"CoP", "cop@example.org"};
+    m.to = {"Anna", "anna@example.org"};
+    m.reply_to = "rsvp+abcdefghijklmnopqrstuvwxyz@example.org";
+    m.subject = "Uitnodiging";
+    m.message_id = "<msg_1@example.org>";
+    m.text = "Hallo";
+    m.date = std::chrono::system_clock::time_point{};
+    m.boundary_seed = "msg_1";
+    auto r = build_mail(m);
+    REQUIRE(r);
+    CHECK(r.message().find("\r\nReply-To: rsvp+abcdefghijklmnopqrstuvwxyz@example.org\r\n") != std::string::npos);
+    m.reply_to = "rsvp@example.org\r\nBcc: x@example.org";
+    auto bad = build_mail(m);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == mail_errc::invalid_address);
+    m.reply_to.clear();
+    auto none = build_mail(m);
+    REQUIRE(none);
+    CHECK(none.message().find("Reply-To:") == std::string::npos);
+}
