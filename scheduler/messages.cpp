@@ -306,6 +306,13 @@ message_text render_message(const message_context& c) {
         b += std::string("\n") + (nl ? "Laat ons weten of u komt: " : "Please let us know whether you will attend: ") +
              rsvp + '\n';
 
+    const std::string page = one_line(c.page_url);
+    if (!page.empty())
+        b += std::string("\n") +
+             (nl ? "Uw pagina (antwoorden, agenda-abonnement, werkgroepen, herinneringen): "
+                 : "Your page (answers, calendar subscription, working groups, reminders): ") +
+             page + '\n';
+
     b += nl ? "\nMet vriendelijke groet,\n" : "\nKind regards,\n";
     const std::string programme = one_line(c.programme_name);
     if (!programme.empty()) b += programme + '\n';

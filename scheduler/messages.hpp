@@ -43,6 +43,7 @@ struct message_context {
     std::string time_zone = "Europe/Amsterdam"; // the zone of ev's local times, shown after them
     std::string rsvp_url;                       // the recipient's RSVP link; never shown in a cancellation
     std::string event_url;                      // a page about the event ("More information")
+    std::string page_url; // the recipient's own page (answers, subscription, groups, opt-out); empty: none
     // Reminder only: how many days before the event the rule sends it (7, 1, 0); 1 says
     // "tomorrow", 0 or less "today".
     int days_before = 0;

@@ -341,6 +341,7 @@ result<json::object> render_claimed(const scheduler::claimed_message& c, const c
     mc.time_zone = p.timezone;
     if (m.kind != message_kind::cancellation && e.status != scheduler::event_status::cancelled)
         mc.rsvp_url = rsvp_url(cfg, key, e.id, who.id);
+    mc.page_url = personal_page_url(cfg, key, who);
     mc.days_before = m.days_before.value_or(0);
     const auto text = scheduler::render_message(mc);
 

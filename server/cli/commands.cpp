@@ -1,12 +1,12 @@
 #include "server/cli/commands.hpp"
 
-#include "server/api/routes.hpp"
 #include "server/cli/admin_commands.hpp"
 #include "server/cli/command_support.hpp"
 #include "server/cli/copy_database_command.hpp"
 #include "server/cli/plan_command.hpp"
 #include "server/cli/serve.hpp"
 #include "server/options/config.hpp"
+#include "server/pages/site.hpp"
 #include "server/remind/job.hpp"
 
 #include <iostream>
@@ -103,7 +103,7 @@ int run_cli(int argc, char** argv) {
         if (command == "remind") return remind_command(args);
         if (command == "routes") {
             if (int rc = check_no_more(args)) return rc;
-            const auto table = make_routes();
+            const auto table = pages::make_site_routes();
             for (const auto& r : table.routes()) std::cout << http::to_string(r.method) << " " << r.path << "\n";
             return 0;
         }

@@ -20,8 +20,9 @@ RULES = {
     "server/http": set(),
     "server/options": set(),
     "server/api": {"server/http", "server/options", "scheduler", "calendar"},
+    "server/pages": {"server/http", "server/options", "server/api", "scheduler", "calendar"},
     "server/remind": {"server/options", "scheduler"},
-    "server/cli": {"server/http", "server/options", "server/api", "server/remind", "scheduler", "calendar",
+    "server/cli": {"server/http", "server/options", "server/api", "server/pages", "server/remind", "scheduler", "calendar",
                    "storage"},
 }
 
