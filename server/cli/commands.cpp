@@ -26,7 +26,10 @@ Commands:
                              create an API token; prints the secret once
   token list                 list tokens (never their secrets)
   token revoke ID            revoke a token; it fails on its very next use
-  seed-demo [--if-empty]     add the demo programme "Green Deal Circulair Inkopen 2.0"
+  seed-demo [--if-empty] [--history]
+                             add the demo programme "Green Deal Circulair Inkopen 2.0";
+                             --history: with its past (year plans 2018-2026 booked, working
+                             group sessions, answers and presence of past events)
   backup FILE                write a consistent copy of the live database to FILE
   copy-database --from FILE --to postgresql://...
                              copy a SQLite database (also while its server runs) into
