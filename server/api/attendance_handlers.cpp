@@ -593,7 +593,9 @@ task<response> join_group(request_context& ctx) {
 // ends yesterday, or today when it began today; its history stays). Everyone stays in at
 // least one working group: leaving the last one is refused.
 task<response> leave_group(request_context& ctx) {
-    if (auto st = need_person(*ctx.caller); !st) co_return fail(ctx, st.err());
+    // Only a person has memberships: for any other caller there is none with this id.
+    if (!is_participant(*ctx.caller))
+        co_return fail(ctx, not_found("You have no membership with id '" + std::string(ctx.param("id")) + "'."));
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller,
                 a = audit(ctx, "membership.leave", "membership", std::string(ctx.param("id")))](
                    store& s) mutable -> result<std::pair<scheduler::membership, scheduler::working_group>> {

@@ -275,6 +275,9 @@ task<response> sign_in(request_context& ctx) {
     if (!nonce || !constant_time_equal(f->get("form_token"), sign_in_token(ctx, *nonce)))
         co_return again(http::status::forbidden, std::string(pick(l, "Het formulier is verlopen; probeer het opnieuw.",
                                                                   "The form has expired; please try again.")));
+    if (f->get("token").empty())
+        co_return again(http::status::unprocessable_entity,
+                        std::string(pick(l, "Vul een API-token in.", "Enter an API token.")));
     const auto now = auth_throttle::clock::now();
     if (ctx.svc.throttle.blocked(ctx.client_address, now))
         co_return again(http::status::too_many_requests,
@@ -320,7 +323,9 @@ task<response> sign_out(request_context& ctx) {
     res.insert(http::field::set_cookie, cookie(ctx, session_cookie, "", 0));
     if (!s) co_return res;
     auto f = parse_form(ctx.req.body());
-    if (!f || !form_token_ok(*s, *f))
+    if (!f) co_return fail(ctx, error{errc::malformed, "The form body cannot be read.", {}});
+    if (!f->has("form_token")) co_return fail(ctx, error::invalid("form_token", "is required"));
+    if (!form_token_ok(*s, *f))
         co_return fail(ctx, error{errc::forbidden,
                                   "The form is not from this session.",
                                   {{"form_token", "does not match the session"}}});
