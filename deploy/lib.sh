@@ -11,7 +11,7 @@ BUILD_PACKAGES=(g++ cmake ninja-build pkg-config
   libhowardhinnant-date-dev zlib1g-dev libpq-dev libgmime-3.0-dev)
 TEST_PACKAGES=(sqlite3 curl python3 clang-format git
   python3-icalendar python3-recurring-ical-events python3-aiosmtpd nodejs
-  clang-15 libfuzzer-15-dev slowhttptest postgresql-15 dovecot-imapd)
+  clang-15 libfuzzer-15-dev slowhttptest postgresql-15 dovecot-imapd chromium)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -310,6 +310,13 @@ message_text render_message(const message_context& c) {
                     : "You can also answer with your calendar's Accept, Tentative or Decline buttons.\n";
     }
 
+    const std::string page = one_line(c.page_url);
+    if (!page.empty())
+        b += std::string("\n") +
+             (nl ? "Uw pagina (antwoorden, agenda-abonnement, werkgroepen, herinneringen): "
+                 : "Your page (answers, calendar subscription, working groups, reminders): ") +
+             page + '\n';
+
     b += nl ? "\nMet vriendelijke groet,\n" : "\nKind regards,\n";
     const std::string programme = one_line(c.programme_name);
     if (!programme.empty()) b += programme + '\n';

@@ -413,7 +413,20 @@ CREATE INDEX replies_event ON replies(event_id, id);
 CREATE INDEX people_email_lower ON people(programme_id, lower(email));
 )sql";
 
-constexpr std::array<migration, 8> migrations{{
+// Signed-in sessions of the organisers' dashboard (scheduler::web_session): the hash of
+// the cookie's value, the API token it was exchanged for, the session's form token.
+constexpr const char* v9_web_sessions = R"sql(
+CREATE TABLE web_sessions (
+    id_hash    TEXT PRIMARY KEY,
+    token_id   TEXT NOT NULL REFERENCES api_tokens(id) ON DELETE CASCADE,
+    form_token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+)sql";
+
+constexpr std::array<migration, 9> migrations{{
     {1, "initial schema", v1_schema},
     {2, "index range scans for overlapping events", v2_overlap_index, {v2_julianday, v2_epoch}},
     {3, "calendar feeds", v3_calendar_feeds},
@@ -422,6 +435,7 @@ constexpr std::array<migration, 8> migrations{{
     {6, "e-mail outbox", v6_outbox, {}, v6_outbox_postgresql},
     {7, "public holidays per programme", v7_holidays},
     {8, "answers by e-mail", v8_replies},
+    {9, "dashboard sessions", v9_web_sessions},
 }};
 
 } // namespace

@@ -167,6 +167,10 @@ public:
                                                          const std::string& now) override;
     scheduler::status revoke_token(const std::string& id, const std::string& now) override;
     scheduler::status touch_token(const std::string& id, const std::string& now) override;
+    scheduler::status create_web_session(const scheduler::web_session& s) override;
+    scheduler::result<scheduler::web_session_token> find_web_session(const std::string& id_hash,
+                                                                     const std::string& now) override;
+    scheduler::status delete_web_session(const std::string& id_hash) override;
 
     // Idempotency keys (scheduler::idempotency_store): storage/idempotency.cpp.
     scheduler::result<std::optional<scheduler::idempotency_record>> find_idempotency_key(

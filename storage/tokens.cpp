@@ -128,4 +128,45 @@ status sql_store::touch_token(const std::string& id, const std::string& now) {
     });
 }
 
+status sql_store::create_web_session(const scheduler::web_session& ws) {
+    return guarded([&]() -> status {
+        auto t = db_.prepare("SELECT 1 FROM api_tokens WHERE id = ?");
+        t.bind(1, ws.token_id);
+        if (!t.step()) return error::invalid("token", "no such token");
+        db_.prepare("DELETE FROM web_sessions WHERE expires_at < ?").bind_all(ws.created_at).run();
+        db_.prepare("INSERT INTO web_sessions(id_hash, token_id, form_token, created_at, expires_at) "
+                    "VALUES (?, ?, ?, ?, ?)")
+            .bind_all(ws.id_hash, ws.token_id, ws.form_token, ws.created_at, ws.expires_at)
+            .run();
+        return scheduler::ok();
+    });
+}
+
+result<scheduler::web_session_token> sql_store::find_web_session(const std::string& id_hash, const std::string& now) {
+    return guarded([&]() -> result<scheduler::web_session_token> {
+        auto s = db_.prepare(
+            "SELECT t.id, t.name, t.role, t.programme_id, p.slug, t.person_id, t.created_at, t.last_used_at, "
+            "t.revoked_at, w.form_token, w.created_at, w.expires_at FROM web_sessions w "
+            "JOIN api_tokens t ON t.id = w.token_id LEFT JOIN programmes p ON p.id = t.programme_id "
+            "WHERE w.id_hash = ? AND w.expires_at > ? AND t.revoked_at IS NULL");
+        s.bind_all(id_hash, now);
+        if (!s.step()) return error{errc::not_found, "No such session.", {}};
+        scheduler::web_session_token out;
+        out.session.id_hash = id_hash;
+        out.session.form_token = s.text(9);
+        out.session.created_at = s.text(10);
+        out.session.expires_at = s.text(11);
+        out.token = read_token(s, db_);
+        out.session.token_id = out.token.id;
+        return out;
+    });
+}
+
+status sql_store::delete_web_session(const std::string& id_hash) {
+    return guarded([&]() -> status {
+        db_.prepare("DELETE FROM web_sessions WHERE id_hash = ?").bind_all(id_hash).run();
+        return scheduler::ok();
+    });
+}
+
 } // namespace copsched::storage

@@ -32,6 +32,22 @@ struct token_credentials {
     std::string secret_hash;
 };
 
+// A signed-in browser session of the organisers' dashboard, exchanged for an API token:
+// the cookie's value itself is never stored, only its SHA-256.
+struct web_session {
+    std::string id_hash;    // hex SHA-256 of the cookie's value
+    std::string token_id;   // the API token the session acts as
+    std::string form_token; // the CSRF token every form of the session carries
+    std::string created_at; // UTC instants
+    std::string expires_at;
+};
+
+// A live session with the token it acts as.
+struct web_session_token {
+    web_session session;
+    api_token token;
+};
+
 class token_store {
 public:
     virtual ~token_store() = default;
@@ -48,6 +64,15 @@ public:
     virtual status revoke_token(const std::string& id, const std::string& now) = 0;
     // Records the token's last use; an unknown id changes nothing.
     virtual status touch_token(const std::string& id, const std::string& now) = 0;
+
+    // Stores a new session and deletes the sessions that expired before its creation.
+    // errc::invalid_input when the token does not exist.
+    virtual status create_web_session(const web_session& s) = 0;
+    // The session with this hash and its token, when it has not expired at `now` and its
+    // token is not revoked; errc::not_found otherwise.
+    virtual result<web_session_token> find_web_session(const std::string& id_hash, const std::string& now) = 0;
+    // Ends the session (sign-out); an unknown hash changes nothing.
+    virtual status delete_web_session(const std::string& id_hash) = 0;
 };
 
 } // namespace copsched::scheduler

@@ -34,7 +34,6 @@ using scheduler::result;
 using scheduler::store;
 
 // Limits (docs/openapi.json).
-constexpr std::size_t rsvp_comment_max_chars = 1000;
 constexpr std::size_t max_bulk_records = 5000;
 
 result<event> managed_event(store& s, const std::string& id, const scheduler::api_token& caller) {
@@ -500,254 +499,139 @@ task<response> patch_membership(request_context& ctx) {
     co_return ok_json(ctx, http::status::ok, to_json(r->first));
 }
 
-// --- the signed RSVP link ------------------------------------------------------------------
+// --- a participant's own working groups -----------------------------------------------------
 
-std::string html_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
-        }
+// The person's memberships, current and past, with their groups' names, ordered by group
+// then start.
+result<std::vector<std::pair<scheduler::membership, scheduler::working_group>>> own_memberships(
+    store& s, const std::string& person) {
+    auto groups = s.person_working_group_ids(person);
+    if (!groups) return groups.err();
+    std::vector<std::pair<scheduler::membership, scheduler::working_group>> out;
+    for (const auto& gid : *groups) {
+        auto g = s.get_working_group(gid);
+        if (!g) return g.err();
+        auto members = s.list_memberships(gid);
+        if (!members) return members.err();
+        for (auto& m : *members)
+            if (m.person_id == person) out.emplace_back(std::move(m), *g);
     }
     return out;
 }
 
-// "dinsdag 12 maart 2019, 10:00-12:00" / "Tuesday 12 March 2019, 10:00-12:00".
-std::string when_text(const event& e, bool en) {
-    static constexpr const char* nl_days[] = {"maandag", "dinsdag",  "woensdag", "donderdag",
-                                              "vrijdag", "zaterdag", "zondag"};
-    static constexpr const char* en_days[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                              "Friday", "Saturday", "Sunday"};
-    static constexpr const char* nl_months[] = {"januari", "februari", "maart",     "april",   "mei",      "juni",
-                                                "juli",    "augustus", "september", "oktober", "november", "december"};
-    static constexpr const char* en_months[] = {"January", "February", "March",     "April",   "May",      "June",
-                                                "July",    "August",   "September", "October", "November", "December"};
-    const auto t = scheduler::parse_local_time(e.start_local);
-    const auto end = scheduler::parse_local_time(e.end_local);
-    if (!t || !end) return e.start_local;
-    const auto wd = static_cast<std::size_t>(scheduler::weekday_of(t->date));
-    std::string out = std::string(en ? en_days[wd] : nl_days[wd]) + " " + std::to_string(t->date.day) + " " +
-                      (en ? en_months[t->date.month - 1] : nl_months[t->date.month - 1]) + " " +
-                      std::to_string(t->date.year);
-    if (!e.all_day) out += ", " + e.start_local.substr(11, 5) + "\u2013" + e.end_local.substr(11, 5);
-    return out;
+bool current_on(const scheduler::membership& m, const std::string& today) {
+    return m.from <= today && (!m.until || *m.until >= today);
 }
 
-struct link_page {
-    http::status status = http::status::ok;
-    std::string title;
-    std::string body_html;
-    bool en = false;
-};
-
-response html_response(const request_context& ctx, const link_page& p) {
-    response res{p.status, ctx.version()};
-    res.set(http::field::content_type, "text/html; charset=utf-8");
-    res.set(http::field::cache_control, "no-store");
-    res.set("Referrer-Policy", "no-referrer"); // the link is a credential
-    res.set("X-Robots-Tag", "noindex");
-    res.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
-    res.keep_alive(ctx.keep_alive());
-    res.body() = "<!DOCTYPE html>\n<html lang=\"" + std::string(p.en ? "en" : "nl") +
-                 "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">"
-                 "<title>" +
-                 html_escape(p.title) +
-                 "</title><style>body{font-family:sans-serif;max-width:36em;margin:2em auto;"
-                 "padding:0 1em}button{font-size:1em;margin:.2em}textarea{width:100%}</style></head><body>" +
-                 p.body_html + "</body></html>\n";
-    res.prepare_payload();
-    return res;
+json::object own_membership_json(const scheduler::membership& m, const scheduler::working_group& g,
+                                 const std::string& today) {
+    auto o = to_json(m);
+    o["working_group"] = json::object{{"id", g.id}, {"slug", g.slug}, {"name", g.name}};
+    o["current"] = current_on(m, today) || m.from > today;
+    return o;
 }
 
-link_page invalid_link_page() {
-    return {http::status::not_found, "Link",
-            "<h1>Deze link werkt niet / This link does not work</h1><p>Vraag de organisatie om een nieuwe link. / "
-            "Ask the organisers for a new link.</p>",
-            false};
+// GET /api/v1/me/memberships: the caller's working groups, current and past.
+task<response> my_memberships(request_context& ctx) {
+    if (auto st = need_person(*ctx.caller); !st) co_return fail(ctx, st.err());
+    auto job = [person = *ctx.caller->person_id](store& s) { return own_memberships(s, person); };
+    auto r = co_await db_read(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    const auto today = scheduler::now_utc().substr(0, 10);
+    json::array items;
+    for (const auto& [m, g] : *r) items.push_back(own_membership_json(m, g, today));
+    co_return paged_json(ctx, json::object{{"items", std::move(items)}, {"next_cursor", nullptr}}, "id");
 }
 
-struct link_target {
-    event e;
-    scheduler::person person;
-    invitation inv;
-};
-
-// The event, person and invitation a link names, when the link is genuine and the person
-// is (still) invited. errc::not_found for anything else: a forged, altered or other
-// person's link looks the same as an unknown one.
-result<link_target> link_target_of(store& s, const std::pair<std::string, std::string>& ids) {
-    auto e = s.get_event(ids.first);
-    if (!e) return not_found("link");
-    auto person = s.get_person(ids.second);
-    if (!person || person->programme_id != e->programme_id) return not_found("link");
-    auto inv = s.get_invitation(ids.first, ids.second);
-    if (!inv) return inv.err();
-    return link_target{std::move(*e), std::move(*person), std::move(*inv)};
-}
-
-std::string answer_label(scheduler::rsvp_answer a, bool en) {
-    switch (a) {
-    case scheduler::rsvp_answer::accepted: return en ? "I will come" : "Ik kom";
-    case scheduler::rsvp_answer::tentative: return en ? "Maybe" : "Misschien";
-    case scheduler::rsvp_answer::declined: return en ? "I cannot come" : "Ik kan niet";
-    }
-    return "";
-}
-
-link_page form_page(const link_target& t, const std::string& note) {
-    const bool en = t.person.lang == scheduler::language::en;
-    std::string h = "<h1>" + html_escape(t.e.title) + "</h1><p>" + html_escape(when_text(t.e, en)) + "</p>";
-    h += "<p>" + std::string(en ? "For " : "Voor ") + html_escape(t.person.name) + ". ";
-    if (t.inv.rsvp)
-        h += std::string(en ? "Your answer: <strong>" : "Uw antwoord: <strong>") +
-             html_escape(answer_label(*t.inv.rsvp, en)) + "</strong>.";
-    else
-        h += en ? "You have not answered yet." : "U heeft nog niet geantwoord.";
-    h += "</p>";
-    if (!note.empty()) h += "<p><strong>" + html_escape(note) + "</strong></p>";
-    if (t.e.status == scheduler::event_status::cancelled) {
-        h += en ? "<p>This event has been cancelled.</p>" : "<p>Deze bijeenkomst is afgelast.</p>";
-        return {http::status::ok, t.e.title, h, en};
-    }
-    h += "<form method=\"post\"><p><label>" + std::string(en ? "Comment (optional)" : "Opmerking (niet verplicht)") +
-         "<br><textarea name=\"comment\" rows=\"3\" maxlength=\"" + std::to_string(rsvp_comment_max_chars) + "\">" +
-         html_escape(t.inv.rsvp_comment.value_or("")) + "</textarea></label></p><p>";
-    for (auto a :
-         {scheduler::rsvp_answer::accepted, scheduler::rsvp_answer::tentative, scheduler::rsvp_answer::declined})
-        h += "<button type=\"submit\" name=\"rsvp\" value=\"" + std::string(scheduler::to_string(a)) + "\">" +
-             html_escape(answer_label(a, en)) + "</button> ";
-    h += "</p></form>";
-    return {http::status::ok, t.e.title, h, en};
-}
-
-link_page ended_page(const link_target& t) {
-    const bool en = t.person.lang == scheduler::language::en;
-    return {http::status::gone, t.e.title,
-            "<h1>" + html_escape(t.e.title) + "</h1><p>" +
-                (en ? "This event has ended; answers are closed."
-                    : "Deze bijeenkomst is voorbij; antwoorden kan niet meer.") +
-                "</p>",
-            en};
-}
-
-// GET /rsvp/{token}: a page with the event and three buttons. A GET never changes
-// anything: mail scanners open links before people do.
-task<response> rsvp_link_page(request_context& ctx) {
-    auto ids = ctx.svc.feed_secret.check_rsvp_token(ctx.param("token"));
-    if (!ids) co_return html_response(ctx, invalid_link_page());
-    auto job = [ids = *ids](store& s) -> result<link_target> { return link_target_of(s, ids); };
-    auto t = co_await db_read(ctx.svc.db, std::move(job));
-    if (!t) {
-        if (t.err().code == errc::not_found) co_return html_response(ctx, invalid_link_page());
-        co_return fail(ctx, t.err());
-    }
-    if (t->e.end_utc <= scheduler::now_utc()) co_return html_response(ctx, ended_page(*t));
-    co_return html_response(ctx, form_page(*t, ""));
-}
-
-// POST /rsvp/{token}: rsvp=accepted|tentative|declined and an optional comment, as a form
-// (application/x-www-form-urlencoded, what the page sends) or as JSON (answered as JSON).
-// An answer sent through the RSVP link page (a form) or as JSON.
-struct link_answer {
-    scheduler::rsvp_answer answer{};
-    std::optional<std::string> comment;
-};
-
-result<link_answer> read_link_answer(const request_context& ctx, bool json_body) {
-    std::optional<std::string> answer_text, comment;
-    if (json_body) {
-        auto body = parse_json_object(ctx.req);
-        if (!body) return body.err();
-        object_reader in(*body);
-        answer_text = in.optional_string("rsvp", 40);
-        comment = in.optional_string("comment", rsvp_comment_max_chars, true);
-        if (auto st = in.finish(); !st) return st.err();
-    } else {
-        try {
-            boost::urls::encoding_opts opts;
-            opts.space_as_plus = true;
-            for (const auto& p : boost::urls::params_view(ctx.req.body(), opts)) {
-                if (p.key == "rsvp")
-                    answer_text = p.value;
-                else if (p.key == "comment" && !p.value.empty())
-                    comment = p.value;
-            }
-        } catch (const std::exception&) {
-            return error{errc::malformed, "The form body cannot be read.", {}};
-        }
-    }
-    std::optional<scheduler::rsvp_answer> answer;
-    if (answer_text) answer = scheduler::parse<scheduler::rsvp_answer>(*answer_text);
-    if (!answer) return error::invalid("rsvp", "must be accepted, tentative or declined");
-    if (comment) {
-        // Browsers send a textarea's newlines as CR LF.
-        std::string c;
-        for (std::size_t i = 0; i < comment->size(); ++i)
-            if (!((*comment)[i] == '\r' && i + 1 < comment->size() && (*comment)[i + 1] == '\n')) c += (*comment)[i];
-        if (auto problem = text_problem(c, rsvp_comment_max_chars, true); !problem.empty())
-            return error::invalid("comment", problem);
-        comment = std::move(c);
-    }
-    return link_answer{*answer, std::move(comment)};
-}
-
-// What a link answer did: saved, or refused because the event has ended or was cancelled.
-struct link_outcome {
-    link_target target;
-    bool ended = false;
-};
-
-result<link_outcome> answer_by_link(store& s, const std::pair<std::string, std::string>& ids, const link_answer& in) {
-    auto t = link_target_of(s, ids);
-    if (!t) return t.err();
-    const auto now = scheduler::now_utc();
-    if (t->e.end_utc <= now || t->e.status == scheduler::event_status::cancelled)
-        return link_outcome{std::move(*t), true};
-    auto r = s.set_rsvp(ids.first, ids.second, in.answer, in.comment, now);
-    if (!r) return r.err();
-    t->inv = *r;
-    scheduler::audit_entry a{"rsvp-link", "attendance.rsvp", "event", ids.first,
-                             json::serialize(json::object{{"person_id", ids.second},
-                                                          {"rsvp", std::string(scheduler::to_string(in.answer))},
-                                                          {"via", "link"}})};
-    if (auto st = s.append_audit(a, now); !st) return st.err();
-    return link_outcome{std::move(*t), false};
-}
-
-task<response> rsvp_link_answer(request_context& ctx) {
-    auto ids = ctx.svc.feed_secret.check_rsvp_token(ctx.param("token"));
-    const bool json_body = media_type_is(ctx.req[http::field::content_type], "application/json");
-    if (!ids) {
-        if (json_body) co_return fail(ctx, not_found("This RSVP link is not valid."));
-        co_return html_response(ctx, invalid_link_page());
-    }
-    auto answer = read_link_answer(ctx, json_body);
-    if (!answer) co_return fail(ctx, answer.err());
-    auto job = [ids = *ids, in = std::move(*answer)](store& s) { return answer_by_link(s, ids, in); };
+// POST /api/v1/me/memberships {working_group_id}: the caller joins a working group of their
+// programme from today.
+task<response> join_group(request_context& ctx) {
+    auto body = parse_json_object(ctx.req);
+    if (!body) co_return fail(ctx, body.err());
+    object_reader in(*body);
+    auto group = in.required_string("working_group_id", 100);
+    auto invalid = in.finish();
+    if (auto st = need_person(*ctx.caller); !st) co_return fail(ctx, st.err());
+    if (!invalid) co_return fail(ctx, invalid.err());
+    if (!group) co_return fail(ctx, error::invalid("working_group_id", "is required"));
+    auto job = [gid = *group, caller = *ctx.caller,
+                a = audit(ctx, "membership.join", "working group", *group, json::object{{"via", "self"}})](
+                   store& s) mutable -> result<std::pair<scheduler::membership, scheduler::working_group>> {
+        auto g = s.get_working_group(gid);
+        if (!g || g->programme_id != caller.programme_id)
+            return error::invalid("working_group_id", "no such working group in your programme");
+        if (g->archived_at) return error::invalid("working_group_id", "the working group is archived");
+        const auto now = scheduler::now_utc();
+        const auto today = now.substr(0, 10);
+        auto mine = own_memberships(s, *caller.person_id);
+        if (!mine) return mine.err();
+        for (const auto& [m, mg] : *mine)
+            if (mg.id == gid && (current_on(m, today) || m.from > today))
+                return error{errc::conflict,
+                             "You are already a member of this working group.",
+                             {{"working_group_id", "you are already a member"}}};
+        scheduler::membership m;
+        m.working_group_id = gid;
+        m.person_id = *caller.person_id;
+        m.from = today;
+        auto r = s.create_membership(m, now);
+        if (!r) return r.err();
+        a.detail = json::serialize(json::object{{"person_id", *caller.person_id}, {"via", "self"}});
+        if (auto st = s.append_audit(a, now); !st) return st.err();
+        return std::pair{std::move(*r), std::move(*g)};
+    };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
-    if (!r) {
-        if (r.err().code == errc::not_found) {
-            if (json_body) co_return fail(ctx, not_found("This RSVP link is not valid."));
-            co_return html_response(ctx, invalid_link_page());
+    if (!r) co_return fail(ctx, r.err());
+    const auto& [m, g] = *r;
+    ctx.svc.feeds.changed(g.programme_id, {group_content_key(g.id), person_content_key(m.person_id)});
+    auto res = ok_json(ctx, http::status::created, own_membership_json(m, g, scheduler::now_utc().substr(0, 10)));
+    res.set(http::field::location, "/api/v1/memberships/" + m.id);
+    co_return res;
+}
+
+// DELETE /api/v1/me/memberships/{id}: the caller leaves a working group (the membership
+// ends yesterday, or today when it began today; its history stays). Everyone stays in at
+// least one working group: leaving the last one is refused.
+task<response> leave_group(request_context& ctx) {
+    // Only a person has memberships: for any other caller there is none with this id.
+    if (!is_participant(*ctx.caller))
+        co_return fail(ctx, not_found("You have no membership with id '" + std::string(ctx.param("id")) + "'."));
+    auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller,
+                a = audit(ctx, "membership.leave", "membership", std::string(ctx.param("id")))](
+                   store& s) mutable -> result<std::pair<scheduler::membership, scheduler::working_group>> {
+        auto mine = own_memberships(s, *caller.person_id);
+        if (!mine) return mine.err();
+        const auto now = scheduler::now_utc();
+        const auto today = now.substr(0, 10);
+        // Still a member after today: open-ended, or ending later.
+        const auto staying = [&](const scheduler::membership& m) { return !m.until || *m.until > today; };
+        const std::pair<scheduler::membership, scheduler::working_group>* found = nullptr;
+        std::size_t others_staying = 0;
+        for (const auto& entry : *mine) {
+            if (entry.first.id == id)
+                found = &entry;
+            else if (staying(entry.first))
+                ++others_staying;
         }
-        co_return fail(ctx, r.err());
-    }
-    const bool en = r->target.person.lang == scheduler::language::en;
-    if (r->ended) {
-        const auto detail = r->target.e.status == scheduler::event_status::cancelled ? "the event was cancelled"
-                                                                                     : "the event has ended";
-        if (json_body) co_return fail(ctx, error::invalid("rsvp", detail));
-        co_return html_response(ctx, ended_page(r->target));
-    }
-    if (json_body) co_return ok_json(ctx, http::status::ok, invitation_view(r->target.inv));
-    co_return html_response(
-        ctx, form_page(r->target, en ? "Thank you, your answer is saved." : "Dank u, uw antwoord is opgeslagen."));
+        if (!found) return not_found("You have no membership with id '" + id + "'.");
+        auto m = found->first;
+        if (!staying(m))
+            return error{errc::conflict, "This membership has ended already.", {{"id", "has ended already"}}};
+        if (others_staying == 0)
+            return error::invalid("working_group_id", "you must stay in at least one working group");
+        const auto yesterday = scheduler::format_date(scheduler::add_days(*scheduler::parse_date(today), -1));
+        m.until = m.from < today ? yesterday : m.from;
+        auto r = s.update_membership(m, now);
+        if (!r) return r.err();
+        a.detail = json::serialize(json::object{{"until", *m.until}, {"via", "self"}});
+        if (auto st = s.append_audit(a, now); !st) return st.err();
+        return std::pair{std::move(*r), found->second};
+    };
+    auto r = co_await db_write(ctx.svc.db, std::move(job));
+    if (!r) co_return fail(ctx, r.err());
+    const auto& [m, g] = *r;
+    ctx.svc.feeds.changed(g.programme_id, {group_content_key(g.id), person_content_key(m.person_id)});
+    co_return ok_json(ctx, http::status::ok, own_membership_json(m, g, scheduler::now_utc().substr(0, 10)));
 }
 
 } // namespace
@@ -760,6 +644,10 @@ std::pair<std::string, std::string> year_window(const scheduler::time_zone& zone
 std::string rsvp_url(const config& cfg, const feed_key& key, const std::string& event_id,
                      const std::string& person_id) {
     return base_url(cfg) + "/rsvp/" + key.rsvp_token(event_id, person_id);
+}
+
+std::string personal_page_url(const config& cfg, const feed_key& key, const scheduler::person& p) {
+    return base_url(cfg) + "/my/" + key.page_token(p.id, p.feed_generation);
 }
 
 std::string rsvp_line(scheduler::language lang, const std::string& url) {
@@ -777,10 +665,11 @@ void add_attendance_routes(router& r) {
     r.add(v::get, "/api/v1/me/events/{id}/rsvp", access::any_token, get_my_rsvp);
     r.add(v::put, "/api/v1/me/events/{id}/rsvp", access::any_token, put_my_rsvp);
     r.add(v::get, "/api/v1/me/attendance", access::any_token, my_attendance);
+    r.add(v::get, "/api/v1/me/memberships", access::any_token, my_memberships);
+    r.add(v::post, "/api/v1/me/memberships", access::any_token, join_group);
+    r.add(v::delete_, "/api/v1/me/memberships/{id}", access::any_token, leave_group);
     r.add(v::get, "/api/v1/memberships/{id}", access::any_token, get_membership);
     r.add(v::patch, "/api/v1/memberships/{id}", access::any_token, patch_membership);
-    r.add(v::get, "/rsvp/{token}", access::public_route, rsvp_link_page);
-    r.add(v::post, "/rsvp/{token}", access::public_route, rsvp_link_answer);
 }
 
 } // namespace copsched::server

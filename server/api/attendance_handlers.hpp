@@ -7,6 +7,7 @@
 #include "scheduler/model.hpp"
 #include "server/http/router.hpp"
 
+#include <cstddef>
 #include <string>
 #include <utility>
 
@@ -19,6 +20,9 @@ namespace copsched::server {
 class feed_key;
 struct config;
 
+// Longest RSVP comment, in characters.
+inline constexpr std::size_t rsvp_comment_max_chars = 1000;
+
 void add_attendance_routes(router& r);
 void add_report_routes(router& r);
 
@@ -29,6 +33,10 @@ std::pair<std::string, std::string> year_window(const scheduler::time_zone& zone
 // The absolute RSVP link of a person for an event: <public url>/rsvp/<signed token>. Valid
 // until the event ends; anyone holding it can answer for that person and nobody else.
 std::string rsvp_url(const config& cfg, const feed_key& key, const std::string& event_id, const std::string& person_id);
+
+// The absolute URL of the person's own page: <public url>/my/<signed token> (see
+// feed_key::page_token); it changes when the person's feed URL is rotated.
+std::string personal_page_url(const config& cfg, const feed_key& key, const scheduler::person& p);
 
 // The RSVP link line that personal feeds add to an event's description, in `lang`.
 std::string rsvp_line(scheduler::language lang, const std::string& url);

@@ -311,6 +311,30 @@ bool feed_key::check_reply_tag(std::string_view tag, const std::string& event_id
     return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
+std::string feed_key::page_token(const std::string& person_id, int generation) const {
+    const auto ids = person_id + "." + std::to_string(generation);
+    return ids + "." + mac_of(key_, "page:" + ids);
+}
+
+std::optional<feed_key::page_owner> feed_key::check_page_token(std::string_view token) const {
+    const auto a = token.find('.');
+    if (a == std::string_view::npos) return std::nullopt;
+    const auto b = token.find('.', a + 1);
+    if (b == std::string_view::npos) return std::nullopt;
+    const std::string person_id(token.substr(0, a));
+    const auto generation = token.substr(a + 1, b - a - 1);
+    if (!plain_id(person_id) || generation.empty() || generation.size() > 9 ||
+        !std::all_of(generation.begin(), generation.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    const auto given = token.substr(b + 1);
+    const auto expected = mac_of(key_, "page:" + std::string(token.substr(0, b)));
+    if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
+        return std::nullopt;
+    return page_owner{person_id, std::stoi(std::string(generation))};
+}
+
+std::string feed_key::sign(std::string_view message) const { return mac_of(key_, "sign:" + std::string(message)); }
+
 std::string feed_key::token(const std::string& person_id, int generation) const {
     const auto message = person_id + ":" + std::to_string(generation);
     unsigned char mac[EVP_MAX_MD_SIZE];

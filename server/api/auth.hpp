@@ -75,6 +75,22 @@ public:
     // Whether `tag` (any case) is reply_tag(event_id, person_id); constant-time compare.
     bool check_reply_tag(std::string_view tag, const std::string& event_id, const std::string& person_id) const;
 
+    // The token of a person's own page (/my/<token>): "<person_id>.<generation>.<mac>", the
+    // mac an HMAC-SHA256 of both under this key. It shares the feed token's generation, so
+    // rotating the feed URL makes the old page link fail too (the caller compares the
+    // generation with the person's). Nothing is stored.
+    std::string page_token(const std::string& person_id, int generation) const;
+    struct page_owner {
+        std::string person_id;
+        int generation = 0;
+    };
+    // The person and generation a page token names when its mac is right, else nullopt.
+    std::optional<page_owner> check_page_token(std::string_view token) const;
+
+    // A mac (base64url HMAC-SHA256) of `message` under this key, kept apart from the
+    // tokens above: for values the server hands out and checks later (form tokens).
+    std::string sign(std::string_view message) const;
+
 private:
     std::array<unsigned char, 32> key_{};
 };

@@ -86,6 +86,7 @@ struct feed_data {
     // Personal feeds: the person, and the events they are invited to, whose descriptions
     // get the person's RSVP link (cancelled ones do not).
     std::string rsvp_person_id;
+    int person_generation = 0; // of rsvp_person_id: their page's link
     std::set<std::string> rsvp_event_ids;
 };
 
@@ -224,6 +225,9 @@ result<std::shared_ptr<const feed_cache::entry>> render(
     h.name = d.name;
     h.time_zone = d.time_zone;
     h.refresh_interval = "PT1H";
+    if (!d.rsvp_person_id.empty()) // a personal feed: the way to the person's own page
+        h.description = personal_page_line(
+            d.lang, base_url(svc.cfg) + "/my/" + svc.feed_secret.page_token(d.rsvp_person_id, d.person_generation));
     auto body = calendar::render_feed(h, items);
     if (!body) return body.err();
     e->etag = strong_etag(*body);
@@ -479,6 +483,7 @@ task<response> personal_feed(request_context& ctx) {
         auto invited = s.person_invitations(who->id, "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z");
         if (!invited) return invited.err();
         d->rsvp_person_id = who->id;
+        d->person_generation = who->feed_generation;
         for (const auto& i : *invited) d->rsvp_event_ids.insert(i.event_id);
         return d;
     };
@@ -605,6 +610,12 @@ calendar::feed_item event_feed_item(const scheduler::feed_event& fe, scheduler::
     return feed_item_for(fe, texts_for(lang));
 }
 
+std::string personal_page_line(scheduler::language lang, const std::string& url) {
+    return (lang == scheduler::language::en ? "Your page (answers, working groups, reminders): "
+                                            : "Uw pagina (antwoorden, werkgroepen, herinneringen): ") +
+           url;
+}
+
 json::object feed_links(const services& svc, const scheduler::person& p) {
     const auto token = svc.feed_secret.token(p.id, p.feed_generation);
     const auto url = base_url(svc.cfg) + "/feeds/people/" + token + ".ics";
@@ -614,6 +625,7 @@ json::object feed_links(const services& svc, const scheduler::person& p) {
     return json::object{
         {"feed_url", url},
         {"webcal_url", webcal},
+        {"page_url", base_url(svc.cfg) + "/my/" + svc.feed_secret.page_token(p.id, p.feed_generation)},
         {"subscribe_google",
          en ? "Google Calendar on a computer: Other calendars, +, From URL; paste the feed_url and choose Add "
               "calendar. "

@@ -15,7 +15,10 @@ namespace copsched::server {
 
 struct services;
 
-// feed_url, webcal_url and the steps to subscribe in Google Calendar, for the person.
+// The line a personal feed's description carries: the person's own page, in `lang`.
+std::string personal_page_line(scheduler::language lang, const std::string& url);
+
+// feed_url, webcal_url, page_url (the person's own page) and the steps to subscribe in Google Calendar, for the person.
 boost::json::object feed_links(const services& svc, const scheduler::person& p);
 
 // One event as feeds show it (UID, SEQUENCE, LOCATION, CATEGORIES...), labels in `lang`;

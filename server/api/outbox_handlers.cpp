@@ -349,6 +349,7 @@ result<json::object> render_claimed(const scheduler::claimed_message& c, const c
     if (m.kind != message_kind::cancellation && e.status != scheduler::event_status::cancelled)
         mc.rsvp_url = rsvp_url(cfg, key, e.id, who.id);
     mc.calendar_buttons = !reply_to.empty();
+    mc.page_url = personal_page_url(cfg, key, who);
     mc.days_before = m.days_before.value_or(0);
     const auto text = scheduler::render_message(mc);
 

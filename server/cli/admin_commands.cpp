@@ -2,6 +2,7 @@
 
 #include "scheduler/clock.hpp"
 #include "scheduler/demo.hpp"
+#include "scheduler/demo_history.hpp"
 #include "server/api/auth.hpp"
 #include "server/cli/command_support.hpp"
 #include "server/options/flags.hpp"
@@ -101,9 +102,11 @@ int cmd_token(const config& cfg, std::vector<std::string> args) {
 
 int cmd_seed_demo(const config& cfg, std::vector<std::string> args) {
     const bool if_empty = take_switch(args, "--if-empty");
+    const bool history = take_switch(args, "--history");
     if (int rc = check_no_more(args)) return rc;
     return with_writer_lock(cfg, [&] {
         bool seeded = false;
+        scheduler::demo_history_summary past;
         auto st =
             storage::write_once(cfg.database, cfg.db_busy_timeout_ms, [&](scheduler::store& s) -> scheduler::status {
                 if (if_empty) {
@@ -111,15 +114,27 @@ int cmd_seed_demo(const config& cfg, std::vector<std::string> args) {
                     if (!n) return n.err();
                     if (*n > 0) return scheduler::ok();
                 }
-                auto r = s.seed_demo(scheduler::demo_programme(), scheduler::now_utc());
+                const auto now = scheduler::now_utc();
+                auto r = s.seed_demo(scheduler::demo_programme(), now);
                 if (!r) return r.err();
                 seeded = *r;
+                if (seeded && history) {
+                    auto p = s.get_programme(scheduler::demo_programme().prog.slug);
+                    if (!p) return p.err();
+                    auto h = scheduler::seed_demo_history(s, *p, now);
+                    if (!h) return h.err();
+                    past = *h;
+                }
                 return scheduler::ok();
             });
         if (!st) return fail(st.err());
         std::cout << (seeded ? "seeded the demo programme '" + scheduler::demo_programme().prog.slug + "'"
                              : std::string("the database already has programmes; nothing seeded"))
                   << "\n";
+        if (seeded && history)
+            std::cout << "with its history: " << past.cop_meetings << " CoP meetings, " << past.sessions
+                      << " working group sessions, " << past.answers << " answers and " << past.presences
+                      << " presence records\n";
         return 0;
     });
 }

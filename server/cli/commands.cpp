@@ -1,6 +1,5 @@
 #include "server/cli/commands.hpp"
 
-#include "server/api/routes.hpp"
 #include "server/cli/admin_commands.hpp"
 #include "server/cli/command_support.hpp"
 #include "server/cli/copy_database_command.hpp"
@@ -8,6 +7,7 @@
 #include "server/cli/serve.hpp"
 #include "server/inbox/job.hpp"
 #include "server/options/config.hpp"
+#include "server/pages/site.hpp"
 #include "server/remind/job.hpp"
 
 #include <iostream>
@@ -27,7 +27,10 @@ Commands:
                              create an API token; prints the secret once
   token list                 list tokens (never their secrets)
   token revoke ID            revoke a token; it fails on its very next use
-  seed-demo [--if-empty]     add the demo programme "Green Deal Circulair Inkopen 2.0"
+  seed-demo [--if-empty] [--history]
+                             add the demo programme "Green Deal Circulair Inkopen 2.0";
+                             --history: with its past (year plans 2018-2026 booked, working
+                             group sessions, answers and presence of past events)
   backup FILE                write a consistent copy of the live database to FILE
   copy-database --from FILE --to postgresql://...
                              copy a SQLite database (also while its server runs) into
@@ -117,7 +120,7 @@ int run_cli(int argc, char** argv) {
         if (command == "inbox") return inbox_command(args);
         if (command == "routes") {
             if (int rc = check_no_more(args)) return rc;
-            const auto table = make_routes();
+            const auto table = pages::make_site_routes();
             for (const auto& r : table.routes()) std::cout << http::to_string(r.method) << " " << r.path << "\n";
             return 0;
         }

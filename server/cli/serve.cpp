@@ -4,12 +4,12 @@
 #include "server/api/auth.hpp"
 #include "server/api/dispatch.hpp"
 #include "server/api/instance_sync.hpp"
-#include "server/api/routes.hpp"
 #include "server/api/services.hpp"
 #include "server/cli/command_support.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/io_pool.hpp"
 #include "server/http/metrics.hpp"
+#include "server/pages/site.hpp"
 #include "storage/change_channel.hpp"
 #include "storage/database_file.hpp"
 #include "storage/sql_database.hpp"
@@ -180,7 +180,7 @@ int run_service(config& cfg, const feed_key& secret) {
     auth_throttle throttle(cfg.auth_failure_limit, cfg.auth_failure_window);
     touch_debouncer touches(cfg.token_touch_interval);
     services svc{cfg, *db, stats, throttle, touches, tokens, secret, feeds};
-    dispatcher dispatch(svc, make_routes());
+    dispatcher dispatch(svc, pages::make_site_routes());
 
     io_pool pool(cfg.threads);
     size_connections(cfg);

@@ -27,6 +27,17 @@ start 1
 token="$(grep -oE 'cps_[A-Za-z0-9_-]{43}' "$work/out1.txt" | head -1)"
 [ -n "$token" ] || { cat "$work/out1.txt"; echo "no admin token printed on first start"; exit 1; }
 grep -q "http://127.0.0.1:$port" "$work/out1.txt" || { echo "URLs not printed"; exit 1; }
+grep -q "dashboard:  http://127.0.0.1:$port/dashboard" "$work/out1.txt" || { echo "dashboard URL not printed"; exit 1; }
+# The dashboard: sign in with the printed token (the form's cookie and token), see a populated year.
+base="http://127.0.0.1:$port"
+curl -fsS -c "$work/cookies" -b "$work/cookies" "$base/dashboard/sign-in" >"$work/sign-in.html"
+form_token="$(grep -o 'name="form_token" value="[^"]*"' "$work/sign-in.html" | head -1 | sed 's/.*value="//; s/"$//')"
+curl -fsS -o /dev/null -c "$work/cookies" -b "$work/cookies" --data-urlencode "token=$token" \
+  --data-urlencode "form_token=$form_token" "$base/dashboard/sign-in"
+year="$(curl -fsS -L -c "$work/cookies" -b "$work/cookies" "$base/dashboard?lang=en")"
+grep -q "Green Deal Circulair Inkopen 2.0" <<<"$year" || { echo "signed in, but no programme year shown"; exit 1; }
+[ "$(grep -o 'class="k-cop"' <<<"$year" | wc -l)" -ge 4 ] || { echo "the year shows fewer than 3 CoP meetings"; exit 1; }
+[ "$(grep -o 'class="k-session"' <<<"$year" | wc -l)" -ge 10 ] || { echo "the year shows fewer than 10 sessions"; exit 1; }
 curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/programmes" | grep -q '"slug":"gdci-2"'
 curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   -d '{"name":"kept across restarts","role":"admin"}' "http://127.0.0.1:$port/api/v1/tokens" >/dev/null

@@ -191,6 +191,14 @@ TEST_CASE("every list route in the OpenAPI document pages with limit and next_cu
              std::string(R"({"raw_ical":"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:)") + uid +
                  R"(\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@b.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",)"
                  R"("envelope_to":"rsvp+x@cop.example.org"})");
+    // Own memberships: the participant joins a second working group.
+    bool joined = false;
+    for (const auto& g : get_items("/api/v1/programmes/gdci-2/working-groups", admin))
+        if (!joined && str(g, "id") != group)
+            joined =
+                s.call("POST", "/api/v1/me/memberships", participant, R"({"working_group_id":")" + str(g, "id") + "\"}")
+                    .status == 201;
+    REQUIRE(joined);
 
     // How to reach each list route with at least two items: the concrete path and token.
     const std::map<std::string, std::pair<std::string, std::string>> concrete{
@@ -207,6 +215,7 @@ TEST_CASE("every list route in the OpenAPI document pages with limit and next_cu
         {"/api/v1/people/{id}/busy", {"/api/v1/people/" + person + "/busy", admin}},
         {"/api/v1/events/{id}/attendance", {"/api/v1/events/" + event + "/attendance", admin}},
         {"/api/v1/me/attendance", {"/api/v1/me/attendance?year=2019", participant}},
+        {"/api/v1/me/memberships", {"/api/v1/me/memberships", participant}},
         {"/api/v1/programmes/{slug}/reports/attendance", {"/api/v1/programmes/gdci-2/reports/attendance", admin}},
         {"/api/v1/programmes/{slug}/reports/commitments", {"/api/v1/programmes/gdci-2/reports/commitments", admin}},
         {"/api/v1/programmes/{slug}/reports/absent-organisations",

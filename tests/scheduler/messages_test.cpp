@@ -363,3 +363,19 @@ TEST_CASE("a tentative event is flagged, and unreadable times are shown as given
     CHECK(m.subject == "Invitation: CoP voorjaar on soon");
     CHECK(has_line(m.body, "When: soon – later"));
 }
+
+TEST_CASE("every message carries the recipient's own page when there is one", "[messages]") {
+    for (const auto k : all_kinds) {
+        auto c = context(k, language::nl);
+        c.page_url = "https://copsched.example/my/per_1.0.mac";
+        const auto nl = render_message(c);
+        CHECK(nl.body.find("Uw pagina (antwoorden, agenda-abonnement, werkgroepen, herinneringen): "
+                           "https://copsched.example/my/per_1.0.mac\n") != std::string::npos);
+        c.lang = language::en;
+        const auto en = render_message(c);
+        CHECK(en.body.find("Your page (answers, calendar subscription, working groups, reminders): "
+                           "https://copsched.example/my/per_1.0.mac\n") != std::string::npos);
+        c.page_url.clear();
+        CHECK(render_message(c).body.find("/my/") == std::string::npos);
+    }
+}

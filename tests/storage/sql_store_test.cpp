@@ -1,12 +1,15 @@
 #include "storage/sql_store.hpp"
 
 #include "scheduler/demo.hpp"
+#include "scheduler/demo_history.hpp"
 #include "storage/migrations.hpp"
 #include "tests/support/test_database.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <set>
 #include <string>
 #include <thread>
@@ -330,4 +333,95 @@ TEST_CASE("new_id gives distinct ids with the kind as prefix, later ones sorting
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     const auto later = storage::new_id("evt");
     for (const auto& id : made) CHECK(id < later); // the time prefix leads
+}
+
+TEST_CASE("dashboard sessions: found until they expire, gone at sign-out or when their token is revoked",
+          "[store][storage][sql_store]") {
+    fixture f;
+    f.seed();
+    auto t = f.store.create_token(token(token_role::organiser, "sesssess", "gdci-2"), t0);
+    REQUIRE(t.ok());
+    scheduler::web_session ws{"hash-1", t->id, "form-1", t0, "2026-01-05T17:00:00Z"};
+    REQUIRE(f.store.create_web_session(ws).ok());
+    auto found = f.store.find_web_session("hash-1", "2026-01-05T12:00:00Z");
+    REQUIRE(found.ok());
+    CHECK(found->session.form_token == "form-1");
+    CHECK(found->token.id == t->id);
+    CHECK(found->token.programme_slug == std::optional<std::string>("gdci-2"));
+    // Expired, unknown: not found.
+    CHECK(f.store.find_web_session("hash-1", "2026-01-05T17:00:00Z").err().code == errc::not_found);
+    CHECK(f.store.find_web_session("hash-2", "2026-01-05T12:00:00Z").err().code == errc::not_found);
+    // An unknown token cannot have a session.
+    auto bad = f.store.create_web_session({"hash-3", "tok_nope", "form", t0, t1});
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.err().code == errc::invalid_input);
+    // A new session clears the expired ones.
+    REQUIRE(
+        f.store.create_web_session({"hash-4", t->id, "form-4", "2026-01-06T09:00:00Z", "2026-01-06T17:00:00Z"}).ok());
+    CHECK(f.count("SELECT COUNT(*) FROM web_sessions WHERE id_hash = 'hash-1'") == 0);
+    // Sign-out; revocation.
+    REQUIRE(f.store.delete_web_session("hash-4").ok());
+    CHECK(f.store.find_web_session("hash-4", "2026-01-06T10:00:00Z").err().code == errc::not_found);
+    REQUIRE(
+        f.store.create_web_session({"hash-5", t->id, "form-5", "2026-01-06T09:00:00Z", "2026-01-06T17:00:00Z"}).ok());
+    REQUIRE(f.store.find_web_session("hash-5", "2026-01-06T10:00:00Z").ok());
+    REQUIRE(f.store.revoke_token(t->id, "2026-01-06T09:30:00Z").ok());
+    CHECK(f.store.find_web_session("hash-5", "2026-01-06T10:00:00Z").err().code == errc::not_found);
+}
+
+namespace {
+
+// What the demo history holds, without ids or creation times: every event's date, title and
+// status, and every answer and presence by event and person name.
+std::set<std::string> history_digest(storage::connection& db) {
+    std::set<std::string> out;
+    auto e = db.prepare("SELECT start_local, title, status FROM events");
+    while (e.step()) out.insert(std::string(e.text(0)) + "|" + e.text(1) + "|" + e.text(2));
+    auto a = db.prepare("SELECT e.start_local, e.title, p.name, COALESCE(a.rsvp, '-'), COALESCE(a.presence, '-') "
+                        "FROM attendance a JOIN events e ON e.id = a.event_id JOIN people p ON p.id = a.person_id");
+    while (a.step())
+        out.insert(std::string(a.text(0)) + "|" + a.text(1) + "|" + a.text(2) + "|" + a.text(3) + "|" + a.text(4));
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("the demo history books the year plans, group sessions, answers and presence, the same every time",
+          "[store][storage][demo]") {
+    std::set<std::string> digests[2];
+    for (auto& digest : digests) {
+        fixture f;
+        f.seed();
+        storage::transaction tx(f.db);
+        auto p = f.store.get_programme("gdci-2");
+        REQUIRE(p.ok());
+        auto h = scheduler::seed_demo_history(f.store, *p, "2026-12-01T00:00:00Z");
+        REQUIRE(h.ok());
+        tx.commit();
+        // 2018 (from June) to 2026: the planner's meetings each year, six sessions a year per group.
+        CHECK(h->cop_meetings >= 8 * 4);
+        CHECK(h->sessions >= 300);
+        CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'cop_meeting'") ==
+              static_cast<std::int64_t>(h->cop_meetings));
+        CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'working_group_session'") ==
+              static_cast<std::int64_t>(h->sessions));
+        CHECK(h->presences > 4000);
+        CHECK(h->answers > h->presences / 2);
+        // Presence only for events that have ended; later events keep open invitations.
+        CHECK(f.count("SELECT COUNT(*) FROM attendance a JOIN events e ON e.id = a.event_id "
+                      "WHERE a.presence IS NOT NULL AND e.end_utc > '2026-12-01T00:00:00Z'") == 0);
+        CHECK(f.count("SELECT COUNT(*) FROM attendance WHERE presence = 'present'") > 1000);
+        CHECK(f.count("SELECT COUNT(*) FROM attendance WHERE presence = 'excused'") > 100);
+        digest = history_digest(f.db);
+    }
+    // Named when they differ: what only the first run has, and what only the second.
+    std::vector<std::string> only_first, only_second;
+    std::set_difference(digests[0].begin(), digests[0].end(), digests[1].begin(), digests[1].end(),
+                        std::back_inserter(only_first));
+    std::set_difference(digests[1].begin(), digests[1].end(), digests[0].begin(), digests[0].end(),
+                        std::back_inserter(only_second));
+    only_first.resize(std::min<std::size_t>(only_first.size(), 5));
+    only_second.resize(std::min<std::size_t>(only_second.size(), 5));
+    CHECK(only_first == std::vector<std::string>{});
+    CHECK(only_second == std::vector<std::string>{});
 }

@@ -20,10 +20,11 @@ RULES = {
     "server/http": set(),
     "server/options": set(),
     "server/api": {"server/http", "server/options", "scheduler", "calendar"},
+    "server/pages": {"server/http", "server/options", "server/api", "scheduler", "calendar"},
     "server/remind": {"server/options", "scheduler"},
     "server/inbox": {"server/options", "server/remind", "scheduler"},
-    "server/cli": {"server/http", "server/options", "server/api", "server/remind", "server/inbox", "scheduler",
-                   "calendar", "storage"},
+    "server/cli": {"server/http", "server/options", "server/api", "server/pages", "server/remind", "server/inbox",
+                   "scheduler", "calendar", "storage"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

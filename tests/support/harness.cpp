@@ -197,7 +197,9 @@ std::optional<http_reply> connection::read_reply(std::chrono::milliseconds timeo
                 if (colon == std::string::npos) continue;
                 auto value = line.substr(colon + 1);
                 while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-                r.headers[lower(line.substr(0, colon))] = value;
+                auto& field = r.headers[lower(line.substr(0, colon))];
+                // Set-Cookie may come several times: each value on a line of its own.
+                field = field.empty() || lower(line.substr(0, colon)) != "set-cookie" ? value : field + "\n" + value;
             }
             if (r.status == 100) { // interim response: drop it and read on
                 buffer_.erase(0, end + 4);

@@ -24,7 +24,7 @@ cli_result run_copsched(const std::vector<std::string>& args);
 
 struct http_reply {
     int status = 0;
-    std::map<std::string, std::string> headers; // lower-case names
+    std::map<std::string, std::string> headers; // lower-case names; repeated Set-Cookie values joined by '\n'
     std::string body;
     std::string header(const std::string& name) const;
     boost::json::value json() const; // throws on invalid JSON

@@ -7,10 +7,10 @@
 #include "scheduler/demo.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/dispatch.hpp"
-#include "server/api/routes.hpp"
 #include "server/api/services.hpp"
 #include "server/http/metrics.hpp"
 #include "server/options/config.hpp"
+#include "server/pages/site.hpp"
 #include "storage/database_file.hpp"
 #include "storage/sql_database.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -75,7 +75,7 @@ struct feed_app {
         db = std::make_unique<storage::sql_database>(
             storage::sql_database::options{path, cfg.db_readers, busy_ms, cfg.db_write_batch, 32, 1000, {}});
         svc = std::make_unique<services>(services{cfg, *db, stats, throttle, touches, tokens, feed_secret, feeds});
-        dispatch = std::make_unique<dispatcher>(*svc, make_routes());
+        dispatch = std::make_unique<dispatcher>(*svc, pages::make_site_routes());
     }
 
     response send(http::verb method, const std::string& target, const std::map<http::field, std::string>& fields) {

@@ -1,4 +1,4 @@
-#include "server/api/routes.hpp"
+#include "server/pages/site.hpp"
 
 #include "scheduler/clock.hpp"
 #include "scheduler/demo.hpp"
@@ -127,7 +127,7 @@ struct app {
             storage::sql_database::options{path, cfg.db_readers, busy_ms, cfg.db_write_batch, 32, 1000,
                                            [this](const std::set<std::string>& t) { tokens.tables_changed(t); }});
         svc = std::make_unique<services>(services{cfg, *db, stats, throttle, touches, tokens, feed_secret, feeds});
-        dispatch = std::make_unique<dispatcher>(*svc, make_routes());
+        dispatch = std::make_unique<dispatcher>(*svc, pages::make_site_routes());
     }
 
     response send(request req, std::string client = "127.0.0.1") {
@@ -493,7 +493,7 @@ TEST_CASE("the OpenAPI document describes exactly the served routes", "[server][
     const auto& paths = doc.at("paths").as_object();
 
     std::set<std::pair<std::string, std::string>> served, documented;
-    const auto table = make_routes();
+    const auto table = pages::make_site_routes();
     for (const auto& r : table.routes()) {
         std::string method(http::to_string(r.method));
         for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

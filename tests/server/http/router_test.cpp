@@ -1,7 +1,7 @@
 #include "server/http/router.hpp"
 
 #include "server/api/errors.hpp"
-#include "server/api/routes.hpp"
+#include "server/pages/site.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -153,7 +153,7 @@ TEST_CASE("decode_segments splits and decodes a path", "[server][router]") {
 }
 
 TEST_CASE("the service's route table is unambiguous and guards token routes", "[server][router]") {
-    const auto table = make_routes();
+    const auto table = pages::make_site_routes();
     std::set<std::pair<v, std::string>> seen;
     for (const auto& r : table.routes()) {
         INFO(http::to_string(r.method) << " " << r.path);
