@@ -46,7 +46,7 @@ struct message_context {
     // says the calendar's Accept/Decline buttons work too. false: the link is the way.
     bool calendar_buttons = false;
     std::string event_url; // a page about the event ("More information")
-    std::string page_url; // the recipient's own page (answers, subscription, groups, opt-out); empty: none
+    std::string page_url;  // the recipient's own page (answers, subscription, groups, opt-out); empty: none
     // Reminder only: how many days before the event the rule sends it (7, 1, 0); 1 says
     // "tomorrow", 0 or less "today".
     int days_before = 0;

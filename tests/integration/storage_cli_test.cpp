@@ -48,8 +48,7 @@ TEST_CASE("migrate creates the schema on an empty database and is a no-op the se
     REQUIRE(scalar(db, "PRAGMA journal_mode") == "wal");
     for (const auto* table : {"programmes", "organisations", "people", "working_groups", "memberships", "venues",
                               "events", "series", "attendance", "reminders", "api_tokens", "idempotency_keys",
-                              "audit_log", "blackout_imports", "blackouts", "busy_times", "replies",
-                              "web_sessions"}) {
+                              "audit_log", "blackout_imports", "blackouts", "busy_times", "replies", "web_sessions"}) {
         INFO(table);
         REQUIRE(scalar(db, std::string("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='") + table +
                                "'") == "1");
