@@ -486,7 +486,7 @@ task<response> year_view(request_context& ctx) {
     h += "<div class=\"year\">";
     std::size_t at = 0;
     for (int m = 1; m <= 12; ++m) {
-        char prefix[16];
+        char prefix[32];
         std::snprintf(prefix, sizeof prefix, "%04d-%02d", year, m);
         h += "<section class=\"month\" aria-labelledby=\"m" + std::to_string(m) + "\"><h2 id=\"m" + std::to_string(m) +
              "\">" + escape(month_name(m, l)) + "</h2><ul>";
