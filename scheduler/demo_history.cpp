@@ -82,7 +82,7 @@ result<demo_history_summary> seed_demo_history(store& s, const programme& p, con
                     e.working_group_id = g.id;
                     e.status = event_status::confirmed;
                     const int start_minute = 14 * 60 + static_cast<int>(gi % 2) * 30;
-                    char start[8], end[8];
+                    char start[16], end[16];
                     std::snprintf(start, sizeof start, "%02d:%02d", start_minute / 60, start_minute % 60);
                     std::snprintf(end, sizeof end, "%02d:%02d", (start_minute + session_minutes) / 60,
                                   (start_minute + session_minutes) % 60);

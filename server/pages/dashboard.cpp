@@ -1,5 +1,6 @@
 #include "server/pages/dashboard.hpp"
 
+#include "scheduler/attendance.hpp"
 #include "scheduler/clock.hpp"
 #include "scheduler/day_rules.hpp"
 #include "scheduler/store.hpp"
@@ -66,15 +67,6 @@ const json::array& arr(const json::value& v, std::string_view key) {
     if (!v.is_object()) return empty;
     const auto* x = v.as_object().if_contains(key);
     return x && x->is_array() ? x->as_array() : empty;
-}
-
-std::optional<double> opt_rate(const json::value& v) {
-    if (!v.is_object()) return std::nullopt;
-    const auto* r = v.as_object().if_contains("rate");
-    if (!r || r->is_null()) return std::nullopt;
-    if (r->is_double()) return r->as_double();
-    if (r->is_int64()) return static_cast<double>(r->as_int64());
-    return std::nullopt;
 }
 
 // --- cookies and sessions ----------------------------------------------------------------------
@@ -494,7 +486,7 @@ task<response> year_view(request_context& ctx) {
     h += "<div class=\"year\">";
     std::size_t at = 0;
     for (int m = 1; m <= 12; ++m) {
-        char prefix[16];
+        char prefix[32];
         std::snprintf(prefix, sizeof prefix, "%04d-%02d", year, m);
         h += "<section class=\"month\" aria-labelledby=\"m" + std::to_string(m) + "\"><h2 id=\"m" + std::to_string(m) +
              "\">" + escape(month_name(m, l)) + "</h2><ul>";
@@ -828,23 +820,64 @@ task<response> mark_accepted_present(request_context& ctx) {
 
 // --- reports -----------------------------------------------------------------------------------
 
-std::string chart_section(const std::string& title, const api_answer& a, const std::string& csv_href, lang l) {
+// The reports page's numbers from one read of the year's facts (the three API reports
+// would read them three times). Who sees what mirrors the API's report routes
+// (server/api/report_handlers.cpp): participants none; an organiser limited to working
+// groups the groups' chart with their rows only; organisers of the whole programme and
+// admins everything.
+struct report_data {
+    scheduler::programme programme;
+    std::optional<scheduler::attendance_report> by_organisation;
+    scheduler::attendance_report by_group;
+    std::optional<scheduler::commitments_report> commitments;
+};
+
+result<report_data> load_reports(store& s, const std::string& slug, const scheduler::api_token& caller, int year,
+                                 lang l) {
+    auto p = visible_programme(s, slug, caller);
+    if (!p) return p.err();
+    if (caller.role == scheduler::token_role::participant)
+        return error{errc::forbidden, "Reports are for the programme's organisers and admins.", {}};
+    const bool scoped = caller.role == scheduler::token_role::organiser && !caller.working_group_ids.empty();
+    if (!scoped && caller.role == scheduler::token_role::organiser && !may_write_programme(caller, p->id))
+        return error{errc::forbidden, "Reports are for the programme's organisers and admins.", {}};
+    auto zone = programme_zone(*p);
+    if (!zone) return zone.err();
+    const auto [from, to] = year_window(**zone, year);
+    auto facts = s.report_facts_for(p->id, from, to);
+    if (!facts) return facts.err();
+    const auto now = scheduler::now_utc();
+    const auto language = l == lang::en ? scheduler::language::en : scheduler::language::nl;
+    report_data d{*p, std::nullopt, {}, std::nullopt};
+    d.by_group =
+        scheduler::make_attendance_report(*facts, scheduler::report_grouping::working_group, year, now, language);
+    if (scoped) {
+        std::erase_if(d.by_group.rows, [&](const auto& row) {
+            return std::find(caller.working_group_ids.begin(), caller.working_group_ids.end(), row.key) ==
+                   caller.working_group_ids.end();
+        });
+        return d;
+    }
+    d.by_organisation =
+        scheduler::make_attendance_report(*facts, scheduler::report_grouping::organisation, year, now, language);
+    d.commitments = scheduler::check_commitments(*facts, year, now, {}, language);
+    return d;
+}
+
+std::string chart_section(const std::string& title, const scheduler::attendance_report& report,
+                          const std::string& csv_href, lang l) {
     std::string h = "<section class=\"card\"><h2>" + escape(title) + "</h2>";
-    if (!a.ok()) return h + note_html(a.problem_text(), true) + "</section>";
     std::vector<chart_row> rows;
-    const auto report = a.json();
-    for (const auto& item : arr(report, "items")) {
+    for (const auto& item : report.rows) {
         chart_row r;
-        r.label = str(item, "label");
-        const auto& qs = arr(item, "quarters");
-        for (std::size_t q = 0; q < 4 && q < qs.size(); ++q) r.quarters[q] = opt_rate(qs[q]);
+        r.label = item.label;
+        for (std::size_t q = 0; q < 4; ++q) r.quarters[q] = item.quarters[q].rate;
         rows.push_back(std::move(r));
     }
-    if (rows.empty()) {
+    if (rows.empty())
         h += "<p>" + std::string(pick(l, "Nog geen gegevens.", "No data yet.")) + "</p>";
-    } else {
+    else
         h += "<figure class=\"chart\">" + quarter_rate_chart(title, rows, l) + "</figure>";
-    }
     h += "<p><a class=\"button secondary\" href=\"" + escape(csv_href) + "\" download>" +
          std::string(pick(l, "Download CSV", "Download CSV")) + "<span class=\"visually-hidden\">: " + escape(title) +
          "</span></a></p></section>";
@@ -852,15 +885,46 @@ std::string chart_section(const std::string& title, const api_answer& a, const s
 }
 
 // The commitments check's status as a tag class and as words.
-const char* commitment_tag(const std::string& status) {
-    return status == "meets" ? "ok" : status == "falls_short" ? "bad" : "warn";
+const char* commitment_tag(scheduler::commitment_status status) {
+    switch (status) {
+    case scheduler::commitment_status::meets: return "ok";
+    case scheduler::commitment_status::on_track: return "warn";
+    case scheduler::commitment_status::falls_short: return "bad";
+    }
+    return "warn";
 }
 
-std::string commitment_label(const std::string& status, lang l) {
-    if (status == "meets") return std::string(pick(l, "voldoet", "meets"));
-    if (status == "on_track") return std::string(pick(l, "op koers", "on track"));
-    if (status == "falls_short") return std::string(pick(l, "schiet tekort", "falls short"));
-    return status;
+std::string commitment_label(scheduler::commitment_status status, lang l) {
+    switch (status) {
+    case scheduler::commitment_status::meets: return std::string(pick(l, "voldoet", "meets"));
+    case scheduler::commitment_status::on_track: return std::string(pick(l, "op koers", "on track"));
+    case scheduler::commitment_status::falls_short: return std::string(pick(l, "schiet tekort", "falls short"));
+    }
+    return "";
+}
+
+std::string commitments_section(const scheduler::commitments_report& c, const std::string& csv_href, lang l) {
+    std::string h = "<section class=\"card\"><h2>" + std::string(pick(l, "Afspraken", "Commitments")) + "</h2>";
+    h += "<div class=\"scroll\"><table id=\"commitments\"><thead><tr><th scope=\"col\">" +
+         std::string(pick(l, "Organisatie", "Organisation")) +
+         "</th><th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">" +
+         std::string(pick(l, "CoP aanwezig / gehouden", "CoP attended / held")) +
+         "</th><th scope=\"col\" class=\"num\">" +
+         std::string(pick(l, "Mensen in werkgroepen", "People in working groups")) + "</th><th scope=\"col\">" +
+         std::string(pick(l, "Redenen", "Reasons")) + "</th></tr></thead><tbody>";
+    for (const auto& o : c.organisations) {
+        h += "<tr><td>" + escape(o.organisation_name) + "</td><td><span class=\"tag " + commitment_tag(o.status) +
+             "\">" + escape(commitment_label(o.status, l)) + "</span></td><td class=\"num\">" +
+             std::to_string(o.cop_meetings_attended) + " / " + std::to_string(o.cop_meetings_held) +
+             "</td><td class=\"num\">" + std::to_string(o.people_in_groups) + "</td><td><ul>";
+        for (const auto& r : o.reasons) h += "<li>" + escape(r) + "</li>";
+        h += "</ul></td></tr>";
+    }
+    h += "</tbody></table></div><p><a class=\"button secondary\" href=\"" + escape(csv_href) + "\" download>" +
+         std::string(pick(l, "Download CSV", "Download CSV")) +
+         "<span class=\"visually-hidden\">: " + std::string(pick(l, "Afspraken", "Commitments")) +
+         "</span></a></p></section>";
+    return h;
 }
 
 // GET /dashboard/programmes/{slug}/reports?year=
@@ -870,17 +934,13 @@ task<response> reports(request_context& ctx) {
     const auto l = dashboard_lang(ctx);
     const std::string slug(ctx.param("slug"));
     const int year = year_param(ctx);
-    const auto api = "/api/v1/programmes/" + url_encode(slug) + "/reports/";
-    const auto y = "year=" + std::to_string(year);
-    const auto lang_q = std::string("&lang=") + (l == lang::en ? "en" : "nl");
-    auto by_org =
-        co_await call_api(ctx, s->token, http::verb::get, api + "attendance?by=organisation&limit=200&" + y + lang_q);
-    auto by_group =
-        co_await call_api(ctx, s->token, http::verb::get, api + "attendance?by=working_group&limit=200&" + y + lang_q);
-    auto commitments = co_await call_api(ctx, s->token, http::verb::get, api + "commitments?limit=200&" + y + lang_q);
+    auto job = [slug, caller = s->token, year, l](store& st) { return load_reports(st, slug, caller, year, l); };
+    auto d = co_await db_read(ctx.svc.db, std::move(job));
+    if (!d) co_return fail(ctx, d.err());
     auto p = base_page(*s, slug, l, std::string(pick(l, "Rapporten ", "Reports ")) + std::to_string(year));
     auto& h = p.body;
     const auto base = "/dashboard/programmes/" + url_encode(slug) + "/reports";
+    const auto y = "year=" + std::to_string(year);
     h += "<h1>" + escape(p.title) + "</h1><p class=\"row\"><a class=\"button secondary\" href=\"" + escape(base) +
          "?year=" + std::to_string(year - 1) + "\">" + std::to_string(year - 1) +
          "</a><a class=\"button secondary\" href=\"" + escape(base) + "?year=" + std::to_string(year + 1) + "\">" +
@@ -888,42 +948,12 @@ task<response> reports(request_context& ctx) {
          std::string(pick(l, "Opkomst = aanwezig / (uitgenodigd \xe2\x88\x92 afgemeld), per kwartaal.",
                           "Attendance rate = present / (invited \xe2\x88\x92 excused), per quarter.")) +
          "</p>";
-    if (by_org.status != 403)
-        h += chart_section(std::string(pick(l, "Opkomst per organisatie", "Attendance per organisation")), by_org,
-                           base + "/attendance.csv?by=organisation&" + y, l);
-    h += chart_section(std::string(pick(l, "Opkomst per werkgroep", "Attendance per working group")), by_group,
+    if (d->by_organisation)
+        h += chart_section(std::string(pick(l, "Opkomst per organisatie", "Attendance per organisation")),
+                           *d->by_organisation, base + "/attendance.csv?by=organisation&" + y, l);
+    h += chart_section(std::string(pick(l, "Opkomst per werkgroep", "Attendance per working group")), d->by_group,
                        base + "/attendance.csv?by=working_group&" + y, l);
-    if (commitments.status != 403) {
-        h += "<section class=\"card\"><h2>" + std::string(pick(l, "Afspraken", "Commitments")) + "</h2>";
-        if (!commitments.ok()) {
-            h += note_html(commitments.problem_text(), true);
-        } else {
-            const auto c = commitments.json();
-            h += "<div class=\"scroll\"><table id=\"commitments\"><thead><tr><th scope=\"col\">" +
-                 std::string(pick(l, "Organisatie", "Organisation")) +
-                 "</th><th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">" +
-                 std::string(pick(l, "CoP aanwezig / gehouden", "CoP attended / held")) +
-                 "</th><th scope=\"col\" class=\"num\">" +
-                 std::string(pick(l, "Mensen in werkgroepen", "People in working groups")) + "</th><th scope=\"col\">" +
-                 std::string(pick(l, "Redenen", "Reasons")) + "</th></tr></thead><tbody>";
-            for (const auto& o : arr(c, "items")) {
-                const auto st = str(o, "status");
-                h += "<tr><td>" + escape(str(o, "organisation_name")) + "</td><td><span class=\"tag " +
-                     commitment_tag(st) + "\">" + escape(commitment_label(st, l)) + "</span></td><td class=\"num\">" +
-                     std::to_string(num(o, "cop_meetings_attended")) + " / " +
-                     std::to_string(num(o, "cop_meetings_held")) + "</td><td class=\"num\">" +
-                     std::to_string(num(o, "people_in_groups")) + "</td><td><ul>";
-                for (const auto& r : arr(o, "reasons"))
-                    if (r.is_string()) h += "<li>" + escape(std::string(r.as_string())) + "</li>";
-                h += "</ul></td></tr>";
-            }
-            h += "</tbody></table></div>";
-        }
-        h += "<p><a class=\"button secondary\" href=\"" + escape(base + "/commitments.csv?" + y) + "\" download>" +
-             std::string(pick(l, "Download CSV", "Download CSV")) +
-             "<span class=\"visually-hidden\">: " + std::string(pick(l, "Afspraken", "Commitments")) +
-             "</span></a></p></section>";
-    }
+    if (d->commitments) h += commitments_section(*d->commitments, base + "/commitments.csv?" + y, l);
     co_return respond(ctx, p);
 }
 
