@@ -143,9 +143,10 @@ imap_outcome imap_client::mark(const std::vector<std::uint32_t>& uids, const cha
     const std::string set = uid_set(uids);
     std::string untagged;
     // The keyword first, also before a move: a server that copies but fails to expunge
-    // leaves the originals marked as handled.
+    // leaves the originals marked as handled. A server without keywords refuses the STORE;
+    // with --move-to the move alone then records the messages as handled.
     auto r = command("UID STORE " + set + " +FLAGS.SILENT (" + keyword + ")", untagged);
-    if (!r.ok || move_to.empty()) return r;
+    if (move_to.empty()) return r;
     return command("UID MOVE " + set + " \"" + move_to + "\"", untagged);
 }
 

@@ -54,7 +54,8 @@ public:
     // keywords, not \Seen, record what the job handled).
     [[nodiscard]] imap_outcome fetch(std::uint32_t uid, std::string& message);
     // Sets `keyword` on the messages (one UID STORE for all), and then moves them to
-    // `move_to` (one UID MOVE) when that is not empty. Nothing for an empty list.
+    // `move_to` (one UID MOVE) when that is not empty: then the move's outcome counts, so a
+    // server without keywords works with a move. Nothing for an empty list.
     [[nodiscard]] imap_outcome mark(const std::vector<std::uint32_t>& uids, const char* keyword,
                                     const std::string& move_to);
 
