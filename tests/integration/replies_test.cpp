@@ -50,7 +50,7 @@ TEST_CASE("a bad reply body gets a problem naming each field, and nothing is rec
     CHECK(problem_fields(bad_state) == std::set<std::string>{"state"});
 }
 
-TEST_CASE("only admins and organisers of a whole programme hand in replies; each sees its own", "[replies][http]") {
+TEST_CASE("only admins and organisers of a whole programme hand in replies, and each sees its own", "[replies][http]") {
     server_process s;
     const auto& admin = s.admin_token;
     auto token = [&](const std::string& body) {
