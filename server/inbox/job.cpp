@@ -199,7 +199,14 @@ private:
                 work.push_back(std::move(p));
                 continue;
             }
-            if (auto r = imap.fetch(uid, raw); !r.ok) {
+            if (auto r = imap.fetch(uid, raw, o_.max_message_bytes); r.too_large) {
+                pending p;
+                p.uid = uid;
+                p.line = label + " skipped: the message has " + r.error + " (--max-message-bytes), though its " +
+                         "RFC822.SIZE said " + std::to_string(size->second);
+                work.push_back(std::move(p));
+                continue;
+            } else if (!r.ok) {
                 ++totals_.failed;
                 say() << label << " cannot be fetched: " << r.error << "\n";
                 rc = o_.once ? inbox_exit_imap : -1;
