@@ -13,6 +13,23 @@ std::size_t on_data(char* data, std::size_t size, std::size_t count, void* user)
     return size * count;
 }
 
+struct bounded_body {
+    std::string* out;
+    std::size_t max;
+    bool too_large = false;
+};
+
+// Returning less than given makes libcurl stop the transfer (CURLE_WRITE_ERROR).
+std::size_t on_bounded_data(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* b = static_cast<bounded_body*>(user);
+    if (b->out->size() + size * count > b->max) {
+        b->too_large = true;
+        return 0;
+    }
+    b->out->append(data, size * count);
+    return size * count;
+}
+
 // The numbers after "* SEARCH" in the untagged lines.
 std::vector<std::uint32_t> search_numbers(const std::string& text) {
     std::vector<std::uint32_t> out;
@@ -120,19 +137,23 @@ imap_outcome imap_client::sizes(const std::vector<std::uint32_t>& uids, std::map
     return r;
 }
 
-imap_outcome imap_client::fetch(std::uint32_t uid, std::string& message) {
+imap_outcome imap_client::fetch(std::uint32_t uid, std::string& message, std::size_t max_bytes) {
     CURL* h = handle_.get();
     message.clear();
+    bounded_body body{&message, max_bytes};
     // libcurl's IMAP URL: ";UID=n" fetches BODY[] ("/;SECTION=" narrows it); PEEK is not
     // spelt in URLs, so the message may become \Seen: the keywords, not \Seen, are the record.
     const std::string url = mailbox_url_ + "/;UID=" + std::to_string(uid);
     char error[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &message);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_bounded_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
     const CURLcode rc = curl_easy_perform(h);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, nullptr);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+    if (body.too_large) return {false, "more than " + std::to_string(max_bytes) + " bytes", true};
     if (rc != CURLE_OK) return {false, error[0] ? std::string(error) : std::string(curl_easy_strerror(rc))};
     return {true, {}};
 }
@@ -143,9 +164,10 @@ imap_outcome imap_client::mark(const std::vector<std::uint32_t>& uids, const cha
     const std::string set = uid_set(uids);
     std::string untagged;
     // The keyword first, also before a move: a server that copies but fails to expunge
-    // leaves the originals marked as handled.
+    // leaves the originals marked as handled. A server without keywords refuses the STORE;
+    // with --move-to the move alone then records the messages as handled.
     auto r = command("UID STORE " + set + " +FLAGS.SILENT (" + keyword + ")", untagged);
-    if (!r.ok || move_to.empty()) return r;
+    if (move_to.empty()) return r;
     return command("UID MOVE " + set + " \"" + move_to + "\"", untagged);
 }
 

@@ -14,6 +14,7 @@
 #include "server/remind/curl_handle.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -35,7 +36,8 @@ struct imap_options {
 
 struct imap_outcome {
     bool ok = false;
-    std::string error; // libcurl's or the server's text when !ok
+    std::string error;      // libcurl's or the server's text when !ok
+    bool too_large = false; // fetch: the message passed its limit
 };
 
 class imap_client {
@@ -52,9 +54,12 @@ public:
                                      std::map<std::uint32_t, std::uint64_t>& out);
     // The whole message (libcurl's ;UID= URL: BODY[], so the server may set \Seen; the
     // keywords, not \Seen, record what the job handled).
-    [[nodiscard]] imap_outcome fetch(std::uint32_t uid, std::string& message);
+    // At most `max_bytes`: a longer message (a server whose RFC822.SIZE was wrong) is cut
+    // off and answered with too_large set.
+    [[nodiscard]] imap_outcome fetch(std::uint32_t uid, std::string& message, std::size_t max_bytes);
     // Sets `keyword` on the messages (one UID STORE for all), and then moves them to
-    // `move_to` (one UID MOVE) when that is not empty. Nothing for an empty list.
+    // `move_to` (one UID MOVE) when that is not empty: then the move's outcome counts, so a
+    // server without keywords works with a move. Nothing for an empty list.
     [[nodiscard]] imap_outcome mark(const std::vector<std::uint32_t>& uids, const char* keyword,
                                     const std::string& move_to);
 

@@ -6,12 +6,15 @@
 #include "server/options/config.hpp"
 #include "server/options/flags.hpp"
 
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -60,6 +63,41 @@ struct pending {
     std::string line;  // the log line of the outcome
 };
 using outcome = pending::outcome;
+
+// The indexes of a round's replies waiting to be handed in: the reading thread pushes, the
+// workers pop until it is closed and empty. State below guarded by mutex_.
+class hand_in_queue {
+public:
+    void push(std::size_t i) {
+        {
+            std::lock_guard lock(mutex_);
+            items_.push_back(i);
+        }
+        ready_.notify_one();
+    }
+    void close() {
+        {
+            std::lock_guard lock(mutex_);
+            closed_ = true;
+        }
+        ready_.notify_all();
+    }
+    // False once closed and empty.
+    bool pop(std::size_t& i) {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return !items_.empty() || closed_; });
+        if (items_.empty()) return false;
+        i = items_.front();
+        items_.pop_front();
+        return true;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::size_t> items_;
+    bool closed_ = false;
+};
 
 class job {
 public:
@@ -126,14 +164,22 @@ public:
 private:
     std::ostream& say() { return log_ << scheduler::now_utc() << " inbox: "; }
 
-    // Handles one round: fetches and reads its messages one by one (only the calendar text
-    // of each is kept), hands the replies in over --parallel connections at once (the
-    // service commits concurrent replies together), then marks the round's messages (one
-    // STORE per keyword). A job killed before the mark hands them in again next time, and
-    // the service replays its answers. An exit code to stop with, or -1 to go on.
+    // Handles one round: this thread fetches and reads its messages one by one (only the
+    // calendar text of each is kept) while --parallel workers hand the replies in, each over
+    // its own connection (the service commits concurrent replies together); then the round's
+    // messages are marked (one STORE per keyword). A job killed before the mark hands them in
+    // again next time, and the service replays its answers. An exit code to stop with, or -1
+    // to go on.
     int round(imap_client& imap, const std::vector<std::uint32_t>& uids,
               const std::map<std::uint32_t, std::uint64_t>& sizes, std::set<std::uint32_t>& tried) {
         std::vector<pending> work;
+        work.reserve(uids.size()); // no reallocation: the workers hold indexes into it
+        hand_in_queue queue;
+        std::vector<std::thread> workers;
+        for (auto& api : apis_)
+            workers.emplace_back([this, &queue, &work, api = api.get()] {
+                for (std::size_t i; queue.pop(i);) hand_in(*api, work[i]);
+            });
         std::string raw;
         int rc = -1;
         for (auto uid : uids) {
@@ -153,15 +199,25 @@ private:
                 work.push_back(std::move(p));
                 continue;
             }
-            if (auto r = imap.fetch(uid, raw); !r.ok) {
+            if (auto r = imap.fetch(uid, raw, o_.max_message_bytes); r.too_large) {
+                pending p;
+                p.uid = uid;
+                p.line = label + " skipped: the message has " + r.error + " (--max-message-bytes), though its " +
+                         "RFC822.SIZE said " + std::to_string(size->second);
+                work.push_back(std::move(p));
+                continue;
+            } else if (!r.ok) {
                 ++totals_.failed;
                 say() << label << " cannot be fetched: " << r.error << "\n";
                 rc = o_.once ? inbox_exit_imap : -1;
                 break;
             }
             work.push_back(prepare(uid, label, raw));
+            if (work.back().result == outcome::handed_in) queue.push(work.size() - 1);
         }
-        hand_in_all(work);
+        queue.close();
+        for (auto& t : workers) t.join();
+
         std::vector<std::uint32_t> done, skipped;
         bool service_down = false;
         for (auto& p : work) {
@@ -212,19 +268,6 @@ private:
     }
 
     static std::string who(const pending& p) { return p.m.from.empty() ? "-" : one_line(p.m.from); }
-
-    // Hands in every prepared reply of `work`, on up to apis_.size() threads.
-    void hand_in_all(std::vector<pending>& work) {
-        std::atomic<std::size_t> next{0};
-        auto worker = [&](replies_api& api) {
-            for (std::size_t i = next++; i < work.size(); i = next++)
-                if (work[i].result == outcome::handed_in) hand_in(api, work[i]);
-        };
-        std::vector<std::thread> threads;
-        for (std::size_t t = 1; t < apis_.size(); ++t) threads.emplace_back(worker, std::ref(*apis_[t]));
-        worker(*apis_.front());
-        for (auto& t : threads) t.join();
-    }
 
     // Runs on a worker thread: touches only `p` and its own `api`.
     void hand_in(replies_api& api, pending& p) const {

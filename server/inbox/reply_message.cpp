@@ -203,6 +203,10 @@ reply_message extract_reply(std::string_view raw, std::string_view envelope_to, 
     for (GMimePart* p : state.parts) {
         std::string text;
         if (!decoded_text(p, max_calendar_bytes, text, why)) continue;
+        if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+            why = "an empty calendar part";
+            continue;
+        }
         GMimeContentType* ct = g_mime_object_get_content_type(GMIME_OBJECT(p));
         const bool inline_calendar = ct && g_mime_content_type_is_type(ct, "text", "calendar");
         const int rank = carries_reply(text) ? (inline_calendar ? 3 : 2) : 1;

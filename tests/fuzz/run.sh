@@ -30,7 +30,7 @@ while [ $# -gt 0 ] && [[ "$1" == -* ]]; do
 done
 [ $# -ge 1 ] || { sed -n 2,3p "$0" >&2; exit 2; }
 seconds="$1"; shift
-all_targets=(http_request ical_import rrule tzif feed_writer mime csv)
+all_targets=(http_request ical_import rrule tzif feed_writer mime csv reply)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 

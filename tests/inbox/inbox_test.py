@@ -21,6 +21,7 @@ CHECK is one of:
             hands the messages in again (the service replays its answers) and marks them;
             each reply is applied, recorded and audited once
   stdin     one message on standard input (an MTA pipe) with --envelope-to
+  move      --move-to moves handled messages to a folder and leaves skipped ones
 Needs Debian's dovecot-imapd and python3-aiosmtpd (run with /usr/bin/python3).
 """
 
@@ -281,8 +282,24 @@ def check_stdin(w):
     check(r.returncode == 0 and "refused: forged_tag" in err, "without the envelope recipient the untagged To is refused")
 
 
+def check_move(w):
+    ev, invites = setup(w, ["mila"])
+    w.imap.append(w.reply("gmail.eml", invites[addr("mila")]))
+    w.imap.append(b"From: x@y.example\r\nTo: rsvp@cop.example.org\r\nSubject: vraag\r\n\r\nWaar is het?\r\n")
+    c = w.imap.connect()
+    c.create("Verwerkt")
+    c.logout()
+    r, err = run_job(w, "--once", "--move-to", "Verwerkt")
+    check(r.returncode == 0, "inbox --once --move-to exits 0")
+    check(w.attendance(ev)[w.person_ids[addr("mila")]]["rsvp"] == "declined", "the reply is applied")
+    inbox, moved = w.imap.flags(), w.imap.flags("Verwerkt")
+    check(len(moved) == 1 and all("$CopschedDone" in f for f in moved.values()), "the handled reply was moved")
+    check(len(inbox) == 1 and all("$CopschedSkipped" in f for f in inbox.values()),
+          "the message without a reply stays in INBOX, marked skipped")
+
+
 CHECKS = {"clients": check_clients, "no-reply": check_no_reply, "hostile": check_hostile, "bomb": check_bomb,
-          "kill9": check_kill9, "stdin": check_stdin}
+          "kill9": check_kill9, "stdin": check_stdin, "move": check_move}
 
 
 def main():

@@ -20,6 +20,7 @@ import quopri
 import subprocess
 import sys
 import time
+import urllib.parse
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -266,13 +267,19 @@ class World:
         return subprocess.run(cmd, capture_output=True, input=stdin, timeout=timeout, env=e)
 
     def attendance(self, event_id):
-        items = self.call("GET", "/api/v1/events/%s/attendance?limit=200" % event_id)["items"]
-        return {i["person_id"]: i for i in items}
+        out, cursor = {}, None
+        while True:
+            page = self.call("GET", "/api/v1/events/%s/attendance?limit=200%s" % (
+                event_id, "&cursor=" + urllib.parse.quote(cursor) if cursor else ""))
+            out.update({i["person_id"]: i for i in page["items"]})
+            cursor = page["next_cursor"]
+            if not cursor:
+                return out
 
     def replies(self, query=""):
         out, cursor = [], None
         while True:
-            q = "?limit=200" + (("&" + query) if query else "") + (("&cursor=" + cursor) if cursor else "")
+            q = "?limit=200" + (("&" + query) if query else "") + (("&cursor=" + urllib.parse.quote(cursor)) if cursor else "")
             page = self.call("GET", "/api/v1/replies" + q)
             out += page["items"]
             cursor = page["next_cursor"]
