@@ -58,7 +58,7 @@ TEST_CASE("delegation, COUNTER and several attendees are reported, not hidden", 
 }
 
 TEST_CASE("text that is no calendar with an event is refused naming raw_ical", "[calendar][imip]") {
-    for (const std::string bad :
+    for (const std::string& bad :
          {std::string("hello"), std::string("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nEND:VCALENDAR\r\n"),
           std::string("BEGIN:VCALENDAR\r\nBEGIN:VEVNT\r\nUID:x\r\nEND:VEVNT\r\nEND:VCALENDAR\r\n"),
           std::string("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\0y\r\n", 40), std::string()}) {
