@@ -19,7 +19,7 @@ TEST_CASE("postgresql: migrate, seed-demo, tokens and plan work from the command
     auto migrated = run_copsched({"--database", url, "migrate"});
     INFO(migrated.out << migrated.err);
     REQUIRE(migrated.exit_code == 0);
-    CHECK(migrated.out.find("schema version 9 (applied 8") != std::string::npos);
+    CHECK(migrated.out.find("schema version 10 (applied 9") != std::string::npos);
     auto again = run_copsched({"--database", url, "migrate"});
     REQUIRE(again.exit_code == 0);
     CHECK(again.out.find("applied 0") != std::string::npos);
