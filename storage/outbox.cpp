@@ -8,8 +8,11 @@
 #include "scheduler/clock.hpp"
 #include "scheduler/time_zone.hpp"
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -69,6 +72,41 @@ result<std::optional<T>> if_found(result<T> r) {
     return std::move(r).err();
 }
 
+// --- outbox_counts: messages per programme and state -----------------------------------------
+// Every write to reminders adjusts the counts in its own transaction (migration 10 says why
+// not by triggers); the summary reads them instead of counting messages.
+
+void add_to_count(connection& db, const std::string& programme_id, const std::string& state, std::int64_t delta) {
+    db.prepare("UPDATE outbox_counts SET messages = messages + ?3 WHERE programme_id = ?1 AND state = ?2")
+        .bind_all(programme_id, state, delta)
+        .run();
+    if (db.changes() == 0)
+        db.prepare("INSERT INTO outbox_counts(programme_id, state, messages) VALUES (?1, ?2, ?3) "
+                   "ON CONFLICT (programme_id, state) DO UPDATE SET messages = outbox_counts.messages + ?3")
+            .bind_all(programme_id, state, delta)
+            .run();
+}
+
+// The message's programme and state; nullopt when there is no such message.
+std::optional<std::pair<std::string, std::string>> counted_as(connection& db, const std::string& id) {
+    auto s = db.prepare("SELECT programme_id, state FROM reminders WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return std::pair{std::string(s.text(0)), std::string(s.text(1))};
+}
+
+// Runs `write`, an UPDATE of message `id`, and moves the message between the counts when
+// its state changed.
+template <class Write>
+void recounted(connection& db, const std::string& id, Write&& write) {
+    const auto before = counted_as(db, id);
+    std::forward<Write>(write)();
+    const auto after = counted_as(db, id);
+    if (before == after) return;
+    if (before) add_to_count(db, before->first, before->second, -1);
+    if (after) add_to_count(db, after->first, after->second, 1);
+}
+
 void apply(connection& db, const scheduler::event& e, const std::string& person_id,
            const std::vector<scheduler::outbox_change>& changes, const std::string& now) {
     using op = scheduler::outbox_change::op;
@@ -81,12 +119,15 @@ void apply(connection& db, const scheduler::event& e, const std::string& person_
                 .bind_all(new_id("msg"), e.programme_id, e.id, person_id, scheduler::to_string(c.kind), c.due_at,
                           c.sequence, c.days_before, now, now)
                 .run();
+            add_to_count(db, e.programme_id, "pending", 1);
             break;
         case op::drop:
-            db.prepare("UPDATE reminders SET state = 'dropped', updated_at = ? WHERE id = ? AND state IN "
-                       "('pending','failed')")
-                .bind_all(now, c.message_id)
-                .run();
+            recounted(db, c.message_id, [&] {
+                db.prepare("UPDATE reminders SET state = 'dropped', updated_at = ? WHERE id = ? AND state IN "
+                           "('pending','failed')")
+                    .bind_all(now, c.message_id)
+                    .run();
+            });
             break;
         case op::set_sequence:
             db.prepare("UPDATE reminders SET sequence = ?, updated_at = ? WHERE id = ?")
@@ -227,6 +268,16 @@ status forget_unsent_messages(connection& db, const char* column, const std::str
                                     "/cancel), which tells everyone."
                               : std::string("E-mail has been sent to this person; set them inactive instead."),
                      {}};
+    std::vector<std::tuple<std::string, std::string, std::int64_t>> counted;
+    {
+        auto c = db.prepare(by_event ? "SELECT programme_id, state, COUNT(*) FROM reminders WHERE event_id = ? "
+                                       "GROUP BY programme_id, state"
+                                     : "SELECT programme_id, state, COUNT(*) FROM reminders WHERE person_id = ? "
+                                       "GROUP BY programme_id, state");
+        c.bind(1, id);
+        while (c.step()) counted.emplace_back(std::string(c.text(0)), std::string(c.text(1)), c.integer(2));
+    }
+    for (const auto& [programme_id, state, n] : counted) add_to_count(db, programme_id, state, -n);
     db.prepare(by_event ? "DELETE FROM reminders WHERE event_id = ?" : "DELETE FROM reminders WHERE person_id = ?")
         .bind(1, id)
         .run();
@@ -300,25 +351,31 @@ std::vector<std::pair<std::string, int>> claimable_messages(connection& db, cons
 
 // A message claimed max_attempts times without a report is given up.
 void mark_dead_unreported(connection& db, const std::string& id, const std::string& now) {
-    db.prepare("UPDATE reminders SET state = 'dead', lease_id = NULL, lease_until = NULL, "
-               "last_error = 'claimed ' || attempts || ' times without a report (a job stopped while "
-               "sending?)', updated_at = ? WHERE id = ?")
-        .bind_all(now, id)
-        .run();
+    recounted(db, id, [&] {
+        db.prepare("UPDATE reminders SET state = 'dead', lease_id = NULL, lease_until = NULL, "
+                   "last_error = 'claimed ' || attempts || ' times without a report (a job stopped while "
+                   "sending?)', updated_at = ? WHERE id = ?")
+            .bind_all(now, id)
+            .run();
+    });
 }
 
 void drop_started(connection& db, const std::string& id, const std::string& now) {
-    db.prepare("UPDATE reminders SET state = 'dropped', lease_id = NULL, lease_until = NULL, "
-               "last_error = 'the event started before it was sent', updated_at = ? WHERE id = ?")
-        .bind_all(now, id)
-        .run();
+    recounted(db, id, [&] {
+        db.prepare("UPDATE reminders SET state = 'dropped', lease_id = NULL, lease_until = NULL, "
+                   "last_error = 'the event started before it was sent', updated_at = ? WHERE id = ?")
+            .bind_all(now, id)
+            .run();
+    });
 }
 
 void lease(connection& db, const std::string& id, const claim_request& r, const std::string& now) {
-    db.prepare("UPDATE reminders SET state = 'leased', attempts = attempts + 1, lease_id = ?, lease_until = ?, "
-               "leased_by = ?, updated_at = ? WHERE id = ?")
-        .bind_all(r.lease_id, r.lease_until, r.claimed_by, now, id)
-        .run();
+    recounted(db, id, [&] {
+        db.prepare("UPDATE reminders SET state = 'leased', attempts = attempts + 1, lease_id = ?, lease_until = ?, "
+                   "leased_by = ?, updated_at = ? WHERE id = ?")
+            .bind_all(r.lease_id, r.lease_until, r.claimed_by, now, id)
+            .run();
+    });
 }
 
 // The programmes of one claim, each loaded once.
@@ -437,10 +494,12 @@ result<outbox_message> sql_store::mark_sent(const std::string& id, const std::op
         auto m = reported(*this, id, programme_id, lease_id);
         if (!m) return m.err();
         if (m->state == outbox_state::sent) return *m;
-        db_.prepare("UPDATE reminders SET state = 'sent', message_id = ?, lease_until = NULL, last_error = NULL, "
-                    "updated_at = ? WHERE id = ?")
-            .bind_all(message_id, now, id)
-            .run();
+        recounted(db_, id, [&] {
+            db_.prepare("UPDATE reminders SET state = 'sent', message_id = ?, lease_until = NULL, last_error = NULL, "
+                        "updated_at = ? WHERE id = ?")
+                .bind_all(message_id, now, id)
+                .run();
+        });
         return get_message(id);
     });
 }
@@ -457,11 +516,14 @@ result<outbox_message> sql_store::mark_failed(const std::string& id, const std::
                          "The message is " + std::string(scheduler::to_string(m->state)) + ", not being sent.",
                          {}};
         const bool dead = permanent || m->attempts >= p.max_attempts;
-        db_.prepare("UPDATE reminders SET state = ?, due_at = ?, lease_id = NULL, lease_until = NULL, last_error = ?, "
-                    "updated_at = ? WHERE id = ?")
-            .bind_all(dead ? "dead" : "failed", dead ? m->due_at : scheduler::retry_due(now, m->attempts, p),
-                      error_text, now, id)
-            .run();
+        recounted(db_, id, [&] {
+            db_.prepare(
+                   "UPDATE reminders SET state = ?, due_at = ?, lease_id = NULL, lease_until = NULL, last_error = ?, "
+                   "updated_at = ? WHERE id = ?")
+                .bind_all(dead ? "dead" : "failed", dead ? m->due_at : scheduler::retry_due(now, m->attempts, p),
+                          error_text, now, id)
+                .run();
+        });
         return get_message(id);
     });
 }
@@ -476,9 +538,11 @@ result<outbox_message> sql_store::retry_message(const std::string& id, const std
                          "Only dead or failed messages can be retried; this one is " +
                              std::string(scheduler::to_string(m->state)) + ".",
                          {}};
-        db_.prepare("UPDATE reminders SET state = 'pending', attempts = 0, due_at = ?, updated_at = ? WHERE id = ?")
-            .bind_all(now, now, id)
-            .run();
+        recounted(db_, id, [&] {
+            db_.prepare("UPDATE reminders SET state = 'pending', attempts = 0, due_at = ?, updated_at = ? WHERE id = ?")
+                .bind_all(now, now, id)
+                .run();
+        });
         return get_message(id);
     });
 }
@@ -518,7 +582,9 @@ result<scheduler::outbox_summary> sql_store::summarise_outbox(const std::optiona
         scheduler::outbox_summary out;
         std::map<std::string, std::size_t> counts;
         {
-            auto s = db_.prepare("SELECT state, COUNT(*) FROM reminders WHERE (?1 IS NULL OR programme_id = ?1) "
+            // outbox_counts is kept by triggers on reminders (storage/migrations.cpp, version 10).
+            auto s = db_.prepare("SELECT state, CAST(SUM(messages) AS BIGINT) FROM outbox_counts WHERE (?1 IS NULL OR "
+                                 "programme_id = ?1) "
                                  "GROUP BY state");
             s.bind(1, programme_id);
             while (s.step()) counts[s.text(0)] = static_cast<std::size_t>(s.integer(1));
@@ -526,9 +592,14 @@ result<scheduler::outbox_summary> sql_store::summarise_outbox(const std::optiona
         for (auto st : {outbox_state::pending, outbox_state::leased, outbox_state::sent, outbox_state::failed,
                         outbox_state::dead, outbox_state::dropped})
             out.by_state.emplace_back(st, counts[std::string(scheduler::to_string(st))]);
-        auto s = db_.prepare("SELECT COUNT(*), MIN(due_at) FROM reminders WHERE state IN ('pending','failed') "
-                             "AND due_at <= ?1 AND (?2 IS NULL OR programme_id = ?2)");
-        s.bind_all(now, programme_id);
+        // A programme's messages due by now are counted in reminders_programme_due alone; all
+        // programmes' in reminders_claimable.
+        auto s = programme_id ? db_.prepare("SELECT COUNT(*), MIN(due_at) FROM reminders WHERE programme_id = ?2 "
+                                            "AND state IN ('pending','failed') AND due_at <= ?1")
+                              : db_.prepare("SELECT COUNT(*), MIN(due_at) FROM reminders "
+                                            "WHERE state IN ('pending','failed') AND due_at <= ?1");
+        s.bind(1, now);
+        if (programme_id) s.bind(2, *programme_id);
         s.step();
         out.due_now = static_cast<std::size_t>(s.integer(0));
         out.oldest_due = s.optional_text(1);

@@ -8,7 +8,9 @@
 
 #include <boost/json.hpp>
 
+#include <map>
 #include <string>
+#include <vector>
 
 using namespace copsched::testing;
 namespace json = boost::json;
@@ -320,4 +322,69 @@ TEST_CASE("an organiser scoped to working groups sees their sessions and their g
     const auto plan = s.request("GET", "/dashboard/programmes/gdci-2/plan?year=2026", {}, signed_in);
     CHECK(plan.status == 403);
     CHECK(plan.body.find("Only the programme&#39;s organisers plan its meetings.") != std::string::npos);
+}
+
+TEST_CASE("the event page warns when more people accepted than the venue holds", "[pages]") {
+    server_process s;
+    const auto& admin = s.admin_token;
+    const auto make = [&](const std::string& token, const std::string& path, const std::string& body,
+                          const char* field = "id") {
+        auto r = s.call("POST", path, token, body);
+        INFO(path << " " << body << " -> " << r.body);
+        REQUIRE(r.status == 201);
+        return str(r.json(), field);
+    };
+    make(admin, "/api/v1/programmes",
+         R"({"slug":"klein","name":"Klein","starts_on":"2020-01-01","ends_on":"2035-12-31"})", "slug");
+    const std::string base = "/api/v1/programmes/klein";
+    const auto organiser =
+        make(admin, "/api/v1/tokens", R"({"name":"o","role":"organiser","programme":"klein"})", "token");
+    const auto org =
+        make(organiser, base + "/organisations", R"({"name":"Gemeente","kind":"government","level":"starter"})");
+    const auto group = make(organiser, base + "/working-groups", R"({"slug":"ict","name":"ICT"})");
+    const auto venue = make(organiser, base + "/venues", R"({"name":"Kleine zaal","capacity":1})");
+    std::vector<std::string> participants;
+    for (const auto* name : {"Anna", "Bram"}) {
+        const auto person = make(organiser, base + "/people",
+                                 R"({"name":")" + std::string(name) + R"(","email":")" + name +
+                                     R"(@example.org","organisation_id":")" + org + R"(","role":"buyer"})");
+        make(organiser, "/api/v1/working-groups/" + group + "/members",
+             R"({"person_id":")" + person + R"(","from":"2020-01-01"})");
+        participants.push_back(
+            make(admin, "/api/v1/tokens",
+                 R"({"name":"p","role":"participant","programme":"klein","person_id":")" + person + "\"}", "token"));
+    }
+    // Two invited, a room for one: booked only when the organiser accepts the conflict.
+    const std::string session = R"({"kind":"working_group_session","title":"ICT","working_group_id":")" + group +
+                                R"(","venue_id":")" + venue +
+                                R"(","start":"2030-03-12T14:00","end":"2030-03-12T16:00")";
+    const auto refused = s.call("POST", base + "/events", organiser, session + "}");
+    CHECK(refused.status == 409);
+    CHECK(refused.body.find("venue_capacity") != std::string::npos);
+    const auto event = make(organiser, base + "/events",
+                            session + R"(,"accept_conflicts":["venue_capacity","members_busy","public_holiday",)"
+                                      R"("school_holiday","blackout"]})");
+
+    const auto form = s.request("GET", "/dashboard/sign-in");
+    std::map<std::string, std::string> with_nonce = form_type;
+    with_nonce["Cookie"] = "copsched_signin=" + cookie_of(form, "copsched_signin");
+    auto in = s.request("POST", "/dashboard/sign-in",
+                        "token=" + organiser + "&form_token=" + input_value(form.body, "form_token"), with_nonce);
+    REQUIRE(in.status == 303);
+    const std::map<std::string, std::string> signed_in{
+        {"Cookie", "copsched_session=" + cookie_of(in, "copsched_session")}, {"Accept-Language", "en"}};
+    const auto page = [&] {
+        auto r = s.request("GET", "/dashboard/events/" + event, {}, signed_in);
+        REQUIRE(r.status == 200);
+        return r.body;
+    };
+    const auto before = page();
+    CHECK(before.find("Venue capacity: 1") != std::string::npos);
+    CHECK(before.find("More acceptances than places") == std::string::npos);
+
+    for (const auto& token : participants)
+        REQUIRE(s.call("PUT", "/api/v1/me/events/" + event + "/rsvp", token, R"({"rsvp":"accepted"})").status == 200);
+    const auto after = page();
+    CHECK(after.find("<p class=\"note warn\" role=\"alert\">More acceptances than places: 2 people accepted; the "
+                     "venue &#39;Kleine zaal&#39; holds 1.</p>") != std::string::npos);
 }

@@ -378,3 +378,49 @@ TEST_CASE("messages of an event that started before they were sent are dropped a
     CHECK(f.claim("2098-03-17T12:00:00Z").empty());
     for (const auto& m : f.messages(e.id)) CHECK(m.state == outbox_state::dropped);
 }
+
+TEST_CASE("the summary's counts per state follow every write to the outbox", "[store][storage][outbox]") {
+    fixture f;
+    f.person("Anna");
+    f.person("Bert");
+    auto e = f.event(event_kind::cop_meeting);
+    auto doomed = f.event(event_kind::cop_meeting, "2098-05-12T14:00");
+    // The counts the summary gives against counting the messages themselves.
+    const auto same_as_messages = [&] {
+        f.plan();
+        auto summary = f.store.summarise_outbox(f.prg, "2097-12-02T00:00:00Z");
+        REQUIRE(summary.ok());
+        std::map<std::string, std::size_t> counted;
+        auto s = f.db.prepare("SELECT state, COUNT(*) FROM reminders GROUP BY state");
+        while (s.step()) counted[std::string(s.text(0))] = static_cast<std::size_t>(s.integer(1));
+        for (const auto& [state, n] : summary->by_state) {
+            INFO(scheduler::to_string(state));
+            CHECK(n == counted[std::string(scheduler::to_string(state))]);
+        }
+    };
+    same_as_messages();
+    // Deleted with their event (nobody was told yet).
+    REQUIRE(f.store.delete_event(doomed.id, std::nullopt).ok());
+    same_as_messages();
+    auto c = f.claim("2097-12-01T10:01:00Z", 10, "A", "2097-12-01T10:06:00Z"); // the two invitations
+    REQUIRE(c.size() == 2);
+    same_as_messages();
+    scheduler::retry_policy p;
+    REQUIRE(f.store.mark_sent(c[0].message.id, std::nullopt, std::string("A"), "<x>", "2097-12-01T10:02:00Z").ok());
+    REQUIRE(
+        f.store.mark_failed(c[1].message.id, std::nullopt, std::string("A"), "451", false, p, "2097-12-01T10:02:00Z")
+            .ok());
+    same_as_messages();
+    REQUIRE(f.store.retry_message(c[1].message.id, std::nullopt, "2097-12-01T10:03:00Z").ok());
+    same_as_messages();
+    auto again = f.claim("2097-12-01T10:04:00Z", 10, "B", "2097-12-01T10:09:00Z");
+    REQUIRE(again.size() == 1);
+    REQUIRE(
+        f.store.mark_failed(again[0].message.id, std::nullopt, std::string("B"), "550", true, p, "2097-12-01T10:05:00Z")
+            .ok());
+    same_as_messages();
+    // Dropped at claim: the meeting has started.
+    CHECK(f.claim("2098-03-17T12:00:00Z").empty());
+    same_as_messages();
+    CHECK(!f.messages(e.id, outbox_state::dropped).empty());
+}
