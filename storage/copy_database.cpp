@@ -32,7 +32,7 @@ constexpr std::array<std::string_view, 22> table_order{
     "venues",       "series",           "events",    "attendance",      "blackout_imports",
     "blackouts",    "busy_times",       "reminders", "api_tokens",      "api_token_working_groups",
     "web_sessions", "idempotency_keys", "audit_log", "programme_stats", "outbox_changes",
-    "replies", "outbox_counts"};
+    "replies",      "outbox_counts"};
 
 // COPY ... FROM STDIN in its text format rather than multi-row INSERTs: the 1.27 million
 // rows of docs/POSTGRESQL.md's measurement copy at about 50,000 rows/s, against 25,000 to
