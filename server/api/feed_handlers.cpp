@@ -103,8 +103,11 @@ bool wants_gzip(const request_context& ctx) {
 response calendar_response(const request_context& ctx, const feed_cache::entry& e, bool gzip, bool not_modified,
                            bool vary) {
     response res{not_modified ? http::status::not_modified : http::status::ok, ctx.version()};
-    // A new response has none of these fields: insert, which skips set's search for one.
-    res.insert(http::field::content_type, "text/calendar; charset=utf-8");
+    // A new response has none of these fields: insert, which skips set's search for one. A
+    // 304 carries no Content-Type: RFC 9110, 15.4.5 lists what it sends (ETag, Cache-Control,
+    // Vary, Date) and asks for no other representation metadata; Last-Modified stays, as
+    // nginx sends it, for caches that validate by date.
+    if (!not_modified) res.insert(http::field::content_type, "text/calendar; charset=utf-8");
     res.insert(http::field::etag, gzip ? e.gzip_etag : e.etag);
     res.insert(http::field::last_modified, e.last_modified);
     res.insert(http::field::cache_control, e.cache_control);

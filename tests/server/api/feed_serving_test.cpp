@@ -146,6 +146,8 @@ TEST_CASE("personal feed: gzip and plain answers share the cached bytes, one ETa
         CHECK(nm.body().empty());
         CHECK(nm[http::field::etag] == gz_etag);
         CHECK(nm[http::field::vary] == "Accept-Encoding");
+        CHECK(nm[http::field::content_type].empty()); // RFC 9110, 15.4.5: no representation metadata
+        CHECK_FALSE(nm[http::field::last_modified].empty());
         CHECK(a.send(http::verb::get, a.feed_path(), with(gzip, plain_etag)).result_int() == 200);
         CHECK(a.send(http::verb::get, a.feed_path(), with(gzip, "W/" + gz_etag)).result_int() == 304);
         auto nm_plain = a.send(http::verb::get, a.feed_path(), with({}, plain_etag));
