@@ -5,6 +5,7 @@
 #include "server/inbox/reply_message.hpp"
 #include "server/options/config.hpp"
 #include "server/options/flags.hpp"
+#include "server/remind/job_support.hpp"
 
 #include <condition_variable>
 #include <csignal>
@@ -21,22 +22,6 @@
 
 namespace copsched::server {
 namespace {
-
-// The first line of a secret file, without trailing white space; false when unreadable.
-bool read_secret_file(const std::string& path, std::string& out) {
-    std::ifstream in(path);
-    if (!in || !std::getline(in, out)) return false;
-    while (!out.empty() && (out.back() == '\r' || out.back() == ' ' || out.back() == '\t')) out.pop_back();
-    return true;
-}
-
-void pause_for(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
-    constexpr auto step = std::chrono::milliseconds(100);
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!stop.load() && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(
-            std::min<std::chrono::steady_clock::duration>(step, until - std::chrono::steady_clock::now()));
-}
 
 // Fault injection for tests/inbox (kill -9 between the service's answer and the mark):
 // "N" kills the job with SIGKILL just before it marks the Nth message it handed in.

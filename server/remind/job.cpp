@@ -3,6 +3,7 @@
 #include "scheduler/clock.hpp"
 #include "server/options/config.hpp"
 #include "server/options/flags.hpp"
+#include "server/remind/job_support.hpp"
 #include "server/remind/mime.hpp"
 #include "server/remind/outbox_client.hpp"
 
@@ -16,23 +17,6 @@
 
 namespace copsched::server {
 namespace {
-
-// The first line of a secret file, without trailing white space; false when unreadable.
-bool read_secret_file(const std::string& path, std::string& out) {
-    std::ifstream in(path);
-    if (!in || !std::getline(in, out)) return false;
-    while (!out.empty() && (out.back() == '\r' || out.back() == ' ' || out.back() == '\t')) out.pop_back();
-    return true;
-}
-
-// Sleeps for `d` or until `stop`, whichever comes first.
-void pause_for(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
-    constexpr auto step = std::chrono::milliseconds(100);
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!stop.load() && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(
-            std::min<std::chrono::steady_clock::duration>(step, until - std::chrono::steady_clock::now()));
-}
 
 class job {
 public:
