@@ -20,7 +20,7 @@ status sql_store::append_audit(const scheduler::audit_entry& e, const std::strin
         db_.prepare(
                "INSERT INTO audit_log(at, actor, action, object_type, object_id, detail) VALUES (?, ?, ?, ?, ?, ?)")
             .bind_all(now, e.actor, e.action, e.object_type, e.object_id, e.detail)
-            .run();
+            .run_later(); // on PostgreSQL, with the job's RELEASE
         return scheduler::ok();
     });
 }

@@ -88,18 +88,16 @@ const std::string& select_event_sql() {
     return sql;
 }
 
-// References of an event's own fields: the group and venue must be the programme's.
+// References of an event's own fields: the group and venue must be the programme's. Both
+// reads go out in one round trip.
 status check_references(connection& db, const scheduler::event& e) {
-    if (e.working_group_id) {
-        auto s = db.prepare("SELECT archived_at FROM working_groups WHERE id = ? AND programme_id = ?");
-        s.bind_all(*e.working_group_id, e.programme_id);
-        if (!s.step()) return error::invalid("working_group_id", "no such working group in this programme");
-    }
-    if (e.venue_id) {
-        auto s = db.prepare("SELECT 1 FROM venues WHERE id = ? AND programme_id = ?");
-        s.bind_all(*e.venue_id, e.programme_id);
-        if (!s.step()) return error::invalid("venue_id", "no such venue in this programme");
-    }
+    auto g = db.prepare("SELECT archived_at FROM working_groups WHERE id = ? AND programme_id = ?");
+    auto v = db.prepare("SELECT 1 FROM venues WHERE id = ? AND programme_id = ?");
+    if (e.working_group_id) g.bind_all(*e.working_group_id, e.programme_id).send();
+    if (e.venue_id) v.bind_all(*e.venue_id, e.programme_id).send();
+    if (e.working_group_id && !g.step())
+        return error::invalid("working_group_id", "no such working group in this programme");
+    if (e.venue_id && !v.step()) return error::invalid("venue_id", "no such venue in this programme");
     return scheduler::ok();
 }
 
@@ -110,27 +108,40 @@ void note_event_length(connection& db, const scheduler::event& e) {
     const auto end = scheduler::parse_instant(e.end_utc);
     if (!start || !end) return;
     const auto seconds = std::max<std::int64_t>(0, (*end - *start).count());
-    db.prepare("INSERT INTO programme_stats(programme_id, longest_event_seconds) VALUES (?1, ?2) "
+    // Writes only when the event is the longest yet: an upsert would lock the programme's
+    // row until the commit, and every booking of the programme on another instance (on
+    // PostgreSQL) would wait for it.
+    db.prepare("INSERT INTO programme_stats(programme_id, longest_event_seconds) SELECT ?1, ?2 WHERE NOT EXISTS "
+               "(SELECT 1 FROM programme_stats WHERE programme_id = ?1 AND longest_event_seconds >= ?2) "
                "ON CONFLICT(programme_id) DO UPDATE SET longest_event_seconds = "
                "CASE WHEN excluded.longest_event_seconds > programme_stats.longest_event_seconds "
                "THEN excluded.longest_event_seconds ELSE programme_stats.longest_event_seconds END")
         .bind_all(e.programme_id, seconds)
-        .run();
+        .run_later();
 }
 
 } // namespace
 
 namespace detail {
 
+statement longest_event_query(connection& db, const std::optional<std::string>& programme_id) {
+    if (!programme_id) return db.prepare("SELECT COALESCE(MAX(longest_event_seconds), 0) FROM programme_stats");
+    auto s = db.prepare("SELECT longest_event_seconds FROM programme_stats WHERE programme_id = ?");
+    s.bind(1, *programme_id);
+    return s;
+}
+
+std::string earliest_start(statement& longest, scheduler::sys_seconds start) {
+    const std::int64_t seconds = longest.step() ? longest.integer(0) : 0;
+    return scheduler::format_instant(start - std::chrono::seconds(seconds));
+}
+
 // The earliest start an event overlapping one that starts at `start` can have, as stored
 // text: `start` minus the longest event of the programme (or of any programme).
 std::string earliest_overlapping_start(connection& db, scheduler::sys_seconds start,
                                        const std::optional<std::string>& programme_id) {
-    auto s = programme_id ? db.prepare("SELECT longest_event_seconds FROM programme_stats WHERE programme_id = ?")
-                          : db.prepare("SELECT COALESCE(MAX(longest_event_seconds), 0) FROM programme_stats");
-    if (programme_id) s.bind(1, *programme_id);
-    const std::int64_t longest = s.step() ? s.integer(0) : 0;
-    return scheduler::format_instant(start - std::chrono::seconds(longest));
+    auto s = longest_event_query(db, programme_id);
+    return earliest_start(s, start);
 }
 
 } // namespace detail
@@ -150,7 +161,7 @@ result<scheduler::event> sql_store::create_event(const scheduler::event& in, con
                       e.working_group_id, e.start_local, e.end_local, e.start_utc, e.end_utc, e.venue_id, e.online_url,
                       scheduler::to_string(e.status), e.sequence, to_json_array(e.accepted_conflicts), e.cancelled_at,
                       e.cancel_reason, now, now, e.all_day ? 1 : 0)
-            .run();
+            .run_later();
         note_event_length(db_, e);
         detail::note_outbox_change(db_, e.id, std::nullopt);
         return e;
@@ -265,13 +276,54 @@ struct candidate_span {
     std::string date;
 };
 
+// The locks that keep a booking's check and write apart from every other booking that
+// could conflict with it (connection::lock_keys), on PostgreSQL where instances share the
+// database. Two bookings conflict only when their times overlap, in the same programme
+// (members, groups, CoP meetings) or at the same venue (any programme). So each scope
+// (the programme, the venue) is locked by time: a booking of less than a day takes the
+// 30-minute slots it touches exclusively and their days shared; one of up to 62 days takes
+// its days exclusively; a longer one the whole scope; every booking shares the whole scope
+// it does not take. Overlapping bookings share a slot, a day or the scope in a mode that
+// excludes, and wait for each other; bookings at other times of the same programme, which
+// the old per-programme lock made take turns, go on side by side.
+constexpr std::int64_t lock_slot_seconds = 1800;
+constexpr std::int64_t lock_days_at_most = 62;
+
+void add_booking_locks(const std::string& scope, std::int64_t start, std::int64_t end,
+                       std::vector<std::string>& exclusive, std::vector<std::string>& shared) {
+    constexpr std::int64_t day = 86400;
+    const auto floor_div = [](std::int64_t a, std::int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); };
+    const auto last = std::max(start, end - 1); // the span is [start, end); an empty one its start
+    const auto length = end - start;
+    if (length > lock_days_at_most * day) {
+        exclusive.push_back(scope);
+        return;
+    }
+    shared.push_back(scope);
+    auto& days = length <= day ? shared : exclusive;
+    for (auto d = floor_div(start, day); d <= floor_div(last, day); ++d)
+        days.push_back(scope + " day " + std::to_string(d));
+    if (length > day) return;
+    for (auto k = floor_div(start, lock_slot_seconds); k <= floor_div(last, lock_slot_seconds); ++k)
+        exclusive.push_back(scope + " slot " + std::to_string(k));
+}
+
+void lock_booking(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c) {
+    const auto start = c.start_utc.time_since_epoch().count();
+    const auto end = c.end_utc.time_since_epoch().count();
+    std::vector<std::string> exclusive, shared;
+    add_booking_locks("programme " + p.id, start, end, exclusive, shared);
+    if (c.venue_id) add_booking_locks("venue " + *c.venue_id, start, end, exclusive, shared);
+    std::sort(exclusive.begin(), exclusive.end());
+    std::sort(shared.begin(), shared.end());
+    db.lock_keys(exclusive, shared);
+}
+
 // The programme's events overlapping the candidate (not cancelled, `ignore_event_id`
 // excluded), with the members each shares with the candidate's group at its date.
-void add_programme_overlaps(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c,
-                            const candidate_span& span, const std::string& ignore_event_id,
-                            std::vector<scheduler::overlapping_event>& out) {
-    const std::string group = c.working_group_id.value_or("");
-    const auto earliest = earliest_overlapping_start(db, c.start_utc, p.id);
+statement programme_overlaps_query(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c,
+                                   const candidate_span& span, const std::string& ignore_event_id,
+                                   const std::string& earliest) {
     auto s = db.prepare(
         "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id, "
         " CASE WHEN ?4 = '' OR e.working_group_id IS NULL OR e.working_group_id = ?4 THEN 0 ELSE ("
@@ -283,7 +335,11 @@ void add_programme_overlaps(connection& db, const scheduler::programme& p, const
         " FROM events e WHERE e.programme_id = ?1 AND e.start_utc >= ?7 AND e.start_utc < ?3"
         " AND e.end_utc > ?2 AND e.status <> 'cancelled' AND e.id <> ?6"
         " ORDER BY e.start_utc, e.id");
-    s.bind_all(p.id, span.start, span.end, group, span.date, ignore_event_id, earliest);
+    s.bind_all(p.id, span.start, span.end, c.working_group_id.value_or(""), span.date, ignore_event_id, earliest);
+    return s;
+}
+
+void read_programme_overlaps(statement& s, std::vector<scheduler::overlapping_event>& out) {
     while (s.step()) {
         scheduler::overlapping_event e;
         e.id = s.text(0);
@@ -298,46 +354,44 @@ void add_programme_overlaps(connection& db, const scheduler::programme& p, const
 
 // A venue is one place whatever programme books it: the other programmes' events at the
 // candidate's venue that overlap it.
-void add_venue_overlaps(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c,
-                        const candidate_span& span, const std::string& ignore_event_id,
-                        std::vector<scheduler::overlapping_event>& out) {
+statement venue_overlaps_query(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c,
+                               const candidate_span& span, const std::string& ignore_event_id,
+                               const std::string& earliest) {
     auto v = db.prepare("SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id FROM events e"
                         " WHERE e.venue_id = ?1 AND e.start_utc >= ?6 AND e.start_utc < ?4 AND e.end_utc > ?3"
                         " AND e.status <> 'cancelled' AND e.programme_id <> ?2 AND e.id <> ?5");
-    v.bind_all(*c.venue_id, p.id, span.start, span.end, ignore_event_id,
-               earliest_overlapping_start(db, c.start_utc, std::nullopt));
+    v.bind_all(*c.venue_id, p.id, span.start, span.end, ignore_event_id, earliest);
+    return v;
+}
+
+void read_venue_overlaps(statement& v, std::vector<scheduler::overlapping_event>& out) {
     while (v.step())
         out.push_back({v.text(0),
                        scheduler::parse<scheduler::event_kind>(v.text(1)).value_or(scheduler::event_kind::other),
                        v.text(2), std::nullopt, v.optional_text(4), 0});
 }
 
-std::optional<int> venue_capacity(connection& db, const std::string& venue_id) {
+statement venue_capacity_query(connection& db, const std::string& venue_id) {
     auto cap = db.prepare("SELECT capacity FROM venues WHERE id = ?");
     cap.bind(1, venue_id);
-    if (!cap.step()) return std::nullopt;
-    return static_cast<int>(cap.integer(0));
+    return cap;
 }
 
-std::vector<scheduler::overlapping_blackout> overlapping_blackouts(connection& db, const std::string& programme_id,
-                                                                   const candidate_span& span) {
-    std::vector<scheduler::overlapping_blackout> out;
+statement blackouts_query(connection& db, const std::string& programme_id, const candidate_span& span) {
     auto b = db.prepare("SELECT id, name FROM blackouts WHERE programme_id = ? AND start_utc < ? AND end_utc > ? "
                         "ORDER BY start_utc, id");
     b.bind_all(programme_id, span.end, span.start);
-    while (b.step()) out.push_back({b.text(0), b.text(1)});
-    return out;
+    return b;
 }
 
-// The number invited, which only matters against a venue's capacity: nullopt when the
+// The number invited, which only matters against a venue's capacity: none when the
 // candidate has no venue or is neither a CoP meeting nor a group's session.
-std::optional<int> invited_count(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c,
-                                 const candidate_span& span) {
+std::optional<statement> invited_count_query(connection& db, const scheduler::programme& p,
+                                             const scheduler::booking_candidate& c, const candidate_span& span) {
     if (c.venue_id && c.kind == scheduler::event_kind::cop_meeting) {
         auto n = db.prepare("SELECT COUNT(*) FROM people WHERE programme_id = ? AND active = 1");
         n.bind(1, p.id);
-        n.step();
-        return static_cast<int>(n.integer(0));
+        return n;
     }
     if (c.venue_id && c.kind == scheduler::event_kind::working_group_session && c.working_group_id) {
         // A person has at most one membership of a group at a date (add_membership refuses
@@ -350,34 +404,53 @@ std::optional<int> invited_count(connection& db, const scheduler::programme& p, 
             "  WHERE p.programme_id = ?3 AND p.active = 0 AND m.working_group_id = ?1 AND m.valid_from <= ?2"
             "  AND (m.valid_until IS NULL OR m.valid_until >= ?2))");
         n.bind_all(*c.working_group_id, span.date, p.id);
-        n.step();
-        return static_cast<int>(n.integer(0));
+        return n;
     }
     return std::nullopt;
 }
 
 } // namespace
 
+// Three round trips on PostgreSQL, whatever the candidate: the locks with the longest
+// events (which bound the overlap queries' range scans), then the five reads together.
 result<scheduler::booking_context> sql_store::booking_facts(const scheduler::programme& p,
                                                             const scheduler::booking_candidate& c,
                                                             const std::optional<std::string>& ignore_event_id) {
     return guarded([&]() -> result<scheduler::booking_context> {
         // The check and the write that follows it must not interleave with another
-        // instance's booking in the same programme (PostgreSQL; see connection::lock_key).
-        db_.lock_programme(p.id);
+        // instance's booking that could conflict with it (PostgreSQL; see lock_booking).
+        lock_booking(db_, p, c);
         scheduler::booking_context ctx;
         ctx.programme_starts_on = scheduler::parse_date(p.starts_on).value_or(scheduler::civil_date{1970, 1, 1});
         ctx.programme_ends_on = scheduler::parse_date(p.ends_on).value_or(scheduler::civil_date{9999, 12, 31});
         const candidate_span span{scheduler::format_instant(c.start_utc), scheduler::format_instant(c.end_utc),
                                   scheduler::format_date(c.local_start.date)};
         const std::string ignore = ignore_event_id.value_or("");
-        add_programme_overlaps(db_, p, c, span, ignore, ctx.overlapping);
+        auto own_longest = detail::longest_event_query(db_, p.id);
+        auto any_longest = detail::longest_event_query(db_, std::nullopt);
+        own_longest.send();
+        if (c.venue_id) any_longest.send();
+        auto overlaps =
+            programme_overlaps_query(db_, p, c, span, ignore, detail::earliest_start(own_longest, c.start_utc));
+        overlaps.send();
+        std::optional<statement> venue, capacity;
         if (c.venue_id) {
-            add_venue_overlaps(db_, p, c, span, ignore, ctx.overlapping);
-            if (auto capacity = venue_capacity(db_, *c.venue_id)) ctx.venue_capacity = *capacity;
+            venue.emplace(
+                venue_overlaps_query(db_, p, c, span, ignore, detail::earliest_start(any_longest, c.start_utc)));
+            venue->send();
+            capacity.emplace(venue_capacity_query(db_, *c.venue_id));
+            capacity->send();
         }
-        ctx.blackouts = overlapping_blackouts(db_, p.id, span);
-        if (auto invited = invited_count(db_, p, c, span)) ctx.invited = *invited;
+        auto blackouts = blackouts_query(db_, p.id, span);
+        blackouts.send();
+        auto invited = invited_count_query(db_, p, c, span);
+        if (invited) invited->send();
+
+        read_programme_overlaps(overlaps, ctx.overlapping);
+        if (venue) read_venue_overlaps(*venue, ctx.overlapping);
+        if (capacity && capacity->step()) ctx.venue_capacity = static_cast<int>(capacity->integer(0));
+        while (blackouts.step()) ctx.blackouts.push_back({blackouts.text(0), blackouts.text(1)});
+        if (invited && invited->step()) ctx.invited = static_cast<int>(invited->integer(0));
         return ctx;
     });
 }

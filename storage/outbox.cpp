@@ -172,7 +172,7 @@ namespace detail {
 void note_outbox_change(connection& db, const std::string& event_id, const std::optional<std::string>& person_id) {
     db.prepare("INSERT INTO outbox_changes(event_id, person_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
         .bind_all(event_id, person_id.value_or(""))
-        .run();
+        .run_later();
 }
 
 void note_programme_outbox_change(connection& db, const std::string& programme_id, const std::string& now) {

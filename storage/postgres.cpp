@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -117,11 +118,12 @@ public:
 
     bool step() override {
         if (!result_) {
-            execute();
-            row_ = 0;
-        } else {
-            ++row_;
+            if (!queued_) send();
+            conn_.flush(); // takes this statement's rows with the rest of the round trip
+            if (!result_) throw database_error(SQLITE_INTERNAL, "no result for a sent statement (" + sql_ + ")");
         }
+        // The rows may have come with an earlier round trip: row_ is -1 until the first step.
+        ++row_;
         return row_ < PQntuples(result_.get());
     }
     std::string text(int col) const override {
@@ -141,8 +143,24 @@ public:
     }
     bool is_null(int col) const override { return PQgetisnull(result_.get(), row_, col) == 1; }
     void reset() noexcept override {
+        if (queued_) conn_.forget_reader(this); // sent for its rows, which nobody reads now
+        queued_ = false;
         result_.reset();
+        row_ = -1;
         params_.clear();
+    }
+    void send() override {
+        if (result_ || queued_) return;
+        conn_.enqueue(make_queued(this));
+        queued_ = true;
+    }
+    void run_later() override { conn_.enqueue(make_queued(nullptr)); }
+
+    // The rows of a round trip (flush), or none when it failed.
+    void take(PGresult* r) noexcept {
+        queued_ = false;
+        result_.reset(r);
+        row_ = -1;
     }
 
 private:
@@ -155,34 +173,39 @@ private:
         if (static_cast<std::size_t>(index) > params_.size()) params_.resize(static_cast<std::size_t>(index));
         return params_[static_cast<std::size_t>(index) - 1];
     }
-    void execute() {
-        std::vector<const char*> values(params_.size());
-        std::vector<Oid> types(params_.size());
-        for (std::size_t i = 0; i < params_.size(); ++i) {
-            values[i] = params_[i].present ? params_[i].value.c_str() : nullptr;
-            types[i] = params_[i].type;
-        }
-        // Prepared once per connection and per parameter types (an integer NULL and a text
-        // NULL type a parameter differently), then executed: the server parses and plans
-        // each statement once instead of on every call.
+    // Prepared once per connection and per parameter types (an integer NULL and a text NULL
+    // type a parameter differently), then executed: the server parses and plans each
+    // statement once instead of on every call. Preparing is a round trip of its own, once.
+    const std::string& prepared_name() {
         std::string signature(params_.size(), 't');
-        for (std::size_t i = 0; i < types.size(); ++i)
-            if (types[i] == int8_oid) signature[i] = 'i';
+        for (std::size_t i = 0; i < params_.size(); ++i)
+            if (params_[i].type == int8_oid) signature[i] = 'i';
         auto name = prepared_.find(signature);
         if (name == prepared_.end()) {
+            conn_.flush(); // PQprepare is not allowed between a pipeline's sends
+            std::vector<Oid> types(params_.size());
+            for (std::size_t i = 0; i < params_.size(); ++i) types[i] = params_[i].type;
             const auto fresh = conn_.next_statement_name();
             conn_.check(
                 PQprepare(conn_.handle(), fresh.c_str(), sql_.c_str(), static_cast<int>(types.size()), types.data()),
                 sql_, true);
             name = prepared_.emplace(signature, fresh).first;
         }
-        PGresult* r = PQexecPrepared(conn_.handle(), name->second.c_str(), static_cast<int>(params_.size()),
-                                     values.data(), nullptr, nullptr, 0);
-        conn_.check(r, sql_);
-        result_.reset(r);
-        const char* n = PQcmdTuples(r);
-        conn_.set_changes(n && *n ? std::atoll(n) : 0);
-        if (!table_.empty()) conn_.report_change(table_);
+        return name->second;
+    }
+    queued make_queued(pg_statement* reader) {
+        queued q;
+        q.name = prepared_name();
+        q.sql = sql_;
+        q.values.reserve(params_.size());
+        q.present.reserve(params_.size());
+        for (auto& p : params_) {
+            q.values.push_back(p.value);
+            q.present.push_back(p.present);
+        }
+        q.table = table_;
+        q.reader = reader;
+        return q;
     }
 
     std::string sql_;
@@ -191,8 +214,95 @@ private:
     std::vector<param> params_;
     std::unordered_map<std::string, std::string> prepared_; // parameter types -> server-side name
     result_ptr result_;
-    int row_ = 0;
+    int row_ = -1;
+    bool queued_ = false; // sent for its rows, not yet taken
 };
+
+void pg_connection::forget_reader(const pg_statement* s) noexcept {
+    for (auto& q : queue_)
+        if (q.reader == s) q.reader = nullptr;
+}
+
+void pg_connection::exec_later(const char* sql) {
+    queued q;
+    q.sql = sql;
+    q.table = written_table(sql);
+    enqueue(std::move(q));
+}
+
+// One round trip for everything queued: libpq's pipeline mode sends each statement
+// (Bind/Execute of a prepared one), then one Sync, and reads the results in order. After
+// a failed statement the server skips the rest up to the Sync (PGRES_PIPELINE_ABORTED);
+// the first error is thrown once every result is read, so the connection is ready for
+// the next statement whatever happened.
+void pg_connection::flush() {
+    if (queue_.empty()) return;
+    auto batch = std::move(queue_);
+    queue_.clear();
+    const auto lost = [&](std::string_view what) {
+        for (auto& q : batch)
+            if (q.reader) q.reader->take(nullptr);
+        std::string msg = PQerrorMessage(conn_);
+        while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+        return database_error(SQLITE_IOERR, std::string(what) + ": " + msg);
+    };
+    if (PQenterPipelineMode(conn_) != 1) throw lost("cannot enter pipeline mode");
+    for (const auto& q : batch) {
+        int sent = 0;
+        if (q.name.empty()) {
+            sent = PQsendQueryParams(conn_, q.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+        } else {
+            std::vector<const char*> values(q.values.size());
+            for (std::size_t i = 0; i < values.size(); ++i) values[i] = q.present[i] ? q.values[i].c_str() : nullptr;
+            sent = PQsendQueryPrepared(conn_, q.name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                                       nullptr, 0);
+        }
+        if (sent != 1) {
+            PQexitPipelineMode(conn_);
+            throw lost("cannot send a statement (" + q.sql + ")");
+        }
+    }
+    if (PQpipelineSync(conn_) != 1) throw lost("cannot send a pipeline's sync");
+    std::optional<database_error> first_error;
+    bool broken = false;
+    for (auto& q : batch) {
+        PGresult* r = broken ? nullptr : PQgetResult(conn_);
+        if (!r) { // the connection is gone: no more results will come
+            broken = true;
+            if (!first_error) first_error = lost("no result from the server (" + q.sql + ")");
+            if (q.reader) q.reader->take(nullptr);
+            continue;
+        }
+        while (PGresult* more = PQgetResult(conn_)) PQclear(more); // the end of this statement's results
+        if (PQresultStatus(r) == PGRES_PIPELINE_ABORTED) {         // skipped after an earlier error
+            PQclear(r);
+            if (q.reader) q.reader->take(nullptr);
+            continue;
+        }
+        try {
+            check(r, q.sql);
+        } catch (const database_error& e) { // check cleared r
+            if (!first_error) first_error = e;
+            if (q.reader) q.reader->take(nullptr);
+            continue;
+        }
+        const char* n = PQcmdTuples(r);
+        const std::int64_t changed = n && *n ? std::atoll(n) : 0;
+        if (listener_ && changed > 0 && !q.table.empty()) listener_(q.table);
+        if (q.reader) {
+            changes_ = changed;
+            q.reader->take(r);
+        } else {
+            if (q.name.empty()) changes_ = changed;
+            PQclear(r);
+        }
+    }
+    if (!broken) {
+        if (PGresult* sync = PQgetResult(conn_)) PQclear(sync); // PGRES_PIPELINE_SYNC
+    }
+    PQexitPipelineMode(conn_);
+    if (first_error) throw *first_error;
+}
 
 pg_connection::pg_connection(const std::string& url) {
     conn_ = PQconnectdb(url.c_str());
@@ -236,6 +346,14 @@ void pg_connection::check(PGresult* r, std::string_view context, bool clear) {
 }
 
 void pg_connection::exec(const char* sql) {
+    if (!queue_.empty()) {
+        if (std::string_view(sql).find(';') == std::string_view::npos) { // one statement: in the same round trip
+            exec_later(sql);
+            flush();
+            return;
+        }
+        flush();
+    }
     PGresult* r = PQexec(conn_, sql);
     check(r, sql);
     const char* n = PQcmdTuples(r);
@@ -249,9 +367,46 @@ statement pg_connection::prepare(const char* sql) {
     return statement(*it->second);
 }
 
-void pg_connection::lock_key(const std::string& key) {
+void pg_connection::refuse_lock() {
+    lock_refused_ = true;
+    throw database_error(SQLITE_BUSY, "a lock is held by another transaction; the job runs again in a new one");
+}
+
+void pg_connection::lock_key(const std::string& key) { lock_keys({key}, {}); }
+
+// Waiting, the locks are queued (run_later) and taken in the round trip of the job's next
+// read: the server takes them in order before it runs that read. Not waiting, they are
+// tried in a round trip of their own; a busy one refuses (see allow_lock_wait).
+void pg_connection::lock_keys(const std::vector<std::string>& exclusive, const std::vector<std::string>& shared) {
     static_assert(advisory_lock_class == 1668247667);
-    prepare("SELECT pg_advisory_xact_lock(1668247667, hashtext(?))").bind(1, key).run();
+    const auto lines = [](const std::vector<std::string>& keys) {
+        std::string out;
+        for (const auto& k : keys) {
+            if (!out.empty()) out += '\n';
+            out += k;
+        }
+        return out;
+    };
+    if (may_wait_) {
+        if (!exclusive.empty())
+            prepare("SELECT pg_advisory_xact_lock(1668247667, hashtext(k)) FROM string_to_table(?, E'\\n') AS k")
+                .bind(1, lines(exclusive))
+                .run_later();
+        if (!shared.empty())
+            prepare("SELECT pg_advisory_xact_lock_shared(1668247667, hashtext(k)) FROM string_to_table(?, E'\\n') AS k")
+                .bind(1, lines(shared))
+                .run_later();
+        return;
+    }
+    auto e = prepare("SELECT COUNT(*) FILTER (WHERE NOT pg_try_advisory_xact_lock(1668247667, hashtext(k)))"
+                     " FROM string_to_table(?, E'\\n') AS k");
+    auto s = prepare("SELECT COUNT(*) FILTER (WHERE NOT pg_try_advisory_xact_lock_shared(1668247667, hashtext(k)))"
+                     " FROM string_to_table(?, E'\\n') AS k");
+    if (!exclusive.empty()) e.bind(1, lines(exclusive)).send();
+    if (!shared.empty()) s.bind(1, lines(shared)).send();
+    const bool busy =
+        (!exclusive.empty() && e.step() && e.integer(0) > 0) || (!shared.empty() && s.step() && s.integer(0) > 0);
+    if (busy) refuse_lock();
 }
 
 } // namespace copsched::storage

@@ -15,6 +15,8 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 struct pg_conn;
 struct pg_result;
@@ -48,7 +50,12 @@ public:
     std::int64_t changes() const noexcept override { return changes_; }
     bool in_transaction() const noexcept override;
     void begin() override { exec("BEGIN"); }
+    void exec_later(const char* sql) override;
+    void flush() override;
     void lock_key(const std::string& key) override;
+    void lock_keys(const std::vector<std::string>& exclusive, const std::vector<std::string>& shared) override;
+    void allow_lock_wait(bool allowed) override { may_wait_ = allowed; }
+    bool lock_refused() noexcept override { return std::exchange(lock_refused_, false); }
     void set_change_listener(change_listener l) override { listener_ = std::move(l); }
 
     pg_conn* handle() const noexcept { return conn_; }
@@ -64,7 +71,25 @@ public:
 
 private:
     class pg_statement;
+    // A statement waiting for the next round trip (send, run_later, exec_later): a prepared
+    // statement with its parameters, or (name empty) one SQL text without parameters.
+    struct queued {
+        std::string name;
+        std::string sql; // the text, also for error messages
+        std::vector<std::string> values;
+        std::vector<bool> present;
+        std::string table;              // written by it, for the change listener
+        pg_statement* reader = nullptr; // takes the rows (send); none for run_later
+    };
+    void enqueue(queued q) { queue_.push_back(std::move(q)); }
+    void forget_reader(const pg_statement* s) noexcept;
+    // Takes the refused-lock answer of a try-lock statement (see lock_keys).
+    void refuse_lock();
+
     pg_conn* conn_ = nullptr;
+    std::vector<queued> queue_;
+    bool may_wait_ = true;
+    bool lock_refused_ = false;
     std::int64_t changes_ = 0;
     std::uint64_t statements_ = 0;
     change_listener listener_;

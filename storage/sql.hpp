@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace copsched::storage {
 
@@ -56,6 +57,17 @@ public:
     virtual bool is_null(int col) const = 0;
     // Back to before the first step, bindings cleared.
     virtual void reset() noexcept = 0;
+    // PostgreSQL: queues the bound statement to go out in the connection's next round trip
+    // (its first step() sends everything queued at once: libpq pipeline mode). SQLite, in
+    // the process, has no round trips: step() runs it.
+    virtual void send() {}
+    // Runs a statement whose rows and changes() nobody reads. PostgreSQL queues it like
+    // send() and reports its error in the round trip that carries it: the next step(),
+    // exec() or flush() on the connection, at the latest the job's RELEASE. SQLite runs it
+    // now.
+    virtual void run_later() {
+        while (step()) {}
+    }
 };
 
 // A prepared statement borrowed from a connection's cache. Resets and clears its
@@ -107,6 +119,13 @@ public:
     void run() {
         while (step()) {}
     }
+    // See statement_impl::send: reads that do not depend on each other go out together.
+    statement& send() {
+        impl_->send();
+        return *this;
+    }
+    // See statement_impl::run_later: a write whose outcome only matters at the end of the job.
+    void run_later() { impl_->run_later(); }
 
     std::string text(int col) const { return impl_->text(col); }
     std::optional<std::string> optional_text(int col) const {
@@ -129,8 +148,13 @@ public:
     virtual ~connection() = default;
 
     virtual storage::engine engine() const noexcept = 0;
-    // Runs one or more statements without parameters or results.
+    // Runs one or more statements without parameters or results (after what is queued).
     virtual void exec(const char* sql) = 0;
+    // exec() of one statement, queued like statement::run_later on PostgreSQL.
+    virtual void exec_later(const char* sql) { exec(sql); }
+    // Sends what send() and run_later() queued and waits for it; throws the first error.
+    // Nothing is queued on SQLite.
+    virtual void flush() {}
     // A cached prepared statement. The pointer is the cache key: pass string literals
     // (or strings that live as long as the connection).
     virtual statement prepare(const char* sql) = 0;
@@ -151,7 +175,21 @@ public:
     // hash, so instances sharing the database take turns (two keys that share a hash
     // merely wait for each other).
     virtual void lock_key(const std::string& key) = 0;
-    void lock_programme(const std::string& programme_id) { lock_key("programme " + programme_id); }
+    // Several keys at once, in one round trip: `exclusive` ones, then `shared` ones (held
+    // together by any number of transactions, excluding an exclusive holder). Each list in
+    // an order every caller uses (sorted), so that two transactions waiting for each other's
+    // keys cannot both be waiting. The booking check locks time slots this way
+    // (storage/events.cpp, booking_locks).
+    virtual void lock_keys(const std::vector<std::string>& exclusive, const std::vector<std::string>& shared) = 0;
+    // Whether a lock held by another transaction may be waited for. The writer allows it
+    // only for the first job of its transaction: a later job's transaction holds the locks
+    // of the jobs before it, and two instances each holding some and waiting for the
+    // other's would deadlock. Not allowed, a busy key makes lock_key/lock_keys throw
+    // database_error(SQLITE_BUSY) and set lock_refused(): the writer then commits the jobs
+    // before, and runs the job again first in a new transaction, where it may wait.
+    virtual void allow_lock_wait(bool) {}
+    // True (once: reading clears it) when a lock was refused since the last call.
+    virtual bool lock_refused() noexcept { return false; }
     // Called with a table's name for every row an INSERT, UPDATE or DELETE changes (on
     // SQLite, per row; on PostgreSQL, once per statement that changed rows), so the
     // executor can tell caches which tables a commit touched. Empty: none.

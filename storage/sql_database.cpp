@@ -167,6 +167,7 @@ void sql_database::checkpoint_if_due() {
 }
 
 status sql_database::begin_batch(connection& db) {
+    db.allow_lock_wait(true); // nothing held yet: the freeze below may wait
     try {
         db.begin();
     } catch (const database_error& e) {
@@ -193,8 +194,9 @@ void sql_database::answer_all(std::vector<write_job>& batch, const status& outco
 
 sql_database::job_outcome sql_database::run_in_savepoint(connection& db, scheduler::store& store, write_job& job) {
     status outcome = scheduler::ok();
+    bool refused = false;
     try {
-        db.exec("SAVEPOINT job");
+        db.exec_later("SAVEPOINT job"); // on PostgreSQL, in the round trip of the job's first read
         try {
             outcome = job.work(store);
         } catch (const database_error& e) {
@@ -202,15 +204,24 @@ sql_database::job_outcome sql_database::run_in_savepoint(connection& db, schedul
         } catch (const std::exception& e) {
             outcome = error{errc::internal, e.what(), {}};
         }
-        if (!db.in_transaction()) return {std::move(outcome), true};
-        if (outcome.ok())
-            db.exec("RELEASE job");
-        else
-            db.exec("ROLLBACK TO job; RELEASE job");
+        refused = db.lock_refused();
+        if (!db.in_transaction()) return {std::move(outcome), true, refused};
+        if (outcome.ok()) {
+            try {
+                db.exec("RELEASE job"); // with the job's queued writes: their errors are the job's
+                return {std::move(outcome), false, false};
+            } catch (const database_error& e) {
+                outcome = to_error(e);
+            }
+        }
+        try {
+            db.flush(); // what the failed job still had queued, undone by the rollback
+        } catch (const database_error&) {}
+        db.exec("ROLLBACK TO job; RELEASE job");
     } catch (const database_error& e) {
         outcome = to_error(e);
     }
-    return {std::move(outcome), false};
+    return {std::move(outcome), false, refused};
 }
 
 bool sql_database::restart_after_lost_transaction(connection& db, std::vector<write_job>& batch,
@@ -223,6 +234,21 @@ bool sql_database::restart_after_lost_transaction(connection& db, std::vector<wr
     batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(outcomes.size()));
     outcomes.clear();
     if (batch.empty()) return false;
+    if (auto begun = begin_batch(db); !begun) {
+        answer_all(batch, begun.err());
+        return false;
+    }
+    return true;
+}
+
+bool sql_database::commit_before_refused_job(connection& db, std::vector<write_job>& batch,
+                                             std::vector<status>& outcomes) {
+    const auto n = static_cast<std::ptrdiff_t>(outcomes.size());
+    std::vector<write_job> done(std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.begin() + n));
+    batch.erase(batch.begin(), batch.begin() + n);
+    if (commit_batch(db, done)) // else commit_batch answered them with its error
+        for (std::size_t j = 0; j < done.size(); ++j) answer(done[j], outcomes[j]);
+    outcomes.clear();
     if (auto begun = begin_batch(db); !begun) {
         answer_all(batch, begun.err());
         return false;
@@ -263,14 +289,24 @@ void sql_database::run_batch(std::vector<write_job>& batch) {
         return;
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        auto [outcome, transaction_lost] = run_in_savepoint(db, store, batch[i]);
+        // Only the transaction's first job may wait for another transaction's lock: the
+        // later ones hold the locks of the jobs before them (connection::allow_lock_wait).
+        db.allow_lock_wait(outcomes.empty());
+        auto [outcome, transaction_lost, lock_refused] = run_in_savepoint(db, store, batch[i]);
         if (transaction_lost) {
             if (!restart_after_lost_transaction(db, batch, outcomes, std::move(outcome))) return;
             i = static_cast<std::size_t>(-1); // the rest of the batch, from its new first job
             continue;
         }
+        if (lock_refused && !outcomes.empty()) {
+            if (!commit_before_refused_job(db, batch, outcomes)) return;
+            lock_refusals_.fetch_add(1, std::memory_order_relaxed);
+            i = static_cast<std::size_t>(-1); // the refused job again, first in the new transaction
+            continue;
+        }
         outcomes.push_back(std::move(outcome));
     }
+    db.allow_lock_wait(true);
     if (!commit_batch(db, batch)) return;
     for (std::size_t i = 0; i < batch.size(); ++i) answer(batch[i], outcomes[i]);
 }

@@ -81,6 +81,9 @@ public:
     std::uint64_t commits() const noexcept { return commits_.load(std::memory_order_relaxed); }
     // Checkpoints the writer has run since start (every checkpoint_pages WAL pages).
     std::uint64_t checkpoints() const noexcept { return checkpoints_.load(std::memory_order_relaxed); }
+    // Batches committed early because a job needed a lock held by another instance
+    // (PostgreSQL; connection::allow_lock_wait).
+    std::uint64_t lock_refusals() const noexcept { return lock_refusals_.load(std::memory_order_relaxed); }
 
 private:
     struct write_job {
@@ -90,9 +93,13 @@ private:
 
     // The outcome of one job of a batch; transaction_lost when SQLite rolled back the whole
     // transaction while it ran (e.g. disk full), taking the jobs before it along.
+    // lock_refused when the job needed a lock another transaction holds and the writer
+    // did not allow waiting for it (connection::allow_lock_wait): the job was rolled back,
+    // to run again first in a new transaction.
     struct job_outcome {
         scheduler::status result;
         bool transaction_lost = false;
+        bool lock_refused = false;
     };
 
     void reader_loop(std::size_t index);
@@ -111,6 +118,11 @@ private:
     // has been answered with the error of the new BEGIN.
     bool restart_after_lost_transaction(connection& db, std::vector<write_job>& batch,
                                         std::vector<scheduler::status>& outcomes, scheduler::status last);
+    // Before a job whose lock was refused: commits and answers the jobs run so far
+    // (`outcomes`), drops them from the batch and begins a new transaction for the rest.
+    // False when the batch is over (every remaining job answered with the BEGIN's error).
+    bool commit_before_refused_job(connection& db, std::vector<write_job>& batch,
+                                   std::vector<scheduler::status>& outcomes);
     // COMMIT, then after_commit with the changed tables. On failure rolls back, answers
     // every job with the error and returns false.
     bool commit_batch(connection& db, std::vector<write_job>& batch);
@@ -140,6 +152,7 @@ private:
     std::vector<std::thread> threads_;
     std::atomic<std::uint64_t> commits_{0};
     std::atomic<std::uint64_t> checkpoints_{0};
+    std::atomic<std::uint64_t> lock_refusals_{0};
     int wal_pages_ = 0;                    // only on the writer thread
     int kill_before_commit_ = 0;           // fault injection; set at construction, then only on the writer
     std::set<std::string> changed_tables_; // only on the writer thread, during a batch

@@ -31,6 +31,7 @@ public:
     void begin() override { exec("BEGIN IMMEDIATE"); }
     // One writer at a time already holds the whole database.
     void lock_key(const std::string&) override {}
+    void lock_keys(const std::vector<std::string>&, const std::vector<std::string>&) override {}
     void set_change_listener(change_listener l) override;
 
     sqlite3* handle() const noexcept { return db_; }

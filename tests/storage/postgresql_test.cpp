@@ -2,8 +2,10 @@
 // changes heard across instances (storage::change_channel), Idempotency-Keys and bookings
 // serialised across connections. Tagged [postgresql]: these run in ctest's
 // unit-postgresql run only, against the server its postgres_server fixture starts.
+#include "scheduler/clock.hpp"
 #include "storage/change_channel.hpp"
 #include "storage/migrations.hpp"
+#include "storage/sql_database.hpp"
 #include "storage/sql_store.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -119,4 +121,139 @@ TEST_CASE("an Idempotency-Key claimed in one transaction makes a second claim wa
     });
     CHECK(other.wait_for(2s) == std::future_status::ready);
     first->exec("COMMIT");
+}
+
+namespace {
+
+// A booking candidate in UTC, as booking_facts takes it.
+scheduler::booking_candidate candidate(const std::string& start_utc, const std::string& end_utc,
+                                       std::optional<std::string> venue = std::nullopt) {
+    scheduler::booking_candidate c;
+    c.start_utc = *scheduler::parse_instant(start_utc);
+    c.end_utc = *scheduler::parse_instant(end_utc);
+    c.local_start = *scheduler::parse_local_time(start_utc.substr(0, 16));
+    c.local_end = *scheduler::parse_local_time(end_utc.substr(0, 16));
+    c.venue_id = std::move(venue);
+    return c;
+}
+
+scheduler::programme make_programme(storage::sql_store& s, const std::string& slug) {
+    scheduler::programme p;
+    p.slug = slug;
+    p.name = slug;
+    p.starts_on = "2026-01-01";
+    p.ends_on = "2027-12-31";
+    auto r = s.create_programme(p, "2026-01-05T09:00:00Z");
+    REQUIRE(r.ok());
+    return *r;
+}
+
+} // namespace
+
+TEST_CASE("booking checks on two connections wait for each other only when their times overlap", "[postgresql]") {
+    test::temp_dir dir;
+    test::store_database database{dir};
+    REQUIRE(database.postgresql());
+    (void)storage::migrate(database.connection());
+    storage::sql_store setup(database.connection());
+    const auto p = make_programme(setup, "cop");
+    auto first = database.open();
+    auto second = database.open();
+    storage::sql_store a(*first), b(*second);
+
+    // A holds the check of 10:00-10:30 (its transaction is open, as a batch's would be).
+    first->begin();
+    REQUIRE(a.booking_facts(p, candidate("2027-03-02T10:00:00Z", "2027-03-02T10:30:00Z"), std::nullopt).ok());
+
+    const auto check_on_b = [&](std::string start, std::string end) {
+        return std::async(std::launch::async, [&, start, end] {
+            second->begin();
+            auto r = b.booking_facts(p, candidate(start, end), std::nullopt);
+            second->exec("COMMIT");
+            return r.ok();
+        });
+    };
+    // Later the same day, the next slot, another day: no wait.
+    for (const auto& [start, end] :
+         std::vector<std::pair<std::string, std::string>>{{"2027-03-02T10:30:00Z", "2027-03-02T11:00:00Z"},
+                                                          {"2027-03-02T14:00:00Z", "2027-03-02T15:00:00Z"},
+                                                          {"2027-03-09T10:00:00Z", "2027-03-09T10:30:00Z"}}) {
+        auto free = check_on_b(start, end);
+        CHECK(free.wait_for(3s) == std::future_status::ready);
+        CHECK(free.get());
+    }
+    // Overlapping it, however long: waits until A commits.
+    for (const auto& [start, end] : std::vector<std::pair<std::string, std::string>>{
+             {"2027-03-02T10:15:00Z", "2027-03-02T10:45:00Z"},    // a shorter one
+             {"2027-03-01T08:00:00Z", "2027-03-04T08:00:00Z"},    // three days around it
+             {"2027-01-01T00:00:00Z", "2027-06-30T00:00:00Z"}}) { // half a year
+        auto waiting = check_on_b(start, end);
+        CHECK(waiting.wait_for(300ms) == std::future_status::timeout);
+        first->exec("COMMIT");
+        REQUIRE(waiting.wait_for(5s) == std::future_status::ready);
+        CHECK(waiting.get());
+        first->begin();
+        REQUIRE(a.booking_facts(p, candidate("2027-03-02T10:00:00Z", "2027-03-02T10:30:00Z"), std::nullopt).ok());
+    }
+    first->exec("COMMIT");
+}
+
+TEST_CASE("a writer whose job would wait for another instance's lock commits and answers the jobs before it first",
+          "[postgresql]") {
+    test::temp_dir dir;
+    test::store_database database{dir};
+    REQUIRE(database.postgresql());
+    (void)storage::migrate(database.connection());
+    storage::sql_store setup(database.connection());
+    const auto p = make_programme(setup, "cop");
+
+    // Another instance holds the check of 10:00-10:30 in an open transaction.
+    auto other = database.open();
+    storage::sql_store held(*other);
+    other->begin();
+    REQUIRE(held.booking_facts(p, candidate("2027-03-02T10:00:00Z", "2027-03-02T10:30:00Z"), std::nullopt).ok());
+
+    storage::sql_database::options o;
+    o.path = database.location();
+    o.readers = 1;
+    o.max_batch = 256;
+    storage::sql_database instance(o);
+    // Hold the writer in a job so that the next two are taken as one batch.
+    std::promise<void> entered, opened;
+    auto open_gate = opened.get_future().share();
+    instance.write(
+        [&](scheduler::store&) {
+            entered.set_value();
+            open_gate.wait();
+            return scheduler::ok();
+        },
+        [](const scheduler::status&) {});
+    entered.get_future().wait();
+    std::promise<bool> free_done, busy_done;
+    instance.write(
+        [&](scheduler::store& s) {
+            auto r = s.booking_facts(p, candidate("2027-03-02T11:00:00Z", "2027-03-02T11:30:00Z"), std::nullopt);
+            return r ? scheduler::ok() : scheduler::status(r.err());
+        },
+        [&](const scheduler::status& st) { free_done.set_value(st.ok()); });
+    instance.write(
+        [&](scheduler::store& s) {
+            auto r = s.booking_facts(p, candidate("2027-03-02T10:15:00Z", "2027-03-02T10:45:00Z"), std::nullopt);
+            return r ? scheduler::ok() : scheduler::status(r.err());
+        },
+        [&](const scheduler::status& st) { busy_done.set_value(st.ok()); });
+    opened.set_value();
+
+    // The free job is committed and answered while the other instance still holds its lock;
+    // the busy one waits for it, first in a new transaction.
+    auto free_answer = free_done.get_future();
+    auto busy_answer = busy_done.get_future();
+    REQUIRE(free_answer.wait_for(5s) == std::future_status::ready);
+    CHECK(free_answer.get());
+    CHECK(busy_answer.wait_for(300ms) == std::future_status::timeout);
+    CHECK(instance.lock_refusals() == 1);
+    other->exec("COMMIT");
+    REQUIRE(busy_answer.wait_for(5s) == std::future_status::ready);
+    CHECK(busy_answer.get());
+    CHECK(instance.lock_refusals() == 1);
 }
