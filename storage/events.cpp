@@ -124,24 +124,15 @@ void note_event_length(connection& db, const scheduler::event& e) {
 
 namespace detail {
 
-statement longest_event_query(connection& db, const std::optional<std::string>& programme_id) {
-    if (!programme_id) return db.prepare("SELECT COALESCE(MAX(longest_event_seconds), 0) FROM programme_stats");
-    auto s = db.prepare("SELECT longest_event_seconds FROM programme_stats WHERE programme_id = ?");
-    s.bind(1, *programme_id);
-    return s;
-}
-
-std::string earliest_start(statement& longest, scheduler::sys_seconds start) {
-    const std::int64_t seconds = longest.step() ? longest.integer(0) : 0;
-    return scheduler::format_instant(start - std::chrono::seconds(seconds));
-}
-
 // The earliest start an event overlapping one that starts at `start` can have, as stored
 // text: `start` minus the longest event of the programme (or of any programme).
 std::string earliest_overlapping_start(connection& db, scheduler::sys_seconds start,
                                        const std::optional<std::string>& programme_id) {
-    auto s = longest_event_query(db, programme_id);
-    return earliest_start(s, start);
+    auto s = programme_id ? db.prepare("SELECT longest_event_seconds FROM programme_stats WHERE programme_id = ?")
+                          : db.prepare("SELECT COALESCE(MAX(longest_event_seconds), 0) FROM programme_stats");
+    if (programme_id) s.bind(1, *programme_id);
+    const std::int64_t longest = s.step() ? s.integer(0) : 0;
+    return scheduler::format_instant(start - std::chrono::seconds(longest));
 }
 
 } // namespace detail
@@ -319,22 +310,38 @@ void lock_booking(connection& db, const scheduler::programme& p, const scheduler
     db.lock_keys(exclusive, shared);
 }
 
+// On PostgreSQL the overlap queries compute their earliest start themselves: the
+// candidate's start (parameter `start`) less the longest event of the programme (or of any
+// programme, `from` names which rows), so that they need not wait for a round trip that
+// reads it first. SQLite, in the process, binds it (detail::earliest_overlapping_start).
+std::string postgresql_earliest(const std::string& start, const std::string& from) {
+    return "to_char((" + start + "::timestamptz - make_interval(secs => COALESCE((SELECT " + from +
+           "), 0))) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+}
+
 // The programme's events overlapping the candidate (not cancelled, `ignore_event_id`
 // excluded), with the members each shares with the candidate's group at its date.
 statement programme_overlaps_query(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c,
                                    const candidate_span& span, const std::string& ignore_event_id,
                                    const std::string& earliest) {
-    auto s = db.prepare(
-        "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id, "
-        " CASE WHEN ?4 = '' OR e.working_group_id IS NULL OR e.working_group_id = ?4 THEN 0 ELSE ("
-        "  SELECT COUNT(*) FROM memberships a"
-        "  WHERE a.working_group_id = ?4 AND a.valid_from <= ?5 AND (a.valid_until IS NULL OR a.valid_until >= ?5)"
-        "   AND EXISTS (SELECT 1 FROM memberships b WHERE b.person_id = a.person_id"
-        "    AND b.working_group_id = e.working_group_id"
-        "    AND b.valid_from <= ?5 AND (b.valid_until IS NULL OR b.valid_until >= ?5))) END"
-        " FROM events e WHERE e.programme_id = ?1 AND e.start_utc >= ?7 AND e.start_utc < ?3"
-        " AND e.end_utc > ?2 AND e.status <> 'cancelled' AND e.id <> ?6"
-        " ORDER BY e.start_utc, e.id");
+    const auto text = [](const std::string& earliest) {
+        return "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id, "
+               " CASE WHEN ?4 = '' OR e.working_group_id IS NULL OR e.working_group_id = ?4 THEN 0 ELSE ("
+               "  SELECT COUNT(*) FROM memberships a"
+               "  WHERE a.working_group_id = ?4 AND a.valid_from <= ?5 AND (a.valid_until IS NULL OR a.valid_until >= "
+               "?5)"
+               "   AND EXISTS (SELECT 1 FROM memberships b WHERE b.person_id = a.person_id"
+               "    AND b.working_group_id = e.working_group_id"
+               "    AND b.valid_from <= ?5 AND (b.valid_until IS NULL OR b.valid_until >= ?5))) END"
+               " FROM events e WHERE e.programme_id = ?1 AND e.start_utc >= " +
+               earliest +
+               " AND e.start_utc < ?3 AND e.end_utc > ?2 AND e.status <> 'cancelled' AND e.id <> ?6"
+               " ORDER BY e.start_utc, e.id";
+    };
+    static const std::string sqlite_sql = text("?7");
+    static const std::string postgresql_sql =
+        text(postgresql_earliest("?2", "longest_event_seconds FROM programme_stats WHERE programme_id = ?1"));
+    auto s = db.prepare(sqlite_sql.c_str(), postgresql_sql.c_str());
     s.bind_all(p.id, span.start, span.end, c.working_group_id.value_or(""), span.date, ignore_event_id, earliest);
     return s;
 }
@@ -357,9 +364,17 @@ void read_programme_overlaps(statement& s, std::vector<scheduler::overlapping_ev
 statement venue_overlaps_query(connection& db, const scheduler::programme& p, const scheduler::booking_candidate& c,
                                const candidate_span& span, const std::string& ignore_event_id,
                                const std::string& earliest) {
-    auto v = db.prepare("SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id FROM events e"
-                        " WHERE e.venue_id = ?1 AND e.start_utc >= ?6 AND e.start_utc < ?4 AND e.end_utc > ?3"
-                        " AND e.status <> 'cancelled' AND e.programme_id <> ?2 AND e.id <> ?5");
+    const auto text = [](const std::string& earliest) {
+        return "SELECT e.id, e.kind, e.title, e.working_group_id, e.venue_id FROM events e"
+               " WHERE e.venue_id = ?1 AND e.start_utc >= " +
+               earliest +
+               " AND e.start_utc < ?4 AND e.end_utc > ?3 AND e.status <> 'cancelled' AND e.programme_id <> ?2"
+               " AND e.id <> ?5";
+    };
+    static const std::string sqlite_sql = text("?6");
+    static const std::string postgresql_sql =
+        text(postgresql_earliest("?3", "MAX(longest_event_seconds) FROM programme_stats"));
+    auto v = db.prepare(sqlite_sql.c_str(), postgresql_sql.c_str());
     v.bind_all(*c.venue_id, p.id, span.start, span.end, ignore_event_id, earliest);
     return v;
 }
@@ -411,8 +426,7 @@ std::optional<statement> invited_count_query(connection& db, const scheduler::pr
 
 } // namespace
 
-// Three round trips on PostgreSQL, whatever the candidate: the locks with the longest
-// events (which bound the overlap queries' range scans), then the five reads together.
+// One round trip on PostgreSQL, whatever the candidate: the locks, then the five reads.
 result<scheduler::booking_context> sql_store::booking_facts(const scheduler::programme& p,
                                                             const scheduler::booking_candidate& c,
                                                             const std::optional<std::string>& ignore_event_id) {
@@ -426,17 +440,18 @@ result<scheduler::booking_context> sql_store::booking_facts(const scheduler::pro
         const candidate_span span{scheduler::format_instant(c.start_utc), scheduler::format_instant(c.end_utc),
                                   scheduler::format_date(c.local_start.date)};
         const std::string ignore = ignore_event_id.value_or("");
-        auto own_longest = detail::longest_event_query(db_, p.id);
-        auto any_longest = detail::longest_event_query(db_, std::nullopt);
-        own_longest.send();
-        if (c.venue_id) any_longest.send();
-        auto overlaps =
-            programme_overlaps_query(db_, p, c, span, ignore, detail::earliest_start(own_longest, c.start_utc));
+        // The earliest start an overlapping event can have: bound on SQLite only (see
+        // postgresql_earliest).
+        std::string own_earliest, any_earliest;
+        if (db_.engine() == engine::sqlite) {
+            own_earliest = detail::earliest_overlapping_start(db_, c.start_utc, p.id);
+            if (c.venue_id) any_earliest = detail::earliest_overlapping_start(db_, c.start_utc, std::nullopt);
+        }
+        auto overlaps = programme_overlaps_query(db_, p, c, span, ignore, own_earliest);
         overlaps.send();
         std::optional<statement> venue, capacity;
         if (c.venue_id) {
-            venue.emplace(
-                venue_overlaps_query(db_, p, c, span, ignore, detail::earliest_start(any_longest, c.start_utc)));
+            venue.emplace(venue_overlaps_query(db_, p, c, span, ignore, any_earliest));
             venue->send();
             capacity.emplace(venue_capacity_query(db_, *c.venue_id));
             capacity->send();

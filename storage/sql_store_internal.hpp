@@ -64,10 +64,6 @@ scheduler::event read_event(statement& s);
 // text: `start` minus the longest event of the programme (or of any programme). events.cpp.
 std::string earliest_overlapping_start(connection& db, scheduler::sys_seconds start,
                                        const std::optional<std::string>& programme_id);
-// The same in two steps, so that the query can go out with others (statement::send): the
-// longest event of the programme (or of any programme), then the earliest start from it.
-statement longest_event_query(connection& db, const std::optional<std::string>& programme_id);
-std::string earliest_start(statement& longest, scheduler::sys_seconds start);
 
 // The outbox (storage/outbox.cpp; scheduler/outbox.hpp). A change that affects who should
 // hear what records a marker in outbox_changes in the caller's transaction: an event
