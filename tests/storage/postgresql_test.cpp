@@ -137,28 +137,33 @@ scheduler::booking_candidate candidate(const std::string& start_utc, const std::
     return c;
 }
 
-scheduler::programme make_programme(storage::sql_store& s, const std::string& slug) {
+// A migrated database of its own with one programme.
+struct programme_database {
+    test::temp_dir dir;
+    test::store_database database{dir};
     scheduler::programme p;
-    p.slug = slug;
-    p.name = slug;
-    p.starts_on = "2026-01-01";
-    p.ends_on = "2027-12-31";
-    auto r = s.create_programme(p, "2026-01-05T09:00:00Z");
-    REQUIRE(r.ok());
-    return *r;
-}
+
+    programme_database() {
+        REQUIRE(database.postgresql());
+        (void)storage::migrate(database.connection());
+        storage::sql_store setup(database.connection());
+        scheduler::programme in;
+        in.slug = in.name = "cop";
+        in.starts_on = "2026-01-01";
+        in.ends_on = "2027-12-31";
+        auto r = setup.create_programme(in, "2026-01-05T09:00:00Z");
+        REQUIRE(r.ok());
+        p = *r;
+    }
+};
 
 } // namespace
 
 TEST_CASE("booking checks on two connections wait for each other only when their times overlap", "[postgresql]") {
-    test::temp_dir dir;
-    test::store_database database{dir};
-    REQUIRE(database.postgresql());
-    (void)storage::migrate(database.connection());
-    storage::sql_store setup(database.connection());
-    const auto p = make_programme(setup, "cop");
-    auto first = database.open();
-    auto second = database.open();
+    programme_database db;
+    const auto& p = db.p;
+    auto first = db.database.open();
+    auto second = db.database.open();
     storage::sql_store a(*first), b(*second);
 
     // A holds the check of 10:00-10:30 (its transaction is open, as a batch's would be).
@@ -200,21 +205,17 @@ TEST_CASE("booking checks on two connections wait for each other only when their
 
 TEST_CASE("a writer whose job would wait for another instance's lock commits and answers the jobs before it first",
           "[postgresql]") {
-    test::temp_dir dir;
-    test::store_database database{dir};
-    REQUIRE(database.postgresql());
-    (void)storage::migrate(database.connection());
-    storage::sql_store setup(database.connection());
-    const auto p = make_programme(setup, "cop");
+    programme_database db;
+    const auto& p = db.p;
 
     // Another instance holds the check of 10:00-10:30 in an open transaction.
-    auto other = database.open();
+    auto other = db.database.open();
     storage::sql_store held(*other);
     other->begin();
     REQUIRE(held.booking_facts(p, candidate("2027-03-02T10:00:00Z", "2027-03-02T10:30:00Z"), std::nullopt).ok());
 
     storage::sql_database::options o;
-    o.path = database.location();
+    o.path = db.database.location();
     o.readers = 1;
     o.max_batch = 256;
     storage::sql_database instance(o);
