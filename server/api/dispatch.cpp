@@ -464,7 +464,8 @@ task<response> dispatcher::handle(request req, std::string client_address) {
     } catch (const std::exception& e) {
         res = problem(error{errc::internal, e.what(), {}}, req.version(), req.keep_alive());
     }
-    res.set(http::field::date, http_date_now());
+    // No handler sets Date: insert, which skips set's search for one to replace.
+    res.insert(http::field::date, http_date_now());
     if (req.method() == http::verb::head) {
         // Same headers as GET, no body.
         const auto length = res.body().size();

@@ -93,10 +93,33 @@ struct feed_data {
 // A strong ETag from the bytes themselves: the same data gives the same tag.
 std::string strong_etag(const std::string& body) { return "\"" + sha256_hex(body).substr(0, 32) + "\""; }
 
-// Whether the request prefers the gzip encoding (Accept-Encoding, q-values honoured).
-bool wants_gzip(const request_context& ctx) {
-    return preferred_coding(ctx.req[http::field::accept_encoding]) == content_coding::gzip;
+// The request fields a feed answer depends on, found in one pass over the request's
+// fields (a lookup by name searches them all, three times per request). The first of each,
+// as a lookup by name finds.
+struct feed_request {
+    std::string_view accept_encoding;
+    std::string_view if_none_match;
+    std::string_view if_modified_since;
+};
+
+feed_request read_feed_request(const request_context& ctx) {
+    feed_request out;
+    for (const auto& f : ctx.req) {
+        std::string_view* slot = nullptr;
+        switch (f.name()) {
+        case http::field::accept_encoding: slot = &out.accept_encoding; break;
+        case http::field::if_none_match: slot = &out.if_none_match; break;
+        case http::field::if_modified_since: slot = &out.if_modified_since; break;
+        default: continue;
+        }
+        if (slot->empty()) *slot = f.value();
+    }
+    return out;
 }
+
+// Whether the request prefers the gzip encoding (Accept-Encoding, q-values honoured).
+bool wants_gzip(const feed_request& r) { return preferred_coding(r.accept_encoding) == content_coding::gzip; }
+bool wants_gzip(const request_context& ctx) { return wants_gzip(read_feed_request(ctx)); }
 
 // The answer with `e` in one encoding: its bytes shared, not copied. `vary`: the feed has
 // both encodings, so caches must key on Accept-Encoding (on 304 and plain answers too).
@@ -126,8 +149,8 @@ response calendar_response(const request_context& ctx, const feed_cache::entry& 
 
 // If-None-Match first; If-Modified-Since only without it (RFC 9110, 13.2.2). `etag` is
 // the tag of the representation the request asked for: the other encoding's never matches.
-bool not_modified(const request_context& ctx, const feed_cache::entry& e, const std::string& etag) {
-    if (const auto inm = ctx.req[http::field::if_none_match]; !inm.empty()) {
+bool not_modified(const feed_request& r, const feed_cache::entry& e, const std::string& etag) {
+    if (const auto inm = r.if_none_match; !inm.empty()) {
         if (inm.find('*') != std::string_view::npos) return true;
         std::string_view rest = inm;
         while (!rest.empty()) {
@@ -142,7 +165,7 @@ bool not_modified(const request_context& ctx, const feed_cache::entry& e, const 
         }
         return false;
     }
-    if (const auto ims = ctx.req[http::field::if_modified_since]; !ims.empty()) {
+    if (const auto ims = r.if_modified_since; !ims.empty()) {
         if (auto t = parse_http_date(ims)) return e.last_modified_at <= *t;
     }
     return false;
@@ -252,8 +275,9 @@ result<std::shared_ptr<const feed_cache::entry>> render(
 // prefers. A request without gzip for an entry held compressed only inflates it once and
 // keeps the plain bytes beside it, so later such requests are served from memory too.
 response answer(request_context& ctx, const std::string& feed_id, std::shared_ptr<const feed_cache::entry> e) {
-    const bool gzip = wants_gzip(ctx);
-    const bool unchanged = not_modified(ctx, *e, gzip ? e->gzip_etag : e->etag);
+    const auto fields = read_feed_request(ctx);
+    const bool gzip = wants_gzip(fields);
+    const bool unchanged = not_modified(fields, *e, gzip ? e->gzip_etag : e->etag);
     if (!gzip && !unchanged && !e->plain) {
         auto with_plain = std::make_shared<feed_cache::entry>(*e);
         with_plain->plain = std::make_shared<const std::string>(gzip_decompress(*e->gzip));
@@ -579,7 +603,7 @@ task<response> event_file(request_context& ctx) {
     e.last_modified = http_date(clock::to_time_t(e.last_modified_at));
     e.cache_control = "private, no-cache";
     ctx.svc.feeds.record_render(feed_kind::event, std::chrono::steady_clock::now() - started);
-    auto res = calendar_response(ctx, e, false, not_modified(ctx, e, e.etag), false);
+    auto res = calendar_response(ctx, e, false, not_modified(read_feed_request(ctx), e, e.etag), false);
     res.set(http::field::content_disposition, "inline; filename=\"" + ev.id + ".ics\"");
     co_return res;
 }

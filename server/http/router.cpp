@@ -133,12 +133,15 @@ route_match router::match(http::verb method, std::string_view path) const {
         for (std::size_t i = 0; ok && i < count; ++i) ok = fits(r.segments[i], segments[i], captured[i]);
         if (!ok) continue;
         const bool same = r.method == method || (method == http::verb::head && r.method == http::verb::get);
-        if (same && !m.found) {
+        if (same) {
             m.found = &r;
-            // Only the route that answers gets its parameters as strings.
+            // Only the route that answers gets its parameters as strings; the methods of
+            // the others are only needed for a 405, when none answers.
             for (std::size_t i = 0; i < count; ++i)
                 if (const auto name = parameter_name(r.segments[i]); !name.empty())
                     m.params.emplace_back(std::string(name), std::string(captured[i]));
+            m.allowed.clear();
+            return m;
         }
         if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end()) m.allowed.push_back(r.method);
     }

@@ -37,7 +37,8 @@ using path_params = std::vector<std::pair<std::string, std::string>>;
 struct route_match {
     const route* found = nullptr; // the matching route, or nullptr
     path_params params;
-    // Methods of routes whose path matched (for 405): inline, as a path has few.
+    // When no route answers: the methods of routes whose path matched (for 405), inline, as
+    // a path has few. Empty when one answers.
     boost::container::small_vector<http::verb, 8> allowed;
 };
 
