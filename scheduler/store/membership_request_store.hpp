@@ -24,7 +24,8 @@ public:
                                                                  const std::string& now) = 0;
     // errc::not_found for an unknown id.
     virtual result<membership_request> get_membership_request(const std::string& id) = 0;
-    // Oldest first (by id); the cursor is the id of the last request of the previous page.
+    // Ordered by id (ids sort by the millisecond they were made in: oldest first); the cursor
+    // is the id of the last request of the previous page.
     virtual result<page<membership_request>> list_membership_requests(const membership_request_filter& f,
                                                                       const page_request& pr) = 0;
     // Records the decision on a pending request: state (approved, declined or withdrawn),

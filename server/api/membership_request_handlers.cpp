@@ -155,7 +155,10 @@ task<response> get_request(request_context& ctx) {
 
 // DELETE /api/v1/me/membership-requests/{id}: the caller withdraws their pending request.
 task<response> withdraw_request(request_context& ctx) {
-    if (auto st = need_person(*ctx.caller); !st) co_return fail(ctx, st.err());
+    // Only a person makes requests: for any other caller there is none with this id.
+    if (!is_participant(*ctx.caller))
+        co_return fail(ctx,
+                       not_found("You have no membership request with id '" + std::string(ctx.param("id")) + "'."));
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller,
                 a = audit(ctx, "membership_request.withdraw", "membership request", std::string(ctx.param("id")))](
                    store& s) mutable -> result<request_details> {
