@@ -55,6 +55,10 @@ constexpr name_table<school_holiday_mode, 2> school_holiday_modes{{
     {school_holiday_mode::avoid, "avoid"},
     {school_holiday_mode::prefer_not, "prefer_not"},
 }};
+constexpr name_table<membership_approval, 2> membership_approvals{{
+    {membership_approval::none, "none"},
+    {membership_approval::organiser, "organiser"},
+}};
 
 } // namespace
 
@@ -67,6 +71,7 @@ COPSCHED_ENUM_NAMES(event_kind, event_kinds)
 COPSCHED_ENUM_NAMES(event_status, event_statuses)
 COPSCHED_ENUM_NAMES(token_role, token_roles)
 COPSCHED_ENUM_NAMES(school_holiday_mode, school_holiday_modes)
+COPSCHED_ENUM_NAMES(membership_approval, membership_approvals)
 
 #undef COPSCHED_ENUM_NAMES
 

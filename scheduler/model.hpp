@@ -20,6 +20,9 @@ enum class event_status { tentative, confirmed, cancelled };
 enum class token_role { admin, organiser, participant };
 // How the year planner and suggestions treat a programme's school holidays.
 enum class school_holiday_mode { avoid, prefer_not };
+// Whether a participant's own join or leave of a working group takes effect at once (none)
+// or waits for an organiser's approval (organiser): the programme's memberships.approval.
+enum class membership_approval { none, organiser };
 
 // Names as they appear in the API and the database. parse_* return nullopt for an
 // unknown name; callers turn that into a field error.
@@ -32,6 +35,7 @@ std::string_view to_string(event_kind) noexcept;
 std::string_view to_string(event_status) noexcept;
 std::string_view to_string(token_role) noexcept;
 std::string_view to_string(school_holiday_mode) noexcept;
+std::string_view to_string(membership_approval) noexcept;
 
 template <class E>
 std::optional<E> parse(std::string_view) noexcept;
@@ -53,6 +57,8 @@ template <>
 std::optional<token_role> parse(std::string_view) noexcept;
 template <>
 std::optional<school_holiday_mode> parse(std::string_view) noexcept;
+template <>
+std::optional<membership_approval> parse(std::string_view) noexcept;
 
 struct meeting_rules {
     int per_year = 4;
@@ -111,6 +117,7 @@ struct programme {
     holiday_settings holidays;
     bool feeds_public = true;
     mail_settings mail;
+    membership_approval approval = membership_approval::none; // memberships.approval
     int version = 1;
     std::string created_at;
     std::string updated_at;

@@ -18,6 +18,7 @@
 #include "scheduler/store/event_store.hpp"
 #include "scheduler/store/feed_store.hpp"
 #include "scheduler/store/idempotency_store.hpp"
+#include "scheduler/store/membership_request_store.hpp"
 #include "scheduler/store/outbox_store.hpp"
 #include "scheduler/store/planning_store.hpp"
 #include "scheduler/store/programme_store.hpp"
@@ -38,7 +39,8 @@ class store : public programme_store,
               public token_store,
               public idempotency_store,
               public audit_store,
-              public reply_store {
+              public reply_store,
+              public membership_request_store {
 public:
     // Succeeds when the database answers a trivial query. A property of the connection,
     // not of a concern, so it lives here.

@@ -27,12 +27,29 @@ using scheduler::error;
 // Each table after the tables its foreign keys reference; checked against the source's
 // PRAGMA foreign_key_list before anything is written. A table missing here stops the
 // copy: a new table may need more than its rows copied (as audit_log's id sequence does).
-constexpr std::array<std::string_view, 22> table_order{
-    "programmes",   "organisations",    "people",    "working_groups",  "memberships",
-    "venues",       "series",           "events",    "attendance",      "blackout_imports",
-    "blackouts",    "busy_times",       "reminders", "api_tokens",      "api_token_working_groups",
-    "web_sessions", "idempotency_keys", "audit_log", "programme_stats", "outbox_changes",
-    "replies",      "outbox_counts"};
+constexpr std::array<std::string_view, 23> table_order{"programmes",
+                                                       "organisations",
+                                                       "people",
+                                                       "working_groups",
+                                                       "memberships",
+                                                       "venues",
+                                                       "series",
+                                                       "events",
+                                                       "attendance",
+                                                       "blackout_imports",
+                                                       "blackouts",
+                                                       "busy_times",
+                                                       "reminders",
+                                                       "api_tokens",
+                                                       "api_token_working_groups",
+                                                       "web_sessions",
+                                                       "idempotency_keys",
+                                                       "audit_log",
+                                                       "programme_stats",
+                                                       "outbox_changes",
+                                                       "replies",
+                                                       "outbox_counts",
+                                                       "membership_requests"};
 
 // COPY ... FROM STDIN in its text format rather than multi-row INSERTs: the 1.27 million
 // rows of docs/POSTGRESQL.md's measurement copy at about 50,000 rows/s, against 25,000 to

@@ -445,7 +445,33 @@ INSERT INTO outbox_counts(programme_id, state, messages)
 CREATE INDEX reminders_programme_due ON reminders(programme_id, due_at) WHERE state IN ('pending','failed');
 )sql";
 
-constexpr std::array<migration, 10> migrations{{
+// Approval of membership changes: programmes.membership_approval is the programme's
+// memberships.approval ('none': a participant's join or leave takes effect at once;
+// 'organiser': it waits as a row of membership_requests until an organiser decides). At
+// most one pending request per person and group, kept by a partial unique index.
+constexpr const char* v11_membership_requests = R"sql(
+ALTER TABLE programmes ADD COLUMN membership_approval TEXT NOT NULL DEFAULT 'none';
+CREATE TABLE membership_requests (
+    id               TEXT PRIMARY KEY,
+    programme_id     TEXT NOT NULL REFERENCES programmes(id) ON DELETE CASCADE,
+    person_id        TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    working_group_id TEXT NOT NULL REFERENCES working_groups(id) ON DELETE CASCADE,
+    kind             TEXT NOT NULL CHECK (kind IN ('join','leave')),
+    membership_id    TEXT,
+    state            TEXT NOT NULL CHECK (state IN ('pending','approved','declined','withdrawn')),
+    comment          TEXT,
+    reason           TEXT,
+    created_at       TEXT NOT NULL,
+    decided_at       TEXT,
+    decided_by       TEXT
+);
+CREATE UNIQUE INDEX membership_requests_one_pending ON membership_requests(person_id, working_group_id)
+    WHERE state = 'pending';
+CREATE INDEX membership_requests_programme ON membership_requests(programme_id, state, id);
+CREATE INDEX membership_requests_person ON membership_requests(person_id, id);
+)sql";
+
+constexpr std::array<migration, 11> migrations{{
     {1, "initial schema", v1_schema},
     {2, "index range scans for overlapping events", v2_overlap_index, {v2_julianday, v2_epoch}},
     {3, "calendar feeds", v3_calendar_feeds},
@@ -456,6 +482,7 @@ constexpr std::array<migration, 10> migrations{{
     {8, "answers by e-mail", v8_replies},
     {9, "dashboard sessions", v9_web_sessions},
     {10, "outbox counts per state", v10_outbox_counts},
+    {11, "membership requests", v11_membership_requests},
 }};
 
 } // namespace

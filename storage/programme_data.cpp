@@ -377,6 +377,8 @@ scheduler::programme read_programme(statement& s) {
     p.version = static_cast<int>(s.integer(11));
     p.mail = mail_from_json(s.text(12));
     p.holidays = holidays_from_json(s.text(13));
+    p.approval =
+        scheduler::parse<scheduler::membership_approval>(s.text(14)).value_or(scheduler::membership_approval::none);
     return p;
 }
 
@@ -440,11 +442,11 @@ result<scheduler::programme> sql_store::create_programme(const scheduler::progra
                          {{"slug", "is already in use"}}};
         const auto id = new_id("prg");
         db_.prepare("INSERT INTO programmes(id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, "
-                    "feeds_public, created_at, updated_at, version, mail, holidays) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)")
+                    "feeds_public, created_at, updated_at, version, mail, holidays, membership_approval) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)")
             .bind_all(id, p.slug, p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
                       detail::rules_to_json(p.rules), p.feeds_public, now, now, detail::mail_to_json(p.mail),
-                      detail::holidays_to_json(p.holidays))
+                      detail::holidays_to_json(p.holidays), scheduler::to_string(p.approval))
             .run();
         return get_programme_by_id(id);
     });
@@ -469,11 +471,12 @@ result<scheduler::programme> sql_store::update_programme(const scheduler::progra
         auto before = get_programme_by_id(p.id);
         if (!before) return before.err();
         db_.prepare("UPDATE programmes SET name = ?, timezone = ?, language = ?, starts_on = ?, ends_on = ?, "
-                    "meeting_rules = ?, feeds_public = ?, mail = ?, holidays = ?, version = version + 1, "
-                    "updated_at = ? WHERE id = ? AND (? IS NULL OR version = ?)")
+                    "meeting_rules = ?, feeds_public = ?, mail = ?, holidays = ?, membership_approval = ?, "
+                    "version = version + 1, updated_at = ? WHERE id = ? AND (? IS NULL OR version = ?)")
             .bind_all(p.name, p.timezone, scheduler::to_string(p.lang), p.starts_on, p.ends_on,
                       detail::rules_to_json(p.rules), p.feeds_public, detail::mail_to_json(p.mail),
-                      detail::holidays_to_json(p.holidays), now, p.id, expected, expected)
+                      detail::holidays_to_json(p.holidays), scheduler::to_string(p.approval), now, p.id, expected,
+                      expected)
             .run();
         if (db_.changes() == 0) return no_change(db_, row_sql, "programme", p.id, expected);
         if (before->mail != p.mail || before->timezone != p.timezone)

@@ -194,6 +194,16 @@ public:
     scheduler::result<scheduler::page<scheduler::reply_record>> list_replies(
         const scheduler::reply_filter& f, const scheduler::page_request& pr) override;
 
+    // Membership requests (scheduler::membership_request_store): storage/membership_requests.cpp.
+    scheduler::result<scheduler::membership_request> create_membership_request(const scheduler::membership_request& r,
+                                                                               const std::string& now) override;
+    scheduler::result<scheduler::membership_request> get_membership_request(const std::string& id) override;
+    scheduler::result<scheduler::page<scheduler::membership_request>> list_membership_requests(
+        const scheduler::membership_request_filter& f, const scheduler::page_request& pr) override;
+    scheduler::result<scheduler::membership_request> decide_membership_request(
+        const std::string& id, scheduler::membership_request_state state, const std::optional<std::string>& reason,
+        const std::string& decided_by, const std::string& now) override;
+
     // The connection itself (scheduler::store): storage/sql_store.cpp.
     scheduler::status ping() override;
 

@@ -34,7 +34,7 @@ scheduler::meeting_rules rules_from_json(const std::string& text);
 // The columns read_programme expects, in its order.
 inline constexpr const char* programme_columns =
     "id, slug, name, timezone, language, starts_on, ends_on, meeting_rules, feeds_public, created_at, updated_at, "
-    "version, mail, holidays";
+    "version, mail, holidays, membership_approval";
 
 // The programmes.mail column (JSON); damaged or missing members read back as defaults.
 std::string mail_to_json(const scheduler::mail_settings& m);

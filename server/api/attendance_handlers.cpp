@@ -12,6 +12,8 @@
 #include "server/api/feed_handlers.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/json_input.hpp"
+#include "server/api/membership_changes.hpp"
+#include "server/api/membership_request_handlers.hpp"
 #include "server/api/services.hpp"
 #include "server/api/views.hpp"
 #include "server/options/config.hpp"
@@ -501,27 +503,12 @@ task<response> patch_membership(request_context& ctx) {
 
 // --- a participant's own working groups -----------------------------------------------------
 
-// The person's memberships, current and past, with their groups' names, ordered by group
-// then start.
-result<std::vector<std::pair<scheduler::membership, scheduler::working_group>>> own_memberships(
-    store& s, const std::string& person) {
-    auto groups = s.person_working_group_ids(person);
-    if (!groups) return groups.err();
-    std::vector<std::pair<scheduler::membership, scheduler::working_group>> out;
-    for (const auto& gid : *groups) {
-        auto g = s.get_working_group(gid);
-        if (!g) return g.err();
-        auto members = s.list_memberships(gid);
-        if (!members) return members.err();
-        for (auto& m : *members)
-            if (m.person_id == person) out.emplace_back(std::move(m), *g);
-    }
-    return out;
-}
-
-bool current_on(const scheduler::membership& m, const std::string& today) {
-    return m.from <= today && (!m.until || *m.until >= today);
-}
+// A participant's own join or leave: the membership changed, or the request made instead.
+struct membership_change {
+    std::optional<scheduler::membership> membership;
+    scheduler::working_group group;
+    std::optional<scheduler::membership_request> request;
+};
 
 json::object own_membership_json(const scheduler::membership& m, const scheduler::working_group& g,
                                  const std::string& today) {
@@ -543,46 +530,50 @@ task<response> my_memberships(request_context& ctx) {
     co_return paged_json(ctx, json::object{{"items", std::move(items)}, {"next_cursor", nullptr}}, "id");
 }
 
-// POST /api/v1/me/memberships {working_group_id}: the caller joins a working group of their
-// programme from today.
+// POST /api/v1/me/memberships {working_group_id, comment}: the caller joins a working group
+// of their programme from today; with the programme's memberships.approval `organiser`,
+// the same checks run and a request waits for an organiser instead (202).
 task<response> join_group(request_context& ctx) {
     auto body = parse_json_object(ctx.req);
     if (!body) co_return fail(ctx, body.err());
     object_reader in(*body);
     auto group = in.required_string("working_group_id", 100);
+    auto comment = in.optional_string("comment", request_comment_max_chars, true);
     auto invalid = in.finish();
     if (auto st = need_person(*ctx.caller); !st) co_return fail(ctx, st.err());
     if (!invalid) co_return fail(ctx, invalid.err());
     if (!group) co_return fail(ctx, error::invalid("working_group_id", "is required"));
-    auto job = [gid = *group, caller = *ctx.caller,
-                a = audit(ctx, "membership.join", "working group", *group, json::object{{"via", "self"}})](
-                   store& s) mutable -> result<std::pair<scheduler::membership, scheduler::working_group>> {
-        auto g = s.get_working_group(gid);
-        if (!g || g->programme_id != caller.programme_id)
-            return error::invalid("working_group_id", "no such working group in your programme");
-        if (g->archived_at) return error::invalid("working_group_id", "the working group is archived");
+    auto job = [gid = *group, caller = *ctx.caller, comment,
+                a = audit(ctx, "membership.join", "working group", *group, json::object{{"via", "self"}}),
+                requested = audit(ctx, "membership_request.create", "membership request", "")](
+                   store& s) mutable -> result<membership_change> {
         const auto now = scheduler::now_utc();
-        const auto today = now.substr(0, 10);
-        auto mine = own_memberships(s, *caller.person_id);
-        if (!mine) return mine.err();
-        for (const auto& [m, mg] : *mine)
-            if (mg.id == gid && (current_on(m, today) || m.from > today))
-                return error{errc::conflict,
-                             "You are already a member of this working group.",
-                             {{"working_group_id", "you are already a member"}}};
-        scheduler::membership m;
-        m.working_group_id = gid;
-        m.person_id = *caller.person_id;
-        m.from = today;
-        auto r = s.create_membership(m, now);
-        if (!r) return r.err();
+        auto g = check_join(s, *caller.person_id, *caller.programme_id, gid, now.substr(0, 10));
+        if (!g) return g.err();
+        auto p = s.get_programme_by_id(g->programme_id);
+        if (!p) return p.err();
+        if (p->approval == scheduler::membership_approval::organiser) {
+            scheduler::membership_request r;
+            r.programme_id = g->programme_id;
+            r.person_id = *caller.person_id;
+            r.working_group_id = gid;
+            r.kind = scheduler::membership_request_kind::join;
+            r.comment = comment;
+            auto made = request_membership_change(s, r, std::move(requested), now);
+            if (!made) return made.err();
+            return membership_change{{}, std::move(*g), std::move(*made)};
+        }
+        auto m = apply_join(s, *caller.person_id, gid, now);
+        if (!m) return m.err();
         a.detail = json::serialize(json::object{{"person_id", *caller.person_id}, {"via", "self"}});
         if (auto st = s.append_audit(a, now); !st) return st.err();
-        return std::pair{std::move(*r), std::move(*g)};
+        return membership_change{std::move(*m), std::move(*g), {}};
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    const auto& [m, g] = *r;
+    if (r->request) co_return membership_request_accepted(ctx, *r->request);
+    const auto& m = *r->membership;
+    const auto& g = r->group;
     ctx.svc.feeds.changed(g.programme_id, {group_content_key(g.id), person_content_key(m.person_id)});
     auto res = ok_json(ctx, http::status::created, own_membership_json(m, g, scheduler::now_utc().substr(0, 10)));
     res.set(http::field::location, "/api/v1/memberships/" + m.id);
@@ -591,45 +582,44 @@ task<response> join_group(request_context& ctx) {
 
 // DELETE /api/v1/me/memberships/{id}: the caller leaves a working group (the membership
 // ends yesterday, or today when it began today; its history stays). Everyone stays in at
-// least one working group: leaving the last one is refused.
+// least one working group: leaving the last one is refused. With approval `organiser`, a
+// request waits for an organiser instead (202).
 task<response> leave_group(request_context& ctx) {
     // Only a person has memberships: for any other caller there is none with this id.
     if (!is_participant(*ctx.caller))
         co_return fail(ctx, not_found("You have no membership with id '" + std::string(ctx.param("id")) + "'."));
     auto job = [id = std::string(ctx.param("id")), caller = *ctx.caller,
-                a = audit(ctx, "membership.leave", "membership", std::string(ctx.param("id")))](
-                   store& s) mutable -> result<std::pair<scheduler::membership, scheduler::working_group>> {
-        auto mine = own_memberships(s, *caller.person_id);
-        if (!mine) return mine.err();
+                a = audit(ctx, "membership.leave", "membership", std::string(ctx.param("id"))),
+                requested = audit(ctx, "membership_request.create", "membership request", "")](
+                   store& s) mutable -> result<membership_change> {
         const auto now = scheduler::now_utc();
-        const auto today = now.substr(0, 10);
-        // Still a member after today: open-ended, or ending later.
-        const auto staying = [&](const scheduler::membership& m) { return !m.until || *m.until > today; };
-        const std::pair<scheduler::membership, scheduler::working_group>* found = nullptr;
-        std::size_t others_staying = 0;
-        for (const auto& entry : *mine) {
-            if (entry.first.id == id)
-                found = &entry;
-            else if (staying(entry.first))
-                ++others_staying;
+        auto found = check_leave(s, *caller.person_id, id, now.substr(0, 10));
+        if (!found) return found.err();
+        auto& [m, g] = *found;
+        auto p = s.get_programme_by_id(g.programme_id);
+        if (!p) return p.err();
+        if (p->approval == scheduler::membership_approval::organiser) {
+            scheduler::membership_request r;
+            r.programme_id = g.programme_id;
+            r.person_id = *caller.person_id;
+            r.working_group_id = g.id;
+            r.kind = scheduler::membership_request_kind::leave;
+            r.membership_id = m.id;
+            auto made = request_membership_change(s, r, std::move(requested), now);
+            if (!made) return made.err();
+            return membership_change{{}, std::move(g), std::move(*made)};
         }
-        if (!found) return not_found("You have no membership with id '" + id + "'.");
-        auto m = found->first;
-        if (!staying(m))
-            return error{errc::conflict, "This membership has ended already.", {{"id", "has ended already"}}};
-        if (others_staying == 0)
-            return error::invalid("working_group_id", "you must stay in at least one working group");
-        const auto yesterday = scheduler::format_date(scheduler::add_days(*scheduler::parse_date(today), -1));
-        m.until = m.from < today ? yesterday : m.from;
-        auto r = s.update_membership(m, now);
-        if (!r) return r.err();
-        a.detail = json::serialize(json::object{{"until", *m.until}, {"via", "self"}});
+        auto left = apply_leave(s, m, now);
+        if (!left) return left.err();
+        a.detail = json::serialize(json::object{{"until", *left->until}, {"via", "self"}});
         if (auto st = s.append_audit(a, now); !st) return st.err();
-        return std::pair{std::move(*r), found->second};
+        return membership_change{std::move(*left), std::move(g), {}};
     };
     auto r = co_await db_write(ctx.svc.db, std::move(job));
     if (!r) co_return fail(ctx, r.err());
-    const auto& [m, g] = *r;
+    if (r->request) co_return membership_request_accepted(ctx, *r->request);
+    const auto& m = *r->membership;
+    const auto& g = r->group;
     ctx.svc.feeds.changed(g.programme_id, {group_content_key(g.id), person_content_key(m.person_id)});
     co_return ok_json(ctx, http::status::ok, own_membership_json(m, g, scheduler::now_utc().substr(0, 10)));
 }

@@ -180,6 +180,15 @@ void read_mail(object_reader& in, scheduler::mail_settings& m) {
     in.merge(std::move(mail));
 }
 
+void read_memberships(object_reader& in, scheduler::programme& p) {
+    const auto* o = in.optional_object("memberships");
+    if (!o) return;
+    object_reader memberships(*o, "memberships.");
+    if (auto v = memberships.optional_enum<scheduler::membership_approval>("approval", "none, organiser"))
+        p.approval = *v;
+    in.merge(std::move(memberships));
+}
+
 void read_programme(object_reader& in, scheduler::programme& p, bool create) {
     if (create) {
         if (auto v = in.required_string("slug", slug_max_chars)) {
@@ -208,6 +217,7 @@ void read_programme(object_reader& in, scheduler::programme& p, bool create) {
     read_rules(in, p.rules);
     read_holidays(in, p.holidays);
     read_mail(in, p.mail);
+    read_memberships(in, p);
     if (auto v = in.optional_bool("feeds_public")) p.feeds_public = *v;
     check_days(in, p);
 }

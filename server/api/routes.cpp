@@ -4,6 +4,7 @@
 #include "server/api/event_handlers.hpp"
 #include "server/api/feed_handlers.hpp"
 #include "server/api/handler_support.hpp"
+#include "server/api/membership_request_handlers.hpp"
 #include "server/api/outbox_handlers.hpp"
 #include "server/api/planning_handlers.hpp"
 #include "server/api/programme_handlers.hpp"
@@ -199,6 +200,7 @@ router make_routes() {
     add_event_routes(r);
     add_planning_routes(r);
     add_attendance_routes(r);
+    add_membership_request_routes(r);
     add_report_routes(r);
     add_reminder_routes(r);
     add_reply_routes(r);

@@ -70,6 +70,7 @@ json::object to_json(const scheduler::programme& p) {
            {{"cop_meeting", json::value_from(p.mail.cop_meeting_days)},
             {"working_group_session", json::value_from(p.mail.session_days)},
             {"other", json::value_from(p.mail.other_days)}}}}},
+        {"memberships", {{"approval", scheduler::to_string(p.approval)}}},
         {"version", p.version},
         {"created_at", p.created_at},
         {"updated_at", p.updated_at},

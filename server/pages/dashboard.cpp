@@ -134,6 +134,8 @@ std::string nav_for(const signed_in& s, const std::string& slug, lang l) {
         n += "<a href=\"" + base + "/plan\">" + std::string(pick(l, "Jaarplan", "Year plan")) + "</a>";
         n += "<a href=\"" + base + "/reports\">" + std::string(pick(l, "Rapporten", "Reports")) + "</a>";
         n += "<a href=\"" + base + "/outbox\">" + std::string(pick(l, "E-mail", "E-mail")) + "</a>";
+        n += "<a href=\"" + base + "/membership-requests\">" +
+             std::string(pick(l, "Lidmaatschapsverzoeken", "Membership requests")) + "</a>";
     }
     n += "<form method=\"post\" action=\"/dashboard/sign-out\">" + hidden_form_token(s) + "<button type=\"submit\">" +
          std::string(pick(l, "Afmelden", "Sign out")) + "</button></form>";
@@ -470,6 +472,18 @@ task<response> year_view(request_context& ctx) {
     h += "<h1>" + escape(d->programme.name) + " \xc2\xb7 " + std::to_string(year) + "</h1>";
     if (auto n = ctx.query("note"); n && *n == "booked")
         h += note_html(std::string(pick(l, "Het jaarplan is geboekt.", "The year plan has been booked.")), false);
+    // Joins and leaves waiting for this organiser (memberships.approval organiser).
+    auto waiting = co_await call_api(ctx, s->token, http::verb::get,
+                                     "/api/v1/programmes/" + url_encode(slug) +
+                                         "/membership-requests?state=pending&limit=" + std::to_string(max_page_size));
+    if (waiting.ok()) {
+        const auto list = waiting.json();
+        if (const auto n = arr(list, "items").size(); n > 0)
+            h += "<p class=\"note warn\" id=\"requests-waiting\"><a href=\"" + base + "/membership-requests\">" +
+                 std::string(pick(l, "Lidmaatschapsverzoeken die op uw besluit wachten: ",
+                                  "Membership requests waiting for your decision: ")) +
+                 std::to_string(n) + (n == max_page_size ? "+" : "") + "</a></p>";
+    }
     h += "<p class=\"row\"><a class=\"button secondary\" href=\"" + base + "?year=" + std::to_string(year - 1) + "\">" +
          std::string(pick(l, "\xe2\x86\x90 Vorig jaar", "\xe2\x86\x90 Previous year")) +
          "</a><a class=\"button secondary\" href=\"" + base + "?year=" + std::to_string(year + 1) + "\">" +
@@ -1025,6 +1039,123 @@ task<response> outbox(request_context& ctx) {
     co_return respond(ctx, p);
 }
 
+// --- membership requests -----------------------------------------------------------------------
+
+std::string reason_body(const std::string& reason) {
+    if (reason.empty()) return "";
+    return json::serialize(json::object{{"reason", reason}});
+}
+
+// The name of a request's {"id", "name"} member ("person", "organisation", "working_group").
+std::string member_name(const json::value& r, std::string_view key) {
+    if (const auto* o = r.as_object().if_contains(key); o && o->is_object()) return str(*o, "name");
+    return "";
+}
+
+page requests_page(const signed_in& s, const std::string& slug, lang l, const json::value& list,
+                   const std::string& note, bool problem) {
+    auto p = base_page(s, slug, l, std::string(pick(l, "Lidmaatschapsverzoeken", "Membership requests")));
+    auto& h = p.body;
+    h += "<h1>" + escape(p.title) + "</h1>" + note_html(note, problem);
+    h += "<p>" +
+         std::string(pick(l, "Deelnemers die zich aan- of afmelden voor een werkgroep wachten op uw goedkeuring.",
+                          "Participants joining or leaving a working group wait for your approval.")) +
+         "</p>";
+    if (!list.is_object()) return p;
+    const auto& items = arr(list, "items");
+    if (items.empty()) {
+        h += "<p id=\"no-requests\">" + std::string(pick(l, "Er wachten geen verzoeken.", "No requests are waiting.")) +
+             "</p>";
+        return p;
+    }
+    const auto base = "/dashboard/programmes/" + url_encode(slug) + "/membership-requests/";
+    h += "<div class=\"scroll\"><table id=\"membership-requests\"><thead><tr><th scope=\"col\">" +
+         std::string(pick(l, "Persoon", "Person")) + "</th><th scope=\"col\">" +
+         std::string(pick(l, "Organisatie", "Organisation")) + "</th><th scope=\"col\">" +
+         std::string(pick(l, "Werkgroep", "Working group")) + "</th><th scope=\"col\">" +
+         std::string(pick(l, "Verzoek", "Request")) + "</th><th scope=\"col\">" +
+         std::string(pick(l, "Datum", "Date")) + "</th><th scope=\"col\">" +
+         std::string(pick(l, "Besluit", "Decision")) + "</th></tr></thead><tbody>";
+    for (const auto& r : items) {
+        const auto id = str(r, "id");
+        const auto person = member_name(r, "person");
+        const bool join = str(r, "kind") == "join";
+        const auto action = escape(base + url_encode(id));
+        const auto who = "<span class=\"visually-hidden\">: " + escape(person) + "</span>";
+        h += "<tr><td>" + escape(person) + "</td><td>" + escape(member_name(r, "organisation")) + "</td><td>" +
+             escape(member_name(r, "working_group")) + "</td><td>" +
+             std::string(join ? pick(l, "aanmelden", "join") : pick(l, "afmelden", "leave")) + "</td><td>" +
+             escape(date_text(str(r, "created_at").substr(0, 10), l)) + "</td><td><form method=\"post\" action=\"" +
+             action + "/approve\">" + hidden_form_token(s) + "<button type=\"submit\">" +
+             std::string(pick(l, "Goedkeuren", "Approve")) + who + "</button></form><form method=\"post\" action=\"" +
+             action + "/decline\">" + hidden_form_token(s) + "<label for=\"reason-" + escape(id) + "\">" +
+             std::string(pick(l, "Reden (niet verplicht)", "Reason (optional)")) + "</label><input id=\"reason-" +
+             escape(id) +
+             "\" type=\"text\" name=\"reason\" maxlength=\"1000\"><button type=\"submit\" class=\"secondary\">" +
+             std::string(pick(l, "Afwijzen", "Decline")) + who + "</button></form></td></tr>";
+    }
+    h += "</tbody></table></div>";
+    return p;
+}
+
+task<response> show_requests(request_context& ctx, const signed_in& s, const std::string& slug, std::string note,
+                             bool problem, http::status status) {
+    const auto l = dashboard_lang(ctx);
+    if (note.empty())
+        if (auto n = ctx.query("note")) {
+            if (*n == "approved")
+                note = std::string(pick(l, "Het verzoek is goedgekeurd.", "The request is approved."));
+            if (*n == "declined") note = std::string(pick(l, "Het verzoek is afgewezen.", "The request is declined."));
+        }
+    auto a =
+        co_await call_api(ctx, s.token, http::verb::get,
+                          "/api/v1/programmes/" + url_encode(slug) + "/membership-requests?state=pending&limit=200");
+    if (!a.ok()) {
+        auto p = requests_page(s, slug, l, json::value(), a.problem_text(), true);
+        p.status = a.status >= 400 && a.status < 600 ? static_cast<http::status>(a.status)
+                                                     : http::status::internal_server_error;
+        co_return respond(ctx, p);
+    }
+    auto p = requests_page(s, slug, l, a.json(), note, problem);
+    p.status = status;
+    co_return respond(ctx, p);
+}
+
+// GET /dashboard/programmes/{slug}/membership-requests: the pending ones, oldest first.
+task<response> membership_requests(request_context& ctx) {
+    auto s = co_await current_session(ctx);
+    if (!s) co_return to_sign_in(ctx);
+    co_return co_await show_requests(ctx, *s, std::string(ctx.param("slug")), "", false, http::status::ok);
+}
+
+// POST /dashboard/programmes/{slug}/membership-requests/{id}/approve and /decline:
+// form_token, reason (decline, optional).
+task<response> decide_request(request_context& ctx, bool approve) {
+    auto s = co_await current_session(ctx);
+    if (!s) co_return to_sign_in(ctx);
+    auto f = parse_form(ctx.req.body());
+    if (!f || !form_token_ok(*s, *f))
+        co_return fail(ctx, error{errc::forbidden,
+                                  "The form is not from this session.",
+                                  {{"form_token", "does not match the session"}}});
+    const std::string slug(ctx.param("slug"));
+    auto body = reason_body(f->get("reason"));
+    auto a = co_await call_api(ctx, s->token, http::verb::post,
+                               "/api/v1/membership-requests/" + url_encode(ctx.param("id")) +
+                                   (approve ? "/approve" : "/decline"),
+                               std::move(body));
+    if (!a.ok())
+        co_return co_await show_requests(ctx, *s, slug, a.problem_text(), true,
+                                         a.status >= 400 && a.status < 500 ? static_cast<http::status>(a.status)
+                                                                           : http::status::internal_server_error);
+    co_return see_other("/dashboard/programmes/" + url_encode(slug) +
+                            "/membership-requests?note=" + (approve ? "approved" : "declined"),
+                        ctx.version(), ctx.keep_alive());
+}
+
+task<response> approve_request(request_context& ctx) { co_return co_await decide_request(ctx, true); }
+task<response> decline_request(request_context& ctx) { co_return co_await decide_request(ctx, false); }
+
 } // namespace
 
 void add_dashboard_routes(router& r) {
@@ -1040,6 +1171,11 @@ void add_dashboard_routes(router& r) {
     r.add(v::get, "/dashboard/programmes/{slug}/reports/attendance.csv", access::public_route, attendance_csv);
     r.add(v::get, "/dashboard/programmes/{slug}/reports/commitments.csv", access::public_route, commitments_csv);
     r.add(v::get, "/dashboard/programmes/{slug}/outbox", access::public_route, outbox);
+    r.add(v::get, "/dashboard/programmes/{slug}/membership-requests", access::public_route, membership_requests);
+    r.add(v::post, "/dashboard/programmes/{slug}/membership-requests/{id}/approve", access::public_route,
+          approve_request);
+    r.add(v::post, "/dashboard/programmes/{slug}/membership-requests/{id}/decline", access::public_route,
+          decline_request);
     r.add(v::get, "/dashboard/events/{id}", access::public_route, event_view);
     r.add(v::post, "/dashboard/events/{id}/presence", access::public_route, mark_presence);
     r.add(v::post, "/dashboard/events/{id}/accepted-present", access::public_route, mark_accepted_present);

@@ -17,6 +17,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -354,8 +355,9 @@ struct personal_data {
     scheduler::programme programme;
     std::vector<event_info> upcoming;
     std::vector<event_info> past;
-    std::vector<membership_row> memberships;      // current and future
-    std::vector<scheduler::working_group> groups; // the programme's open groups
+    std::vector<membership_row> memberships;            // current and future
+    std::vector<scheduler::working_group> groups;       // the programme's open groups
+    std::vector<scheduler::membership_request> pending; // joins and leaves waiting for an organiser
 };
 
 // The person a page token names, when it is genuine, of the current generation and the
@@ -371,7 +373,7 @@ result<personal_data> load_personal(store& s, const feed_key::page_owner& owner)
     if (!person) return person.err();
     auto programme = s.get_programme_by_id(person->programme_id);
     if (!programme) return programme.err();
-    personal_data d{std::move(*person), std::move(*programme), {}, {}, {}, {}};
+    personal_data d{std::move(*person), std::move(*programme), {}, {}, {}, {}, {}};
     const auto now = scheduler::now_utc();
     auto coming =
         s.person_invitations(d.person.id, instant_from_now(-std::chrono::hours(12)), instant_from_now(upcoming_window));
@@ -409,6 +411,12 @@ result<personal_data> load_personal(store& s, const feed_key::page_owner& owner)
     auto groups = s.list_working_groups(d.person.programme_id, {}, {std::nullopt, 200});
     if (!groups) return groups.err();
     d.groups = std::move(groups->items);
+    scheduler::membership_request_filter waiting;
+    waiting.person_id = d.person.id;
+    waiting.state = scheduler::membership_request_state::pending;
+    auto pending = s.list_membership_requests(waiting, {std::nullopt, 200});
+    if (!pending) return pending.err();
+    d.pending = std::move(pending->items);
     return d;
 }
 
@@ -441,6 +449,9 @@ std::string note_text(std::string_view code, lang l) {
         return std::string(pick(l, "U bent lid van de werkgroep.", "You have joined the working group."));
     if (code == "left")
         return std::string(pick(l, "U heeft de werkgroep verlaten.", "You have left the working group."));
+    if (code == "requested")
+        return std::string(pick(l, "Uw verzoek is verstuurd. Het wacht op goedkeuring van een organisator.",
+                                "Your request is sent. It is waiting for an organiser's approval."));
     return "";
 }
 
@@ -530,6 +541,15 @@ page personal_page(const request_context& ctx, const personal_data& d, const std
     std::size_t current = 0;
     for (const auto& r : d.memberships)
         if (staying(r.m)) ++current;
+    // A join or leave waiting for an organiser replaces that group's button.
+    const auto waiting = [&](const std::string& group_id) {
+        return std::any_of(d.pending.begin(), d.pending.end(),
+                           [&](const scheduler::membership_request& r) { return r.working_group_id == group_id; });
+    };
+    const std::string waiting_note =
+        "<p class=\"meta\">" +
+        std::string(pick(l, "Wacht op goedkeuring van een organisator.", "Waiting for an organiser's approval.")) +
+        "</p>";
     h += "<ul class=\"plain\">";
     for (const auto& r : d.memberships) {
         h += "<li class=\"card\"><h3>" + escape(r.g.name) + "</h3>";
@@ -537,7 +557,9 @@ page personal_page(const request_context& ctx, const personal_data& d, const std
             h += "<p class=\"meta\">" + std::string(pick(l, "Lid tot en met ", "Member until ")) +
                  escape(date_text(*r.m.until, l)) + "</p>";
         if (staying(r.m)) {
-            if (current > 1)
+            if (waiting(r.g.id))
+                h += waiting_note;
+            else if (current > 1)
                 h += "<form method=\"post\" action=\"" + escape(base + "/groups/" + r.m.id + "/leave") + "\">" +
                      hidden + "<button type=\"submit\" class=\"secondary\">" +
                      std::string(pick(l, "Verlaat deze werkgroep", "Leave this working group")) +
@@ -558,6 +580,10 @@ page personal_page(const request_context& ctx, const personal_data& d, const std
         if (member || g.archived_at) continue;
         others += "<li class=\"card\"><h3>" + escape(g.name) + "</h3>";
         if (!g.description.empty()) others += "<p>" + escape(g.description) + "</p>";
+        if (waiting(g.id)) {
+            others += waiting_note + "</li>";
+            continue;
+        }
         others += "<form method=\"post\" action=\"" + escape(base + "/groups") + "\">" + hidden +
                   "<input type=\"hidden\" name=\"working_group_id\" value=\"" + escape(g.id) +
                   "\"><button type=\"submit\">" + std::string(pick(l, "Word lid", "Join")) +
@@ -734,8 +760,9 @@ task<response> personal_action(request_context& ctx, my_form what) {
                                                                     : http::status::internal_server_error;
         co_return co_await show_personal(ctx, token, *owner, answer.problem_text(), true, st);
     }
-    co_return see_other("/my/" + token + "?note=" + note_code(what) + "#" + anchor_of(what), ctx.version(),
-                        ctx.keep_alive());
+    // 202: the programme's memberships.approval made the join or leave a request.
+    const char* note = answer.status == 202 ? "requested" : note_code(what);
+    co_return see_other("/my/" + token + "?note=" + note + "#" + anchor_of(what), ctx.version(), ctx.keep_alive());
 }
 
 // POST /my/{token}/events/{id}/rsvp: rsvp, comment, form_token.

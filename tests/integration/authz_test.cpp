@@ -23,6 +23,7 @@ struct world {
     server_process s;
     std::string organiser, stranger, participant;
     std::string org, person, group, venue, event, series_event, token_id, blackout_import, membership;
+    std::string membership_request;
     std::string future_event, message;
 
     std::string make(const std::string& token, const std::string& path, const std::string& body,
@@ -74,6 +75,15 @@ struct world {
                             R"({"kind":"other","title":"F","start":"2098-03-05T10:00","end":"2098-03-05T11:00"})");
         make(organiser, "/api/v1/events/" + future_event + "/guests", R"({"person_id":")" + person + "\"}",
              "person_id");
+        // A membership request: with approval by an organiser the participant asks to join
+        // another group.
+        REQUIRE(s.call("PATCH", p, admin, R"({"memberships":{"approval":"organiser"}})").status == 200);
+        const auto other_group = make(organiser, p + "/working-groups", R"({"slug":"wg-twee","name":"WG twee"})");
+        auto requested =
+            s.call("POST", "/api/v1/me/memberships", participant, R"({"working_group_id":")" + other_group + "\"}");
+        INFO(requested.body);
+        REQUIRE(requested.status == 202);
+        membership_request = str(requested.json(), "id");
         auto outbox = s.call("GET", "/api/v1/reminders?programme=gdci-2", admin);
         REQUIRE(outbox.status == 200);
         message = str(outbox.json().at("items").at(0), "id");
@@ -89,10 +99,15 @@ struct world {
         replace("{slug}", "gdci-2");
         replace("{import_id}", blackout_import);
         replace("{person_id}", person);
-        const std::vector<std::pair<std::string, std::string>> ids{
-            {"/organisations/{id}", org},      {"/people/{id}", person},    {"/working-groups/{id}", group},
-            {"/venues/{id}", venue},           {"/events/{id}", event},     {"/tokens/{id}", token_id},
-            {"/memberships/{id}", membership}, {"/reminders/{id}", message}};
+        const std::vector<std::pair<std::string, std::string>> ids{{"/organisations/{id}", org},
+                                                                   {"/people/{id}", person},
+                                                                   {"/working-groups/{id}", group},
+                                                                   {"/venues/{id}", venue},
+                                                                   {"/events/{id}", event},
+                                                                   {"/tokens/{id}", token_id},
+                                                                   {"/memberships/{id}", membership},
+                                                                   {"/reminders/{id}", message},
+                                                                   {"/membership-requests/{id}", membership_request}};
         for (const auto& [prefix, id] : ids)
             if (out.find(prefix) != std::string::npos) replace("{id}", id);
         return out;
@@ -150,6 +165,8 @@ TEST_CASE("authorization matrix over every route: other programmes get 404, part
             REQUIRE(w.s.call(r.method, path, w.participant, body).status == 204);
         else if (r.path == "/api/v1/me/memberships/{id}") // ... and leave a group, but not their only one
             REQUIRE(w.s.call(r.method, path, w.participant, body).status == 422);
+        else if (r.path == "/api/v1/me/membership-requests/{id}") // ... and withdraw their own request
+            REQUIRE(w.s.call(r.method, path, w.participant, body).status == 200);
         else if (r.path.starts_with("/api/v1/me/") && r.method == "PUT") // ... and answer invitations ({} lacks rsvp)
             REQUIRE(w.s.call(r.method, path, w.participant, body).status == 422);
         else if (r.method != "GET")

@@ -116,12 +116,12 @@ TEST_CASE("every operation documents its parameters, body and errors", "[http][o
                 CHECK(responses.contains("422"));
             }
             if (method == "post" && path.starts_with("/api/")) CHECK(params.count("Idempotency-Key") == 1);
-            // Versioned resources; tokens, blackout imports, busy times, memberships and
-            // guest invitations have no versions.
-            const bool versioned = path.find("/tokens/") == std::string::npos &&
-                                   path.find("/blackouts/") == std::string::npos && !path.ends_with("/busy") &&
-                                   path.find("/memberships/") == std::string::npos &&
-                                   path.find("/guests/") == std::string::npos;
+            // Versioned resources; tokens, blackout imports, busy times, memberships,
+            // membership requests and guest invitations have no versions.
+            const bool versioned =
+                path.find("/tokens/") == std::string::npos && path.find("/blackouts/") == std::string::npos &&
+                !path.ends_with("/busy") && path.find("/memberships/") == std::string::npos &&
+                path.find("/membership-requests/") == std::string::npos && path.find("/guests/") == std::string::npos;
             if ((method == "patch" || method == "delete") && versioned) {
                 CHECK(params.count("If-Match") == 1);
                 CHECK(responses.contains("412"));

@@ -199,6 +199,17 @@ TEST_CASE("every list route in the OpenAPI document pages with limit and next_cu
                 s.call("POST", "/api/v1/me/memberships", participant, R"({"working_group_id":")" + str(g, "id") + "\"}")
                     .status == 201;
     REQUIRE(joined);
+    // Membership requests: with approval by an organiser the participant asks to join two
+    // groups they are not in.
+    REQUIRE(s.call("PATCH", "/api/v1/programmes/gdci-2", admin, R"({"memberships":{"approval":"organiser"}})").status ==
+            200);
+    int requested = 0;
+    for (const auto& g : get_items("/api/v1/programmes/gdci-2/working-groups", admin))
+        if (requested < 2 &&
+            s.call("POST", "/api/v1/me/memberships", participant, R"({"working_group_id":")" + str(g, "id") + "\"}")
+                    .status == 202)
+            ++requested;
+    REQUIRE(requested == 2);
 
     // How to reach each list route with at least two items: the concrete path and token.
     const std::map<std::string, std::pair<std::string, std::string>> concrete{
@@ -216,6 +227,8 @@ TEST_CASE("every list route in the OpenAPI document pages with limit and next_cu
         {"/api/v1/events/{id}/attendance", {"/api/v1/events/" + event + "/attendance", admin}},
         {"/api/v1/me/attendance", {"/api/v1/me/attendance?year=2019", participant}},
         {"/api/v1/me/memberships", {"/api/v1/me/memberships", participant}},
+        {"/api/v1/me/membership-requests", {"/api/v1/me/membership-requests", participant}},
+        {"/api/v1/programmes/{slug}/membership-requests", {"/api/v1/programmes/gdci-2/membership-requests", admin}},
         {"/api/v1/programmes/{slug}/reports/attendance", {"/api/v1/programmes/gdci-2/reports/attendance", admin}},
         {"/api/v1/programmes/{slug}/reports/commitments", {"/api/v1/programmes/gdci-2/reports/commitments", admin}},
         {"/api/v1/programmes/{slug}/reports/absent-organisations",

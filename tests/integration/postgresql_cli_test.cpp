@@ -19,11 +19,11 @@ TEST_CASE("postgresql: migrate, seed-demo, tokens and plan work from the command
     auto migrated = run_copsched({"--database", url, "migrate"});
     INFO(migrated.out << migrated.err);
     REQUIRE(migrated.exit_code == 0);
-    CHECK(migrated.out.find("schema version 10 (applied 10") != std::string::npos);
+    CHECK(migrated.out.find("schema version 11 (applied 11") != std::string::npos);
     auto again = run_copsched({"--database", url, "migrate"});
     REQUIRE(again.exit_code == 0);
     CHECK(again.out.find("applied 0") != std::string::npos);
-    CHECK(db.scalar("SELECT MAX(version) FROM schema_migrations") == "10");
+    CHECK(db.scalar("SELECT MAX(version) FROM schema_migrations") == "11");
 
     REQUIRE(run_copsched({"--database", url, "seed-demo"}).exit_code == 0);
     REQUIRE(run_copsched({"--database", url, "seed-demo", "--if-empty"}).exit_code == 0);

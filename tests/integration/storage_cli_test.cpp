@@ -43,13 +43,14 @@ TEST_CASE("migrate creates the schema on an empty database and is a no-op the se
     auto first = run_copsched({"--database", db, "migrate"});
     INFO(first.err);
     REQUIRE(first.exit_code == 0);
-    REQUIRE(first.out.find("applied 10 migrations") != std::string::npos);
-    REQUIRE(scalar(db, "SELECT COUNT(*) FROM schema_migrations") == "10");
+    REQUIRE(first.out.find("applied 11 migrations") != std::string::npos);
+    REQUIRE(scalar(db, "SELECT COUNT(*) FROM schema_migrations") == "11");
     REQUIRE(scalar(db, "PRAGMA journal_mode") == "wal");
     for (const auto* table :
-         {"programmes", "organisations", "people", "working_groups", "memberships", "venues", "events", "series",
-          "attendance", "reminders", "api_tokens", "idempotency_keys", "audit_log", "blackout_imports", "blackouts",
-          "busy_times", "replies", "web_sessions", "outbox_counts"}) {
+         {"programmes", "organisations",    "people",       "working_groups",   "memberships",
+          "venues",     "events",           "series",       "attendance",       "reminders",
+          "api_tokens", "idempotency_keys", "audit_log",    "blackout_imports", "blackouts",
+          "busy_times", "replies",          "web_sessions", "outbox_counts",    "membership_requests"}) {
         INFO(table);
         REQUIRE(scalar(db, std::string("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='") + table +
                                "'") == "1");
@@ -57,7 +58,7 @@ TEST_CASE("migrate creates the schema on an empty database and is a no-op the se
     auto second = run_copsched({"--database", db, "migrate"});
     REQUIRE(second.exit_code == 0);
     REQUIRE(second.out.find("applied 0 migrations") != std::string::npos);
-    REQUIRE(scalar(db, "SELECT COUNT(*) FROM schema_migrations") == "10");
+    REQUIRE(scalar(db, "SELECT COUNT(*) FROM schema_migrations") == "11");
 }
 
 TEST_CASE("a database from a newer copsched is refused, not damaged", "[storage][cli]") {

@@ -3,10 +3,11 @@
 // loopback port, builds a programme through the API (with hostile names, titles and
 // comments), then walks the pages as a participant and as an organiser:
 //   participant: the personal page (subscribe links, answer an invitation with a comment,
-//                join and leave a working group, reminder opt-out), the RSVP link page;
+//                join and leave a working group, a join waiting for approval, reminder
+//                opt-out), the RSVP link page;
 //   organiser:   sign in with a token, see the year, preview and book a year plan, mark
 //                presence (one, bulk, everyone who accepted), the reports with their SVG
-//                charts and CSV downloads, the outbox; sign out.
+//                charts and CSV downloads, the outbox, approve a membership request; sign out.
 // On every page: axe-core finds no WCAG 2.1 A/AA violation, no script runs that the page
 // did not ship (no dialog, no CSP violation), the page fits 375 px without sideways
 // scrolling; a screenshot of each is written to SHOT_DIR.
@@ -259,6 +260,18 @@ ms = await (await fetch(`${base}/api/v1/working-groups/${other.id}/members`, { h
 check((body.includes("verlaten") || body.includes("left")) && ms.items.find((m) => m.id === joinedMembership?.id)?.until,
   "leave a working group from the page");
 check((await page.$$(`form[action$="/leave"]`)).length === 0, "the last working group cannot be left (no button)");
+// With the programme's memberships.approval "organiser", joining makes a request that waits.
+await api("PATCH", `/api/v1/programmes/${slug}`, { memberships: { approval: "organiser" } });
+const third = groups.find((g) => g.id !== group.id && g.id !== other.id && !g.archived_at);
+await go(pagePath);
+await Promise.all([page.waitForNavigation(), page.click(`form[action$="/groups"] input[value="${third.id}"] ~ button`)]);
+body = await text();
+const waiting = (await api("GET", `/api/v1/programmes/${slug}/membership-requests?state=pending`)).json.items;
+const request = waiting.find((r) => r.person_id === eve.id && r.working_group_id === third.id);
+check(request !== undefined && body.includes("Wacht op goedkeuring van een organisator"), "join with approval: a pending request, and the page says it waits");
+ms = await (await fetch(`${base}/api/v1/working-groups/${third.id}/members`, { headers: { Authorization: `Bearer ${admin}` } })).json();
+check(ms.items.find((m) => m.person_id === eve.id) === undefined, "join with approval: no membership yet");
+await audit("participant-page-requested");
 // Reminders: opt out.
 await Promise.all([page.waitForNavigation(), page.click(`form[action$="/reminders"] button`)]);
 own = (await api("GET", `/api/v1/people/${eve.id}`)).json;
@@ -355,6 +368,18 @@ check(csv.status === 200 && csv.type.startsWith("text/csv") && csv.disposition.i
 await go(`/dashboard/programmes/${slug}/outbox`);
 check((await page.$("#outbox")) !== null, "the outbox summary");
 await audit("dashboard-outbox");
+
+// --- membership requests ------------------------------------------------------------------------------
+await go(`/dashboard/programmes/${slug}/membership-requests`);
+check((await page.$(`form[action$="/membership-requests/${request?.id}/approve"]`)) !== null, "the pending request is listed with an Approve button");
+check((await text()).includes(third.name), "the request names its working group");
+await audit("dashboard-membership-requests");
+await Promise.all([page.waitForNavigation(), page.click(`form[action$="/membership-requests/${request?.id}/approve"] button`)]);
+ms = await (await fetch(`${base}/api/v1/working-groups/${third.id}/members`, { headers: { Authorization: `Bearer ${admin}` } })).json();
+check(page.url().includes("note=approved") && ms.items.find((m) => m.person_id === eve.id) !== undefined, "approving the request makes the membership");
+check((await page.$(`form[action$="/membership-requests/${request?.id}/approve"]`)) === null, "the approved request leaves the list");
+await audit("dashboard-membership-requests-approved");
+await api("PATCH", `/api/v1/programmes/${slug}`, { memberships: { approval: "none" } });
 
 // --- the README's screenshots: a year held, and a demo participant's page ------------------------------------------
 await go(`/dashboard/programmes/${slug}?year=${thisYear - 1}`);
