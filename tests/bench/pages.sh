@@ -33,7 +33,7 @@ seed_started=$(date +%s.%N)
 seeded="$(/usr/bin/python3 "$root/tests/bench/pages_seed.py" "$base" "$token" "$year")"
 seed_s="$(awk -v a="$seed_started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')"
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$seeded" "$1"; }
-events="$(field events)"; person="$(field person)"; group_event="$(field group_event)"
+events="$(field events)"; person="$(field person)"; group_event="$(field group_event)"; requests="$(field requests)"
 [ "$events" -ge 2000 ] || { echo "only $events events seeded" >&2; exit 1; }
 
 api() { curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"; }
@@ -73,8 +73,9 @@ declare -A paths=(
   [reports]="$d/reports?year=$year"
   [csv]="$d/reports/attendance.csv?by=organisation&year=$year"
   [outbox]="$d/outbox"
+  [requests]="$d/membership-requests"
 )
-order=(baseline personal rsvp year year_held plan event reports csv outbox)
+order=(baseline personal rsvp year year_held plan event reports csv outbox requests)
 declare -A times
 for _ in $(seq 1 "$repeats"); do
   for k in "${order[@]}"; do
@@ -89,6 +90,9 @@ time_ms "${paths[event]}" >/dev/null
 [ "$(grep -o 'name="person_id"' "$work/last" | wc -l)" -eq 1000 ] || { echo "the event page lacks invitations" >&2; exit 1; }
 time_ms "${paths[reports]}" >/dev/null
 [ "$(grep -o '<svg' "$work/last" | wc -l)" -eq 2 ] || { echo "the reports page lacks its charts" >&2; exit 1; }
+time_ms "${paths[requests]}" >/dev/null
+[ "$requests" -eq 100 ] && [ "$(grep -o 'name="form_token"' "$work/last" | wc -l)" -ge 100 ] ||
+  { echo "the membership requests page lacks the $requests pending requests" >&2; exit 1; }
 
 declare -A med
 for k in "${order[@]}"; do
@@ -113,6 +117,7 @@ declare -A what=(
   [reports]="dashboard: reports (two charts, commitments table)"
   [csv]="dashboard: attendance CSV by organisation"
   [outbox]="dashboard: outbox summary"
+  [requests]="dashboard: membership requests (100 pending)"
 )
 row() { printf '| %s | %s | %s |\n' "${what[$1]}" "${med[$1]}" "$(ratio "${med[$1]}" "${med[baseline]}")"; }
 section="$(cat <<MD
