@@ -223,12 +223,10 @@ void pg_connection::forget_reader(const pg_statement* s) noexcept {
         if (q.reader == s) q.reader = nullptr;
 }
 
-void pg_connection::exec_later(const char* sql) {
-    queued q;
-    q.sql = sql;
-    q.table = written_table(sql);
-    enqueue(std::move(q));
-}
+// Prepared like any statement (a savepoint's name is part of its text), so that the
+// server parses it once per connection, not once per job. Like prepare(), it takes the
+// text's address as the cache key: a string literal.
+void pg_connection::exec_later(const char* sql) { prepare(sql).run_later(); }
 
 // One round trip for everything queued: libpq's pipeline mode sends each statement
 // (Bind/Execute of a prepared one), then one Sync, and reads the results in order. After
@@ -348,7 +346,10 @@ void pg_connection::check(PGresult* r, std::string_view context, bool clear) {
 void pg_connection::exec(const char* sql) {
     if (!queue_.empty()) {
         if (std::string_view(sql).find(';') == std::string_view::npos) { // one statement: in the same round trip
-            exec_later(sql);
+            queued q; // not prepared: exec's text may be built for this one call
+            q.sql = sql;
+            q.table = written_table(sql);
+            enqueue(std::move(q));
             flush();
             return;
         }
@@ -388,25 +389,19 @@ void pg_connection::lock_keys(const std::vector<std::string>& exclusive, const s
         return out;
     };
     if (may_wait_) {
-        if (!exclusive.empty())
-            prepare("SELECT pg_advisory_xact_lock(1668247667, hashtext(k)) FROM string_to_table(?, E'\\n') AS k")
-                .bind(1, lines(exclusive))
-                .run_later();
-        if (!shared.empty())
-            prepare("SELECT pg_advisory_xact_lock_shared(1668247667, hashtext(k)) FROM string_to_table(?, E'\\n') AS k")
-                .bind(1, lines(shared))
-                .run_later();
+        prepare("SELECT pg_advisory_xact_lock(1668247667, hashtext(k)) FROM string_to_table(?1, E'\\n') AS k"
+                " UNION ALL SELECT pg_advisory_xact_lock_shared(1668247667, hashtext(k))"
+                " FROM string_to_table(?2, E'\\n') AS k")
+            .bind_all(lines(exclusive), lines(shared))
+            .run_later();
         return;
     }
-    auto e = prepare("SELECT COUNT(*) FILTER (WHERE NOT pg_try_advisory_xact_lock(1668247667, hashtext(k)))"
-                     " FROM string_to_table(?, E'\\n') AS k");
-    auto s = prepare("SELECT COUNT(*) FILTER (WHERE NOT pg_try_advisory_xact_lock_shared(1668247667, hashtext(k)))"
-                     " FROM string_to_table(?, E'\\n') AS k");
-    if (!exclusive.empty()) e.bind(1, lines(exclusive)).send();
-    if (!shared.empty()) s.bind(1, lines(shared)).send();
-    const bool busy =
-        (!exclusive.empty() && e.step() && e.integer(0) > 0) || (!shared.empty() && s.step() && s.integer(0) > 0);
-    if (busy) refuse_lock();
+    auto tried =
+        prepare("SELECT (SELECT COUNT(*) FILTER (WHERE NOT pg_try_advisory_xact_lock(1668247667, hashtext(k)))"
+                " FROM string_to_table(?1, E'\\n') AS k) + (SELECT COUNT(*) FILTER (WHERE NOT"
+                " pg_try_advisory_xact_lock_shared(1668247667, hashtext(k))) FROM string_to_table(?2, E'\\n') AS k)");
+    tried.bind_all(lines(exclusive), lines(shared));
+    if (tried.step() && tried.integer(0) > 0) refuse_lock();
 }
 
 } // namespace copsched::storage

@@ -150,7 +150,8 @@ public:
     virtual storage::engine engine() const noexcept = 0;
     // Runs one or more statements without parameters or results (after what is queued).
     virtual void exec(const char* sql) = 0;
-    // exec() of one statement, queued like statement::run_later on PostgreSQL.
+    // exec() of one statement, queued like statement::run_later on PostgreSQL. A string
+    // literal, as for prepare().
     virtual void exec_later(const char* sql) { exec(sql); }
     // Sends what send() and run_later() queued and waits for it; throws the first error.
     // Nothing is queued on SQLite.
