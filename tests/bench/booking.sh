@@ -89,6 +89,9 @@ if [ "$postgres" = 1 ]; then
   pg_seed_seconds="$(awk -v a="$pg_seed_started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')"
   stop_server
   pg_groups="$(field groups)" pg_venues="$(field venues)"
+  # Statistics, as a database in service has them (autovacuum would add them a minute or
+  # so after the seeding, in the middle of the rounds): every round plans alike.
+  "$pg/psql" -h "$work/pg" -U copsched -d bench_seed -qc ANALYZE
   echo "PostgreSQL: seeded $(field events) events, $(field people) people in ${pg_seed_seconds}s" >&2
 fi
 
@@ -124,6 +127,10 @@ run() {
     fi
     ;;
   esac
+  # Every mode starts with the disk's queue empty: the dirty pages of the rounds before (a
+  # SQLite round writes about 100 MB) would otherwise be written back during this one and
+  # slow its fsyncs.
+  sync
   wrk -t"$threads" -c"$2" -d"$duration" --latency -s "$root/tests/bench/booking.lua" \
     "http://127.0.0.1:$target" -- "$tok" "$slug" "$first_day" "$g" "$v" "$threads" 2>>"$work/wrk.err" | wrk_summary
   stop_server
@@ -188,8 +195,12 @@ $(row pg-2 32)"
 socket, \`fsync\` and \`synchronous_commit\` on, \`shared_buffers=128MB\`), one instance; **pg-2** two instances
 on that database behind nginx (round robin, keep-alive connections to the instances,
 \`tests/bench/lib.sh\` start_nginx_proxy), wrk sending to nginx: all of it, wrk and PostgreSQL
-on the same $(nproc) cores. Their database was seeded the same way (${pg_seed_seconds}s) and is copied
-(\`createdb -T\`) for each round.
+on the same $(nproc) cores. Their database was seeded the same way (${pg_seed_seconds}s), analysed
+(statistics, as a database in service has them), and is copied (\`createdb -T\`, file_copy, then a
+checkpoint) for each round; every mode starts after a \`sync\`, so that no round writes back the
+pages of the one before. The instances' writers plan with generic plans
+(\`plan_cache_mode=force_generic_plan\`): with statistics, the default re-plans most of a
+booking's 16 statements at every execution (one instance: 737 against 1,145 bookings/s).
 "
   pg_text2="
 **PostgreSQL with 2 instances behind nginx: ${med[pg-2,32]} bookings/s, p99 ${medp[pg-2,32]} ms (${rscale}x one
