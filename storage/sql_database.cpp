@@ -26,7 +26,7 @@ using scheduler::status;
 sql_database::sql_database(options o) : options_(std::move(o)) {
     if (is_postgresql_url(options_.path)) {
         writer_conn_ = std::make_unique<pg_connection>(options_.path);
-        // The writer runs the same short statements of every write (a booking's 16), each
+        // The writer runs the same short statements of every write (a booking's 15), each
         // prepared once and executed thousands of times. Once a database has statistics,
         // PostgreSQL's default (auto) plans many of them afresh at every execution, as the
         // plan for the values at hand looks cheaper than the generic one: one instance

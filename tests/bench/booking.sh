@@ -200,7 +200,7 @@ on the same $(nproc) cores. Their database was seeded the same way (${pg_seed_se
 checkpoint) for each round; every mode starts after a \`sync\`, so that no round writes back the
 pages of the one before. The instances' writers plan with generic plans
 (\`plan_cache_mode=force_generic_plan\`): with statistics, the default re-plans most of a
-booking's 16 statements at every execution (one instance: 737 against 1,145 bookings/s).
+booking's 15 statements at every execution (one instance: 737 against 1,145 bookings/s).
 "
   pg_text2="
 **PostgreSQL with 2 instances behind nginx: ${med[pg-2,32]} bookings/s, p99 ${medp[pg-2,32]} ms (${rscale}x one
