@@ -9,7 +9,7 @@
 // Not thread-safe: one thread uses a client at a time. The token is sent only in the
 // Authorization header and never logged.
 
-#include "server/remind/curl_handle.hpp"
+#include "server/remind/service_api.hpp"
 
 #include <chrono>
 #include <string>
@@ -44,9 +44,7 @@ public:
                                           const std::string& idempotency_key);
 
 private:
-    std::string url_;
-    std::string authorization_;
-    curl_handle handle_;
+    service_api api_;
 };
 
 } // namespace copsched::server

@@ -16,44 +16,6 @@ namespace json = boost::json;
 // Longest error text sent back in a failed report.
 constexpr std::size_t max_error_text = 1000;
 
-struct slist_free {
-    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using slist_ptr = std::unique_ptr<curl_slist, slist_free>;
-
-struct reply_state {
-    std::string* body;
-    std::chrono::seconds retry_after{0};
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-    static_cast<reply_state*>(user)->body->append(data, size * count);
-    return size * count;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-    const std::string_view line(data, size * count);
-    constexpr std::string_view name = "retry-after:";
-    if (line.size() > name.size()) {
-        bool match = true;
-        for (std::size_t i = 0; i < name.size() && match; ++i)
-            match = std::tolower(static_cast<unsigned char>(line[i])) == name[i];
-        if (match) {
-            long secs = 0;
-            for (char c : line.substr(name.size())) {
-                if (c >= '0' && c <= '9')
-                    secs = std::min(secs * 10 + (c - '0'), 3600L);
-                else if (c != ' ' && c != '\r' && c != '\n') {
-                    secs = 0;
-                    break;
-                } // an HTTP date: use our own back-off
-            }
-            static_cast<reply_state*>(user)->retry_after = std::chrono::seconds(secs);
-        }
-    }
-    return size * count;
-}
-
 const json::string* string_field(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
     return v ? v->if_string() : nullptr;
@@ -135,53 +97,19 @@ std::optional<std::string> parse_claim_answer(std::string_view body, std::vector
 }
 
 reminder_api::reminder_api(std::string base_url, std::string token, std::chrono::milliseconds timeout)
-    : base_url_(std::move(base_url)), authorization_("Authorization: Bearer " + std::move(token)), timeout_(timeout) {
-    while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
-    if (base_url_.rfind("http://", 0) != 0 && base_url_.rfind("https://", 0) != 0)
-        throw std::runtime_error("the server URL must start with http:// or https://");
-    CURL* h = handle_.get();
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<long long>(timeout_.count(), 10'000)));
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-}
+    : api_(std::move(base_url), std::move(token), timeout) {}
 
 api_outcome reminder_api::post(const std::string& path, const std::string& payload, std::string& body) {
-    CURL* h = handle_.get();
-    body.clear();
-    reply_state state{&body};
-    slist_ptr headers(curl_slist_append(nullptr, authorization_.c_str()));
-    for (const char* line :
-         {"Content-Type: application/json", "Accept: application/json, application/problem+json", "Expect:"})
-        if (headers) curl_slist_append(headers.get(), line);
-    if (!headers) throw std::bad_alloc();
-    const std::string url = base_url_ + path;
-    char error[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload.c_str());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &state);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &state);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
-    const CURLcode rc = curl_easy_perform(h);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, nullptr);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, nullptr);
-
+    auto ex = api_.post(path, payload);
+    body = std::move(ex.body);
     api_outcome out;
-    if (rc != CURLE_OK) {
+    if (!ex.completed) {
         out.status = api_status::retry_later;
-        out.detail = error[0] ? std::string(error) : std::string(curl_easy_strerror(rc));
+        out.detail = std::move(ex.error);
         return out;
     }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out.http_status);
-    out.retry_after = state.retry_after;
+    out.http_status = ex.http_status;
+    out.retry_after = ex.retry_after;
     const long s = out.http_status;
     if (s >= 200 && s <= 299)
         out.status = api_status::ok;
@@ -212,7 +140,7 @@ api_outcome reminder_api::claim(int limit, std::chrono::seconds lease, std::vect
 
 api_outcome reminder_api::report_sent(const reminder_item& item) {
     std::string body;
-    return post("/api/v1/reminders/" + escape_segment(handle_.get(), item.id) + "/sent",
+    return post("/api/v1/reminders/" + escape_segment(api_.handle(), item.id) + "/sent",
                 json::serialize(json::object{{"message_id", item.message_id}, {"lease_id", item.lease_id}}), body);
 }
 
@@ -224,7 +152,7 @@ api_outcome reminder_api::report_failed(const reminder_item& item, std::string_v
         while (!short_error.empty() && (static_cast<unsigned char>(error[short_error.size()]) & 0xC0) == 0x80)
             short_error.remove_suffix(1);
     return post(
-        "/api/v1/reminders/" + escape_segment(handle_.get(), item.id) + "/failed",
+        "/api/v1/reminders/" + escape_segment(api_.handle(), item.id) + "/failed",
         json::serialize(json::object{{"error", short_error}, {"permanent", permanent}, {"lease_id", item.lease_id}}),
         body);
 }

@@ -6,8 +6,8 @@
 // Not thread-safe: one thread uses a client at a time. The token is sent only in the
 // Authorization header and never logged.
 
-#include "server/remind/curl_handle.hpp"
 #include "server/remind/mime.hpp"
+#include "server/remind/service_api.hpp"
 
 #include <chrono>
 #include <optional>
@@ -71,10 +71,7 @@ public:
 private:
     [[nodiscard]] api_outcome post(const std::string& path, const std::string& json, std::string& body);
 
-    std::string base_url_; // constant after construction
-    std::string authorization_;
-    std::chrono::milliseconds timeout_;
-    curl_handle handle_;
+    service_api api_;
 };
 
 } // namespace copsched::server
