@@ -24,6 +24,15 @@ struct api_answer {
     bool ok() const { return status >= 200 && status < 300; }
     // The problem's detail and the first field problem ("field: problem"), for a note.
     std::string problem_text() const;
+    // The status of a page that shows this failed answer: the API's own 4xx or 5xx.
+    http::status failed_status() const {
+        return status >= 400 && status < 600 ? static_cast<http::status>(status) : http::status::internal_server_error;
+    }
+    // The status of a page shown again after a form the API refused: the refusal's 4xx, or
+    // 500 when the API failed.
+    http::status refused_status() const {
+        return status >= 400 && status < 500 ? static_cast<http::status>(status) : http::status::internal_server_error;
+    }
 };
 
 // Runs `method target` (path and query, percent-encoded) of the API route table as

@@ -167,8 +167,7 @@ std::string note_html(const std::string& text, bool problem) {
 
 page problem_page(const signed_in& s, const std::string& slug, lang l, const api_answer& a) {
     auto p = base_page(s, slug, l, std::string(pick(l, "Niet gelukt", "Not possible")));
-    p.status =
-        a.status >= 400 && a.status < 600 ? static_cast<http::status>(a.status) : http::status::internal_server_error;
+    p.status = a.failed_status();
     p.body = "<h1>" + escape(p.title) + "</h1>" + note_html(a.problem_text(), true) + "<p><a href=\"/dashboard\">" +
              std::string(pick(l, "Naar het overzicht", "To the overview")) + "</a></p>";
     return p;
@@ -588,7 +587,7 @@ task<response> plan_preview(request_context& ctx) {
                                plan_body(year, false));
     if (!a.ok()) {
         auto p = plan_page(*s, slug, l, year, json::value(), a.problem_text(), true);
-        p.status = static_cast<http::status>(a.status);
+        p.status = a.failed_status();
         co_return respond(ctx, p);
     }
     co_return respond(ctx, plan_page(*s, slug, l, year, a.json(), "", false));
@@ -615,7 +614,7 @@ task<response> plan_book(request_context& ctx) {
         auto preview = co_await call_api(ctx, s->token, http::verb::post,
                                          "/api/v1/programmes/" + url_encode(slug) + "/plans", plan_body(year, false));
         auto p = plan_page(*s, slug, l, year, preview.ok() ? preview.json() : json::value(), a.problem_text(), true);
-        p.status = static_cast<http::status>(a.status);
+        p.status = a.failed_status();
         co_return respond(ctx, p);
     }
     co_return see_other("/dashboard/programmes/" + url_encode(slug) + "?year=" + std::to_string(year) + "&note=booked",
@@ -778,10 +777,7 @@ task<response> event_view(request_context& ctx) {
 }
 
 task<response> after_marking(request_context& ctx, const signed_in& s, const std::string& id, const api_answer& a) {
-    if (!a.ok())
-        co_return co_await show_event(ctx, s, id, a.problem_text(), true,
-                                      a.status >= 400 && a.status < 500 ? static_cast<http::status>(a.status)
-                                                                        : http::status::internal_server_error);
+    if (!a.ok()) co_return co_await show_event(ctx, s, id, a.problem_text(), true, a.refused_status());
     co_return see_other("/dashboard/events/" + url_encode(id) + "?note=recorded", ctx.version(), ctx.keep_alive());
 }
 
@@ -1112,8 +1108,7 @@ task<response> show_requests(request_context& ctx, const signed_in& s, const std
                           "/api/v1/programmes/" + url_encode(slug) + "/membership-requests?state=pending&limit=200");
     if (!a.ok()) {
         auto p = requests_page(s, slug, l, json::value(), a.problem_text(), true);
-        p.status = a.status >= 400 && a.status < 600 ? static_cast<http::status>(a.status)
-                                                     : http::status::internal_server_error;
+        p.status = a.failed_status();
         co_return respond(ctx, p);
     }
     auto p = requests_page(s, slug, l, a.json(), note, problem);
@@ -1144,10 +1139,7 @@ task<response> decide_request(request_context& ctx, bool approve) {
                                "/api/v1/membership-requests/" + url_encode(ctx.param("id")) +
                                    (approve ? "/approve" : "/decline"),
                                std::move(body));
-    if (!a.ok())
-        co_return co_await show_requests(ctx, *s, slug, a.problem_text(), true,
-                                         a.status >= 400 && a.status < 500 ? static_cast<http::status>(a.status)
-                                                                           : http::status::internal_server_error);
+    if (!a.ok()) co_return co_await show_requests(ctx, *s, slug, a.problem_text(), true, a.refused_status());
     co_return see_other("/dashboard/programmes/" + url_encode(slug) +
                             "/membership-requests?note=" + (approve ? "approved" : "declined"),
                         ctx.version(), ctx.keep_alive());

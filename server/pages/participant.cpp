@@ -756,9 +756,7 @@ task<response> personal_action(request_context& ctx, my_form what) {
         answer = std::get<api_answer>(req);
     if (!answer.ok()) {
         const auto owner = ctx.svc.feed_secret.check_page_token(token);
-        const auto st = answer.status >= 400 && answer.status < 500 ? static_cast<http::status>(answer.status)
-                                                                    : http::status::internal_server_error;
-        co_return co_await show_personal(ctx, token, *owner, answer.problem_text(), true, st);
+        co_return co_await show_personal(ctx, token, *owner, answer.problem_text(), true, answer.refused_status());
     }
     // 202: the programme's memberships.approval made the join or leave a request.
     const char* note = answer.status == 202 ? "requested" : note_code(what);
