@@ -314,7 +314,6 @@ void sql_database::run_batch(std::vector<write_job>& batch) {
         }
         outcomes.push_back(std::move(outcome));
     }
-    db.allow_lock_wait(true);
     if (!commit_batch(db, batch)) return;
     for (std::size_t i = 0; i < batch.size(); ++i) answer(batch[i], outcomes[i]);
 }
