@@ -54,7 +54,8 @@ json::value book(const server_process& s, std::string body) {
     auto r = s.call("POST", "/api/v1/programmes/gdci-2/events", s.admin_token, body);
     if (r.status == 409) {
         json::array accept;
-        for (const auto& c : r.json().at("conflicts").as_array()) accept.push_back(c.at("type"));
+        const auto refused = r.json(); // kept: a range over a temporary's member dangles
+        for (const auto& c : refused.at("conflicts").as_array()) accept.push_back(c.at("type"));
         body.insert(body.size() - 1, R"(,"accept_conflicts":)" + json::serialize(accept));
         r = s.call("POST", "/api/v1/programmes/gdci-2/events", s.admin_token, body);
     }

@@ -160,7 +160,8 @@ TEST_CASE("every list route in the OpenAPI document pages with limit and next_cu
         auto r = s.call("POST", "/api/v1/programmes/gdci-2/events", admin, body);
         if (r.status == 409) {
             boost::json::array accept;
-            for (const auto& c : r.json().at("conflicts").as_array()) accept.push_back(c.at("type"));
+            const auto refused = r.json(); // kept: a range over a temporary's member dangles
+            for (const auto& c : refused.at("conflicts").as_array()) accept.push_back(c.at("type"));
             body.insert(body.size() - 1, R"(,"accept_conflicts":)" + boost::json::serialize(accept));
             r = s.call("POST", "/api/v1/programmes/gdci-2/events", admin, body);
         }
