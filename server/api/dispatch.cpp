@@ -4,7 +4,6 @@
 #include "server/api/auth.hpp"
 #include "server/api/db_call.hpp"
 #include "server/api/errors.hpp"
-#include "server/http/http_date.hpp"
 #include "server/http/metrics.hpp"
 #include "server/http/text.hpp"
 #include "server/options/config.hpp"
@@ -100,6 +99,7 @@ std::optional<error> query_problem(const request_context& ctx) {
         return error{
             errc::invalid_input, "The request has an invalid query parameter.", {{std::move(field), std::move(what)}}};
     };
+    if (!ctx.target.has_query()) return std::nullopt; // most requests: no parameter to check
     for (const auto& p : ctx.target.params()) {
         if (!text_problem(p.key, p.key.size(), false).empty())
             return bad("query", "a parameter name is not UTF-8 text without control characters");
@@ -301,6 +301,7 @@ private:
         if (!st) return st;
         if (nested_failed_ || failed() || answer_->result_int() >= 500)
             return scheduler::error{errc::internal, "The request failed; its changes were rolled back.", {}};
+        expand_canned_fields(*answer_); // stored_answer and kept read its fields
         if (kept(*answer_)) {
             auto stored = s.store_idempotency_answer(
                 token_, key_, {hash_, static_cast<int>(answer_->result_int()), stored_answer(*answer_)}, now_,
@@ -464,10 +465,9 @@ task<response> dispatcher::handle(request req, std::string client_address) {
     } catch (const std::exception& e) {
         res = problem(error{errc::internal, e.what(), {}}, req.version(), req.keep_alive());
     }
-    // No handler sets Date: insert, which skips set's search for one to replace.
-    res.insert(http::field::date, http_date_now());
     if (req.method() == http::verb::head) {
         // Same headers as GET, no body.
+        expand_canned_fields(res);
         const auto length = res.body().size();
         res.body().clear();
         res.content_length(length);

@@ -78,6 +78,8 @@ std::size_t feed_cache::entry::held_bytes() const noexcept {
     if (plain) n += plain->capacity() + shared_string_overhead;
     if (plain_file) n += plain_file->size() + sizeof(sealed_file) + 16; // pages in the kernel, not the heap
     for (const auto* s : {&etag, &gzip_etag, &last_modified, &cache_control}) n += s->capacity() + 1;
+    for (const auto* h : {&gzip_head, &plain_head})
+        if (h->lines) n += h->lines->capacity() + 1 + shared_string_overhead;
     for (const auto& [k, v] : depends_on) n += sizeof(std::pair<std::string, std::uint64_t>) + k.capacity();
     return n;
 }

@@ -93,6 +93,15 @@ public:
         std::string cache_control;
         clock::time_point stale_at; // when a shown cancelled event's grace period ends
         std::vector<std::pair<std::string, std::uint64_t>> depends_on;
+        // The header fields of the answers, written once (shared_text_body's canned
+        // fields): per encoding, the 200's lines; its tail from `not_modified_from` on
+        // (ETag, Last-Modified, Cache-Control, Vary) is the 304's. Null when not made
+        // (the plain one until the plain bytes are held).
+        struct head {
+            std::shared_ptr<const std::string> lines;
+            std::size_t not_modified_from = 0;
+        };
+        head gzip_head, plain_head;
         // What holding this entry costs: the bytes of both encodings, strings, bookkeeping.
         std::size_t held_bytes() const noexcept;
     };

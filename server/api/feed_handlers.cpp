@@ -121,11 +121,42 @@ feed_request read_feed_request(const request_context& ctx) {
 bool wants_gzip(const feed_request& r) { return preferred_coding(r.accept_encoding) == content_coding::gzip; }
 bool wants_gzip(const request_context& ctx) { return wants_gzip(read_feed_request(ctx)); }
 
+// The header fields of the answers with `e`'s bytes in one encoding, written once
+// (feed_cache::entry::head): those calendar_response inserts otherwise, and Content-Length.
+// A 304 carries the tail from ETag on (see calendar_response).
+feed_cache::entry::head head_for(const feed_cache::entry& e, bool gzip) {
+    std::string lines = "Content-Type: text/calendar; charset=utf-8\r\n";
+    if (gzip) lines += "Content-Encoding: gzip\r\n";
+    lines += "Content-Length: " + std::to_string((gzip ? e.gzip : e.plain)->size()) + "\r\n";
+    const auto not_modified_from = lines.size();
+    lines += "ETag: " + (gzip ? e.gzip_etag : e.etag) + "\r\n";
+    lines += "Last-Modified: " + e.last_modified + "\r\n";
+    lines += "Cache-Control: " + e.cache_control + "\r\n";
+    lines += "Vary: Accept-Encoding\r\n";
+    lines.shrink_to_fit();
+    return {std::make_shared<const std::string>(std::move(lines)), not_modified_from};
+}
+
 // The answer with `e` in one encoding: its bytes shared, not copied. `vary`: the feed has
 // both encodings, so caches must key on Accept-Encoding (on 304 and plain answers too).
 response calendar_response(const request_context& ctx, const feed_cache::entry& e, bool gzip, bool not_modified,
                            bool vary) {
     response res{not_modified ? http::status::not_modified : http::status::ok, ctx.version()};
+    if (const auto& head = gzip ? e.gzip_head : e.plain_head; vary && head.lines) {
+        // A cached feed: its fields as written once, the bytes shared. HTTP/1.1 keeps the
+        // connection unless the request said close (http_server then says it); HTTP/1.0
+        // needs its keep-alive said.
+        if (ctx.version() < 11) res.keep_alive(ctx.keep_alive());
+        std::string_view lines = *head.lines;
+        if (not_modified)
+            lines.remove_prefix(head.not_modified_from);
+        else if (gzip)
+            res.body().share(e.gzip);
+        else
+            res.body().share(e.plain, e.plain_file);
+        res.body().set_canned_fields(head.lines, lines);
+        return res;
+    }
     // A new response has none of these fields: insert, which skips set's search for one. A
     // 304 carries no Content-Type: RFC 9110, 15.4.5 lists what it sends (ETag, Cache-Control,
     // Vary, Date) and asks for no other representation metadata; Last-Modified stays, as
@@ -268,6 +299,8 @@ result<std::shared_ptr<const feed_cache::entry>> render(
     e->last_modified = http_date(clock::to_time_t(e->last_modified_at));
     e->cache_control = cache_control;
     e->depends_on = versions;
+    e->gzip_head = head_for(*e, true);
+    if (e->plain) e->plain_head = head_for(*e, false);
     return std::shared_ptr<const feed_cache::entry>(std::move(e));
 }
 
@@ -282,6 +315,7 @@ response answer(request_context& ctx, const std::string& feed_id, std::shared_pt
         auto with_plain = std::make_shared<feed_cache::entry>(*e);
         with_plain->plain = std::make_shared<const std::string>(gzip_decompress(*e->gzip));
         with_plain->plain_file = plain_file_for(ctx.svc, *with_plain->plain);
+        with_plain->plain_head = head_for(*with_plain, false);
         ctx.svc.feeds.replace(feed_id, e, with_plain);
         e = std::move(with_plain);
     }
@@ -403,11 +437,12 @@ void render_in_background(const services& svc, feed_kind kind, const std::string
     });
 }
 
-// Serves `feed_id` from the cache or, when out of date, loads it with `load` (a read
-// job giving feed_data) and renders it, on the database reader thread, once however many
-// requests miss it at the same time: the first renders, the others wait for its entry.
-template <class Load>
-task<response> serve_feed(request_context& ctx, feed_kind kind, std::string feed_id, Load load) {
+// Serves `feed_id` from the cache or, when out of date, loads it with the read job
+// `make_load()` gives (a job giving feed_data; made only then, as a hit needs none) and
+// renders it, on the database reader thread, once however many requests miss it at the
+// same time: the first renders, the others wait for its entry.
+template <class MakeLoad>
+task<response> serve_feed(request_context& ctx, feed_kind kind, std::string feed_id, MakeLoad make_load) {
     auto& cache = ctx.svc.feeds;
     if (auto hit = cache.find(kind, feed_id)) co_return answer(ctx, feed_id, std::move(hit));
     if (auto before = cache.previous(feed_id)) {
@@ -416,7 +451,7 @@ task<response> serve_feed(request_context& ctx, feed_kind kind, std::string feed
         // else (a change that touched many feeds keeps the renders queued) it gets the
         // version it would have got a moment earlier.
         auto ticket = cache.join_render(feed_id);
-        if (ticket.leader) render_in_background(ctx.svc, kind, feed_id, std::move(load), ticket.flight);
+        if (ticket.leader) render_in_background(ctx.svc, kind, feed_id, make_load(), ticket.flight);
         const auto wait = ctx.svc.cfg.feed_refresh_wait;
         if (wait.count() > 0 && ticket.flight->started())
             if (auto e = co_await rendered_within(ticket.flight, wait)) co_return answer(ctx, feed_id, std::move(e));
@@ -432,7 +467,7 @@ task<response> serve_feed(request_context& ctx, feed_kind kind, std::string feed
     }
     flight_landing landing(cache, feed_id, std::move(ticket.flight));
     const auto changes_before = cache.changes();
-    auto job = render_job(ctx.svc, kind, feed_id, !wants_gzip(ctx), std::move(load));
+    auto job = render_job(ctx.svc, kind, feed_id, !wants_gzip(ctx), make_load());
     auto e = co_await db_read(ctx.svc.db, std::move(job));
     if (!e) co_return fail(ctx, e.err());
     // A change committed while we read may be missing from what we read: serve, don't keep
@@ -488,73 +523,81 @@ task<response> personal_feed(request_context& ctx) {
     // hash; the database only ever sees the token's hash.
     std::string feed_id = "person:";
     feed_id += ctx.param("token");
-    auto load = [token = std::string(ctx.param("token"))](store& s) -> result<feed_data> {
-        auto who = s.find_person_by_feed_hash(sha256_hex(token));
-        if (!who || !who->active) return error{errc::not_found, "No such feed.", {}};
-        auto p = s.get_programme_by_id(who->programme_id);
-        if (!p) return p.err();
-        auto d = programme_feed_data(s, *p, std::nullopt);
-        if (!d) return d;
-        d->is_public = false;
-        d->lang = who->lang;
-        d->name = p->name + " - " + who->name + " (" + texts_for(who->lang).personal + ")";
-        d->stamps.push_back(who->updated_at);
-        d->depends_on.push_back(person_content_key(who->id));
-        // The groups the person belongs to (at any date): their changes change this feed.
-        auto groups = s.person_working_group_ids(who->id);
-        if (!groups) return groups.err();
-        for (const auto& g : *groups) d->depends_on.push_back(group_content_key(g));
-        auto events = s.feed_events({scheduler::feed_scope::person, p->id, who->id});
-        if (!events) return events.err();
-        d->events = std::move(*events);
-        auto invited = s.person_invitations(who->id, "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z");
-        if (!invited) return invited.err();
-        d->rsvp_person_id = who->id;
-        d->person_generation = who->feed_generation;
-        for (const auto& i : *invited) d->rsvp_event_ids.insert(i.event_id);
-        return d;
+    auto make_load = [&ctx] {
+        return [token = std::string(ctx.param("token"))](store& s) -> result<feed_data> {
+            auto who = s.find_person_by_feed_hash(sha256_hex(token));
+            if (!who || !who->active) return error{errc::not_found, "No such feed.", {}};
+            auto p = s.get_programme_by_id(who->programme_id);
+            if (!p) return p.err();
+            auto d = programme_feed_data(s, *p, std::nullopt);
+            if (!d) return d;
+            d->is_public = false;
+            d->lang = who->lang;
+            d->name = p->name + " - " + who->name + " (" + texts_for(who->lang).personal + ")";
+            d->stamps.push_back(who->updated_at);
+            d->depends_on.push_back(person_content_key(who->id));
+            // The groups the person belongs to (at any date): their changes change this feed.
+            auto groups = s.person_working_group_ids(who->id);
+            if (!groups) return groups.err();
+            for (const auto& g : *groups) d->depends_on.push_back(group_content_key(g));
+            auto events = s.feed_events({scheduler::feed_scope::person, p->id, who->id});
+            if (!events) return events.err();
+            d->events = std::move(*events);
+            auto invited = s.person_invitations(who->id, "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z");
+            if (!invited) return invited.err();
+            d->rsvp_person_id = who->id;
+            d->person_generation = who->feed_generation;
+            for (const auto& i : *invited) d->rsvp_event_ids.insert(i.event_id);
+            return d;
+        };
     };
-    co_return co_await serve_feed(ctx, feed_kind::person, std::move(feed_id), std::move(load));
+    co_return co_await serve_feed(ctx, feed_kind::person, std::move(feed_id), make_load);
 }
 
 task<response> group_feed(request_context& ctx) {
     const std::string id(ctx.param("id"));
-    auto load = [id, token = ctx.query("token")](store& s) -> result<feed_data> {
-        auto g = s.get_working_group(id);
-        if (!g) return error{errc::not_found, "No such feed.", {}};
-        auto p = s.get_programme_by_id(g->programme_id);
-        if (!p) return p.err();
-        return scoped_feed(s, *p, token, scheduler::feed_scope::working_group, g->id, p->name + " - " + g->name,
-                           g->updated_at, group_content_key(g->id));
+    auto make_load = [&ctx, &id] {
+        return [id, token = ctx.query("token")](store& s) -> result<feed_data> {
+            auto g = s.get_working_group(id);
+            if (!g) return error{errc::not_found, "No such feed.", {}};
+            auto p = s.get_programme_by_id(g->programme_id);
+            if (!p) return p.err();
+            return scoped_feed(s, *p, token, scheduler::feed_scope::working_group, g->id, p->name + " - " + g->name,
+                               g->updated_at, group_content_key(g->id));
+        };
     };
     co_return co_await serve_feed(ctx, feed_kind::working_group, "group:" + id + "?" + ctx.query("token").value_or(""),
-                                  std::move(load));
+                                  make_load);
 }
 
 task<response> organisation_feed(request_context& ctx) {
     const std::string id(ctx.param("id"));
-    auto load = [id, token = ctx.query("token")](store& s) -> result<feed_data> {
-        auto o = s.get_organisation(id);
-        if (!o) return error{errc::not_found, "No such feed.", {}};
-        auto p = s.get_programme_by_id(o->programme_id);
-        if (!p) return p.err();
-        return scoped_feed(s, *p, token, scheduler::feed_scope::organisation, o->id, p->name + " - " + o->name,
-                           o->updated_at, programme_anything_key(p->id));
+    auto make_load = [&ctx, &id] {
+        return [id, token = ctx.query("token")](store& s) -> result<feed_data> {
+            auto o = s.get_organisation(id);
+            if (!o) return error{errc::not_found, "No such feed.", {}};
+            auto p = s.get_programme_by_id(o->programme_id);
+            if (!p) return p.err();
+            return scoped_feed(s, *p, token, scheduler::feed_scope::organisation, o->id, p->name + " - " + o->name,
+                               o->updated_at, programme_anything_key(p->id));
+        };
     };
     co_return co_await serve_feed(ctx, feed_kind::organisation,
-                                  "organisation:" + id + "?" + ctx.query("token").value_or(""), std::move(load));
+                                  "organisation:" + id + "?" + ctx.query("token").value_or(""), make_load);
 }
 
 task<response> programme_feed(request_context& ctx) {
     const std::string slug(ctx.param("slug"));
-    auto load = [slug, token = ctx.query("token")](store& s) -> result<feed_data> {
-        auto p = s.get_programme(slug);
-        if (!p) return error{errc::not_found, "No such feed.", {}};
-        return scoped_feed(s, *p, token, scheduler::feed_scope::programme, {}, p->name, {},
-                           programme_anything_key(p->id));
+    auto make_load = [&ctx, &slug] {
+        return [slug, token = ctx.query("token")](store& s) -> result<feed_data> {
+            auto p = s.get_programme(slug);
+            if (!p) return error{errc::not_found, "No such feed.", {}};
+            return scoped_feed(s, *p, token, scheduler::feed_scope::programme, {}, p->name, {},
+                               programme_anything_key(p->id));
+        };
     };
     co_return co_await serve_feed(ctx, feed_kind::programme,
-                                  "programme:" + slug + "?" + ctx.query("token").value_or(""), std::move(load));
+                                  "programme:" + slug + "?" + ctx.query("token").value_or(""), make_load);
 }
 
 // GET /api/v1/events/{id}.ics: one event, for whoever may read it (API token).

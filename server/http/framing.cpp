@@ -59,14 +59,27 @@ std::string raw_header_problem(std::string_view raw) {
 }
 
 std::string framing_problem(const http::request_header<fields>& h) {
-    const auto hosts = h.count(http::field::host);
+    // One pass over the fields: this runs for every request, and each count() by name
+    // searches the fields' tree.
+    std::size_t hosts = 0, encodings = 0, lengths = 0;
+    std::string_view length;
+    for (const auto& f : h) {
+        switch (f.name()) {
+        case http::field::host: ++hosts; break;
+        case http::field::transfer_encoding: ++encodings; break;
+        case http::field::content_length:
+            ++lengths;
+            length = f.value();
+            break;
+        default: break;
+        }
+    }
     if (hosts > 1) return "The request has more than one Host field.";
     if (hosts == 0 && h.version() >= 11) return "An HTTP/1.1 request must have a Host field.";
-    if (h.count(http::field::transfer_encoding) > 0) return transfer_encoding_problem(h);
-    const auto lengths = h.count(http::field::content_length);
+    if (encodings > 0) return transfer_encoding_problem(h);
     if (lengths > 1) return "The request has more than one Content-Length field.";
     if (lengths == 1) {
-        const auto v = trim(h[http::field::content_length]);
+        const auto v = trim(length);
         if (v.empty() || v.size() > 18 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
             return "Content-Length must be a decimal number of bytes.";
     }

@@ -69,6 +69,7 @@ struct shared_text_body {
             owned_ = std::move(text);
             shared_.reset();
             file_.reset();
+            drop_canned_fields();
             return *this;
         }
         // Serves `bytes` without copying them; null means empty. `file`, when given, holds
@@ -79,6 +80,23 @@ struct shared_text_body {
             shared_ = std::move(bytes);
             file_ = shared_ && file && file->size() == shared_->size() ? std::move(file) : nullptr;
         }
+        // Header fields written once for these bytes (a cached feed's Content-Type,
+        // Content-Encoding, Content-Length, ETag, ...): complete lines, "Name: value\r\n"
+        // each, that `owner` keeps alive. http_server writes them after the message's own
+        // fields, so a response serving the bytes inserts none of them (each insert into
+        // Beast's fields allocates and rebalances a tree). They are not in the message's
+        // fields: reading or changing them, or using Beast's serializer, needs
+        // expand_canned_fields() first. Assigning text or clear() drops them.
+        void set_canned_fields(std::shared_ptr<const std::string> owner, std::string_view lines) noexcept {
+            canned_owner_ = std::move(owner);
+            canned_ = canned_owner_ ? lines : std::string_view();
+        }
+        std::string_view canned_fields() const noexcept { return canned_; }
+        void drop_canned_fields() noexcept {
+            canned_owner_.reset();
+            canned_ = {};
+        }
+
         // The shared bytes, null when the body owns its text.
         const std::shared_ptr<const std::string>& shared() const noexcept { return shared_; }
         // The same bytes in a sealed file, or null.
@@ -96,6 +114,7 @@ struct shared_text_body {
             owned_.clear();
             shared_.reset();
             file_.reset();
+            drop_canned_fields();
         }
         asio::const_buffer buffer() const noexcept { return asio::buffer(str()); }
 
@@ -106,6 +125,8 @@ struct shared_text_body {
         std::string owned_;
         std::shared_ptr<const std::string> shared_;
         std::shared_ptr<const sealed_file> file_;
+        std::shared_ptr<const std::string> canned_owner_;
+        std::string_view canned_;
     };
 
     static std::uint64_t size(const value_type& v) noexcept { return v.size(); }
@@ -161,6 +182,10 @@ struct shared_text_body {
 using fields = http::basic_fields<recycling_allocator<char>>;
 using request = http::request<http::string_body, fields>;
 using response = http::response<shared_text_body, fields>;
+
+// Moves a response's canned fields (shared_text_body::value_type::set_canned_fields) into
+// its fields, where they can be read and changed like any other (HEAD, tests).
+void expand_canned_fields(response& res);
 
 template <class T>
 using task = asio::awaitable<T>;

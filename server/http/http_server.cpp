@@ -40,11 +40,18 @@ constexpr std::size_t read_chunk = 8192;
 
 // Serialises a response's status line and header fields into `out` (reused, so no
 // allocation once it has grown): the bytes Beast's serializer would write for a message
-// with a Content-Length, written here so one gathered send carries header and body.
+// with a Content-Length, written here so one gathered send carries header and body. Date
+// comes first, the moment of sending (RFC 9110, 6.6.1: an origin server with a clock must
+// send it), in place of any Date field of the message; the body's canned fields (http.hpp)
+// follow the message's own.
 void serialize_head(const response& res, std::string& out) {
     const auto reason = res.reason();
-    std::size_t size = 9 + 4 + reason.size() + 2 + 2; // "HTTP/1.1 " "200 " reason CRLF ... CRLF
-    for (const auto& f : res) size += f.name_string().size() + 2 + f.value().size() + 2;
+    const auto canned = res.body().canned_fields();
+    const std::string_view date = http_date_now();
+    // "HTTP/1.1 " "200 " reason CRLF "Date: " date CRLF ... CRLF
+    std::size_t size = 9 + 4 + reason.size() + 2 + 6 + date.size() + 2 + canned.size() + 2;
+    for (const auto& f : res)
+        if (f.name() != http::field::date) size += f.name_string().size() + 2 + f.value().size() + 2;
     out.resize(size); // the capacity stays with the connection: no allocation after the first
     char* p = out.data();
     const auto put = [&p](std::string_view s) {
@@ -58,13 +65,17 @@ void serialize_head(const response& res, std::string& out) {
     *p++ = static_cast<char>('0' + code % 10);
     *p++ = ' ';
     put(reason);
+    put("\r\nDate: ");
+    put(date);
     put("\r\n");
     for (const auto& f : res) {
+        if (f.name() == http::field::date) continue;
         put(f.name_string());
         put(": ");
         put(f.value());
         put("\r\n");
     }
+    put(canned);
     put("\r\n");
 }
 
@@ -382,7 +393,6 @@ private:
     task<void> refuse(response res, clock::time_point started) {
         receiving_ = false;
         if (!co_await flush()) co_return co_await close(false);
-        res.set(http::field::date, http_date_now());
         server_.handler_.record_rejected(res.result_int(), res.body().size(), clock::now() - started);
         expires_after(cfg_.write_timeout);
         if (auto [wec, n] = co_await write(res); wec) co_return co_await close(false);

@@ -28,7 +28,16 @@ void metrics::record_request(std::string_view method, std::string_view route, un
     while (bucket < buckets.size() && seconds > buckets[bucket]) ++bucket;
     auto& s = local_shard();
     std::lock_guard lock(s.mutex);
-    ++s.requests[{method, route, status}];
+    const auto same = [](std::string_view a, std::string_view b) {
+        return a.data() == b.data() && a.size() == b.size();
+    };
+    if (!s.last_count || status != s.last_status || !same(route, s.last_route) || !same(method, s.last_method)) {
+        s.last_count = &s.requests[{method, route, status}];
+        s.last_method = method;
+        s.last_route = route;
+        s.last_status = status;
+    }
+    ++*s.last_count;
     ++s.histogram[bucket];
     s.latency_sum += seconds;
     ++s.latency_count;

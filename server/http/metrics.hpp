@@ -47,6 +47,12 @@ private:
         std::array<std::uint64_t, buckets.size() + 1> histogram{}; // last: +Inf
         double latency_sum = 0;
         std::uint64_t latency_count = 0;
+        // The key recorded last and its counter (map nodes never move): a thread mostly
+        // records the same route again, which then costs no search. The same strings
+        // (data and size) are the same key; equal strings elsewhere go through the map.
+        std::string_view last_method, last_route;
+        unsigned last_status = 0;
+        std::uint64_t* last_count = nullptr;
     };
     shard& local_shard();
 

@@ -98,7 +98,17 @@ std::optional<std::vector<std::string>> decode_segments(std::string_view path) {
 void router::add(http::verb method, std::string path, access who, handler fn) {
     auto segments = split_template(path);
     if (segments.size() > max_segments) throw std::invalid_argument("route template with too many segments: " + path);
-    by_length_[segments.size()].push_back(routes_.size());
+    auto& index = by_length_[segments.size()];
+    const auto i = routes_.size();
+    if (!parameter_name(segments.front()).empty()) { // starts with a parameter: fits any first segment
+        index.any.push_back(i);
+        for (auto& g : index.groups) g.routes.push_back(i);
+    } else {
+        auto g = std::find_if(index.groups.begin(), index.groups.end(),
+                              [&](const first_segment_group& x) { return x.literal == segments.front(); });
+        if (g == index.groups.end()) g = index.groups.insert(index.groups.end(), {segments.front(), index.any});
+        g->routes.push_back(i);
+    }
     routes_.push_back({method, std::move(path), who, std::move(fn), std::move(segments)});
 }
 
@@ -126,8 +136,15 @@ route_match router::match(http::verb method, std::string_view path) const {
         }
         if (count > max_segments) return m;
     }
+    const auto& same_length = by_length_[count];
+    const std::vector<std::size_t>* candidates = &same_length.any;
+    for (const auto& g : same_length.groups)
+        if (g.literal == segments[0]) {
+            candidates = &g.routes;
+            break;
+        }
     std::array<std::string_view, max_segments> captured;
-    for (const auto index : by_length_[count]) {
+    for (const auto index : *candidates) {
         const auto& r = routes_[index];
         bool ok = true;
         for (std::size_t i = 0; ok && i < count; ++i) ok = fits(r.segments[i], segments[i], captured[i]);

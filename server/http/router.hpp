@@ -32,7 +32,9 @@ struct route {
     std::vector<std::string> segments; // the template split at '/', made by router::add
 };
 
-using path_params = std::vector<std::pair<std::string, std::string>>;
+// A route's parameters by name. Inline: most routes have one or two, and every request
+// that matches a route with parameters makes them.
+using path_params = boost::container::small_vector<std::pair<std::string, std::string>, 3>;
 
 struct route_match {
     const route* found = nullptr; // the matching route, or nullptr
@@ -53,9 +55,20 @@ public:
 
 private:
     std::vector<route> routes_;
-    // Indexes into routes_ by their number of segments: a request is compared only with
-    // the routes of its length.
-    std::array<std::vector<std::size_t>, max_segments + 1> by_length_;
+    // Indexes into routes_ by their number of segments and then their first segment: a
+    // request is compared only with the routes of its length that can match its first
+    // segment ("api", "feeds", ...). A group holds, in the order they were added, the
+    // routes starting with its literal and those starting with a parameter; `any` holds
+    // the latter alone, for a first segment no group has.
+    struct first_segment_group {
+        std::string literal;
+        std::vector<std::size_t> routes;
+    };
+    struct length_index {
+        std::vector<first_segment_group> groups;
+        std::vector<std::size_t> any;
+    };
+    std::array<length_index, max_segments + 1> by_length_;
 };
 
 // A request target in origin-form (RFC 9112, 3.2.1: absolute-path [ "?" query ]),

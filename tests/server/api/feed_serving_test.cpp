@@ -78,7 +78,15 @@ struct feed_app {
         dispatch = std::make_unique<dispatcher>(*svc, pages::make_site_routes());
     }
 
+    // The answer with its canned fields (a cached feed's, written once) among its fields,
+    // as a client reads it.
     response send(http::verb method, const std::string& target, const std::map<http::field, std::string>& fields) {
+        auto res = send_raw(method, target, fields);
+        expand_canned_fields(res);
+        return res;
+    }
+    // The answer as the dispatcher gives it to http_server.
+    response send_raw(http::verb method, const std::string& target, const std::map<http::field, std::string>& fields) {
         request req{method, target, 11};
         req.set(http::field::host, "localhost");
         for (const auto& [f, v] : fields) req.set(f, v);
@@ -121,6 +129,21 @@ TEST_CASE("personal feed: gzip and plain answers share the cached bytes, one ETa
     CHECK(gz.body().shared() == entry->gzip);
     CHECK(gz.body().data() == entry->gzip->data());
     CHECK(gz[http::field::content_length] == std::to_string(entry->gzip->size()));
+    {
+        // A hit inserts no field: they were written once with the entry (canned fields),
+        // and a 304 sends their tail.
+        auto raw = a.send_raw(http::verb::get, a.feed_path(), gzip);
+        CHECK(raw.begin() == raw.end());
+        REQUIRE(entry->gzip_head.lines);
+        CHECK(raw.body().canned_fields() == *entry->gzip_head.lines);
+        CHECK(raw.body().data() == entry->gzip->data());
+        auto raw_304 = a.send_raw(http::verb::get, a.feed_path(),
+                                  {{http::field::accept_encoding, "gzip"}, {http::field::if_none_match, gz_etag}});
+        CHECK(raw_304.result_int() == 304);
+        CHECK(raw_304.begin() == raw_304.end());
+        CHECK(raw_304.body().canned_fields().starts_with("ETag: " + gz_etag + "\r\n"));
+        CHECK(raw_304.body().empty());
+    }
 
     auto plain = a.send(http::verb::get, a.feed_path(), {});
     REQUIRE(plain.result_int() == 200);

@@ -204,7 +204,6 @@ TEST_CASE("health endpoints answer without a token", "[server][handlers]") {
     app a;
     const auto health = a.send(make(http::verb::get, "/healthz"));
     CHECK(expect_json(health, 200) == json::object{{"status", "ok"}});
-    CHECK_FALSE(health[http::field::date].empty());
     CHECK(health.keep_alive());
 
     CHECK(expect_json(a.send(make(http::verb::get, "/healthz?verbose=1")), 200) == json::object{{"status", "ok"}});

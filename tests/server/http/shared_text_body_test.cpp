@@ -6,6 +6,7 @@
 
 #include <boost/beast/http/serializer.hpp>
 
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -67,6 +68,38 @@ TEST_CASE("shared_text_body: shared bytes go out without a copy", "[server][http
         CHECK_FALSE(queued.body().shared());
     }
     CHECK(bytes.use_count() == 1);
+}
+
+TEST_CASE("shared_text_body: canned fields go with the bytes until expanded or replaced", "[server][http]") {
+    auto bytes = std::make_shared<const std::string>("payload");
+    auto lines = std::make_shared<const std::string>("Content-Type: text/calendar\r\nContent-Length: 7\r\n"
+                                                     "ETag: \"a\"\r\nVary: Accept-Encoding\r\n");
+    response res{http::status::ok, 11};
+    res.body().share(bytes);
+    res.body().set_canned_fields(lines, *lines);
+    CHECK(res.body().canned_fields() == *lines);
+    CHECK(res.begin() == res.end()); // none among the message's own fields
+    CHECK(lines.use_count() == 2);   // held, not copied
+
+    response moved = std::move(res);
+    CHECK(moved.body().canned_fields().data() == lines->data());
+    expand_canned_fields(moved);
+    CHECK(moved.body().canned_fields().empty());
+    CHECK(lines.use_count() == 1);
+    CHECK(moved[http::field::content_type] == "text/calendar");
+    CHECK(moved[http::field::content_length] == "7");
+    CHECK(moved[http::field::etag] == "\"a\"");
+    CHECK(moved[http::field::vary] == "Accept-Encoding");
+    CHECK(std::distance(moved.begin(), moved.end()) == 4);
+    CHECK(moved.body().data() == bytes->data());
+
+    // New text is not what the fields describe: assigning it drops them.
+    response other{http::status::ok, 11};
+    other.body().share(bytes);
+    other.body().set_canned_fields(lines, *lines);
+    other.body() = "other text";
+    CHECK(other.body().canned_fields().empty());
+    CHECK(lines.use_count() == 1);
 }
 
 TEST_CASE("Accept-Encoding: gzip only when the client accepts it, by q-value", "[server][http]") {
