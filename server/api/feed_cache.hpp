@@ -95,8 +95,8 @@ public:
         std::vector<std::pair<std::string, std::uint64_t>> depends_on;
         // The header fields of the answers, written once (shared_text_body's canned
         // fields): per encoding, the 200's lines; its tail from `not_modified_from` on
-        // (ETag, Last-Modified, Cache-Control, Vary) is the 304's. Null when not made
-        // (the plain one until the plain bytes are held).
+        // (ETag, Last-Modified, Cache-Control, Vary) is the 304's. The plain one holds
+        // only the 304's lines (not_modified_from 0) until the plain bytes are held.
         struct head {
             std::shared_ptr<const std::string> lines;
             std::size_t not_modified_from = 0;

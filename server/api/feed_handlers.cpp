@@ -124,10 +124,14 @@ bool wants_gzip(const request_context& ctx) { return wants_gzip(read_feed_reques
 // The header fields of the answers with `e`'s bytes in one encoding, written once
 // (feed_cache::entry::head): those calendar_response inserts otherwise, and Content-Length.
 // A 304 carries the tail from ETag on (see calendar_response).
+// Without the encoding's bytes (plain ones not held yet) only the 304's lines.
 feed_cache::entry::head head_for(const feed_cache::entry& e, bool gzip) {
-    std::string lines = "Content-Type: text/calendar; charset=utf-8\r\n";
-    if (gzip) lines += "Content-Encoding: gzip\r\n";
-    lines += "Content-Length: " + std::to_string((gzip ? e.gzip : e.plain)->size()) + "\r\n";
+    std::string lines;
+    if (const auto& bytes = gzip ? e.gzip : e.plain) {
+        lines = "Content-Type: text/calendar; charset=utf-8\r\n";
+        if (gzip) lines += "Content-Encoding: gzip\r\n";
+        lines += "Content-Length: " + std::to_string(bytes->size()) + "\r\n";
+    }
     const auto not_modified_from = lines.size();
     lines += "ETag: " + (gzip ? e.gzip_etag : e.etag) + "\r\n";
     lines += "Last-Modified: " + e.last_modified + "\r\n";
@@ -142,7 +146,8 @@ feed_cache::entry::head head_for(const feed_cache::entry& e, bool gzip) {
 response calendar_response(const request_context& ctx, const feed_cache::entry& e, bool gzip, bool not_modified,
                            bool vary) {
     response res{not_modified ? http::status::not_modified : http::status::ok, ctx.version()};
-    if (const auto& head = gzip ? e.gzip_head : e.plain_head; vary && head.lines) {
+    if (const auto& head = gzip ? e.gzip_head : e.plain_head;
+        vary && head.lines && (not_modified || head.not_modified_from > 0)) {
         // A cached feed: its fields as written once, the bytes shared. HTTP/1.1 keeps the
         // connection unless the request said close (http_server then says it); HTTP/1.0
         // needs its keep-alive said.
@@ -300,7 +305,7 @@ result<std::shared_ptr<const feed_cache::entry>> render(
     e->cache_control = cache_control;
     e->depends_on = versions;
     e->gzip_head = head_for(*e, true);
-    if (e->plain) e->plain_head = head_for(*e, false);
+    e->plain_head = head_for(*e, false);
     return std::shared_ptr<const feed_cache::entry>(std::move(e));
 }
 
@@ -518,6 +523,9 @@ result<feed_data> scoped_feed(store& s, const scheduler::programme& p, const std
     return d;
 }
 
+// The feed handlers are not coroutines: they hand over serve_feed's task (one coroutine
+// frame and resumption less per poll). Their loads take what they need from ctx, which
+// outlives the task, or own it.
 task<response> personal_feed(request_context& ctx) {
     // Cached under the token itself (as group feeds are under theirs): a hit costs no
     // hash; the database only ever sees the token's hash.
@@ -551,13 +559,13 @@ task<response> personal_feed(request_context& ctx) {
             return d;
         };
     };
-    co_return co_await serve_feed(ctx, feed_kind::person, std::move(feed_id), make_load);
+    return serve_feed(ctx, feed_kind::person, std::move(feed_id), make_load);
 }
 
 task<response> group_feed(request_context& ctx) {
     const std::string id(ctx.param("id"));
-    auto make_load = [&ctx, &id] {
-        return [id, token = ctx.query("token")](store& s) -> result<feed_data> {
+    auto make_load = [&ctx] {
+        return [id = std::string(ctx.param("id")), token = ctx.query("token")](store& s) -> result<feed_data> {
             auto g = s.get_working_group(id);
             if (!g) return error{errc::not_found, "No such feed.", {}};
             auto p = s.get_programme_by_id(g->programme_id);
@@ -566,14 +574,13 @@ task<response> group_feed(request_context& ctx) {
                                g->updated_at, group_content_key(g->id));
         };
     };
-    co_return co_await serve_feed(ctx, feed_kind::working_group, "group:" + id + "?" + ctx.query("token").value_or(""),
-                                  make_load);
+    return serve_feed(ctx, feed_kind::working_group, "group:" + id + "?" + ctx.query("token").value_or(""), make_load);
 }
 
 task<response> organisation_feed(request_context& ctx) {
     const std::string id(ctx.param("id"));
-    auto make_load = [&ctx, &id] {
-        return [id, token = ctx.query("token")](store& s) -> result<feed_data> {
+    auto make_load = [&ctx] {
+        return [id = std::string(ctx.param("id")), token = ctx.query("token")](store& s) -> result<feed_data> {
             auto o = s.get_organisation(id);
             if (!o) return error{errc::not_found, "No such feed.", {}};
             auto p = s.get_programme_by_id(o->programme_id);
@@ -582,22 +589,22 @@ task<response> organisation_feed(request_context& ctx) {
                                o->updated_at, programme_anything_key(p->id));
         };
     };
-    co_return co_await serve_feed(ctx, feed_kind::organisation,
-                                  "organisation:" + id + "?" + ctx.query("token").value_or(""), make_load);
+    return serve_feed(ctx, feed_kind::organisation, "organisation:" + id + "?" + ctx.query("token").value_or(""),
+                      make_load);
 }
 
 task<response> programme_feed(request_context& ctx) {
     const std::string slug(ctx.param("slug"));
-    auto make_load = [&ctx, &slug] {
-        return [slug, token = ctx.query("token")](store& s) -> result<feed_data> {
+    auto make_load = [&ctx] {
+        return [slug = std::string(ctx.param("slug")), token = ctx.query("token")](store& s) -> result<feed_data> {
             auto p = s.get_programme(slug);
             if (!p) return error{errc::not_found, "No such feed.", {}};
             return scoped_feed(s, *p, token, scheduler::feed_scope::programme, {}, p->name, {},
                                programme_anything_key(p->id));
         };
     };
-    co_return co_await serve_feed(ctx, feed_kind::programme,
-                                  "programme:" + slug + "?" + ctx.query("token").value_or(""), make_load);
+    return serve_feed(ctx, feed_kind::programme, "programme:" + slug + "?" + ctx.query("token").value_or(""),
+                      make_load);
 }
 
 // GET /api/v1/events/{id}.ics: one event, for whoever may read it (API token).
