@@ -32,10 +32,10 @@ sweep_duration="${SWEEP_DURATION:-3s}" level="${GZIP_LEVEL:-6}" doc="${DOC:-$roo
 open_file_cache="${NGINX_OPEN_FILE_CACHE:-0}"
 nginx_files="open_file_cache max=1000 inactive=60s; open_file_cache_valid 60s;"
 nginx_files_text=", and \`$nginx_files\` (the files stay open: no open, fstat and close per request)"
-title="## Feeds: a personal feed against nginx serving the same bytes"
+section_title="## Feeds: a personal feed against nginx serving the same bytes"
 setup_text="the static setup issue 22 names; the section 'the same against nginx that keeps its files open' below adds nginx's cache of open files"
 if [ "$open_file_cache" = 1 ]; then
-  title="## Feeds: the same against nginx that keeps its files open (open_file_cache)"
+  section_title="## Feeds: the same against nginx that keeps its files open (open_file_cache)"
   setup_text="issue 22's setup and nginx's cache of open files, a stronger baseline than the targets'"
 else
   nginx_files="" nginx_files_text=""
@@ -285,7 +285,7 @@ fi
 render_verdict="$(awk -v t="$first_ms" 'BEGIN {print (t < 50 ? "met" : "not met")}')"
 
 section="$(cat <<MD
-$title
+$section_title
 
 Measured $(date -u +%Y-%m-%d) by \`tests/bench/feeds.sh\` on this machine ($(nproc) cores): a personal feed of
 $feed_events events ($feed_bytes bytes) from copsched ($("$bin" version), release build, served from memory; gzip answer
