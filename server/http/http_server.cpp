@@ -55,6 +55,7 @@ void serialize_head(const response& res, std::string& out) {
     out.resize(size); // the capacity stays with the connection: no allocation after the first
     char* p = out.data();
     const auto put = [&p](std::string_view s) {
+        if (s.empty()) return; // no canned fields: a null pointer, which memcpy may not take
         std::memcpy(p, s.data(), s.size());
         p += s.size();
     };
